@@ -1,0 +1,70 @@
+// The event vocabulary: everything that can happen to the system, as plain JSON data.
+//
+// Every nondeterministic choice of a real deployment (delivery order, loss, duplication,
+// partitions, crashes, time) is an explicit event, so one history always yields the same run.
+// Any list of events is a valid history: an event that does not apply in the current state is a
+// recorded no-op, and choices that point at dynamic things (the k-th pending message, a node) are
+// taken modulo what exists. That is what lets the shrinker delete or simplify any event.
+
+/** Page numbers are taken modulo the volume's page count. */
+export type Page = number;
+
+export type ClientEvent =
+  /**
+   * A transaction: mini-transactions (MTRs) of page writes. The writer allocates one redo record
+   * per page write, plus a commit record that ends the last MTR. The value written is derived from
+   * the transaction's number and the write's position (see `writeValue`), so it is unique.
+   */
+  | { readonly type: 'txn'; readonly mtrs: readonly (readonly Page[])[] }
+  /** A read of one or more pages at one read point, at the writer. */
+  | { readonly type: 'read'; readonly pages: readonly Page[] };
+
+export type NetworkEvent =
+  /** Deliver (drop, duplicate) the k-th pending message of the `node`-th node that has any. */
+  | { readonly type: 'deliver'; readonly node: number; readonly k: number }
+  | { readonly type: 'drop'; readonly node: number; readonly k: number }
+  | { readonly type: 'duplicate'; readonly node: number; readonly k: number }
+  /** Deliver every message pending when the event starts, in send order, node by node. */
+  | { readonly type: 'deliverAll' };
+
+export type FaultEvent =
+  /** Storage node index modulo the storage node count. */
+  | { readonly type: 'crashNode'; readonly node: number }
+  | { readonly type: 'restartNode'; readonly node: number }
+  /** Cut the given nodes (indices into all nodes, the writer first) off from everyone else. */
+  | { readonly type: 'partition'; readonly nodes: readonly number[] }
+  /** Cut a whole AZ's storage nodes off from everyone else. */
+  | { readonly type: 'partitionAz'; readonly az: number }
+  | { readonly type: 'heal' }
+  /** The writer loses all volatile state. */
+  | { readonly type: 'crashWriter' }
+  /** Start crash recovery of the writer (a no-op while it is active). */
+  | { readonly type: 'recover' };
+
+export type TimeEvent =
+  /** Time passes: storage persists and acknowledges, gossips; the writer retransmits and hedges. */
+  | { readonly type: 'tick' }
+  /** One storage node persists its queue and acknowledges (a tick does this for every node). */
+  | { readonly type: 'persist'; readonly node: number };
+
+export type Event = ClientEvent | NetworkEvent | FaultEvent | TimeEvent;
+export type EventType = Event['type'];
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'txn', 'read',
+  'deliver', 'drop', 'duplicate', 'deliverAll',
+  'crashNode', 'restartNode', 'partition', 'partitionAz', 'heal', 'crashWriter', 'recover',
+  'tick', 'persist',
+];
+
+/** A transaction uses at most this many MTRs of at most this many writes; the rest is ignored. */
+export const MTRS_PER_TXN_MAX = 8;
+export const WRITES_PER_MTR_MAX = 8;
+
+/**
+ * The value a transaction's i-th page write stores: unique per write (txn 7's third write stores
+ * 7003), and 0 is every page's initial value.
+ */
+export function writeValue(txn: number, index: number): number {
+  return txn * 1000 + index + 1;
+}

@@ -1,0 +1,55 @@
+// The simulated network: per-destination queues of in-flight messages, in send order, and
+// partitions. Nothing is delivered unless a history event says so.
+//
+// Fault model: messages may be delayed indefinitely, delivered out of order (the k-th pending
+// message goes first), dropped, duplicated; a link is down while its ends are on different sides
+// of a partition, and a message sent or delivered across a down link is lost. A message delivered
+// to a crashed node is lost too.
+
+import type { Draft } from 'immer';
+import type { State, World } from './state.js';
+import type { Message, NodeId, Observation } from './types.js';
+import { ALL_NODES } from './types.js';
+
+export interface Ctx {
+  readonly s: Draft<State>;
+  readonly out: Observation[];
+}
+
+export function linkDown(world: World, a: NodeId, b: NodeId): boolean {
+  return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
+}
+
+export function send(ctx: Ctx, msg: Message): void {
+  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
+  ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
+}
+
+/** Appends a message to its destination's queue as is (a duplicate: no partition check). */
+export function requeue(ctx: Ctx, msg: Message): void {
+  ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
+}
+
+/** The nodes that have pending messages, in ALL_NODES order. */
+export function nodesWithPending(world: World): NodeId[] {
+  return ALL_NODES.filter((n) => (world.net[n]?.length ?? 0) > 0);
+}
+
+/** Resolves a (node, k) choice modulo what exists, or null when nothing is pending. */
+export function choose(world: World, node: number, k: number): { to: NodeId; index: number } | null {
+  const pending = nodesWithPending(world);
+  if (pending.length === 0) return null;
+  const to = pending[mod(node, pending.length)]!;
+  return { to, index: mod(k, world.net[to]!.length) };
+}
+
+/** Removes and returns the chosen message. */
+export function take(ctx: Ctx, to: NodeId, index: number): Message {
+  const queue = ctx.s.world.net[to]!;
+  const [msg] = queue.splice(index, 1);
+  return msg as Message;
+}
+
+export function mod(n: number, m: number): number {
+  return ((Math.trunc(n) % m) + m) % m;
+}
