@@ -20,7 +20,10 @@ export type ClientEvent =
   | { readonly type: 'read'; readonly pages: readonly Page[] };
 
 export type NetworkEvent =
-  /** Deliver (drop, duplicate) the k-th pending message of the `node`-th node that has any. */
+  /**
+   * Deliver (drop, duplicate) the k-th pending message to ALL_NODES[node] (the writer is 0), or
+   * to the next node that has any when that one has none.
+   */
   | { readonly type: 'deliver'; readonly node: number; readonly k: number }
   | { readonly type: 'drop'; readonly node: number; readonly k: number }
   | { readonly type: 'duplicate'; readonly node: number; readonly k: number }

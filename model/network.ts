@@ -6,7 +6,7 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import type { Draft } from 'immer';
+import { isDraft, original, type Draft } from 'immer';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 import { ALL_NODES } from './types.js';
@@ -30,26 +30,34 @@ export function requeue(ctx: Ctx, msg: Message): void {
   ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
 }
 
-/** The nodes that have pending messages, in ALL_NODES order. */
-export function nodesWithPending(world: World): NodeId[] {
-  return ALL_NODES.filter((n) => (world.net[n]?.length ?? 0) > 0);
-}
-
-/** Resolves a (node, k) choice modulo what exists, or null when nothing is pending. */
+/**
+ * Resolves a (node, k) choice: node indexes ALL_NODES; when that node has nothing pending, the
+ * next one (cyclically) that has is taken; k is taken modulo its queue. Null when nothing is
+ * pending anywhere.
+ */
 export function choose(world: World, node: number, k: number): { to: NodeId; index: number } | null {
-  const pending = nodesWithPending(world);
-  if (pending.length === 0) return null;
-  const to = pending[mod(node, pending.length)]!;
-  return { to, index: mod(k, world.net[to]!.length) };
+  const start = mod(node, ALL_NODES.length);
+  for (let i = 0; i < ALL_NODES.length; i++) {
+    const to = ALL_NODES[(start + i) % ALL_NODES.length]!;
+    const queue = world.net[to]!;
+    if (queue.length > 0) return { to, index: mod(k, queue.length) };
+  }
+  return null;
 }
 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
   const queue = ctx.s.world.net[to]!;
-  const [msg] = queue.splice(index, 1);
-  return msg as Message;
+  const [taken] = queue.splice(index, 1);
+  // Messages are immutable: hand out the plain object, not a draft of it.
+  return (isDraft(taken) ? original(taken as object) : taken) as Message;
 }
 
 export function mod(n: number, m: number): number {
   return ((Math.trunc(n) % m) + m) % m;
+}
+
+/** The nodes that have pending messages, in ALL_NODES order. */
+export function nodesWithPending(world: World): NodeId[] {
+  return ALL_NODES.filter((n) => (world.net[n]?.length ?? 0) > 0);
 }

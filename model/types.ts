@@ -13,6 +13,8 @@ export interface Config {
   readonly lal: number;
   /** A segment read unanswered for this many ticks is hedged to another segment. */
   readonly hedgeTicks: number;
+  /** The writer resends unacknowledged records every this many ticks. */
+  readonly retransmitTicks: number;
   /** Pages the writer's cache holds (least recently used is evicted). */
   readonly cachePages: number;
   /** 'uniform': 4/6 writes, 3/6 reads. 'fullTail': the 2018 variant (3 full + 3 tail segments). */
@@ -24,6 +26,7 @@ export const DEFAULT_CONFIG: Config = {
   pageCount: 6,
   lal: 12,
   hedgeTicks: 2,
+  retransmitTicks: 3,
   cachePages: 2,
   layout: 'uniform',
 };
@@ -33,6 +36,7 @@ export function checkConfig(c: Config): string | null {
   if (!Number.isInteger(c.pageCount) || c.pageCount < c.pgCount) return `pageCount must be >= pgCount`;
   if (!Number.isInteger(c.lal) || c.lal < 2) return `lal must be an integer >= 2`;
   if (!Number.isInteger(c.hedgeTicks) || c.hedgeTicks < 1) return `hedgeTicks must be >= 1`;
+  if (!Number.isInteger(c.retransmitTicks) || c.retransmitTicks < 1) return `retransmitTicks must be >= 1`;
   if (!Number.isInteger(c.cachePages) || c.cachePages < 0) return `cachePages must be >= 0`;
   if (c.layout !== 'uniform' && c.layout !== 'fullTail') return `layout must be uniform or fullTail`;
   return null;

@@ -290,7 +290,7 @@ export function writerTick(ctx: Ctx): void {
   }
   sendSeals(ctx, w);
   if (w.status !== 'active') return;
-  retransmit(ctx, w);
+  if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) retransmit(ctx, w);
   hedgeReads(ctx, w);
 }
 

@@ -1,0 +1,285 @@
+import { describe, it, expect } from 'vitest';
+import type { Event } from './events.js';
+import { writeValue } from './events.js';
+import { ModelEngine } from './engine.js';
+import { choose } from './network.js';
+import type { State } from './state.js';
+import type { Config, Message, Observation } from './types.js';
+import { ALL_NODES, DEFAULT_CONFIG, STORAGE_NODES } from './types.js';
+import { initialState, step } from './step.js';
+
+type Kind = Observation['kind'];
+type Obs<K extends Kind> = Extract<Observation, { kind: K }>;
+
+const deliverAll: Event = { type: 'deliverAll' };
+const tick: Event = { type: 'tick' };
+const txn = (...mtrs: number[][]): Event => ({ type: 'txn', mtrs });
+const read = (...pages: number[]): Event => ({ type: 'read', pages });
+
+function only<K extends Kind>(obs: readonly Observation[], kind: K): Obs<K>[] {
+  return obs.filter((o): o is Obs<K> => o.kind === kind);
+}
+
+/** A model run that keeps every observation. */
+class Run {
+  readonly engine: ModelEngine;
+  readonly log: Observation[] = [];
+  constructor(config: Config = DEFAULT_CONFIG) {
+    this.engine = new ModelEngine(config);
+  }
+  get state(): State {
+    return this.engine.state;
+  }
+  do(...events: Event[]): Observation[] {
+    const out: Observation[] = [];
+    for (const e of events) out.push(...this.engine.apply(e));
+    this.log.push(...out);
+    return out;
+  }
+  /** deliverAll, tick, deliverAll: records reach storage, persist, and the acks reach the writer. */
+  round(): Observation[] {
+    return this.do(deliverAll, tick, deliverAll);
+  }
+  /** Runs rounds until an observation of `kind` appears (at most `max` rounds). */
+  until<K extends Kind>(kind: K, max = 10): Obs<K> {
+    for (let i = 0; i < max; i++) {
+      const hit = only(this.round(), kind);
+      if (hit.length > 0) return hit[0]!;
+    }
+    throw new Error(`no ${kind} after ${max} rounds`);
+  }
+  /** The (node, k) arguments that make a deliver/drop/duplicate event pick message `index` to `to`. */
+  choice(to: string, index: number): { node: number; k: number } {
+    for (let node = 0; node < ALL_NODES.length; node++) {
+      const c = choose(this.state.world, node, index);
+      if (c !== null && c.to === to && c.index === index) return { node, k: index };
+    }
+    throw new Error(`no network event reaches message ${index} to ${to}`);
+  }
+  /** Delivers the first pending message that matches, through a `deliver` event; false if none. */
+  deliverWhere(pred: (m: Message) => boolean): boolean {
+    for (const to of ALL_NODES) {
+      const index = this.state.world.net[to]!.findIndex(pred);
+      if (index < 0) continue;
+      this.do({ type: 'deliver', ...this.choice(to, index) });
+      return true;
+    }
+    return false;
+  }
+  pending(pred: (m: Message) => boolean): Message[] {
+    return Object.values(this.state.world.net).flat().filter(pred);
+  }
+}
+
+describe('commit', () => {
+  it('is acknowledged only after records are delivered, persisted, and the acks delivered', () => {
+    const r = new Run();
+    expect(r.do(txn([0]))).toEqual([{ kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 2 }]);
+    const delivered = r.do(deliverAll);
+    expect(only(delivered, 'committed')).toEqual([]);
+    const persisted = r.do(tick);
+    expect(only(persisted, 'committed')).toEqual([]);
+    const acked = r.do(deliverAll);
+    expect(only(acked, 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 2 }]);
+  });
+
+  it('a transaction over two PGs commits in one round; commits are acknowledged in order', () => {
+    const r = new Run();
+    // pages 0 and 2 are in PG 0, page 1 in PG 1; the commit record follows the last page's PG
+    expect(r.do(txn([0, 1], [2]))).toEqual([{ kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 4 }]);
+    expect(r.do(txn([1]))).toEqual([{ kind: 'accepted', txn: 1, firstLsn: 5, commitLsn: 6 }]);
+    expect(only(r.round(), 'committed')).toEqual([
+      { kind: 'committed', txn: 0, commitLsn: 4 },
+      { kind: 'committed', txn: 1, commitLsn: 6 },
+    ]);
+  });
+
+  it('commits with one AZ down', () => {
+    const r = new Run();
+    const c1 = STORAGE_NODES.indexOf('C1');
+    const c2 = STORAGE_NODES.indexOf('C2');
+    expect([c1, c2]).toEqual([4, 5]);
+    expect(only(r.do({ type: 'crashNode', node: c1 }, { type: 'crashNode', node: c2 }), 'noop')).toEqual([]);
+    r.do(txn([0], [1]));
+    expect(only(r.round(), 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 3 }]);
+  });
+
+  it('does not commit with three nodes down, and commits once a fourth comes back', () => {
+    const r = new Run();
+    r.do({ type: 'crashNode', node: 0 }, { type: 'crashNode', node: 2 }, { type: 'crashNode', node: 4 });
+    r.do(txn([0]));
+    for (let i = 0; i < 6; i++) r.round();
+    expect(only(r.log, 'committed')).toEqual([]);
+    // the writer retransmits on tick to the segment that comes back
+    r.do({ type: 'restartNode', node: 2 }, tick);
+    expect(r.until('committed')).toEqual({ kind: 'committed', txn: 0, commitLsn: 2 });
+  });
+
+  it('refuses a transaction that would allocate above VDL + LAL, and accepts again once VDL moves', () => {
+    const r = new Run({ ...DEFAULT_CONFIG, lal: 4 });
+    let refused: Obs<'refused'> | undefined;
+    for (let i = 0; i < 10 && refused === undefined; i++) refused = only(r.do(txn([i])), 'refused')[0];
+    expect(refused).toEqual({ kind: 'refused', txn: 2, reason: 'lal' });
+    const accepted = only(r.log, 'accepted');
+    expect(accepted.map((a) => a.commitLsn)).toEqual([2, 4]);
+    expect(Math.max(...accepted.map((a) => a.commitLsn))).toBeLessThanOrEqual(0 + 4);
+    // still refused while nothing moves
+    expect(only(r.do(txn([0])), 'refused')).toEqual([{ kind: 'refused', txn: 3, reason: 'lal' }]);
+    expect(only(r.round(), 'committed').map((c) => c.txn)).toEqual([0, 1]);
+    expect(r.do(txn([0]))).toEqual([{ kind: 'accepted', txn: 4, firstLsn: 5, commitLsn: 6 }]);
+  });
+});
+
+describe('reads', () => {
+  it('a read after a commit returns the written value', () => {
+    const r = new Run();
+    r.do(txn([0, 1]));
+    expect(r.until('committed').commitLsn).toBe(3);
+    expect(r.do(read(0, 1))).toEqual([]);
+    r.do(deliverAll);
+    const [ok] = only(r.do(deliverAll), 'readOk');
+    expect(ok).toMatchObject({ kind: 'readOk', read: 0, readPoint: 3 });
+    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(0, 0)], [1, writeValue(0, 1)]]);
+    expect(ok!.values.every((v) => STORAGE_NODES.includes(v.from))).toBe(true);
+  });
+
+  it('a read before the commit sees the old value; the cache serves later commits', () => {
+    const r = new Run();
+    r.do(txn([0]));
+    r.do(read(0), deliverAll);
+    const [before] = only(r.do(deliverAll), 'readOk');
+    expect(before).toMatchObject({ readPoint: 0, values: [{ page: 0, value: 0 }] });
+    r.until('committed');
+    r.do(txn([0]));
+    r.until('committed');
+    // page 0 is cached from the first read; the cache folds in this incarnation's commits
+    expect(r.do(read(0))).toEqual([
+      { kind: 'readOk', read: 1, readPoint: 4, values: [{ page: 0, value: writeValue(1, 0), from: 'cache' }] },
+    ]);
+  });
+});
+
+describe('writer crash and recovery', () => {
+  it('recovers every committed transaction and allocates above the truncation range', () => {
+    const r = new Run();
+    r.do(txn([0], [1]));
+    const committed = r.until('committed');
+    // a second transaction is in flight when the writer crashes
+    r.do(txn([2]));
+    expect(r.do({ type: 'crashWriter' })).toEqual([]);
+    expect(r.do({ type: 'recover' })).toEqual([{ kind: 'recoveryStarted', epoch: 2 }]);
+    let recovered: Obs<'recovered'> | undefined;
+    for (let i = 0; i < 6 && recovered === undefined; i++) recovered = only(r.do(deliverAll), 'recovered')[0];
+    expect(recovered).toBeDefined();
+    expect(recovered!.epoch).toBe(2);
+    expect(recovered!.vdl).toBeGreaterThanOrEqual(committed.commitLsn);
+    expect(recovered!.truncateFrom).toBe(recovered!.vdl);
+    expect(recovered!.truncateTo).toBe(recovered!.vdl + DEFAULT_CONFIG.lal);
+    const [accepted] = only(r.do(txn([0])), 'accepted');
+    expect(accepted!.firstLsn).toBeGreaterThan(recovered!.truncateTo);
+    expect(r.until('committed')).toEqual({ kind: 'committed', txn: accepted!.txn, commitLsn: accepted!.commitLsn });
+    // the committed value of page 1 survived; page 0 has the new one
+    r.do(read(0, 1), deliverAll);
+    const [ok] = only(r.do(deliverAll), 'readOk');
+    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(accepted!.txn, 0)], [1, writeValue(0, 1)]]);
+  });
+
+  it('client work is refused while the writer is down or recovering', () => {
+    const r = new Run();
+    r.do({ type: 'crashWriter' });
+    expect(r.do(txn([0]))).toEqual([{ kind: 'refused', txn: 0, reason: 'noWriter' }]);
+    expect(r.do(read(0))).toEqual([{ kind: 'readRefused', read: 0, reason: 'noWriter' }]);
+    r.do({ type: 'recover' });
+    expect(r.do(txn([0]))).toEqual([{ kind: 'refused', txn: 1, reason: 'noWriter' }]);
+  });
+
+  it('is blocked without a read quorum, and finishes once enough nodes return', () => {
+    const r = new Run();
+    r.do(txn([0]));
+    r.until('committed');
+    r.do({ type: 'crashWriter' });
+    for (let n = 0; n < 4; n++) r.do({ type: 'crashNode', node: n });
+    r.do({ type: 'recover' }, deliverAll, deliverAll);
+    expect(only(r.do(tick), 'recoveryBlocked')).toEqual([{ kind: 'recoveryBlocked', epoch: 2, pgs: [0, 1] }]);
+    expect(only(r.log, 'recovered')).toEqual([]);
+    r.do({ type: 'restartNode', node: 0 }, { type: 'restartNode', node: 1 }, tick);
+    const recovered = r.until('recovered');
+    expect(recovered).toMatchObject({ epoch: 2, vdl: 2 });
+  });
+});
+
+describe('fencing', () => {
+  it('a segment that promised epoch 2 refuses epoch-1 writes still in flight', () => {
+    const r = new Run();
+    r.do(txn([0]));
+    const oldWrite = (m: Message): boolean => m.kind === 'write' && m.epoch === 1;
+    expect(r.pending(oldWrite)).toHaveLength(STORAGE_NODES.length);
+    r.do({ type: 'crashWriter' }, { type: 'recover' });
+    // deliver only the recovery traffic, leaving the old writes pending
+    for (let i = 0; i < 200 && r.state.writer.status !== 'active'; i++) {
+      if (!r.deliverWhere((m) => !oldWrite(m))) r.do(tick);
+    }
+    expect(only(r.log, 'recovered')).toEqual([
+      { kind: 'recovered', epoch: 2, vdl: 0, truncateFrom: 0, truncateTo: 12, annulled: 0 },
+    ]);
+    // recovery finished on a write quorum; let the rest of its traffic reach every segment too
+    for (let i = 0; i < 200 && r.deliverWhere((m) => !oldWrite(m)); i++);
+    expect(only(r.log, 'staleRefused')).toEqual([]);
+    expect(r.pending(oldWrite)).toHaveLength(STORAGE_NODES.length);
+    expect(r.pending((m) => !oldWrite(m))).toEqual([]);
+    for (const n of STORAGE_NODES) expect(r.state.storage[n]!.durable.segments[0]!.epoch).toBe(2);
+
+    const refused = only(r.do(deliverAll), 'staleRefused');
+    expect(refused).toEqual(STORAGE_NODES.map((node) => (
+      { kind: 'staleRefused', node, pg: 0, epoch: 2, stale: 1, what: 'write' }
+    )));
+    // the refusals reach the new writer, which is not fenced by its own epoch
+    expect(only(r.do(deliverAll, tick, deliverAll), 'fenced')).toEqual([]);
+    expect(r.state.writer.status).toBe('active');
+    for (const n of STORAGE_NODES) expect(r.state.storage[n]!.durable.segments[0]!.records).toEqual([]);
+  });
+
+  it('a duplicated epoch-1 write delivered after the recovery request is refused', () => {
+    const r = new Run();
+    r.do(txn([0]), { type: 'crashWriter' }, { type: 'recover' });
+    // A1's queue: the epoch-1 write, then the recovery requests; duplicate the write behind them
+    expect(r.state.world.net['A1']!.map((m) => m.kind)).toEqual(['write', 'recoverReq', 'recoverReq']);
+    expect(r.do({ type: 'duplicate', ...r.choice('A1', 0) })).toEqual([]);
+    const refused = only(r.do(deliverAll), 'staleRefused');
+    expect(refused).toEqual([{ kind: 'staleRefused', node: 'A1', pg: 0, epoch: 2, stale: 1, what: 'write' }]);
+    // the copy that arrived before the promise was queued, but is dropped at persist time
+    expect(r.until('recovered').vdl).toBe(0);
+    r.do(tick);
+    for (const n of STORAGE_NODES) expect(r.state.storage[n]!.durable.segments[0]!.records).toEqual([]);
+  });
+});
+
+describe('purity', () => {
+  it('returned states are frozen by immer', () => {
+    const s0 = initialState();
+    const { state } = step(s0, tick);
+    expect(state.world.time).toBe(1);
+    expect(s0.world.time).toBe(0);
+    expect(() => {
+      (state.world as { time: number }).time = 5;
+    }).toThrow(TypeError);
+    expect(() => {
+      (state.world.net['A1'] as Message[]).push({ kind: 'recoverReq', from: 'W', to: 'A1', epoch: 9, pg: 0 });
+    }).toThrow(TypeError);
+    expect(() => {
+      (state.storage['A1']!.volatile as { up: boolean }).up = false;
+    }).toThrow(TypeError);
+  });
+
+  it('one history always yields the same observations', () => {
+    const history: Event[] = [
+      txn([0, 1], [2]), deliverAll, { type: 'crashNode', node: 3 }, tick, deliverAll, read(0, 1),
+      { type: 'duplicate', node: 1, k: 0 }, deliverAll, deliverAll, { type: 'crashWriter' }, { type: 'recover' },
+      deliverAll, deliverAll, deliverAll, deliverAll, txn([3]), deliverAll, tick, deliverAll,
+    ];
+    const a = new Run();
+    const b = new Run();
+    expect(a.do(...history)).toEqual(b.do(...history));
+    expect(a.state).toEqual(b.state);
+  });
+});

@@ -1,0 +1,234 @@
+import { describe, it, expect } from 'vitest';
+import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
+import { DEFAULT_CONFIG, STORAGE_NODES } from './types.js';
+import type { RecoveryResponse } from './state.js';
+import { pgCompleteLsn, volumeCompleteLsn, volumeDurableLsn } from './watermarks.js';
+import { hasHoles, segmentCompleteLsn } from './log.js';
+import { planRecovery } from './recovery.js';
+
+interface Spec {
+  readonly lsn: Lsn;
+  readonly pg: number;
+  readonly cpl?: boolean;
+  readonly epoch?: number;
+}
+
+/**
+ * Redo records in LSN order with their backlinks filled in: prevPg is the previous record of the
+ * same PG (else `pgBase`), prevVol the previous record (else `base`).
+ */
+function chain(base: Lsn, specs: readonly Spec[], pgBase: Lsn = 0): RedoRecord[] {
+  const out: RedoRecord[] = [];
+  const lastPg = new Map<number, Lsn>();
+  let prevVol = base;
+  for (const s of specs) {
+    out.push(rec({ lsn: s.lsn, pg: s.pg, cpl: s.cpl ?? false, epoch: s.epoch ?? 1, prevPg: lastPg.get(s.pg) ?? pgBase, prevVol }));
+    lastPg.set(s.pg, s.lsn);
+    prevVol = s.lsn;
+  }
+  return out;
+}
+
+function rec(r: { lsn: Lsn; pg: number; prevPg: Lsn; prevVol: Lsn; cpl?: boolean; epoch?: number }): RedoRecord {
+  return {
+    lsn: r.lsn, epoch: r.epoch ?? 1, pg: r.pg, prevPg: r.prevPg, prevVol: r.prevVol,
+    txn: 0, commitLsn: r.lsn, cpl: r.cpl ?? false, page: r.pg, value: r.lsn,
+  };
+}
+
+describe('volumeCompleteLsn', () => {
+  const records = chain(100, [
+    { lsn: 101, pg: 0 }, { lsn: 102, pg: 1 }, { lsn: 103, pg: 0 }, { lsn: 104, pg: 1 }, { lsn: 105, pg: 0 },
+  ]);
+
+  it('is not min(PGCL): PG 0 complete to 103 (105 missing), PG 1 to 104 -> VCL 104', () => {
+    const pgcl = [103, 104];
+    expect(volumeCompleteLsn(100, records, pgcl)).toBe(104);
+    expect(Math.min(...pgcl)).toBe(103);
+  });
+
+  it('stops at the first record above its PG complete LSN', () => {
+    expect(volumeCompleteLsn(100, records, [105, 102])).toBe(103);
+    expect(volumeCompleteLsn(100, records, [105, 104])).toBe(105);
+    expect(volumeCompleteLsn(100, records, [100, 104])).toBe(100);
+  });
+
+  it('is the base with nothing allocated or nothing complete', () => {
+    expect(volumeCompleteLsn(100, [], [0, 0])).toBe(100);
+    expect(volumeCompleteLsn(100, records, [-1, -1])).toBe(100);
+  });
+});
+
+describe('volumeDurableLsn', () => {
+  const specs: Spec[] = [];
+  for (let lsn = 891; lsn <= 1105; lsn++) specs.push({ lsn, pg: lsn % 2, cpl: lsn === 900 || lsn === 1000 || lsn === 1100 });
+  const records = chain(890, specs);
+
+  it('is the highest CPL at or below VCL: CPLs 900, 1000, 1100 and VCL 1007 -> 1000', () => {
+    expect(volumeDurableLsn(890, records, 1007)).toBe(1000);
+  });
+
+  it('moves only at CPLs', () => {
+    expect(volumeDurableLsn(890, records, 1000)).toBe(1000);
+    expect(volumeDurableLsn(890, records, 999)).toBe(900);
+    expect(volumeDurableLsn(890, records, 1105)).toBe(1100);
+  });
+
+  it('is the base below the first CPL', () => {
+    expect(volumeDurableLsn(890, records, 899)).toBe(890);
+    expect(volumeDurableLsn(890, [], 1007)).toBe(890);
+  });
+});
+
+describe('pgCompleteLsn', () => {
+  it('uniform: the highest LSN four segments reach (the 4th highest SCL)', () => {
+    const scl = { A1: 10, A2: 9, B1: 8, B2: 7, C1: 3, C2: 0 };
+    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, scl)).toBe(7);
+  });
+
+  it('uniform: the full segments alone are not a write quorum', () => {
+    const scl = { A1: 10, B1: 10, C1: 10, A2: 0, B2: 0, C2: 0 };
+    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, scl)).toBe(0);
+  });
+
+  it('uniform: -1 while no write quorum has reported', () => {
+    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, { A1: 5, A2: 5, B1: 5 })).toBe(-1);
+    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, {})).toBe(-1);
+  });
+
+  it('fullTail: 3/3 full segments are a write quorum', () => {
+    const config: Config = { ...DEFAULT_CONFIG, layout: 'fullTail' };
+    const scl = { A1: 10, B1: 10, C1: 10, A2: 0, B2: 0, C2: 0 };
+    expect(pgCompleteLsn(config, STORAGE_NODES, scl)).toBe(10);
+  });
+
+  it('fullTail: or any four segments', () => {
+    const config: Config = { ...DEFAULT_CONFIG, layout: 'fullTail' };
+    expect(pgCompleteLsn(config, STORAGE_NODES, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 10, C2: 0 })).toBe(10);
+    expect(pgCompleteLsn(config, STORAGE_NODES, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 9, C2: 0 })).toBe(9);
+  });
+});
+
+describe('segmentCompleteLsn and hasHoles (log.ts)', () => {
+  const r1 = rec({ lsn: 1, pg: 0, prevPg: 0, prevVol: 0 });
+  const r3 = rec({ lsn: 3, pg: 0, prevPg: 1, prevVol: 2 });
+  const r5 = rec({ lsn: 5, pg: 0, prevPg: 3, prevVol: 4 });
+  const r7 = rec({ lsn: 7, pg: 0, prevPg: 5, prevVol: 6 });
+
+  it('follows PG backlinks: 1, 3, 7 (5 missing) -> 3, with a hole', () => {
+    expect(segmentCompleteLsn([r1, r3, r7])).toBe(3);
+    expect(hasHoles([r1, r3, r7])).toBe(true);
+  });
+
+  it('filling the hole with 5 completes the chain to 7', () => {
+    expect(segmentCompleteLsn([r1, r3, r5, r7])).toBe(7);
+    expect(hasHoles([r1, r3, r5, r7])).toBe(false);
+    // order of arrival does not matter
+    expect(segmentCompleteLsn([r7, r5, r1, r3])).toBe(7);
+  });
+
+  it('an empty segment is complete to 0; a segment missing the first record is complete to 0', () => {
+    expect(segmentCompleteLsn([])).toBe(0);
+    expect(hasHoles([])).toBe(false);
+    expect(segmentCompleteLsn([r3, r5])).toBe(0);
+    expect(hasHoles([r3, r5])).toBe(true);
+  });
+});
+
+describe('planRecovery', () => {
+  const config: Config = { ...DEFAULT_CONFIG, pgCount: 2, lal: 12 };
+  const response = (node: string, records: RedoRecord[], ranges: TruncationRange[] = []): RecoveryResponse =>
+    ({ node, records, ranges });
+  const pgOf = (rs: RedoRecord[], pg: number): RedoRecord[] => rs.filter((r) => r.pg === pg);
+
+  it('takes VDL as the highest CPL on the complete volume chain and truncates LAL above it', () => {
+    // 1..6 allocated; 4 (PG 1) reached nobody in the read quorum, so 5 and 6 are above the hole.
+    const all = chain(0, [
+      { lsn: 1, pg: 0 }, { lsn: 2, pg: 1, cpl: true }, { lsn: 3, pg: 0, cpl: true },
+      { lsn: 4, pg: 1, cpl: true }, { lsn: 5, pg: 0 }, { lsn: 6, pg: 0, cpl: true },
+    ]);
+    const seen = all.filter((r) => r.lsn !== 4);
+    const responses = [
+      [response('A1', pgOf(seen, 0)), response('A2', pgOf(seen, 0)), response('B1', pgOf(seen, 0).slice(0, 1))],
+      [response('A1', pgOf(seen, 1)), response('B2', pgOf(seen, 1)), response('C1', [])],
+    ];
+    const plan = planRecovery(config, 2, responses);
+    expect(plan.vcl).toBe(3);
+    expect(plan.vdl).toBe(3);
+    expect(plan.truncateTo).toBe(3 + 12);
+    expect(plan.ranges).toEqual([{ epoch: 2, from: 3, to: 15 }]);
+    expect(plan.records.map((rs) => rs.map((r) => r.lsn))).toEqual([[1, 3], [2]]);
+    expect(plan.lastPg).toEqual([3, 2]);
+    // 5 and 6 are read but lie in the new range
+    expect(plan.annulled).toBe(2);
+  });
+
+  it('a complete chain ending in a non-CPL record: VDL is the CPL below it', () => {
+    const all = chain(0, [{ lsn: 1, pg: 0, cpl: true }, { lsn: 2, pg: 1 }, { lsn: 3, pg: 0 }]);
+    const plan = planRecovery(config, 2, [[response('A1', pgOf(all, 0))], [response('A1', pgOf(all, 1))]]);
+    expect(plan.vcl).toBe(3);
+    expect(plan.vdl).toBe(1);
+    expect(plan.truncateTo).toBe(13);
+    expect(plan.lastPg).toEqual([1, 0]);
+    expect(plan.annulled).toBe(2);
+  });
+
+  it('honours seen ranges: older-epoch records inside are ignored, newer-epoch ones stay', () => {
+    const earlier: TruncationRange = { epoch: 2, from: 3, to: 15 };
+    const epoch1 = chain(0, [
+      { lsn: 1, pg: 0 }, { lsn: 2, pg: 1, cpl: true }, { lsn: 3, pg: 0, cpl: true },
+      // annulled by the epoch-2 range: without it they would extend the chain to a CPL at 5
+      { lsn: 4, pg: 1, cpl: true }, { lsn: 5, pg: 0, cpl: true },
+    ]);
+    // the epoch-2 writer's records, chained onto the VDL (3) its recovery found
+    const epoch2 = [
+      rec({ lsn: 4, pg: 1, prevPg: 2, prevVol: 3, cpl: true, epoch: 2 }),
+      rec({ lsn: 16, pg: 0, prevPg: 3, prevVol: 4, epoch: 2 }),
+      rec({ lsn: 17, pg: 1, prevPg: 4, prevVol: 16, cpl: true, epoch: 2 }),
+      rec({ lsn: 18, pg: 0, prevPg: 16, prevVol: 17, epoch: 2 }),
+      // 19 (PG 1) lost; 20 is above the hole
+      rec({ lsn: 20, pg: 0, prevPg: 18, prevVol: 19, cpl: true, epoch: 2 }),
+    ];
+    const all = [...epoch1, ...epoch2];
+    const responses = [
+      [response('A1', pgOf(all, 0), [earlier]), response('A2', pgOf(all, 0)), response('B1', pgOf(all, 0))],
+      [response('A1', pgOf(all, 1)), response('B1', pgOf(all, 1), [earlier]), response('C2', pgOf(epoch1, 1))],
+    ];
+    const plan = planRecovery(config, 3, responses);
+    expect(plan.vcl).toBe(18);
+    expect(plan.vdl).toBe(17);
+    expect(plan.truncateTo).toBe(Math.max(17, 15) + 12);
+    expect(plan.ranges).toEqual([earlier, { epoch: 3, from: 17, to: 29 }]);
+    // LSN 4 survives as the epoch-2 record; the epoch-1 records 4 and 5 are gone
+    expect(plan.records[0]!.map((r) => [r.lsn, r.epoch])).toEqual([[1, 1], [3, 1], [16, 2]]);
+    expect(plan.records[1]!.map((r) => [r.lsn, r.epoch])).toEqual([[2, 1], [4, 2], [17, 2]]);
+    expect(plan.lastPg).toEqual([16, 17]);
+    // 18 and 20 are annulled by the new range (epoch-1 4 and 5 were already annulled)
+    expect(plan.annulled).toBe(2);
+    // without the range, the epoch-1 records 4 and 5 would extend the chain to a CPL at 5
+    const blind = planRecovery(config, 3, [[response('A1', pgOf(epoch1, 0))], [response('A1', pgOf(epoch1, 1))]]);
+    expect(blind.vdl).toBe(5);
+  });
+
+  it('truncates from the highest range end seen when it is above VDL', () => {
+    const earlier: TruncationRange = { epoch: 2, from: 3, to: 15 };
+    const epoch1 = chain(0, [
+      { lsn: 1, pg: 0 }, { lsn: 2, pg: 1, cpl: true }, { lsn: 3, pg: 0, cpl: true }, { lsn: 4, pg: 1, cpl: true },
+    ]);
+    const responses = [
+      [response('A1', pgOf(epoch1, 0)), response('B1', pgOf(epoch1, 0), [earlier])],
+      [response('A1', pgOf(epoch1, 1)), response('C1', pgOf(epoch1, 1), [earlier])],
+    ];
+    const plan = planRecovery(config, 3, responses);
+    expect(plan.vdl).toBe(3);
+    expect(plan.truncateTo).toBe(15 + 12);
+    expect(plan.ranges).toEqual([earlier, { epoch: 3, from: 3, to: 27 }]);
+    expect(plan.annulled).toBe(0);
+  });
+
+  it('an empty volume recovers to 0 and truncates LAL above it', () => {
+    const plan = planRecovery(config, 2, [[response('A1', [])], [response('A1', [])]]);
+    expect(plan).toMatchObject({ vdl: 0, vcl: 0, truncateTo: 12, lastPg: [0, 0], annulled: 0 });
+    expect(plan.records).toEqual([[], []]);
+  });
+});

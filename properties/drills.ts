@@ -1,0 +1,63 @@
+// The liveness phase and the availability drills: fixed event scripts, run after the safety phase.
+//
+// The liveness phase (VOPR's second half) heals every partition, restarts every node, starts
+// recovery if the writer is down, then alternates deliverAll and tick for a bounded number of
+// rounds. It is appended by the runner, not generated, so the shrinker cannot weaken it.
+
+import type { Event } from '../model/events.js';
+import type { State } from '../model/state.js';
+import { STORAGE_NODES, nodesOfAz } from '../model/types.js';
+import { step } from '../model/step.js';
+import type { Oracle } from './oracle.js';
+
+/** Rounds of deliverAll + tick the liveness phase allows: recovery needs about six. */
+export const SETTLE_ROUNDS = 12;
+
+/**
+ * Heal, restart, recover, settle; then new client work (a transaction and a read of what it
+ * wrote) that must complete too: the system is live again, not merely quiet.
+ */
+export function livenessPhase(): Event[] {
+  const events: Event[] = [{ type: 'heal' }];
+  STORAGE_NODES.forEach((_, node) => events.push({ type: 'restartNode', node }));
+  events.push({ type: 'recover' });
+  const settle = () => {
+    for (let i = 0; i < SETTLE_ROUNDS / 2; i++) events.push({ type: 'deliverAll' }, { type: 'tick' });
+    events.push({ type: 'deliverAll' });
+  };
+  settle();
+  events.push({ type: 'txn', mtrs: [[0, 1], [2]] }, { type: 'read', pages: [0, 1, 2] });
+  settle();
+  events.push({ type: 'read', pages: [0, 1, 2] });
+  settle();
+  return events;
+}
+
+/** Null when the run settled: the writer is active and nothing it accepted is left open. */
+export function settled(s: State, oracle: Oracle): string | null {
+  if (s.writer.status !== 'active') return `writer is ${s.writer.status} after the liveness phase`;
+  const open = oracle.unresolved();
+  if (open.length > 0) return `txns ${open.map((t) => `${t.txn}@${t.commitLsn}`).join(', ')} neither committed nor annulled`;
+  if (s.writer.reads.length > 0) return `reads ${s.writer.reads.map((r) => r.read).join(', ')} never answered`;
+  return null;
+}
+
+/** From a settled state: take an AZ down, write, and demand the commit within the round bound. */
+export function azDrill(from: State, az: number): string | null {
+  let s = from;
+  const run = (e: Event) => (s = step(s, e).state);
+  const down = nodesOfAz(az).map((n) => STORAGE_NODES.indexOf(n));
+  for (const node of down) run({ type: 'crashNode', node });
+  const r = step(s, { type: 'txn', mtrs: [[0], [1]] });
+  s = r.state;
+  const accepted = r.observations.find((o) => o.kind === 'accepted');
+  if (accepted === undefined || accepted.kind !== 'accepted') return `txn not accepted: ${JSON.stringify(r.observations)}`;
+  for (let i = 0; i < SETTLE_ROUNDS; i++) {
+    for (const e of [{ type: 'deliverAll' }, { type: 'tick' }] as const) {
+      const x = step(s, e);
+      s = x.state;
+      if (x.observations.some((o) => o.kind === 'committed' && o.txn === accepted.txn)) return null;
+    }
+  }
+  return `txn ${accepted.txn} (commit ${accepted.commitLsn}) not committed within ${SETTLE_ROUNDS} rounds`;
+}

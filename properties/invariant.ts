@@ -1,0 +1,54 @@
+// What an invariant is, and what it gets to look at.
+//
+// Tags (stateright's Expectation): `always` holds after every step; `eventually` holds once the
+// faults stop and the world has had enough ticks (checked at the end of the liveness phase);
+// `sometimes` is a situation the generator must reach, proving the `always` ones were not passed
+// vacuously. Every invariant has an id (used in counterexamples), a title and a one-sentence why.
+
+import type { Event, EventType } from '../model/events.js';
+import type { State } from '../model/state.js';
+import type { Config, Observation } from '../model/types.js';
+import type { Finding, Oracle } from './oracle.js';
+
+/** Facts accumulated over a run, so step checks need not rescan the history. */
+export interface RunMemo {
+  readonly eventTypes: Set<EventType>;
+  readonly observationKinds: Set<Observation['kind']>;
+  /** The highest VDL any writer has had in this run. */
+  vdlMax: number;
+}
+
+export interface StepView {
+  readonly config: Config;
+  readonly index: number;
+  readonly event: Event;
+  readonly prev: State;
+  readonly next: State;
+  readonly observations: readonly Observation[];
+  readonly oracle: Oracle;
+  /** What the oracle found wrong in this step. */
+  readonly findings: readonly Finding[];
+  /** Facts about the run before this step. */
+  readonly memo: RunMemo;
+}
+
+export interface EndView {
+  readonly config: Config;
+  readonly final: State;
+  readonly oracle: Oracle;
+  readonly memo: RunMemo;
+}
+
+interface Described {
+  readonly id: string;
+  readonly title: string;
+  /** One sentence tied to the design: why the guarantee matters. */
+  readonly why: string;
+}
+
+export type Invariant =
+  | (Described & { readonly tag: 'always'; check(view: StepView): string | null })
+  | (Described & { readonly tag: 'eventually'; check(view: EndView): string | null })
+  | (Described & { readonly tag: 'sometimes'; hit(view: StepView): boolean });
+
+export type Tag = Invariant['tag'];

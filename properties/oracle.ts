@@ -1,0 +1,174 @@
+// The oracle: a tiny ideal store, independent of the model's bookkeeping.
+//
+// It reads the history's own events (which pages each transaction writes, in which MTRs) and the
+// engine's observations (which LSNs a transaction got, which commits were acknowledged, what
+// recovery decided), and applies committed transactions atomically in commit order. A read is
+// then checked against the ideal store at its read point. It never looks at engine state.
+
+import type { Event } from '../model/events.js';
+import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
+import type { Config, Lsn, Observation } from '../model/types.js';
+
+export type TxnStatus = 'issued' | 'refused' | 'accepted' | 'committed' | 'recoveredCommit' | 'annulled';
+
+export interface OracleTxn {
+  readonly txn: number;
+  /** Page writes in LSN order, with the value each stores. */
+  readonly writes: readonly { readonly page: number; readonly value: number }[];
+  /** MTR sizes, in records (the last MTR includes the commit record). */
+  readonly mtrSizes: readonly number[];
+  status: TxnStatus;
+  firstLsn: Lsn;
+  commitLsn: Lsn;
+}
+
+export interface Finding {
+  readonly invariant: string;
+  readonly message: string;
+}
+
+export class Oracle {
+  readonly txns: OracleTxn[] = [];
+  private readonly readFloor = new Map<number, Lsn>();
+  private readCount = 0;
+  /** Consistency points an engine may use as a read point or a recovered VDL. */
+  private readonly consistencyPoints = new Set<Lsn>([0]);
+  /** The highest commit LSN acknowledged (or made durable by recovery) so far. */
+  committedFloor: Lsn = 0;
+
+  constructor(private readonly config: Config) {}
+
+  /** Feed one step: the event and what the engine observed. Returns what the step broke. */
+  observe(event: Event, observations: readonly Observation[]): Finding[] {
+    if (event.type === 'txn') this.issueTxn(event);
+    if (event.type === 'read') this.readFloor.set(this.readCount++, this.committedFloor);
+    const findings: Finding[] = [];
+    for (const o of observations) findings.push(...this.take(o));
+    return findings;
+  }
+
+  /** Transactions whose commit was acknowledged to the client. */
+  acknowledged(): OracleTxn[] {
+    return this.txns.filter((t) => t.status === 'committed');
+  }
+
+  /** Accepted transactions whose fate is still open (neither committed nor annulled). */
+  unresolved(): OracleTxn[] {
+    return this.txns.filter((t) => t.status === 'accepted');
+  }
+
+  /** The ideal store's value of a page at a read point. */
+  valueAt(page: number, readPoint: Lsn): number {
+    let best: { commitLsn: Lsn; value: number } | null = null;
+    for (const t of this.txns) {
+      if (!isCommitted(t) || t.commitLsn > readPoint) continue;
+      for (const w of t.writes) {
+        if (w.page === page && (best === null || t.commitLsn >= best.commitLsn)) best = { commitLsn: t.commitLsn, value: w.value };
+      }
+    }
+    return best === null ? 0 : best.value;
+  }
+
+  private issueTxn(event: Extract<Event, { type: 'txn' }>): void {
+    const txn = this.txns.length;
+    const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
+    const pages = mtrs.flat().map((p) => ((Math.trunc(p) % this.config.pageCount) + this.config.pageCount) % this.config.pageCount);
+    const mtrSizes = mtrs.length === 0 ? [1] : mtrs.map((m, i) => m.length + (i === mtrs.length - 1 ? 1 : 0));
+    this.txns.push({
+      txn, writes: pages.map((page, i) => ({ page, value: writeValue(txn, i) })), mtrSizes,
+      status: 'issued', firstLsn: 0, commitLsn: 0,
+    });
+  }
+
+  private take(o: Observation): Finding[] {
+    switch (o.kind) {
+      case 'accepted': return this.accepted(o);
+      case 'refused': return this.transition(o.txn, 'issued', 'refused');
+      case 'committed': return this.committed(o);
+      case 'recovered': return this.recovered(o);
+      case 'readOk': return this.readOk(o);
+      default: return [];
+    }
+  }
+
+  private accepted(o: Extract<Observation, { kind: 'accepted' }>): Finding[] {
+    const t = this.txns[o.txn];
+    const out = this.transition(o.txn, 'issued', 'accepted');
+    if (t === undefined || out.length > 0) return out;
+    t.firstLsn = o.firstLsn;
+    t.commitLsn = o.commitLsn;
+    const records = t.mtrSizes.reduce((a, b) => a + b, 0);
+    if (o.commitLsn - o.firstLsn + 1 !== records) {
+      return [{ invariant: 'commit-rule', message: `txn ${o.txn} got LSNs ${o.firstLsn}..${o.commitLsn} for ${records} records` }];
+    }
+    let end = o.firstLsn - 1;
+    for (const size of t.mtrSizes) this.consistencyPoints.add((end += size));
+    return [];
+  }
+
+  private committed(o: Extract<Observation, { kind: 'committed' }>): Finding[] {
+    const t = this.txns[o.txn];
+    const out = this.transition(o.txn, 'accepted', 'committed');
+    if (t === undefined || out.length > 0) return out;
+    if (t.commitLsn !== o.commitLsn) {
+      return [{ invariant: 'commit-rule', message: `txn ${o.txn} committed at ${o.commitLsn} but was accepted with commit LSN ${t.commitLsn}` }];
+    }
+    this.committedFloor = Math.max(this.committedFloor, o.commitLsn);
+    return [];
+  }
+
+  /**
+   * Recovery decides the fate of every transaction the crashed writer left open: committed when
+   * its commit is at or below the recovered VDL, annulled when it lies in the truncation range.
+   * An acknowledged commit above the recovered VDL is lost data.
+   */
+  private recovered(o: Extract<Observation, { kind: 'recovered' }>): Finding[] {
+    const out: Finding[] = [];
+    if (!this.consistencyPoints.has(o.vdl)) {
+      out.push({ invariant: 'no-half-mtr', message: `recovery ${o.epoch} chose VDL ${o.vdl}, which ends no MTR` });
+    }
+    for (const t of this.txns) {
+      if (t.status === 'committed' && t.commitLsn > o.vdl) {
+        out.push({ invariant: 'durability', message: `txn ${t.txn} was acknowledged at ${t.commitLsn} but recovery ${o.epoch} kept only up to VDL ${o.vdl}` });
+      }
+      if (t.status !== 'accepted') continue;
+      if (t.commitLsn <= o.vdl) t.status = 'recoveredCommit';
+      else if (t.commitLsn <= o.truncateTo) t.status = 'annulled';
+      else out.push({ invariant: 'watermark-order', message: `txn ${t.txn} has commit LSN ${t.commitLsn} above recovery ${o.epoch}'s truncation end ${o.truncateTo}` });
+    }
+    this.committedFloor = Math.max(this.committedFloor, o.vdl);
+    this.consistencyPoints.add(o.truncateTo);
+    return out;
+  }
+
+  private readOk(o: Extract<Observation, { kind: 'readOk' }>): Finding[] {
+    const out: Finding[] = [];
+    const floor = this.readFloor.get(o.read) ?? 0;
+    if (o.readPoint < floor) {
+      out.push({ invariant: 'read-after-commit', message: `read ${o.read} used read point ${o.readPoint}, below ${floor} committed before it was issued` });
+    }
+    if (!this.consistencyPoints.has(o.readPoint)) {
+      out.push({ invariant: 'no-half-mtr', message: `read ${o.read} used read point ${o.readPoint}, which ends no MTR` });
+    }
+    for (const v of o.values) {
+      const want = this.valueAt(v.page, o.readPoint);
+      if (v.value !== want) {
+        out.push({ invariant: 'no-phantom', message: `read ${o.read} of page ${v.page} at ${o.readPoint} from ${v.from} returned ${v.value}; the ideal store has ${want}` });
+      }
+    }
+    return out;
+  }
+
+  private transition(txn: number, from: TxnStatus, to: TxnStatus): Finding[] {
+    const t = this.txns[txn];
+    if (t === undefined || t.status !== from) {
+      return [{ invariant: 'commit-rule', message: `txn ${txn} went to ${to} from ${t?.status ?? 'nowhere'}` }];
+    }
+    t.status = to;
+    return [];
+  }
+}
+
+export function isCommitted(t: OracleTxn): boolean {
+  return t.status === 'committed' || t.status === 'recoveredCommit';
+}

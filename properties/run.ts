@@ -1,0 +1,82 @@
+// Runs one history through the model, feeding the oracle and checking every invariant after every
+// step. Deterministic: the same config and events give the same result, byte for byte.
+
+import type { Event } from '../model/events.js';
+import type { State } from '../model/state.js';
+import type { Config } from '../model/types.js';
+import { initialState, step } from '../model/step.js';
+import type { Invariant, RunMemo, StepView, Tag } from './invariant.js';
+import { INVARIANTS } from './invariants.js';
+import { Oracle } from './oracle.js';
+import { livenessPhase } from './drills.js';
+import { watermarks } from '../model/watermarks.js';
+
+export interface Violation {
+  readonly invariant: string;
+  readonly tag: Tag;
+  /** Index into the events run (safety phase, then liveness phase); -1 for end-of-run checks. */
+  readonly step: number;
+  readonly message: string;
+}
+
+export interface RunResult {
+  readonly violation: Violation | null;
+  /** Events run, the liveness phase included. */
+  readonly events: readonly Event[];
+  readonly final: State;
+  /** Per invariant id: how often it was checked (always/eventually) or hit (sometimes). */
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+export interface RunOptions {
+  /** Append the liveness phase and check the `eventually` invariants (default true). */
+  readonly liveness?: boolean;
+  readonly invariants?: readonly Invariant[];
+}
+
+export function runHistory(config: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
+  const invariants = opts.invariants ?? INVARIANTS;
+  const events = opts.liveness === false ? [...safety] : [...safety, ...livenessPhase()];
+  const counts = new Map<string, number>(invariants.map((i) => [i.id, 0]));
+  const bump = (id: string) => counts.set(id, counts.get(id)! + 1);
+  const oracle = new Oracle(config);
+  const memo: RunMemo = { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0 };
+  let state = initialState(config);
+  const done = (violation: Violation | null): RunResult => ({ violation, events, final: state, counts });
+
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    const r = step(state, event);
+    const findings = oracle.observe(event, r.observations);
+    const view: StepView = { config, index, event, prev: state, next: r.state, observations: r.observations, oracle, findings, memo };
+    state = r.state;
+    for (const inv of invariants) {
+      if (inv.tag === 'always') {
+        bump(inv.id);
+        const message = inv.check(view);
+        if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: index, message });
+      } else if (inv.tag === 'sometimes' && inv.hit(view)) {
+        bump(inv.id);
+      }
+    }
+    const unclaimed = findings.find((f) => !invariants.some((i) => i.id === f.invariant));
+    if (unclaimed !== undefined) throw new Error(`oracle finding for unknown invariant ${unclaimed.invariant}`);
+    remember(memo, view);
+  }
+  if (opts.liveness !== false) {
+    for (const inv of invariants) {
+      if (inv.tag !== 'eventually') continue;
+      bump(inv.id);
+      const message = inv.check({ config, final: state, oracle, memo });
+      if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: -1, message });
+    }
+  }
+  return done(null);
+}
+
+function remember(memo: RunMemo, v: StepView): void {
+  memo.eventTypes.add(v.event.type);
+  for (const o of v.observations) memo.observationKinds.add(o.kind);
+  const w = v.next.writer;
+  if (w.status === 'active') memo.vdlMax = Math.max(memo.vdlMax, watermarks(v.config, w).vdl);
+}
