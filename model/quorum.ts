@@ -36,10 +36,11 @@ function assertConstant(holds: boolean, relation: string): void {
 }
 
 export function atLeast(k: number, of: readonly string[]): Quorum {
-  if (!Number.isInteger(k) || k < 1 || k > of.length) {
-    throw new Error(`atLeast(${k}) over ${of.length} members is not a quorum`);
+  const members = [...new Set(of)];
+  if (!Number.isInteger(k) || k < 1 || k > members.length) {
+    throw new Error(`atLeast(${k}) over ${members.length} members is not a quorum`);
   }
-  return { kind: 'atLeast', k, of: [...of] };
+  return { kind: 'atLeast', k, of: members };
 }
 export const and = (...parts: Quorum[]): Quorum => ({ kind: 'and', parts });
 export const or = (...parts: Quorum[]): Quorum => ({ kind: 'or', parts });

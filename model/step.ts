@@ -147,7 +147,7 @@ function heal(ctx: Ctx): void {
 function tick(ctx: Ctx): void {
   ctx.s.world.time++;
   for (const n of STORAGE_NODES) persist(ctx, n);
-  for (const n of STORAGE_NODES) gossip(ctx, n, membersOf(ctx.s.config, 0));
+  for (const n of STORAGE_NODES) gossip(ctx, n, (pg) => membersOf(ctx.s.config, pg));
   writerTick(ctx);
 }
 

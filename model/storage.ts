@@ -95,12 +95,12 @@ export function persist(ctx: Ctx, node: NodeId): void {
 }
 
 /** Background: a segment with holes asks one peer (round robin by time) for what follows its SCL. */
-export function gossip(ctx: Ctx, node: NodeId, peers: readonly NodeId[]): void {
+export function gossip(ctx: Ctx, node: NodeId, membersOf: (pg: number) => readonly NodeId[]): void {
   const n = ctx.s.storage[node] as StorageNode;
   if (!n.volatile.up) return;
   n.durable.segments.forEach((seg, pg) => {
     if (!hasHoles(seg.records)) return;
-    const others = peers.filter((p) => p !== node);
+    const others = membersOf(pg).filter((p) => p !== node);
     const peer = others[ctx.s.world.time % others.length]!;
     send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: segmentCompleteLsn(seg.records) });
   });
