@@ -6,7 +6,7 @@
 // recorded no-op, and choices that point at dynamic things (the k-th pending message, a node) are
 // taken modulo what exists. That is what lets the shrinker delete or simplify any event.
 
-/** Page numbers are taken modulo the volume's page count. */
+/** Page numbers are taken modulo the volume's current page count. */
 export type Page = number;
 
 export type ClientEvent =
@@ -17,7 +17,9 @@ export type ClientEvent =
    */
   | { readonly type: 'txn'; readonly mtrs: readonly (readonly Page[])[] }
   /** A read of one or more pages at one read point, at the writer. */
-  | { readonly type: 'read'; readonly pages: readonly Page[] };
+  | { readonly type: 'read'; readonly pages: readonly Page[] }
+  /** The same at a replica: the `replica`-th compute node that is not the writer. */
+  | { readonly type: 'readReplica'; readonly replica: number; readonly pages: readonly Page[] };
 
 export type NetworkEvent =
   /**
@@ -31,7 +33,7 @@ export type NetworkEvent =
   | { readonly type: 'deliverAll' };
 
 export type FaultEvent =
-  /** Storage node index modulo the storage node count. */
+  /** Storage node index modulo the storage fleet (STORAGE_NODES). */
   | { readonly type: 'crashNode'; readonly node: number }
   | { readonly type: 'restartNode'; readonly node: number }
   /** Cut the given nodes (indices into all nodes, the writer first) off from everyone else. */
@@ -39,10 +41,24 @@ export type FaultEvent =
   /** Cut a whole AZ's storage nodes off from everyone else. */
   | { readonly type: 'partitionAz'; readonly az: number }
   | { readonly type: 'heal' }
+  /** A storage node's disk is lost: every segment on it is blank (it keeps no record). */
+  | { readonly type: 'loseDisk'; readonly node: number }
   /** The writer loses all volatile state. */
   | { readonly type: 'crashWriter' }
   /** Start crash recovery of the writer (a no-op while it is active). */
-  | { readonly type: 'recover' };
+  | { readonly type: 'recover' }
+  /** A replica (the `replica`-th compute node that is not the writer) crashes or restarts empty. */
+  | { readonly type: 'crashReplica'; readonly replica: number }
+  | { readonly type: 'restartReplica'; readonly replica: number }
+  /**
+   * Promote a replica to writer: it recovers under a new epoch. The old writer is not stopped; if
+   * it is alive (partitioned, say) storage fences it.
+   */
+  | { readonly type: 'failover'; readonly replica: number };
+
+export type GrowthEvent =
+  /** Add a protection group to the volume (a geometry change): new pages land in it. */
+  | { readonly type: 'addPg' };
 
 export type TimeEvent =
   /** Time passes: storage persists and acknowledges, gossips; the writer retransmits and hedges. */
@@ -50,14 +66,15 @@ export type TimeEvent =
   /** One storage node persists its queue and acknowledges (a tick does this for every node). */
   | { readonly type: 'persist'; readonly node: number };
 
-export type Event = ClientEvent | NetworkEvent | FaultEvent | TimeEvent;
+export type Event = ClientEvent | NetworkEvent | FaultEvent | TimeEvent | GrowthEvent;
 export type EventType = Event['type'];
 
 export const EVENT_TYPES: readonly EventType[] = [
-  'txn', 'read',
+  'txn', 'read', 'readReplica',
   'deliver', 'drop', 'duplicate', 'deliverAll',
-  'crashNode', 'restartNode', 'partition', 'partitionAz', 'heal', 'crashWriter', 'recover',
-  'tick', 'persist',
+  'crashNode', 'restartNode', 'loseDisk', 'partition', 'partitionAz', 'heal',
+  'crashWriter', 'recover', 'crashReplica', 'restartReplica', 'failover',
+  'tick', 'persist', 'addPg',
 ];
 
 /** A transaction uses at most this many MTRs of at most this many writes; the rest is ignored. */

@@ -7,9 +7,9 @@
 // to a crashed node is lost too.
 
 import { isDraft, original, type Draft } from 'immer';
+import { frozen } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
-import { ALL_NODES } from './types.js';
 
 export interface Ctx {
   readonly s: Draft<State>;
@@ -22,7 +22,7 @@ export function linkDown(world: World, a: NodeId, b: NodeId): boolean {
 
 export function send(ctx: Ctx, msg: Message): void {
   if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
+  ctx.s.world.net[msg.to]!.push(frozen(msg) as Draft<Message>);
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
@@ -31,14 +31,14 @@ export function requeue(ctx: Ctx, msg: Message): void {
 }
 
 /**
- * Resolves a (node, k) choice: node indexes ALL_NODES; when that node has nothing pending, the
+ * Resolves a (node, k) choice: node indexes `nodes` (allNodes(config)); when that node has nothing pending, the
  * next one (cyclically) that has is taken; k is taken modulo its queue. Null when nothing is
  * pending anywhere.
  */
-export function choose(world: World, node: number, k: number): { to: NodeId; index: number } | null {
-  const start = mod(node, ALL_NODES.length);
-  for (let i = 0; i < ALL_NODES.length; i++) {
-    const to = ALL_NODES[(start + i) % ALL_NODES.length]!;
+export function choose(world: World, nodes: readonly NodeId[], node: number, k: number): { to: NodeId; index: number } | null {
+  const start = mod(node, nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const to = nodes[(start + i) % nodes.length]!;
     const queue = world.net[to]!;
     if (queue.length > 0) return { to, index: mod(k, queue.length) };
   }
@@ -57,7 +57,7 @@ export function mod(n: number, m: number): number {
   return ((Math.trunc(n) % m) + m) % m;
 }
 
-/** The nodes that have pending messages, in ALL_NODES order. */
-export function nodesWithPending(world: World): NodeId[] {
-  return ALL_NODES.filter((n) => (world.net[n]?.length ?? 0) > 0);
+/** The nodes that have pending messages, in the order given. */
+export function nodesWithPending(world: World, nodes: readonly NodeId[]): NodeId[] {
+  return nodes.filter((n) => (world.net[n]?.length ?? 0) > 0);
 }

@@ -30,7 +30,7 @@ export function planRecovery(
   const truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
   const survivors = chain.filter((r) => r.lsn <= vdl);
-  const records = Array.from({ length: config.pgCount }, (_, pg) => survivors.filter((r) => r.pg === pg));
+  const records = responses.map((_, pg) => survivors.filter((r) => r.pg === pg));
   return {
     vdl,
     vcl,

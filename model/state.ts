@@ -5,12 +5,23 @@
 // writer's state whole (the writer keeps nothing locally; the log on storage is the database).
 // The control plane's durable metadata (which epoch to hand out next) is durable too.
 
-import type { Config, Lsn, Message, NodeId, RedoRecord, TruncationRange } from './types.js';
+import type { Config, Lsn, Membership, Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 
 /** One segment: a PG's log as one storage node holds it. */
 export interface SegmentDurable {
   /** Highest volume epoch this segment has promised to; requests of older epochs are refused. */
   readonly epoch: number;
+  /** Highest membership epoch of its PG this segment has seen; older requests are refused. */
+  readonly membership: number;
+  /** Bumped whenever the segment is reset (disk lost, replacement started): acks carry it. */
+  readonly incarnation: number;
+  /** The compute node that sealed this segment: acknowledgements go there. */
+  readonly writer: NodeId;
+  /**
+   * The segment holds nothing it can vouch for (its disk was lost, or it is a replacement still
+   * hydrating): it answers no recovery request until a membership change makes it whole.
+   */
+  readonly blank: boolean;
   /** The epoch whose truncation ranges this segment holds; writes of that epoch are accepted. */
   readonly sealedEpoch: number;
   readonly ranges: readonly TruncationRange[];
@@ -32,6 +43,8 @@ export interface QueuedRecord {
 
 export interface StorageVolatile {
   readonly up: boolean;
+  /** The tick at which the node went down (meaningful while !up). */
+  readonly downSince: number;
   /** Received but not yet persisted (and so not acknowledged): lost on a crash. */
   readonly queue: readonly QueuedRecord[];
 }
@@ -41,9 +54,15 @@ export interface StorageNode {
   readonly volatile: StorageVolatile;
 }
 
+/**
+ * The control plane's durable metadata (Aurora keeps it in its own highly available store): the
+ * next volume epoch to hand out, which compute node is the writer, each PG's membership.
+ */
 export interface ControlDurable {
-  /** The next volume epoch the control plane hands to a recovering writer. */
   readonly epochNext: number;
+  readonly writer: NodeId;
+  /** Per PG; the volume grows by appending. */
+  readonly pgs: readonly Membership[];
 }
 
 export interface PendingTxn {
@@ -54,7 +73,7 @@ export interface PendingTxn {
 export interface PendingPageRead {
   readonly page: number;
   readonly pg: number;
-  /** The segment asked last (null: served from cache). */
+  /** The segment asked last (null: served from cache, or no covering segment known yet). */
   readonly asked: NodeId | null;
   readonly askedAt: number;
   readonly value: number | null;
@@ -63,15 +82,22 @@ export interface PendingPageRead {
 
 export interface PendingRead {
   readonly read: number;
+  /** Where the read was issued (the writer or a replica). */
+  readonly at: NodeId;
   readonly readPoint: Lsn;
   readonly pages: readonly PendingPageRead[];
 }
 
+/**
+ * A cached page: its value at `asOf` (read from storage), plus every version committed above
+ * `asOf` that the cache has seen since (or that storage reported pending at `asOf`). Visible at
+ * read point p: the version with the highest commit LSN at or below p, else `value`.
+ */
 export interface CachedPage {
   readonly page: number;
-  /** The read point at which `value` was read from storage. */
   readonly asOf: Lsn;
   readonly value: number;
+  readonly versions: readonly PendingVersion[];
 }
 
 /** What recovery decided from a read quorum of every PG. */
@@ -98,15 +124,36 @@ export interface RecoveryResponse {
   readonly ranges: readonly TruncationRange[];
 }
 
-export type WriterState =
-  | { readonly status: 'down' }
-  | {
-      readonly status: 'recovering';
-      readonly epoch: number;
-      /** Per PG, the latest response of each segment. */
-      readonly responses: readonly (readonly RecoveryResponse[])[];
-    }
-  | WriterUp;
+export interface WriterRecovering {
+  readonly status: 'recovering';
+  readonly epoch: number;
+  /** Per PG, the latest response of each segment. */
+  readonly responses: readonly (readonly RecoveryResponse[])[];
+}
+
+/**
+ * A read replica: applies the writer's redo stream to the pages it has cached, never above the
+ * VDL it knows and only whole MTRs; reads at its own VDL. All volatile: a restart starts empty.
+ */
+export interface Replica {
+  readonly status: 'replica';
+  /** The writer epoch it follows (0: none yet). */
+  readonly epoch: number;
+  /** The writer node it follows. */
+  readonly writer: NodeId | null;
+  /** The VDL it knows and has applied up to (null: none yet in this epoch). */
+  readonly vdl: Lsn | null;
+  /** Stream records above vdl, waiting for VDL to reach them. */
+  readonly buffer: readonly RedoRecord[];
+  /** Per PG, the segments whose SCL covered vdl (from the writer). */
+  readonly covering: readonly (readonly NodeId[])[];
+  readonly reads: readonly PendingRead[];
+  readonly cache: readonly CachedPage[];
+}
+
+/** What a compute node is doing. A writer that learns of a newer epoch is fenced: it goes down. */
+export type ComputeState = { readonly status: 'down' } | WriterRecovering | WriterUp | Replica;
+export type WriterState = { readonly status: 'down' } | WriterRecovering | WriterUp;
 
 /** A writer that has sealed (or is sealing) its epoch. Sealing refuses client work. */
 export interface WriterUp {
@@ -115,14 +162,26 @@ export interface WriterUp {
   readonly plan: RecoveryPlan;
   /** Every LSN this incarnation allocates is above base (the plan's truncateTo). */
   readonly base: Lsn;
-  /** Per PG, per member: SCL reported in acks of this epoch (absent: not sealed here yet). */
+  /**
+   * Per PG, per member: the highest SCL reported in this epoch. A record that reached a write
+   * quorum stays counted even if a segment later loses its disk (that is a failure within the
+   * AZ+1 budget, repaired by a membership change), so watermarks never move back.
+   */
   readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
+  /** Per PG, per member: the segment incarnation known sealed into this epoch (absent: seal it). */
+  readonly sealed: readonly Readonly<Record<NodeId, number>>[];
+  /** Per PG: the highest PGCL reached in this epoch (a membership change never lowers it). */
+  readonly reached: readonly Lsn[];
   /** Records this incarnation allocated, LSN order. */
   readonly records: readonly RedoRecord[];
   readonly pendingTxns: readonly PendingTxn[];
   readonly reads: readonly PendingRead[];
   /** Least recently used first. */
   readonly cache: readonly CachedPage[];
+}
+
+export function isWriterUp(c: ComputeState | undefined): c is WriterUp {
+  return c !== undefined && (c.status === 'active' || c.status === 'sealing');
 }
 
 export interface World {
@@ -140,6 +199,6 @@ export interface State {
   readonly config: Config;
   readonly control: ControlDurable;
   readonly storage: Readonly<Record<NodeId, StorageNode>>;
-  readonly writer: WriterState;
+  readonly compute: Readonly<Record<NodeId, ComputeState>>;
   readonly world: World;
 }

@@ -5,7 +5,7 @@ import { ModelEngine } from './engine.js';
 import { choose } from './network.js';
 import type { State } from './state.js';
 import type { Config, Message, Observation } from './types.js';
-import { ALL_NODES, DEFAULT_CONFIG, STORAGE_NODES } from './types.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, allNodes } from './types.js';
 import { initialState, step } from './step.js';
 
 type Kind = Observation['kind'];
@@ -30,6 +30,9 @@ class Run {
   get state(): State {
     return this.engine.state;
   }
+  get nodes(): string[] {
+    return allNodes(this.state.config);
+  }
   do(...events: Event[]): Observation[] {
     const out: Observation[] = [];
     for (const e of events) out.push(...this.engine.apply(e));
@@ -50,15 +53,15 @@ class Run {
   }
   /** The (node, k) arguments that make a deliver/drop/duplicate event pick message `index` to `to`. */
   choice(to: string, index: number): { node: number; k: number } {
-    for (let node = 0; node < ALL_NODES.length; node++) {
-      const c = choose(this.state.world, node, index);
+    for (let node = 0; node < this.nodes.length; node++) {
+      const c = choose(this.state.world, this.nodes, node, index);
       if (c !== null && c.to === to && c.index === index) return { node, k: index };
     }
     throw new Error(`no network event reaches message ${index} to ${to}`);
   }
   /** Delivers the first pending message that matches, through a `deliver` event; false if none. */
   deliverWhere(pred: (m: Message) => boolean): boolean {
-    for (const to of ALL_NODES) {
+    for (const to of this.nodes) {
       const index = this.state.world.net[to]!.findIndex(pred);
       if (index < 0) continue;
       this.do({ type: 'deliver', ...this.choice(to, index) });
@@ -80,17 +83,21 @@ describe('commit', () => {
     const persisted = r.do(tick);
     expect(only(persisted, 'committed')).toEqual([]);
     const acked = r.do(deliverAll);
-    expect(only(acked, 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 2 }]);
+    expect(only(acked, 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 2, by: 'W' }]);
   });
 
   it('a transaction over two PGs commits in one round; commits are acknowledged in order', () => {
     const r = new Run();
-    // pages 0 and 2 are in PG 0, page 1 in PG 1; the commit record follows the last page's PG
-    expect(r.do(txn([0, 1], [2]))).toEqual([{ kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 4 }]);
-    expect(r.do(txn([1]))).toEqual([{ kind: 'accepted', txn: 1, firstLsn: 5, commitLsn: 6 }]);
+    // pages 0 and 1 are in PG 0, page 3 in PG 1 (3 pages per PG); the commit record follows
+    // the last page's PG
+    expect(r.do(txn([0, 3], [1]))).toEqual([{ kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 4 }]);
+    expect(r.do(txn([3]))).toEqual([{ kind: 'accepted', txn: 1, firstLsn: 5, commitLsn: 6 }]);
+    // both PGs got records of the first transaction
+    expect(r.pending((m) => m.kind === 'write').map((m) => (m.kind === 'write' ? m.pg : -1)).sort())
+      .toEqual([...Array(6).fill(0), ...Array(12).fill(1)]);
     expect(only(r.round(), 'committed')).toEqual([
-      { kind: 'committed', txn: 0, commitLsn: 4 },
-      { kind: 'committed', txn: 1, commitLsn: 6 },
+      { kind: 'committed', txn: 0, commitLsn: 4, by: 'W' },
+      { kind: 'committed', txn: 1, commitLsn: 6, by: 'W' },
     ]);
   });
 
@@ -98,21 +105,24 @@ describe('commit', () => {
     const r = new Run();
     const c1 = STORAGE_NODES.indexOf('C1');
     const c2 = STORAGE_NODES.indexOf('C2');
-    expect([c1, c2]).toEqual([4, 5]);
+    expect([c1, c2]).toEqual([6, 7]);
     expect(only(r.do({ type: 'crashNode', node: c1 }, { type: 'crashNode', node: c2 }), 'noop')).toEqual([]);
-    r.do(txn([0], [1]));
-    expect(only(r.round(), 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 3 }]);
+    r.do(txn([0], [3]));
+    expect(only(r.round(), 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 3, by: 'W' }]);
   });
 
   it('does not commit with three nodes down, and commits once a fourth comes back', () => {
-    const r = new Run();
-    r.do({ type: 'crashNode', node: 0 }, { type: 'crashNode', node: 2 }, { type: 'crashNode', node: 4 });
+    // no self-healing here: the down members are never replaced
+    const r = new Run({ ...DEFAULT_CONFIG, replaceAfterTicks: 1000 });
+    const [a1, b1, c1] = ['A1', 'B1', 'C1'].map((n) => STORAGE_NODES.indexOf(n));
+    r.do({ type: 'crashNode', node: a1! }, { type: 'crashNode', node: b1! }, { type: 'crashNode', node: c1! });
     r.do(txn([0]));
     for (let i = 0; i < 6; i++) r.round();
     expect(only(r.log, 'committed')).toEqual([]);
+    expect(only(r.log, 'membership')).toEqual([]);
     // the writer retransmits on tick to the segment that comes back
-    r.do({ type: 'restartNode', node: 2 }, tick);
-    expect(r.until('committed')).toEqual({ kind: 'committed', txn: 0, commitLsn: 2 });
+    r.do({ type: 'restartNode', node: b1! }, tick);
+    expect(r.until('committed')).toEqual({ kind: 'committed', txn: 0, commitLsn: 2, by: 'W' });
   });
 
   it('refuses a transaction that would allocate above VDL + LAL, and accepts again once VDL moves', () => {
@@ -133,13 +143,13 @@ describe('commit', () => {
 describe('reads', () => {
   it('a read after a commit returns the written value', () => {
     const r = new Run();
-    r.do(txn([0, 1]));
+    r.do(txn([0, 3]));
     expect(r.until('committed').commitLsn).toBe(3);
-    expect(r.do(read(0, 1))).toEqual([]);
+    expect(r.do(read(0, 3))).toEqual([]);
     r.do(deliverAll);
     const [ok] = only(r.do(deliverAll), 'readOk');
-    expect(ok).toMatchObject({ kind: 'readOk', read: 0, readPoint: 3 });
-    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(0, 0)], [1, writeValue(0, 1)]]);
+    expect(ok).toMatchObject({ kind: 'readOk', read: 0, at: 'W', readPoint: 3 });
+    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(0, 0)], [3, writeValue(0, 1)]]);
     expect(ok!.values.every((v) => STORAGE_NODES.includes(v.from))).toBe(true);
   });
 
@@ -154,7 +164,7 @@ describe('reads', () => {
     r.until('committed');
     // page 0 is cached from the first read; the cache folds in this incarnation's commits
     expect(r.do(read(0))).toEqual([
-      { kind: 'readOk', read: 1, readPoint: 4, values: [{ page: 0, value: writeValue(1, 0), from: 'cache' }] },
+      { kind: 'readOk', read: 1, at: 'W', readPoint: 4, values: [{ page: 0, value: writeValue(1, 0), from: 'cache' }] },
     ]);
   });
 });
@@ -162,49 +172,54 @@ describe('reads', () => {
 describe('writer crash and recovery', () => {
   it('recovers every committed transaction and allocates above the truncation range', () => {
     const r = new Run();
-    r.do(txn([0], [1]));
+    r.do(txn([0], [3]));
     const committed = r.until('committed');
+    expect(committed.commitLsn).toBe(3);
     // a second transaction is in flight when the writer crashes
-    r.do(txn([2]));
+    r.do(txn([4]));
     expect(r.do({ type: 'crashWriter' })).toEqual([]);
-    expect(r.do({ type: 'recover' })).toEqual([{ kind: 'recoveryStarted', epoch: 2 }]);
+    expect(r.state.compute['W']!.status).toBe('down');
+    expect(r.do({ type: 'recover' })).toEqual([{ kind: 'recoveryStarted', epoch: 2, at: 'W' }]);
     let recovered: Obs<'recovered'> | undefined;
     for (let i = 0; i < 6 && recovered === undefined; i++) recovered = only(r.do(deliverAll), 'recovered')[0];
     expect(recovered).toBeDefined();
     expect(recovered!.epoch).toBe(2);
+    expect(recovered!.at).toBe('W');
     expect(recovered!.vdl).toBeGreaterThanOrEqual(committed.commitLsn);
     expect(recovered!.truncateFrom).toBe(recovered!.vdl);
     expect(recovered!.truncateTo).toBe(recovered!.vdl + DEFAULT_CONFIG.lal);
     const [accepted] = only(r.do(txn([0])), 'accepted');
     expect(accepted!.firstLsn).toBeGreaterThan(recovered!.truncateTo);
-    expect(r.until('committed')).toEqual({ kind: 'committed', txn: accepted!.txn, commitLsn: accepted!.commitLsn });
-    // the committed value of page 1 survived; page 0 has the new one
-    r.do(read(0, 1), deliverAll);
+    expect(r.until('committed')).toEqual({ kind: 'committed', txn: accepted!.txn, commitLsn: accepted!.commitLsn, by: 'W' });
+    // the committed value of page 3 (PG 1) survived; page 0 has the new one
+    r.do(read(0, 3), deliverAll);
     const [ok] = only(r.do(deliverAll), 'readOk');
-    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(accepted!.txn, 0)], [1, writeValue(0, 1)]]);
+    expect(ok!.values.map((v) => [v.page, v.value])).toEqual([[0, writeValue(accepted!.txn, 0)], [3, writeValue(0, 1)]]);
   });
 
   it('client work is refused while the writer is down or recovering', () => {
     const r = new Run();
     r.do({ type: 'crashWriter' });
     expect(r.do(txn([0]))).toEqual([{ kind: 'refused', txn: 0, reason: 'noWriter' }]);
-    expect(r.do(read(0))).toEqual([{ kind: 'readRefused', read: 0, reason: 'noWriter' }]);
+    expect(r.do(read(0))).toEqual([{ kind: 'readRefused', read: 0, at: null, reason: 'noWriter' }]);
     r.do({ type: 'recover' });
     expect(r.do(txn([0]))).toEqual([{ kind: 'refused', txn: 1, reason: 'noWriter' }]);
   });
 
   it('is blocked without a read quorum, and finishes once enough nodes return', () => {
-    const r = new Run();
+    const r = new Run({ ...DEFAULT_CONFIG, replaceAfterTicks: 1000 });
     r.do(txn([0]));
     r.until('committed');
     r.do({ type: 'crashWriter' });
-    for (let n = 0; n < 4; n++) r.do({ type: 'crashNode', node: n });
+    // A1 A2 B1 B2 down: only C1 and C2 answer, short of a read quorum (3/6) of either PG
+    const down = ['A1', 'A2', 'B1', 'B2'].map((n) => STORAGE_NODES.indexOf(n));
+    for (const n of down) r.do({ type: 'crashNode', node: n });
     r.do({ type: 'recover' }, deliverAll, deliverAll);
     expect(only(r.do(tick), 'recoveryBlocked')).toEqual([{ kind: 'recoveryBlocked', epoch: 2, pgs: [0, 1] }]);
     expect(only(r.log, 'recovered')).toEqual([]);
-    r.do({ type: 'restartNode', node: 0 }, { type: 'restartNode', node: 1 }, tick);
+    r.do({ type: 'restartNode', node: down[0]! }, { type: 'restartNode', node: down[1]! }, tick);
     const recovered = r.until('recovered');
-    expect(recovered).toMatchObject({ epoch: 2, vdl: 2 });
+    expect(recovered).toMatchObject({ epoch: 2, at: 'W', vdl: 2 });
   });
 });
 
@@ -213,29 +228,29 @@ describe('fencing', () => {
     const r = new Run();
     r.do(txn([0]));
     const oldWrite = (m: Message): boolean => m.kind === 'write' && m.epoch === 1;
-    expect(r.pending(oldWrite)).toHaveLength(STORAGE_NODES.length);
+    expect(r.pending(oldWrite)).toHaveLength(INITIAL_MEMBERS.length);
     r.do({ type: 'crashWriter' }, { type: 'recover' });
     // deliver only the recovery traffic, leaving the old writes pending
-    for (let i = 0; i < 200 && r.state.writer.status !== 'active'; i++) {
+    for (let i = 0; i < 200 && r.state.compute['W']!.status !== 'active'; i++) {
       if (!r.deliverWhere((m) => !oldWrite(m))) r.do(tick);
     }
     expect(only(r.log, 'recovered')).toEqual([
-      { kind: 'recovered', epoch: 2, vdl: 0, truncateFrom: 0, truncateTo: 12, annulled: 0 },
+      { kind: 'recovered', epoch: 2, at: 'W', vdl: 0, truncateFrom: 0, truncateTo: 12, annulled: 0 },
     ]);
     // recovery finished on a write quorum; let the rest of its traffic reach every segment too
     for (let i = 0; i < 200 && r.deliverWhere((m) => !oldWrite(m)); i++);
     expect(only(r.log, 'staleRefused')).toEqual([]);
-    expect(r.pending(oldWrite)).toHaveLength(STORAGE_NODES.length);
+    expect(r.pending(oldWrite)).toHaveLength(INITIAL_MEMBERS.length);
     expect(r.pending((m) => !oldWrite(m))).toEqual([]);
-    for (const n of STORAGE_NODES) expect(r.state.storage[n]!.durable.segments[0]!.epoch).toBe(2);
+    for (const n of INITIAL_MEMBERS) expect(r.state.storage[n]!.durable.segments[0]!.epoch).toBe(2);
 
     const refused = only(r.do(deliverAll), 'staleRefused');
-    expect(refused).toEqual(STORAGE_NODES.map((node) => (
-      { kind: 'staleRefused', node, pg: 0, epoch: 2, stale: 1, what: 'write' }
+    expect(refused).toEqual(INITIAL_MEMBERS.map((node) => (
+      { kind: 'staleRefused', node, pg: 0, epoch: 2, stale: 1, what: 'write', membership: false }
     )));
     // the refusals reach the new writer, which is not fenced by its own epoch
     expect(only(r.do(deliverAll, tick, deliverAll), 'fenced')).toEqual([]);
-    expect(r.state.writer.status).toBe('active');
+    expect(r.state.compute['W']!.status).toBe('active');
     for (const n of STORAGE_NODES) expect(r.state.storage[n]!.durable.segments[0]!.records).toEqual([]);
   });
 
@@ -246,7 +261,7 @@ describe('fencing', () => {
     expect(r.state.world.net['A1']!.map((m) => m.kind)).toEqual(['write', 'recoverReq', 'recoverReq']);
     expect(r.do({ type: 'duplicate', ...r.choice('A1', 0) })).toEqual([]);
     const refused = only(r.do(deliverAll), 'staleRefused');
-    expect(refused).toEqual([{ kind: 'staleRefused', node: 'A1', pg: 0, epoch: 2, stale: 1, what: 'write' }]);
+    expect(refused).toEqual([{ kind: 'staleRefused', node: 'A1', pg: 0, epoch: 2, stale: 1, what: 'write', membership: false }]);
     // the copy that arrived before the promise was queued, but is dropped at persist time
     expect(r.until('recovered').vdl).toBe(0);
     r.do(tick);
@@ -264,7 +279,7 @@ describe('purity', () => {
       (state.world as { time: number }).time = 5;
     }).toThrow(TypeError);
     expect(() => {
-      (state.world.net['A1'] as Message[]).push({ kind: 'recoverReq', from: 'W', to: 'A1', epoch: 9, pg: 0 });
+      (state.world.net['A1'] as Message[]).push({ kind: 'recoverReq', from: 'W', to: 'A1', epoch: 9, membership: 1, pg: 0 });
     }).toThrow(TypeError);
     expect(() => {
       (state.storage['A1']!.volatile as { up: boolean }).up = false;
@@ -273,7 +288,7 @@ describe('purity', () => {
 
   it('one history always yields the same observations', () => {
     const history: Event[] = [
-      txn([0, 1], [2]), deliverAll, { type: 'crashNode', node: 3 }, tick, deliverAll, read(0, 1),
+      txn([0, 3], [1]), deliverAll, { type: 'crashNode', node: 3 }, tick, deliverAll, read(0, 3),
       { type: 'duplicate', node: 1, k: 0 }, deliverAll, deliverAll, { type: 'crashWriter' }, { type: 'recover' },
       deliverAll, deliverAll, deliverAll, deliverAll, txn([3]), deliverAll, tick, deliverAll,
     ];

@@ -3,18 +3,20 @@
 // Pure: every transition runs inside immer's produce with auto-freeze on, so an accidental
 // mutation of a previous state throws. Simpler than the system on purpose: watermarks are
 // recomputed from scratch, lists are scanned. Handlers branch here; leaves live in writer.ts,
-// storage.ts, recovery.ts and network.ts.
+// replica.ts, storage.ts, control.ts, recovery.ts and network.ts.
 
-import { produce, setAutoFreeze, current, isDraft } from 'immer';
+import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
 import { choose, mod, requeue, take } from './network.js';
-import type { State, StorageNode } from './state.js';
+import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
-import { ALL_NODES, DEFAULT_CONFIG, STORAGE_NODES, WRITER, checkConfig, nodesOfAz } from './types.js';
-import { crashStorage, gossip, initialSegment, persist, restartStorage, storageReceive } from './storage.js';
-import { clientRead, clientTxn, crashWriter, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
-import { membersOf } from './watermarks.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, membersOf, nodesOfAz } from './types.js';
+import { crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
+import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
+import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
+import { addPg, controlTick, initialMembership } from './control.js';
+import { frozen } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -26,27 +28,31 @@ export interface StepResult {
 export function initialState(config: Config = DEFAULT_CONFIG): State {
   const problem = checkConfig(config);
   if (problem !== null) throw new Error(`bad config: ${problem}`);
+  const pgs = Array.from({ length: config.pgCount }, initialMembership);
   const storage: Record<NodeId, StorageNode> = {};
   for (const n of STORAGE_NODES) {
     storage[n] = {
-      durable: { segments: Array.from({ length: config.pgCount }, initialSegment) },
-      volatile: { up: true, queue: [] },
+      durable: { segments: pgs.map(() => initialSegment(WRITER)) },
+      volatile: { up: true, downSince: 0, queue: [] },
     };
   }
-  const emptyPlan = {
-    vdl: 0, vcl: 0, truncateTo: 0, ranges: [], annulled: 0,
-    records: Array.from({ length: config.pgCount }, () => []),
-    lastPg: Array.from({ length: config.pgCount }, () => 0),
-  };
-  const writer = writerUp(emptyPlan, 1, 'active', config.pgCount);
+  const emptyPlan = { vdl: 0, vcl: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
-  const scl = writer.scl.map(() => Object.fromEntries(STORAGE_NODES.map((n) => [n, 0])));
+  const writer = {
+    ...writerUp(emptyPlan, 1, 'active', config.pgCount),
+    scl: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))),
+    sealed: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))),
+  };
+  const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
+  for (const r of computeNodes(config).slice(1)) {
+    compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map(() => [...INITIAL_MEMBERS]) };
+  }
   return {
-    config,
-    control: { epochNext: 2 },
+    config: frozen({ ...config }),
+    control: { epochNext: 2, writer: WRITER, pgs },
     storage,
-    writer: { ...writer, scl },
-    world: { time: 0, net: Object.fromEntries(ALL_NODES.map((n) => [n, []])), cuts: [], txnCount: 0, readCount: 0 },
+    compute,
+    world: { time: 0, net: Object.fromEntries(allNodes(config).map((n) => [n, []])), cuts: [], txnCount: 0, readCount: 0 },
   };
 }
 
@@ -62,19 +68,28 @@ function apply(ctx: Ctx, e: Event): void {
   switch (e.type) {
     case 'txn': return clientTxn(ctx, e);
     case 'read': return clientRead(ctx, e);
+    case 'readReplica': return readReplica(ctx, e.replica, e.pages);
     case 'deliver': return deliverChosen(ctx, e.node, e.k);
     case 'drop': return dropChosen(ctx, e.node, e.k);
     case 'duplicate': return duplicateChosen(ctx, e.node, e.k);
     case 'deliverAll': return deliverAll(ctx);
     case 'crashNode': return crashNode(ctx, storageNode(e.node));
     case 'restartNode': return restartNode(ctx, storageNode(e.node));
-    case 'partition': return partition(ctx, [...new Set(e.nodes.map((i) => ALL_NODES[mod(i, ALL_NODES.length)]!))]);
+    case 'loseDisk': return loseDisk(ctx, storageNode(e.node));
+    case 'partition': {
+      const nodes = allNodes(ctx.s.config);
+      return partition(ctx, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
+    }
     case 'partitionAz': return partition(ctx, nodesOfAz(mod(e.az, 3)));
     case 'heal': return heal(ctx);
     case 'crashWriter': return crashWriter(ctx);
-    case 'recover': return startRecovery(ctx);
+    case 'recover': return recover(ctx);
+    case 'crashReplica': return crashReplica(ctx, e.replica);
+    case 'restartReplica': return restartReplica(ctx, e.replica);
+    case 'failover': return failover(ctx, e.replica);
     case 'tick': return tick(ctx);
     case 'persist': return persist(ctx, storageNode(e.node));
+    case 'addPg': return addPg(ctx);
   }
 }
 
@@ -82,30 +97,36 @@ function storageNode(i: number): NodeId {
   return STORAGE_NODES[mod(i, STORAGE_NODES.length)]!;
 }
 
+/** The i-th compute node that is not the control plane's writer (null: there is none). */
+function otherCompute(ctx: Ctx, i: number): NodeId | null {
+  const others = computeNodes(ctx.s.config).filter((n) => n !== ctx.s.control.writer);
+  return others.length === 0 ? null : others[mod(i, others.length)]!;
+}
+
 // ---- Network choices -----------------------------------------------------------------------
 
 function deliverChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   deliver(ctx, take(ctx, c.to, c.index));
 }
 
 function dropChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   take(ctx, c.to, c.index);
 }
 
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   const msg = ctx.s.world.net[c.to]![c.index]!;
   requeue(ctx, (isDraft(msg) ? current(msg as object) : msg) as Message);
 }
 
-/** Every message pending when the event starts, node by node in ALL_NODES order, in send order. */
+/** Every message pending when the event starts, node by node, in send order. */
 function deliverAll(ctx: Ctx): void {
-  const counts = ALL_NODES.map((n) => [n, ctx.s.world.net[n]!.length] as const);
+  const counts = allNodes(ctx.s.config).map((n) => [n, ctx.s.world.net[n]!.length] as const);
   for (const [n, count] of counts) {
     for (let i = 0; i < count; i++) deliver(ctx, take(ctx, n, 0));
   }
@@ -115,9 +136,13 @@ function deliverAll(ctx: Ctx): void {
 function deliver(ctx: Ctx, msg: Message): void {
   const w = ctx.s.world;
   if (w.cuts.some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
-  if (msg.to === WRITER) return writerReceive(ctx, msg);
-  if (!ctx.s.storage[msg.to]!.volatile.up) return;
-  storageReceive(ctx, msg.to, msg);
+  if (isStorage(msg.to)) {
+    if (ctx.s.storage[msg.to]!.volatile.up) storageReceive(ctx, msg.to, msg);
+    return;
+  }
+  const c = ctx.s.compute[msg.to]!;
+  if (c.status === 'replica') replicaReceive(ctx, msg.to, msg);
+  else if (c.status !== 'down') writerReceive(ctx, msg.to, msg);
 }
 
 // ---- Faults --------------------------------------------------------------------------------
@@ -133,8 +158,9 @@ function restartNode(ctx: Ctx, node: NodeId): void {
 }
 
 function partition(ctx: Ctx, nodes: NodeId[]): void {
-  if (nodes.length === 0 || nodes.length === ALL_NODES.length) return noop(ctx, 'empty partition');
-  ctx.s.world.cuts.push(nodes.sort((a, b) => ALL_NODES.indexOf(a) - ALL_NODES.indexOf(b)));
+  if (nodes.length === 0 || nodes.length === allNodes(ctx.s.config).length) return noop(ctx, 'empty partition');
+  const order = allNodes(ctx.s.config);
+  ctx.s.world.cuts.push(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
 }
 
 function heal(ctx: Ctx): void {
@@ -142,13 +168,63 @@ function heal(ctx: Ctx): void {
   ctx.s.world.cuts = [];
 }
 
+function crashWriter(ctx: Ctx): void {
+  const node = ctx.s.control.writer;
+  if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `writer ${node} is down`);
+  ctx.s.compute[node] = { status: 'down' };
+}
+
+function recover(ctx: Ctx): void {
+  const node = ctx.s.control.writer;
+  const status = ctx.s.compute[node]!.status;
+  if (status !== 'down') return noop(ctx, `writer ${node} is ${status}`);
+  startRecovery(ctx, node);
+}
+
+function crashReplica(ctx: Ctx, i: number): void {
+  const node = otherCompute(ctx, i);
+  if (node === null) return noop(ctx, 'no replicas');
+  if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `${node} is down`);
+  ctx.s.compute[node] = { status: 'down' };
+}
+
+function restartReplica(ctx: Ctx, i: number): void {
+  const node = otherCompute(ctx, i);
+  if (node === null) return noop(ctx, 'no replicas');
+  if (ctx.s.compute[node]!.status !== 'down') return noop(ctx, `${node} is up`);
+  ctx.s.compute[node] = emptyReplica() as Draft<Replica>;
+}
+
+/** The control plane makes a replica the writer; it recovers under a new epoch. */
+function failover(ctx: Ctx, i: number): void {
+  const node = otherCompute(ctx, i);
+  if (node === null) return noop(ctx, 'no replicas');
+  if (ctx.s.compute[node]!.status !== 'replica') return noop(ctx, `${node} is not a replica`);
+  ctx.s.control.writer = node;
+  startRecovery(ctx, node);
+}
+
+function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
+  const node = otherCompute(ctx, i);
+  if (node === null || ctx.s.compute[node]!.status !== 'replica') {
+    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'noReplica' });
+    return;
+  }
+  replicaRead(ctx, node, pages);
+}
+
 // ---- Time ----------------------------------------------------------------------------------
 
 function tick(ctx: Ctx): void {
   ctx.s.world.time++;
   for (const n of STORAGE_NODES) persist(ctx, n);
-  for (const n of STORAGE_NODES) gossip(ctx, n, (pg) => membersOf(ctx.s.config, pg));
-  writerTick(ctx);
+  for (const n of STORAGE_NODES) gossip(ctx, n, (pg) => membersOf(ctx.s.control.pgs[pg]!));
+  controlTick(ctx);
+  for (const n of computeNodes(ctx.s.config)) {
+    const c = ctx.s.compute[n]!;
+    if (c.status === 'replica') replicaTick(ctx, n);
+    else writerTick(ctx, n);
+  }
 }
 
 function noop(ctx: Ctx, reason: string): void {

@@ -1,51 +1,69 @@
-// Storage nodes: each holds one segment of every PG.
+// Storage nodes: each holds one segment of every PG (a member of the PG's membership or not).
 //
 // Foreground work (SIGMOD 2017 §3.3): (1) receive records into a queue, (2) persist and
 // acknowledge with the segment's SCL. Background work on tick: (3) find gaps through backlinks,
-// (4) gossip with peers to fill them. Every request carries a volume epoch; a request of an epoch
-// older than the segment's promise is refused, which is how an old writer is fenced without a
-// lease. Records annulled by a truncation range are never kept.
+// (4) gossip with peers to fill them (a replacement segment gossips to hydrate). Every request
+// carries a volume epoch, and the quorum-bearing ones a membership epoch; a request older than
+// the segment's promise is refused, which is how an old writer is fenced without a lease.
+// Records annulled by a truncation range are never kept. A blank segment (lost disk, or a
+// replacement still hydrating) serves no read and answers no recovery: it cannot vouch for data.
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
 import type { SegmentDurable, StorageNode } from './state.js';
-import type { Message, NodeId, RedoRecord } from './types.js';
-import { WRITER } from './types.js';
-import { hasHoles, pageValueAt, recordAnnulled, segmentCompleteLsn, sortByLsn } from './log.js';
+import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
+import { annulledBy, hasHoles, pageValueAt, recordAnnulled, segmentCompleteLsn, sortByLsn } from './log.js';
 
-export function initialSegment(): SegmentDurable {
-  return { epoch: 1, sealedEpoch: 1, ranges: [], records: [] };
+/** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
+export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
+  return { epoch: 0, sealedEpoch: 0, membership: 0, incarnation: (previous?.incarnation ?? 0) + 1, writer, blank, ranges: [], records: [] };
+}
+
+/** The volume is created sealed at epoch 1, every segment empty and known to be so. */
+export function initialSegment(writer: NodeId): SegmentDurable {
+  return { ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 };
 }
 
 export function segmentOf(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
   return ctx.s.storage[node]!.durable.segments[pg]!;
 }
 
-/** A message from the writer side, handled by a storage node that is up. */
+/** A message handled by a storage node that is up. */
 export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
+  if (msg.kind === 'stream' || msg.kind === 'vdlUpdate') throw new Error(`storage node ${node} got ${msg.kind}`);
   const seg = segmentOf(ctx, node, msg.pg);
   if (msg.kind === 'gossipReq') return answerGossip(ctx, node, seg, msg);
   if (msg.kind === 'gossipResp') return takeGossip(ctx, node, seg, msg);
   if (msg.kind !== 'write' && msg.kind !== 'readReq' && msg.kind !== 'recoverReq' && msg.kind !== 'seal') {
     throw new Error(`storage node ${node} got ${msg.kind}`);
   }
-  if (msg.epoch < seg.epoch) {
-    ctx.out.push({ kind: 'staleRefused', node, pg: msg.pg, epoch: seg.epoch, stale: msg.epoch, what: msg.kind });
+  const membership = 'membership' in msg ? msg.membership : seg.membership;
+  if (msg.epoch < seg.epoch || membership < seg.membership) {
+    const stale = msg.epoch < seg.epoch;
+    ctx.out.push({ kind: 'staleRefused', node, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
     return;
   }
+  seg.membership = membership;
   switch (msg.kind) {
     case 'write':
-      // A writer of an epoch this segment has not been sealed into yet: wait for its seal.
-      if (msg.epoch !== seg.sealedEpoch) return;
+      // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
+      if (msg.epoch !== seg.sealedEpoch) {
+        send(ctx, { kind: 'ack', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
+        return;
+      }
       return enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
-    case 'readReq': {
-      const value = pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint);
-      send(ctx, { kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, value });
+    case 'readReq':
+      if (seg.blank) return;
+      send(ctx, {
+        kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page,
+        value: pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
+        pending: pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint),
+      });
       return;
-    }
     case 'recoverReq':
+      if (seg.blank) return;
       seg.epoch = msg.epoch;
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
@@ -56,12 +74,20 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       // The epoch and truncation ranges are durable as one write, then annulled records go.
       seg.epoch = msg.epoch;
       seg.sealedEpoch = msg.epoch;
+      seg.writer = msg.from;
       seg.ranges = [...msg.ranges];
       seg.records = seg.records.filter((r) => !recordAnnulled(msg.ranges, r));
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch);
       acknowledge(ctx, node, msg.pg);
       return;
   }
+}
+
+/** Versions of a page written at or below the read point whose commit is above it (and not annulled). */
+function pendingVersions(ranges: readonly TruncationRange[], records: readonly RedoRecord[], page: number, readPoint: number): PendingVersion[] {
+  return records
+    .filter((r) => r.page === page && r.lsn <= readPoint && r.commitLsn > readPoint && !recordAnnulled(ranges, r) && !annulledBy(ranges, r.commitLsn, r.epoch))
+    .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
 }
 
 function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number): void {
@@ -71,7 +97,7 @@ function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecor
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
   const seg = segmentOf(ctx, node, pg);
-  send(ctx, { kind: 'ack', from: node, to: WRITER, epoch: seg.sealedEpoch, pg, scl: segmentCompleteLsn(seg.records) });
+  send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: segmentCompleteLsn(seg.records), incarnation: seg.incarnation });
 }
 
 /**
@@ -94,34 +120,52 @@ export function persist(ctx: Ctx, node: NodeId): void {
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
-/** Background: a segment with holes asks one peer (round robin by time) for what follows its SCL. */
+/**
+ * Background: a segment with holes, or a blank one hydrating, asks one peer (round robin by
+ * time) for what follows its SCL. A member never sealed (a fresh replacement, a new disk) asks
+ * the writer the control plane names for a seal instead.
+ */
 export function gossip(ctx: Ctx, node: NodeId, membersOf: (pg: number) => readonly NodeId[]): void {
   const n = ctx.s.storage[node] as StorageNode;
   if (!n.volatile.up) return;
   n.durable.segments.forEach((seg, pg) => {
-    if (!hasHoles(seg.records)) return;
-    const others = membersOf(pg).filter((p) => p !== node);
+    const members = membersOf(pg);
+    if (!members.includes(node)) return;
+    if (seg.sealedEpoch === 0) {
+      send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      return;
+    }
+    if (!(seg.blank || hasHoles(seg.records))) return;
+    const others = members.filter((p) => p !== node);
     const peer = others[ctx.s.world.time % others.length]!;
     send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: segmentCompleteLsn(seg.records) });
   });
 }
 
 function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipReq' }>): void {
-  if (msg.epoch !== seg.sealedEpoch) return;
+  if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
   const records = seg.records.filter((r) => r.lsn > msg.after);
   if (records.length === 0) return;
   send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records: [...records] });
 }
 
+/** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
 function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
-  if (msg.epoch !== seg.sealedEpoch) return;
+  if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
   enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: false, queue: [] };
+  ctx.s.storage[node]!.volatile = { up: false, downSince: ctx.s.world.time, queue: [] };
 }
 
 export function restartStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: true, queue: [] };
+  ctx.s.storage[node]!.volatile = { up: true, downSince: 0, queue: [] };
+}
+
+/** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
+export function loseDisk(ctx: Ctx, node: NodeId): void {
+  const n = ctx.s.storage[node]!;
+  n.durable.segments = n.durable.segments.map((seg) => emptySegment(seg.writer, true, seg) as Draft<SegmentDurable>);
+  n.volatile.queue = [];
 }

@@ -2,13 +2,13 @@
 // observations. `impl/` imports this (and events.ts, engine.ts) and nothing else from `model/`.
 
 import type { Quorum, QuorumPair } from './quorum.js';
-import { fullTailQuorums, uniformQuorums, SEGMENTS_PER_PG, FULL_SEGMENTS } from './quorum.js';
+import { and, or, fullTailQuorums, uniformQuorums, SEGMENTS_PER_PG, FULL_SEGMENTS } from './quorum.js';
 
 export interface Config {
-  /** Protection groups in the volume; page p lives in PG p % pgCount. Tests use >= 2. */
+  /** Protection groups the volume starts with (it grows by `addPg`). Tests use >= 2. */
   readonly pgCount: number;
-  /** Pages in the volume; client page numbers are taken modulo this. */
-  readonly pageCount: number;
+  /** Pages per PG: PG g holds pages [g * pagesPerPg, (g + 1) * pagesPerPg). */
+  readonly pagesPerPg: number;
   /** LSN allocation limit: no LSN above VDL + lal is allocated (Aurora: 10,000,000). */
   readonly lal: number;
   /** A segment read unanswered for this many ticks is hedged to another segment. */
@@ -19,21 +19,29 @@ export interface Config {
   readonly cachePages: number;
   /** 'uniform': 4/6 writes, 3/6 reads. 'fullTail': the 2018 variant (3 full + 3 tail segments). */
   readonly layout: 'uniform' | 'fullTail';
+  /** Read replicas (0 to 15): compute nodes R1..Rn beside the writer W. */
+  readonly replicas: number;
+  /** A member down (or blank) this many ticks is replaced through a membership change. */
+  readonly replaceAfterTicks: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
   pgCount: 2,
-  pageCount: 6,
+  pagesPerPg: 3,
   lal: 12,
   hedgeTicks: 2,
   retransmitTicks: 3,
   cachePages: 2,
   layout: 'uniform',
+  replicas: 2,
+  replaceAfterTicks: 3,
 };
 
 export function checkConfig(c: Config): string | null {
   if (!Number.isInteger(c.pgCount) || c.pgCount < 1) return `pgCount must be a positive integer`;
-  if (!Number.isInteger(c.pageCount) || c.pageCount < c.pgCount) return `pageCount must be >= pgCount`;
+  if (!Number.isInteger(c.pagesPerPg) || c.pagesPerPg < 1) return `pagesPerPg must be a positive integer`;
+  if (!Number.isInteger(c.replicas) || c.replicas < 0 || c.replicas > 15) return `replicas must be 0 to 15`;
+  if (!Number.isInteger(c.replaceAfterTicks) || c.replaceAfterTicks < 1) return `replaceAfterTicks must be >= 1`;
   if (!Number.isInteger(c.lal) || c.lal < 2) return `lal must be an integer >= 2`;
   if (!Number.isInteger(c.hedgeTicks) || c.hedgeTicks < 1) return `hedgeTicks must be >= 1`;
   if (!Number.isInteger(c.retransmitTicks) || c.retransmitTicks < 1) return `retransmitTicks must be >= 1`;
@@ -45,21 +53,38 @@ export function checkConfig(c: Config): string | null {
 // ---- Geometry ------------------------------------------------------------------------------
 
 export type NodeId = string;
+/** The compute node that starts as the writer; replicas are R1..Rn. */
 export const WRITER: NodeId = 'W';
 export const AZS = ['A', 'B', 'C'] as const;
-/** Six storage nodes, two in each of three AZs. Every PG has one segment on each. */
-export const STORAGE_NODES: readonly NodeId[] = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
-/** Every node, the writer first: `partition` events index into this. */
-export const ALL_NODES: readonly NodeId[] = [WRITER, ...STORAGE_NODES];
+/**
+ * The storage fleet: three nodes in each of three AZs. A PG starts on the first two of each AZ
+ * (six segments, two per AZ); the third node of each AZ is the spare a membership change uses.
+ */
+export const STORAGE_NODES: readonly NodeId[] = ['A1', 'A2', 'A3', 'B1', 'B2', 'B3', 'C1', 'C2', 'C3'];
+export const INITIAL_MEMBERS: readonly NodeId[] = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
 /** In the full/tail layout, one full segment per AZ. */
 export const FULL_NODES: readonly NodeId[] = ['A1', 'B1', 'C1'];
 
-if (STORAGE_NODES.length !== SEGMENTS_PER_PG) throw new Error('one storage node per segment');
+if (INITIAL_MEMBERS.length !== SEGMENTS_PER_PG) throw new Error('one initial member per segment');
 if (FULL_NODES.length !== FULL_SEGMENTS) throw new Error('one full segment per AZ');
+
+/** Compute nodes: the initial writer, then the replicas. */
+export function computeNodes(config: Config): NodeId[] {
+  return [WRITER, ...Array.from({ length: config.replicas }, (_, i) => `R${i + 1}`)];
+}
+
+/** Every node: compute nodes first, then storage. `partition` events index into this. */
+export function allNodes(config: Config): NodeId[] {
+  return [...computeNodes(config), ...STORAGE_NODES];
+}
+
+export function isStorage(node: NodeId): boolean {
+  return STORAGE_NODES.includes(node);
+}
 
 export function azOf(node: NodeId): number {
   const az = AZS.indexOf(node[0] as (typeof AZS)[number]);
-  if (az < 0) throw new Error(`${node} is not a storage node`);
+  if (az < 0 || !isStorage(node)) throw new Error(`${node} is not a storage node`);
   return az;
 }
 
@@ -68,13 +93,46 @@ export function nodesOfAz(az: number): NodeId[] {
 }
 
 export function pgOfPage(config: Config, page: number): number {
-  return page % config.pgCount;
+  return Math.floor(page / config.pagesPerPg);
 }
 
-export function quorumsFor(config: Config, members: readonly NodeId[]): QuorumPair {
+/**
+ * A PG's membership: normally one set of six; during a change, one set per step in flight
+ * (ABCDEF, ABCDEG, ...). Writes need a write quorum of every set, reads a read quorum of any.
+ */
+export interface Membership {
+  readonly epoch: number;
+  readonly sets: readonly (readonly NodeId[])[];
+  /** Full segments (full/tail layout): page reads and 3/3 writes use these. */
+  readonly full: readonly NodeId[];
+}
+
+const membersMemo = new WeakMap<Membership, NodeId[]>();
+const quorumsMemo = new WeakMap<Config, WeakMap<Membership, QuorumPair>>();
+
+/** Every node in any set. Memberships are immutable values, so this is memoized per value. */
+export function membersOf(m: Membership): NodeId[] {
+  let out = membersMemo.get(m);
+  if (out === undefined) membersMemo.set(m, (out = STORAGE_NODES.filter((n) => m.sets.some((set) => set.includes(n)))));
+  return out;
+}
+
+function setQuorums(config: Config, set: readonly NodeId[], full: readonly NodeId[]): QuorumPair {
   return config.layout === 'uniform'
-    ? uniformQuorums(members)
-    : fullTailQuorums(members, members.filter((m) => FULL_NODES.includes(m)));
+    ? uniformQuorums(set)
+    : fullTailQuorums(set, set.filter((n) => full.includes(n)));
+}
+
+/** Writes need a write quorum of every set; reads a read quorum of any (memoized per value). */
+export function quorumsFor(config: Config, m: Membership): QuorumPair {
+  const byConfig = quorumsMemo.get(config) ?? new WeakMap<Membership, QuorumPair>();
+  quorumsMemo.set(config, byConfig);
+  let pair = byConfig.get(m);
+  if (pair !== undefined) return pair;
+  const pairs = m.sets.map((set) => setQuorums(config, set, m.full));
+  pair = pairs.length === 1 ? pairs[0]! : { write: and(...pairs.map((p) => p.write)), read: or(...pairs.map((p) => p.read)) };
+  byConfig.set(m, pair);
+  return pair;
 }
 
 export type { Quorum, QuorumPair };
@@ -119,18 +177,36 @@ export interface TruncationRange {
 
 // ---- Messages ------------------------------------------------------------------------------
 
-/** Everything that crosses the network. Every writer-to-storage message carries an epoch. */
+/** A page version a reader must keep: written at or below the read point, committed above it. */
+export interface PendingVersion {
+  readonly lsn: Lsn;
+  readonly commitLsn: Lsn;
+  readonly value: number;
+}
+
+/**
+ * Everything that crosses the network. Every request to storage carries the volume epoch, and the
+ * quorum-bearing ones (write, recoverReq, seal) the PG's membership epoch too.
+ */
 export type Message =
-  | { readonly kind: 'write'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[] }
-  | { readonly kind: 'ack'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly scl: Lsn }
+  | { readonly kind: 'write'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number; readonly records: readonly RedoRecord[] }
+  /**
+   * The segment's SCL after persisting; -1: the segment is not sealed into this epoch (it is new,
+   * or lost its disk) and needs a seal. `incarnation` tells a reset segment from its old self.
+   */
+  | { readonly kind: 'ack'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly scl: Lsn; readonly incarnation: number }
   | { readonly kind: 'rejected'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly stale: number }
   | { readonly kind: 'readReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn }
-  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly value: number }
-  | { readonly kind: 'recoverReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number }
+  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly value: number; readonly pending: readonly PendingVersion[] }
+  | { readonly kind: 'recoverReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number }
   | { readonly kind: 'recoverResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[]; readonly ranges: readonly TruncationRange[]; readonly scl: Lsn }
-  | { readonly kind: 'seal'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly ranges: readonly TruncationRange[]; readonly repair: readonly RedoRecord[] }
+  | { readonly kind: 'seal'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number; readonly ranges: readonly TruncationRange[]; readonly repair: readonly RedoRecord[] }
   | { readonly kind: 'gossipReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly after: Lsn }
-  | { readonly kind: 'gossipResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[] };
+  | { readonly kind: 'gossipResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[] }
+  /** Writer to replica: the redo stream. */
+  | { readonly kind: 'stream'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly records: readonly RedoRecord[] }
+  /** Writer to replica: VDL moved; `covering[pg]` are the segments whose SCL covers it. */
+  | { readonly kind: 'vdlUpdate'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly vdl: Lsn; readonly covering: readonly (readonly NodeId[])[] };
 
 export type MessageKind = Message['kind'];
 
@@ -140,15 +216,17 @@ export type MessageKind = Message['kind'];
 export type Observation =
   | { readonly kind: 'accepted'; readonly txn: number; readonly firstLsn: Lsn; readonly commitLsn: Lsn }
   | { readonly kind: 'refused'; readonly txn: number; readonly reason: 'lal' | 'noWriter' }
-  | { readonly kind: 'committed'; readonly txn: number; readonly commitLsn: Lsn }
-  | { readonly kind: 'readOk'; readonly read: number; readonly readPoint: Lsn; readonly values: readonly ReadValue[] }
-  | { readonly kind: 'readRefused'; readonly read: number; readonly reason: 'noWriter' }
+  | { readonly kind: 'committed'; readonly txn: number; readonly commitLsn: Lsn; readonly by: NodeId }
+  | { readonly kind: 'readOk'; readonly read: number; readonly at: NodeId; readonly readPoint: Lsn; readonly values: readonly ReadValue[] }
+  | { readonly kind: 'readRefused'; readonly read: number; readonly at: NodeId | null; readonly reason: 'noWriter' | 'noReplica' | 'replicaNotReady' }
   | { readonly kind: 'hedged'; readonly read: number; readonly page: number; readonly from: NodeId; readonly to: NodeId }
-  | { readonly kind: 'recoveryStarted'; readonly epoch: number }
+  | { readonly kind: 'recoveryStarted'; readonly epoch: number; readonly at: NodeId }
   | { readonly kind: 'recoveryBlocked'; readonly epoch: number; readonly pgs: readonly number[] }
-  | { readonly kind: 'recovered'; readonly epoch: number; readonly vdl: Lsn; readonly truncateFrom: Lsn; readonly truncateTo: Lsn; readonly annulled: number }
-  | { readonly kind: 'fenced'; readonly epoch: number; readonly by: number }
-  | { readonly kind: 'staleRefused'; readonly node: NodeId; readonly pg: number; readonly epoch: number; readonly stale: number; readonly what: MessageKind }
+  | { readonly kind: 'recovered'; readonly epoch: number; readonly at: NodeId; readonly vdl: Lsn; readonly truncateFrom: Lsn; readonly truncateTo: Lsn; readonly annulled: number }
+  | { readonly kind: 'fenced'; readonly node: NodeId; readonly epoch: number; readonly by: number }
+  | { readonly kind: 'staleRefused'; readonly node: NodeId; readonly pg: number; readonly epoch: number; readonly stale: number; readonly what: MessageKind; readonly membership: boolean }
+  | { readonly kind: 'membership'; readonly pg: number; readonly epoch: number; readonly step: 'begin' | 'complete' | 'rollback'; readonly sets: readonly (readonly NodeId[])[] }
+  | { readonly kind: 'pgAdded'; readonly pg: number; readonly pages: readonly [number, number] }
   | { readonly kind: 'noop'; readonly reason: string };
 
 export interface ReadValue {

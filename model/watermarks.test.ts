@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
-import { DEFAULT_CONFIG, STORAGE_NODES } from './types.js';
-import type { RecoveryResponse } from './state.js';
-import { pgCompleteLsn, volumeCompleteLsn, volumeDurableLsn } from './watermarks.js';
+import type { Config, Lsn, Membership, RedoRecord, TruncationRange } from './types.js';
+import { DEFAULT_CONFIG, FULL_NODES, INITIAL_MEMBERS } from './types.js';
+import type { RecoveryResponse, WriterUp } from './state.js';
+import { pgCompleteLsn, volumeCompleteLsn, volumeDurableLsn, watermarks } from './watermarks.js';
+import { writerUp } from './writer.js';
 import { hasHoles, segmentCompleteLsn } from './log.js';
 import { planRecovery } from './recovery.js';
 
@@ -80,32 +81,79 @@ describe('volumeDurableLsn', () => {
   });
 });
 
+/** A PG's stable membership: the six initial members, full segments A1 B1 C1. */
+const SIX: Membership = { epoch: 1, sets: [[...INITIAL_MEMBERS]], full: [...FULL_NODES] };
+/** The same PG mid-change: C2 being replaced by C3 (writes need 4/6 of both sets). */
+const JOINT: Membership = {
+  epoch: 2,
+  sets: [[...INITIAL_MEMBERS], INITIAL_MEMBERS.map((n) => (n === 'C2' ? 'C3' : n))],
+  full: [...FULL_NODES],
+};
+
 describe('pgCompleteLsn', () => {
   it('uniform: the highest LSN four segments reach (the 4th highest SCL)', () => {
     const scl = { A1: 10, A2: 9, B1: 8, B2: 7, C1: 3, C2: 0 };
-    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, scl)).toBe(7);
+    expect(pgCompleteLsn(DEFAULT_CONFIG, SIX, scl)).toBe(7);
   });
 
   it('uniform: the full segments alone are not a write quorum', () => {
     const scl = { A1: 10, B1: 10, C1: 10, A2: 0, B2: 0, C2: 0 };
-    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, scl)).toBe(0);
+    expect(pgCompleteLsn(DEFAULT_CONFIG, SIX, scl)).toBe(0);
   });
 
   it('uniform: -1 while no write quorum has reported', () => {
-    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, { A1: 5, A2: 5, B1: 5 })).toBe(-1);
-    expect(pgCompleteLsn(DEFAULT_CONFIG, STORAGE_NODES, {})).toBe(-1);
+    expect(pgCompleteLsn(DEFAULT_CONFIG, SIX, { A1: 5, A2: 5, B1: 5 })).toBe(-1);
+    expect(pgCompleteLsn(DEFAULT_CONFIG, SIX, {})).toBe(-1);
+  });
+
+  it('uniform: SCLs of non-members (spares) do not count', () => {
+    expect(pgCompleteLsn(DEFAULT_CONFIG, SIX, { A1: 5, A2: 5, B1: 5, A3: 5, B3: 5, C3: 5 })).toBe(-1);
   });
 
   it('fullTail: 3/3 full segments are a write quorum', () => {
     const config: Config = { ...DEFAULT_CONFIG, layout: 'fullTail' };
     const scl = { A1: 10, B1: 10, C1: 10, A2: 0, B2: 0, C2: 0 };
-    expect(pgCompleteLsn(config, STORAGE_NODES, scl)).toBe(10);
+    expect(pgCompleteLsn(config, SIX, scl)).toBe(10);
   });
 
   it('fullTail: or any four segments', () => {
     const config: Config = { ...DEFAULT_CONFIG, layout: 'fullTail' };
-    expect(pgCompleteLsn(config, STORAGE_NODES, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 10, C2: 0 })).toBe(10);
-    expect(pgCompleteLsn(config, STORAGE_NODES, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 9, C2: 0 })).toBe(9);
+    expect(pgCompleteLsn(config, SIX, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 10, C2: 0 })).toBe(10);
+    expect(pgCompleteLsn(config, SIX, { A1: 10, B1: 10, C1: 3, A2: 10, B2: 9, C2: 0 })).toBe(9);
+  });
+
+  it('joint membership (ABCDEF + ABCDEG): PGCL needs a write quorum of both sets', () => {
+    // A1 A2 B1 C2 at 10: 4/6 of the old set, but only 3/6 of the new one (C2 is not in it)
+    expect(pgCompleteLsn(DEFAULT_CONFIG, JOINT, { A1: 10, A2: 10, B1: 10, C2: 10, B2: 4, C1: 4, C3: 0 })).toBe(4);
+    // C3 at 10 too: 4/6 of both
+    expect(pgCompleteLsn(DEFAULT_CONFIG, JOINT, { A1: 10, A2: 10, B1: 10, C2: 10, B2: 4, C1: 4, C3: 10 })).toBe(10);
+    // A1 A2 B1 B2 at 10: 4/6 of both sets without either C2 or C3
+    expect(pgCompleteLsn(DEFAULT_CONFIG, JOINT, { A1: 10, A2: 10, B1: 10, B2: 10 })).toBe(10);
+    // the new set alone is not enough
+    expect(pgCompleteLsn(DEFAULT_CONFIG, JOINT, { A1: 10, A2: 10, B1: 10, C3: 10, B2: 0, C1: 0, C2: 0 })).toBe(0);
+  });
+});
+
+describe('watermarks (the writer view)', () => {
+  it('derives PGCL per PG from the writer\'s SCLs, then VCL, VDL and the highest allocated LSN', () => {
+    const records = chain(0, [
+      { lsn: 1, pg: 0 }, { lsn: 2, pg: 1, cpl: true }, { lsn: 3, pg: 0, cpl: true }, { lsn: 4, pg: 1, cpl: true },
+    ]);
+    const plan = { vdl: 0, vcl: 0, truncateTo: 0, ranges: [], annulled: 0, records: [[], []], lastPg: [0, 0] };
+    const w: WriterUp = {
+      ...writerUp(plan, 1, 'active', 2),
+      records,
+      // PG 0 complete to 3 on four members; PG 1 complete to 2 on four members, to 4 on three
+      scl: [{ A1: 3, A2: 3, B1: 3, B2: 3, C1: 1 }, { A1: 4, A2: 4, B1: 4, B2: 2, C1: 2 }],
+    };
+    expect(watermarks(DEFAULT_CONFIG, [SIX, SIX], w)).toEqual({ pgcl: [3, 2], vcl: 3, vdl: 3, allocated: 4 });
+    // PG 1 mid-change to C3, which has not reported: still complete to 2 (A1 A2 B1 B2 are in both sets)
+    expect(watermarks(DEFAULT_CONFIG, [SIX, JOINT], w)).toEqual({ pgcl: [3, 2], vcl: 3, vdl: 3, allocated: 4 });
+    // one more member of PG 1 at 4 completes the chain to the CPL at 4
+    const more: WriterUp = { ...w, scl: [w.scl[0]!, { ...w.scl[1]!, C1: 4 }] };
+    expect(watermarks(DEFAULT_CONFIG, [SIX, SIX], more)).toEqual({ pgcl: [3, 4], vcl: 4, vdl: 4, allocated: 4 });
+    // in the joint membership C1 at 4 makes 4/6 of the old set (A1 A2 B1 C1) and of the new one
+    expect(watermarks(DEFAULT_CONFIG, [SIX, JOINT], more).vdl).toBe(4);
   });
 });
 

@@ -2,7 +2,8 @@
 // impl/ advances them incrementally).
 //
 //   SCL   per segment: reported in every acknowledgement (the writer keeps the highest per epoch).
-//   PGCL  per PG: the highest LSN such that a write quorum of the PG's segments report SCL >= it.
+//   PGCL  per PG: the highest LSN such that a write quorum of the PG's segments report SCL >= it
+//         (reported at some point in this epoch: once reached, it stays reached).
 //   VCL   the highest LSN such that every allocated record at or below it has reached a write
 //         quorum of its PG, i.e. lies at or below its PG's PGCL. Not min(PGCL): with PG1 complete
 //         to 103 (its next record, 105, not yet on a quorum) and PG2 complete to 104, VCL is 104.
@@ -10,8 +11,8 @@
 //         below VCL.
 
 import type { WriterUp } from './state.js';
-import type { Config, Lsn, NodeId, RedoRecord } from './types.js';
-import { STORAGE_NODES, quorumsFor } from './types.js';
+import type { Config, Lsn, Membership, NodeId, RedoRecord } from './types.js';
+import { membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
 
 export interface Watermarks {
@@ -21,15 +22,13 @@ export interface Watermarks {
   readonly allocated: Lsn;
 }
 
-export function membersOf(_config: Config, _pg: number): readonly NodeId[] {
-  return STORAGE_NODES;
-}
-
-export function pgCompleteLsn(config: Config, members: readonly NodeId[], scl: Readonly<Record<NodeId, Lsn>>): Lsn {
-  const { write } = quorumsFor(config, members);
-  const candidates = [...new Set(Object.values(scl))].sort((a, b) => b - a);
+/** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
+export function pgCompleteLsn(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
+  const { write } = quorumsFor(config, membership);
+  const members = membersOf(membership);
+  const candidates = [...new Set(members.map((m) => scl[m] ?? -1))].sort((a, b) => b - a);
   for (const lsn of candidates) {
-    if (wins(write, members.filter((m) => (scl[m] ?? -1) >= lsn))) return lsn;
+    if (lsn >= 0 && wins(write, members.filter((m) => (scl[m] ?? -1) >= lsn))) return lsn;
   }
   return -1;
 }
@@ -49,8 +48,8 @@ export function volumeDurableLsn(base: Lsn, records: readonly RedoRecord[], vcl:
   return vdl;
 }
 
-export function watermarks(config: Config, w: WriterUp): Watermarks {
-  const pgcl = w.scl.map((scl, pg) => pgCompleteLsn(config, membersOf(config, pg), scl));
+export function watermarks(config: Config, pgs: readonly Membership[], w: WriterUp): Watermarks {
+  const pgcl = pgs.map((m, pg) => Math.max(w.reached[pg] ?? -1, pgCompleteLsn(config, m, w.scl[pg] ?? {})));
   const vcl = volumeCompleteLsn(w.base, w.records, pgcl);
   const vdl = volumeDurableLsn(w.base, w.records, vcl);
   const allocated = w.records.length === 0 ? w.base : w.records[w.records.length - 1]!.lsn;
@@ -59,7 +58,7 @@ export function watermarks(config: Config, w: WriterUp): Watermarks {
 
 /** The last LSN of a PG at or below a point: a segment covers a read point when its SCL reaches it. */
 export function pgFloor(w: WriterUp, pg: number, point: Lsn): Lsn {
-  let floor = w.plan.lastPg[pg]!;
+  let floor = w.plan.lastPg[pg] ?? 0;
   for (const r of w.records) if (r.pg === pg && r.lsn <= point) floor = r.lsn;
   return floor;
 }

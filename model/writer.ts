@@ -1,32 +1,54 @@
-// The writer (the database instance): allocates LSNs, ships redo records to the six segments of
-// each PG, tracks acknowledgements, advances VCL and VDL, acknowledges commits, and serves reads.
+// The writer (the database instance): allocates LSNs, ships redo records to the segments of each
+// PG and the redo stream to the replicas, tracks acknowledgements, advances VCL and VDL,
+// acknowledges commits, serves reads, and recovers after a crash or a failover.
 //
 // Commits never block the caller: a transaction is accepted (or refused) at once and its commit is
 // acknowledged later, exactly when VDL reaches its commit LSN. Back-pressure is the LSN
 // allocation limit: no LSN above VDL + LAL. Retransmission, hedging and recovery retries happen
-// on tick. Nothing here is durable: a crash of the writer loses all of it.
+// on tick. Nothing here is durable: a crash of the writer loses all of it. Which compute node is
+// the writer, and each PG's membership, the writer reads from the control plane.
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, send } from './network.js';
-import type { PendingPageRead, RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
-import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
-import { WRITER, pgOfPage, quorumsFor } from './types.js';
+import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
+import { isWriterUp } from './state.js';
+import type { Message, NodeId, RedoRecord } from './types.js';
+import { computeNodes, membersOf, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { membersOf, pgFloor, watermarks } from './watermarks.js';
+import { pgFloor, watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
+import { frozen } from './frozen.js';
+import { cacheApply, cacheInsert, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return {
     status, epoch, plan, base: plan.truncateTo,
     scl: Array.from({ length: pgCount }, () => ({})),
+    sealed: Array.from({ length: pgCount }, () => ({})),
+    reached: Array.from({ length: pgCount }, () => -1),
     records: [], pendingTxns: [], reads: [], cache: [],
   };
 }
 
+/** The control plane's writer, if it is active. */
 function activeWriter(s: Draft<State>): Draft<WriterUp> | null {
-  return s.writer.status === 'active' ? s.writer : null;
+  const w = s.compute[s.control.writer];
+  return w !== undefined && w.status === 'active' ? w : null;
+}
+
+function writerAt(s: Draft<State>, node: NodeId): Draft<WriterUp> | null {
+  const w = s.compute[node];
+  return isWriterUp(w) ? (w as Draft<WriterUp>) : null;
+}
+
+function replicasOf(s: Draft<State>, writer: NodeId): NodeId[] {
+  return computeNodes(s.config).filter((n) => n !== writer);
+}
+
+function marks(s: Draft<State>, w: Draft<WriterUp>) {
+  return watermarks(s.config, s.control.pgs, w);
 }
 
 // ---- Client work ---------------------------------------------------------------------------
@@ -41,282 +63,258 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   }
   const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
   const writes = mtrs.reduce((n, m) => n + m.length, 0);
-  const { vdl, allocated } = watermarks(s.config, w);
+  const { vdl, allocated } = marks(s, w);
   const firstLsn = allocated + 1;
   const commitLsn = allocated + writes + 1;
   if (commitLsn > vdl + s.config.lal) {
     ctx.out.push({ kind: 'refused', txn, reason: 'lal' });
     return;
   }
+  const pageCount = s.control.pgs.length * s.config.pagesPerPg;
   const fresh: RedoRecord[] = [];
   let index = 0;
   mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
     const last = i === mtr.length - 1 && m < mtrs.length - 1;
-    const p = mod(page, s.config.pageCount);
+    const p = mod(page, pageCount);
     fresh.push(allocate(w, { pg: pgOfPage(s.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
   }));
-  const lastPage = fresh.length === 0 ? txn : fresh[fresh.length - 1]!.page!;
-  fresh.push(allocate(w, { pg: pgOfPage(s.config, lastPage), txn, commitLsn, cpl: true, page: null, value: 0 }));
+  const lastPg = fresh.length === 0 ? mod(txn, s.control.pgs.length) : fresh[fresh.length - 1]!.pg;
+  fresh.push(allocate(w, { pg: lastPg, txn, commitLsn, cpl: true, page: null, value: 0 }));
   w.pendingTxns.push({ txn, commitLsn });
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
-  for (let pg = 0; pg < s.config.pgCount; pg++) {
+  const node = s.control.writer;
+  s.control.pgs.forEach((membership, pg) => {
     const records = fresh.filter((r) => r.pg === pg);
-    if (records.length === 0) continue;
-    for (const to of membersOf(s.config, pg)) {
-      send(ctx, { kind: 'write', from: WRITER, to, epoch: w.epoch, pg, records });
+    if (records.length === 0) return;
+    for (const to of membersOf(membership)) {
+      send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
-  }
+  });
+  for (const to of replicasOf(s, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
-function allocate(
-  w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>,
-): RedoRecord {
+function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
   const prevVol = w.records.length === 0 ? w.plan.vdl : w.records[w.records.length - 1]!.lsn;
   const lsn = w.records.length === 0 ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = { ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol };
+  const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
   w.records.push(record);
+  if (record.page !== null) cacheApply(w.cache, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
 }
 
 export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): void {
   const s = ctx.s;
-  const read = s.world.readCount++;
   const w = activeWriter(s);
   if (w === null) {
-    ctx.out.push({ kind: 'readRefused', read, reason: 'noWriter' });
+    ctx.out.push({ kind: 'readRefused', read: s.world.readCount++, at: null, reason: 'noWriter' });
     return;
   }
-  const readPoint = watermarks(s.config, w).vdl;
-  const pages = [...new Set(event.pages.map((p) => mod(p, s.config.pageCount)))];
-  const parts: PendingPageRead[] = pages.map((page) => {
-    const pg = pgOfPage(s.config, page);
-    const cached = cacheLookup(w, page, readPoint);
-    if (cached !== null) return { page, pg, asked: null, askedAt: s.world.time, value: cached, from: 'cache' };
-    const to = pickSegment(ctx, w, pg, readPoint, read, null);
-    send(ctx, { kind: 'readReq', from: WRITER, to, epoch: w.epoch, pg, read, page, readPoint });
-    return { page, pg, asked: to, askedAt: s.world.time, value: null, from: null };
-  });
-  w.reads.push({ read, readPoint, pages: parts });
-  finishReads(ctx, w);
+  issueRead(ctx, s.control.writer, w, w.epoch, marks(s, w).vdl, event.pages, routeBySCL(s, w));
 }
 
-/**
- * The cache serves a page read at storage at point `asOf` for any later read point: the value is
- * this incarnation's last write to the page committed in (asOf, readPoint], else the value read.
- */
-function cacheLookup(w: Draft<WriterUp>, page: number, readPoint: Lsn): number | null {
-  const i = w.cache.findIndex((c) => c.page === page);
-  if (i < 0) return null;
-  const [entry] = w.cache.splice(i, 1);
-  w.cache.push(entry!);
-  let value = entry!.value;
-  for (const r of w.records) {
-    if (r.page === page && r.commitLsn > entry!.asOf && r.commitLsn <= readPoint) value = r.value;
-  }
-  return value;
-}
-
-function cacheInsert(ctx: Ctx, w: Draft<WriterUp>, page: number, asOf: Lsn, value: number): void {
-  if (ctx.s.config.cachePages === 0) return;
-  const i = w.cache.findIndex((c) => c.page === page);
-  if (i >= 0 && w.cache[i]!.asOf >= asOf) return;
-  if (i >= 0) w.cache.splice(i, 1);
-  w.cache.push({ page, asOf, value });
-  if (w.cache.length > ctx.s.config.cachePages) w.cache.shift();
+/** Sealed into this epoch, and its reported SCL reaches `floor`. */
+function covers(w: Draft<WriterUp>, pg: number, node: NodeId, floor: number): boolean {
+  return w.sealed[pg]?.[node] !== undefined && (w.scl[pg]?.[node] ?? -1) >= floor;
 }
 
 /**
  * A segment whose reported SCL covers the read point: it holds every record of the PG at or below
- * it. Starting at a member chosen by the read number (to spread load), after `after` if hedging.
+ * it. The writer knows SCLs from acknowledgements.
  */
-function pickSegment(ctx: Ctx, w: Draft<WriterUp>, pg: number, readPoint: Lsn, read: number, after: NodeId | null): NodeId {
-  const members = membersOf(ctx.s.config, pg);
-  const floor = pgFloor(w, pg, readPoint);
-  const start = after === null ? mod(read, members.length) : members.indexOf(after) + 1;
-  for (let i = 0; i < members.length; i++) {
-    const m = members[(start + i) % members.length]!;
-    if (m !== after && (w.scl[pg]![m] ?? -1) >= floor) return m;
-  }
-  if (after !== null) return after;
-  throw new Error(`no segment of PG ${pg} covers read point ${readPoint}: VDL is not durable`);
-}
-
-function finishReads(ctx: Ctx, w: Draft<WriterUp>): void {
-  for (const r of [...w.reads]) {
-    if (r.pages.some((p) => p.value === null)) continue;
-    ctx.out.push({
-      kind: 'readOk', read: r.read, readPoint: r.readPoint,
-      values: r.pages.map((p) => ({ page: p.page, value: p.value!, from: p.from! })),
-    });
-    w.reads.splice(w.reads.findIndex((x) => x.read === r.read), 1);
-  }
+function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
+  return (pg, readPoint, read, after) => {
+    const floor = pgFloor(w, pg, readPoint);
+    const members = membersOf(s.control.pgs[pg]!);
+    return rotation(members, read, after).find((m) => covers(w, pg, m, floor)) ?? null;
+  };
 }
 
 // ---- Messages to the writer ----------------------------------------------------------------
 
-export function writerReceive(ctx: Ctx, msg: Message): void {
+export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   const s = ctx.s;
-  if (s.writer.status === 'down') return;
+  const c = s.compute[node]!;
+  if (c.status === 'down' || c.status === 'replica') return;
   if (msg.kind === 'rejected') {
-    if (msg.epoch > s.writer.epoch) {
-      ctx.out.push({ kind: 'fenced', epoch: s.writer.epoch, by: msg.epoch });
-      s.writer = { status: 'down' };
+    if (msg.epoch > c.epoch) {
+      ctx.out.push({ kind: 'fenced', node, epoch: c.epoch, by: msg.epoch });
+      s.compute[node] = { status: 'down' };
     }
     return;
   }
-  if (msg.epoch !== s.writer.epoch) return;
-  if (s.writer.status === 'recovering') {
-    if (msg.kind === 'recoverResp') takeRecoveryResponse(ctx, msg);
+  // A segment asking for a seal (-1) may not know the epoch yet.
+  const needsSeal = msg.kind === 'ack' && msg.scl < 0;
+  if (msg.epoch !== c.epoch && !needsSeal) return;
+  if (c.status === 'recovering') {
+    if (msg.kind === 'recoverResp') takeRecoveryResponse(ctx, node, msg);
     return;
   }
-  const w = s.writer;
+  const w = c as Draft<WriterUp>;
   if (msg.kind === 'ack') {
-    const known = w.scl[msg.pg]![msg.from];
-    if (known === undefined || msg.scl > known) w.scl[msg.pg]![msg.from] = msg.scl;
-    if (w.status === 'sealing') completeSealing(ctx);
-    else acknowledgeCommits(ctx, w);
+    const before = marks(s, w).vdl;
+    takeAck(w, msg);
+    remember(s, w);
+    if (w.status === 'sealing') return completeSealing(ctx, node);
+    acknowledgeCommits(ctx, node, w);
+    if (marks(s, w).vdl > before) updateReplicas(ctx, node, w);
   } else if (msg.kind === 'readResp' && w.status === 'active') {
-    const read = w.reads.find((r) => r.read === msg.read);
-    const part = read?.pages.find((p) => p.page === msg.page && p.value === null);
-    if (read === undefined || part === undefined) return;
-    part.value = msg.value;
-    part.from = msg.from;
-    cacheInsert(ctx, w, msg.page, read.readPoint, msg.value);
-    finishReads(ctx, w);
+    const done = takeReadResp(ctx, w, msg);
+    if (done === null) return;
+    const own = w.records.filter((r) => r.page === msg.page && r.lsn > done.readPoint)
+      .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
+    cacheInsert(w.cache, s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
 }
 
+/**
+ * SCLs only grow. An ack of -1 says the segment (a new incarnation: a replacement, a new disk) is
+ * not sealed into this epoch: forget that it was, so the next tick seals it. An ack of an older
+ * incarnation than the one known sealed is stale.
+ */
+function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): void {
+  const scl = (w.scl[msg.pg] ??= {});
+  const sealed = (w.sealed[msg.pg] ??= {});
+  if (msg.scl < 0) {
+    if (msg.incarnation >= (sealed[msg.from] ?? 0)) delete sealed[msg.from];
+    return;
+  }
+  if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
+  sealed[msg.from] = msg.incarnation;
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) scl[msg.from] = msg.scl;
+}
+
+/** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
+function remember(s: Draft<State>, w: Draft<WriterUp>): void {
+  const { pgcl } = marks(s, w);
+  pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+}
+
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
-function acknowledgeCommits(ctx: Ctx, w: Draft<WriterUp>): void {
-  const { vdl } = watermarks(ctx.s.config, w);
+function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const { vdl } = marks(ctx.s, w);
   while (w.pendingTxns.length > 0 && w.pendingTxns[0]!.commitLsn <= vdl) {
     const { txn, commitLsn } = w.pendingTxns.shift()!;
-    ctx.out.push({ kind: 'committed', txn, commitLsn });
+    ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
+}
+
+/** Tell the replicas the VDL and which segments cover it. */
+function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const s = ctx.s;
+  const { vdl } = marks(s, w);
+  const covering = s.control.pgs.map((m, pg) => {
+    const floor = pgFloor(w, pg, vdl);
+    return membersOf(m).filter((n) => covers(w, pg, n, floor));
+  });
+  for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
 // ---- Recovery ------------------------------------------------------------------------------
 
-export function startRecovery(ctx: Ctx): void {
+/** Crash recovery (or a failover) at `node`: ask every segment under a fresh epoch. */
+export function startRecovery(ctx: Ctx, node: NodeId): void {
   const s = ctx.s;
-  if (s.writer.status !== 'down') {
-    ctx.out.push({ kind: 'noop', reason: `writer is ${s.writer.status}` });
-    return;
-  }
   const epoch = s.control.epochNext++;
-  s.writer = { status: 'recovering', epoch, responses: Array.from({ length: s.config.pgCount }, () => []) };
-  ctx.out.push({ kind: 'recoveryStarted', epoch });
-  askForRecovery(ctx, epoch, () => true);
+  s.compute[node] = { status: 'recovering', epoch, responses: s.control.pgs.map(() => []) };
+  ctx.out.push({ kind: 'recoveryStarted', epoch, at: node });
+  askForRecovery(ctx, node, epoch, () => true);
 }
 
-function askForRecovery(ctx: Ctx, epoch: number, ask: (pg: number, node: NodeId) => boolean): void {
-  for (let pg = 0; pg < ctx.s.config.pgCount; pg++) {
-    for (const to of membersOf(ctx.s.config, pg)) {
-      if (ask(pg, to)) send(ctx, { kind: 'recoverReq', from: WRITER, to, epoch, pg });
+function askForRecovery(ctx: Ctx, node: NodeId, epoch: number, ask: (pg: number, to: NodeId) => boolean): void {
+  ctx.s.control.pgs.forEach((m, pg) => {
+    for (const to of membersOf(m)) {
+      if (ask(pg, to)) send(ctx, { kind: 'recoverReq', from: node, to, epoch, membership: m.epoch, pg });
     }
-  }
+  });
 }
 
-function pgsWithoutReadQuorum(ctx: Ctx): number[] {
-  const w = ctx.s.writer;
+function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
+  const w = ctx.s.compute[node]!;
   if (w.status !== 'recovering') return [];
   const out: number[] = [];
-  w.responses.forEach((rs, pg) => {
-    const members = membersOf(ctx.s.config, pg);
-    if (!wins(quorumsFor(ctx.s.config, members).read, rs.map((r) => r.node))) out.push(pg);
+  ctx.s.control.pgs.forEach((m, pg) => {
+    const responders = (w.responses[pg] ?? []).map((r) => r.node);
+    if (!wins(quorumsFor(ctx.s.config, m).read, responders)) out.push(pg);
   });
   return out;
 }
 
-function takeRecoveryResponse(ctx: Ctx, msg: Extract<Message, { kind: 'recoverResp' }>): void {
-  const w = ctx.s.writer;
+function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { kind: 'recoverResp' }>): void {
+  const w = ctx.s.compute[node]!;
   if (w.status !== 'recovering') return;
+  while (w.responses.length < ctx.s.control.pgs.length) w.responses.push([]);
   const rs = w.responses[msg.pg]!;
   const i = rs.findIndex((r) => r.node === msg.from);
   if (i >= 0) rs.splice(i, 1);
   rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges } as Draft<RecoveryResponse>);
-  if (pgsWithoutReadQuorum(ctx).length > 0) return;
+  if (pgsWithoutReadQuorum(ctx, node).length > 0) return;
   const plan = planRecovery(ctx.s.config, w.epoch, w.responses);
-  ctx.s.writer = writerUp(plan, w.epoch, 'sealing', ctx.s.config.pgCount) as Draft<WriterUp>;
-  sendSeals(ctx, ctx.s.writer as Draft<WriterUp>);
+  const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length) as Draft<WriterUp>;
+  ctx.s.compute[node] = up;
+  sendSeals(ctx, node, up);
 }
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
-function sendSeals(ctx: Ctx, w: Draft<WriterUp>): void {
-  for (let pg = 0; pg < ctx.s.config.pgCount; pg++) {
-    for (const to of membersOf(ctx.s.config, pg)) {
-      const scl = w.scl[pg]![to];
-      if (scl !== undefined && scl >= w.plan.lastPg[pg]!) continue;
-      const repair = w.plan.records[pg]!.filter((r) => r.lsn > (scl ?? 0));
-      send(ctx, { kind: 'seal', from: WRITER, to, epoch: w.epoch, pg, ranges: w.plan.ranges, repair });
+function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  ctx.s.control.pgs.forEach((m, pg) => {
+    const lastPg = w.plan.lastPg[pg] ?? 0;
+    for (const to of membersOf(m)) {
+      const scl = w.sealed[pg]?.[to] === undefined ? undefined : w.scl[pg]?.[to];
+      if (scl !== undefined && scl >= lastPg) continue;
+      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair });
     }
-  }
-}
-
-/** Recovery ends when a write quorum of every PG is sealed and holds the PG's log up to the VDL. */
-function completeSealing(ctx: Ctx): void {
-  const w = ctx.s.writer;
-  if (w.status !== 'sealing') return;
-  for (let pg = 0; pg < ctx.s.config.pgCount; pg++) {
-    const members = membersOf(ctx.s.config, pg);
-    const caughtUp = members.filter((m) => (w.scl[pg]![m] ?? -1) >= w.plan.lastPg[pg]!);
-    if (!wins(quorumsFor(ctx.s.config, members).write, caughtUp)) return;
-  }
-  w.status = 'active';
-  ctx.out.push({
-    kind: 'recovered', epoch: w.epoch, vdl: w.plan.vdl,
-    truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
   });
 }
 
-export function crashWriter(ctx: Ctx): void {
-  if (ctx.s.writer.status === 'down') {
-    ctx.out.push({ kind: 'noop', reason: 'writer is down' });
-    return;
+/** Recovery ends when a write quorum of every PG is sealed and holds the PG's log up to the VDL. */
+function completeSealing(ctx: Ctx, node: NodeId): void {
+  const w = writerAt(ctx.s, node);
+  if (w === null || w.status !== 'sealing') return;
+  for (const [pg, m] of ctx.s.control.pgs.entries()) {
+    const caughtUp = membersOf(m).filter((n) => covers(w, pg, n, w.plan.lastPg[pg] ?? 0));
+    if (!wins(quorumsFor(ctx.s.config, m).write, caughtUp)) return;
   }
-  ctx.s.writer = { status: 'down' };
+  w.status = 'active';
+  ctx.out.push({
+    kind: 'recovered', epoch: w.epoch, at: node, vdl: w.plan.vdl,
+    truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
+  });
+  updateReplicas(ctx, node, w);
 }
 
 // ---- Time ----------------------------------------------------------------------------------
 
-export function writerTick(ctx: Ctx): void {
-  const w = ctx.s.writer;
-  if (w.status === 'down') return;
-  if (w.status === 'recovering') {
-    const blocked = pgsWithoutReadQuorum(ctx);
-    if (blocked.length > 0) ctx.out.push({ kind: 'recoveryBlocked', epoch: w.epoch, pgs: blocked });
-    askForRecovery(ctx, w.epoch, (pg, node) => !w.responses[pg]!.some((r) => r.node === node));
+export function writerTick(ctx: Ctx, node: NodeId): void {
+  const c = ctx.s.compute[node]!;
+  if (c.status === 'down' || c.status === 'replica') return;
+  if (c.status === 'recovering') {
+    const blocked = pgsWithoutReadQuorum(ctx, node);
+    if (blocked.length > 0) ctx.out.push({ kind: 'recoveryBlocked', epoch: c.epoch, pgs: blocked });
+    askForRecovery(ctx, node, c.epoch, (pg, to) => !(c.responses[pg] ?? []).some((r) => r.node === to));
     return;
   }
-  sendSeals(ctx, w);
-  if (w.status !== 'active') return;
-  if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) retransmit(ctx, w);
-  hedgeReads(ctx, w);
+  const w = c as Draft<WriterUp>;
+  sendSeals(ctx, node, w);
+  if (w.status === 'sealing') return completeSealing(ctx, node);
+  // A membership step can move PGCL without an ack (a joint quorum became a single one).
+  remember(ctx.s, w);
+  acknowledgeCommits(ctx, node, w);
+  if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
+    retransmit(ctx, node, w);
+    updateReplicas(ctx, node, w);
+  }
+  hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */
-function retransmit(ctx: Ctx, w: Draft<WriterUp>): void {
-  for (let pg = 0; pg < ctx.s.config.pgCount; pg++) {
-    for (const to of membersOf(ctx.s.config, pg)) {
-      const scl = w.scl[pg]![to];
-      if (scl === undefined) continue;
+function retransmit(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  ctx.s.control.pgs.forEach((m, pg) => {
+    for (const to of membersOf(m)) {
+      const scl = w.scl[pg]?.[to];
+      if (scl === undefined || w.sealed[pg]?.[to] === undefined) continue;
       const records = w.records.filter((r) => r.pg === pg && r.lsn > scl);
-      if (records.length > 0) send(ctx, { kind: 'write', from: WRITER, to, epoch: w.epoch, pg, records });
+      if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
-  }
-}
-
-/** A page read unanswered for hedgeTicks ticks is asked again of another covering segment. */
-function hedgeReads(ctx: Ctx, w: Draft<WriterUp>): void {
-  const now = ctx.s.world.time;
-  for (const r of w.reads) {
-    for (const p of r.pages) {
-      if (p.value !== null || p.asked === null || now - p.askedAt < ctx.s.config.hedgeTicks) continue;
-      const to = pickSegment(ctx, w, p.pg, r.readPoint, r.read, p.asked);
-      if (to !== p.asked) ctx.out.push({ kind: 'hedged', read: r.read, page: p.page, from: p.asked, to });
-      p.asked = to;
-      p.askedAt = now;
-      send(ctx, { kind: 'readReq', from: WRITER, to, epoch: w.epoch, pg: p.pg, read: r.read, page: p.page, readPoint: r.readPoint });
-    }
-  }
+  });
 }

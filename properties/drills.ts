@@ -6,6 +6,7 @@
 
 import type { Event } from '../model/events.js';
 import type { State } from '../model/state.js';
+import type { Config } from '../model/types.js';
 import { STORAGE_NODES, nodesOfAz } from '../model/types.js';
 import { step } from '../model/step.js';
 import type { Oracle } from './oracle.js';
@@ -17,28 +18,37 @@ export const SETTLE_ROUNDS = 12;
  * Heal, restart, recover, settle; then new client work (a transaction and a read of what it
  * wrote) that must complete too: the system is live again, not merely quiet.
  */
-export function livenessPhase(): Event[] {
+export function livenessPhase(config: Config): Event[] {
   const events: Event[] = [{ type: 'heal' }];
   STORAGE_NODES.forEach((_, node) => events.push({ type: 'restartNode', node }));
+  for (let i = 0; i < config.replicas; i++) events.push({ type: 'restartReplica', replica: i });
   events.push({ type: 'recover' });
   const settle = () => {
     for (let i = 0; i < SETTLE_ROUNDS / 2; i++) events.push({ type: 'deliverAll' }, { type: 'tick' });
     events.push({ type: 'deliverAll' });
   };
   settle();
-  events.push({ type: 'txn', mtrs: [[0, 1], [2]] }, { type: 'read', pages: [0, 1, 2] });
+  events.push({ type: 'txn', mtrs: [[0, 3], [2]] }, { type: 'read', pages: [0, 3, 2] });
   settle();
-  events.push({ type: 'read', pages: [0, 1, 2] });
+  events.push({ type: 'read', pages: [0, 3, 2] });
+  for (let i = 0; i < config.replicas; i++) events.push({ type: 'readReplica', replica: i, pages: [0, 3, 2] });
   settle();
   return events;
 }
 
 /** Null when the run settled: the writer is active and nothing it accepted is left open. */
 export function settled(s: State, oracle: Oracle): string | null {
-  if (s.writer.status !== 'active') return `writer is ${s.writer.status} after the liveness phase`;
+  const w = s.compute[s.control.writer]!;
+  if (w.status !== 'active') return `writer ${s.control.writer} is ${w.status} after the liveness phase`;
   const open = oracle.unresolved();
   if (open.length > 0) return `txns ${open.map((t) => `${t.txn}@${t.commitLsn}`).join(', ')} neither committed nor annulled`;
-  if (s.writer.reads.length > 0) return `reads ${s.writer.reads.map((r) => r.read).join(', ')} never answered`;
+  for (const [node, c] of Object.entries(s.compute)) {
+    if ((c.status === 'active' || c.status === 'replica') && c.reads.length > 0) {
+      return `reads ${c.reads.map((r) => r.read).join(', ')} at ${node} never answered`;
+    }
+  }
+  const changing = s.control.pgs.findIndex((m) => m.sets.length > 1);
+  if (changing >= 0) return `PG ${changing} is still changing membership: ${s.control.pgs[changing]!.sets.map((x) => x.join('')).join(' + ')}`;
   return null;
 }
 
@@ -47,8 +57,9 @@ export function azDrill(from: State, az: number): string | null {
   let s = from;
   const run = (e: Event) => (s = step(s, e).state);
   const down = nodesOfAz(az).map((n) => STORAGE_NODES.indexOf(n));
+  // Replacement needs a spare in the same AZ, so the drill's crashes start no membership change.
   for (const node of down) run({ type: 'crashNode', node });
-  const r = step(s, { type: 'txn', mtrs: [[0], [1]] });
+  const r = step(s, { type: 'txn', mtrs: [[0], [from.config.pagesPerPg]] });
   s = r.state;
   const accepted = r.observations.find((o) => o.kind === 'accepted');
   if (accepted === undefined || accepted.kind !== 'accepted') return `txn not accepted: ${JSON.stringify(r.observations)}`;

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import type { Event } from '../model/events.js';
 
-export const FAULT_KINDS = ['drop', 'duplicate', 'crashNode', 'partition', 'partitionAz', 'crashWriter'] as const;
+export const FAULT_KINDS = ['drop', 'duplicate', 'crashNode', 'loseDisk', 'partition', 'partitionAz', 'crashWriter', 'crashReplica', 'failover'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Which fault kind an event belongs to (null: client work, delivery or time, always on). */
@@ -21,6 +21,9 @@ export function faultKindOf(e: Event): FaultKind | null {
     case 'partition': return 'partition';
     case 'partitionAz': case 'heal': return 'partitionAz';
     case 'crashWriter': case 'recover': return 'crashWriter';
+    case 'loseDisk': return 'loseDisk';
+    case 'crashReplica': case 'restartReplica': return 'crashReplica';
+    case 'failover': return 'failover';
     default: return null;
   }
 }
@@ -46,26 +49,36 @@ const swarmArb = (allowed: readonly FaultKind[]): fc.Arbitrary<Swarm> =>
   fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, allowed.includes(k) ? fc.constantFrom(0, 1, 2, 3) : fc.constant(0)])) as Record<FaultKind, fc.Arbitrary<number>>)
     .map((every) => ({ every }));
 
-const page = fc.nat({ max: 11 });
-const nodeChoice = fc.nat({ max: 6 });
+const page = fc.nat({ max: 17 });
+const nodeChoice = fc.nat({ max: 11 });
+const storageChoice = fc.nat({ max: 8 });
+const replicaChoice = fc.nat({ max: 3 });
 const pendingChoice = fc.nat({ max: 12 });
 
 export const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 5, arbitrary: fc.array(fc.array(page, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }).map((mtrs): Event => ({ type: 'txn', mtrs })) },
   { weight: 3, arbitrary: fc.uniqueArray(page, { minLength: 1, maxLength: 3 }).map((pages): Event => ({ type: 'read', pages })) },
-  { weight: 14, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'deliver', node, k })) },
+  { weight: 2, arbitrary: fc.record({ replica: replicaChoice, pages: fc.uniqueArray(page, { minLength: 1, maxLength: 3 }) }).map(({ replica, pages }): Event => ({ type: 'readReplica', replica, pages })) },
+  { weight: 12, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'deliver', node, k })) },
+  // Deliveries to the writer (node 0), out of order, so acknowledgements race each other.
+  { weight: 4, arbitrary: pendingChoice.map((k): Event => ({ type: 'deliver', node: 0, k })) },
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'deliverAll' }) },
   { weight: 4, arbitrary: fc.constant<Event>({ type: 'tick' }) },
-  { weight: 1, arbitrary: fc.nat({ max: 5 }).map((node): Event => ({ type: 'persist', node })) },
+  { weight: 1, arbitrary: storageChoice.map((node): Event => ({ type: 'persist', node })) },
   { weight: 2, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'drop', node, k })) },
   { weight: 2, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'duplicate', node, k })) },
-  { weight: 2, arbitrary: fc.nat({ max: 5 }).map((node): Event => ({ type: 'crashNode', node })) },
-  { weight: 2, arbitrary: fc.nat({ max: 5 }).map((node): Event => ({ type: 'restartNode', node })) },
-  { weight: 1, arbitrary: fc.uniqueArray(fc.nat({ max: 6 }), { minLength: 1, maxLength: 3 }).map((nodes): Event => ({ type: 'partition', nodes })) },
+  { weight: 2, arbitrary: storageChoice.map((node): Event => ({ type: 'crashNode', node })) },
+  { weight: 2, arbitrary: storageChoice.map((node): Event => ({ type: 'restartNode', node })) },
+  { weight: 1, arbitrary: storageChoice.map((node): Event => ({ type: 'loseDisk', node })) },
+  { weight: 1, arbitrary: fc.uniqueArray(nodeChoice, { minLength: 1, maxLength: 3 }).map((nodes): Event => ({ type: 'partition', nodes })) },
   { weight: 2, arbitrary: fc.nat({ max: 2 }).map((az): Event => ({ type: 'partitionAz', az })) },
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'heal' }) },
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'crashWriter' }) },
   { weight: 2, arbitrary: fc.constant<Event>({ type: 'recover' }) },
+  { weight: 1, arbitrary: replicaChoice.map((replica): Event => ({ type: 'crashReplica', replica })) },
+  { weight: 1, arbitrary: replicaChoice.map((replica): Event => ({ type: 'restartReplica', replica })) },
+  { weight: 1, arbitrary: replicaChoice.map((replica): Event => ({ type: 'failover', replica })) },
+  { weight: 1, arbitrary: fc.constant<Event>({ type: 'addPg' }) },
 );
 
 /** Keeps the events the swarm allows: kinds that are off go, enabled kinds are thinned. */

@@ -16,6 +16,16 @@ export interface RunMemo {
   readonly observationKinds: Set<Observation['kind']>;
   /** The highest VDL any writer has had in this run. */
   vdlMax: number;
+  /** A failover happened while the old writer had commits in flight. */
+  failoverInFlight: boolean;
+  /** `node/pg` of segments that joined a PG through a completed membership change. */
+  readonly hydrated: Set<string>;
+  /** Replicas seen behind the writer's VDL and not yet caught up. */
+  readonly lagging: Set<string>;
+}
+
+export function newMemo(): RunMemo {
+  return { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0, failoverInFlight: false, hydrated: new Set(), lagging: new Set() };
 }
 
 export interface StepView {

@@ -35,13 +35,21 @@ export class Oracle {
   private readonly consistencyPoints = new Set<Lsn>([0]);
   /** The highest commit LSN acknowledged (or made durable by recovery) so far. */
   committedFloor: Lsn = 0;
+  /** Pages in the volume now (it grows with each PG added). */
+  private pageCount: number;
+  /** Per replica: the reads it answered since the last recovery, as (read number, read point). */
+  private readonly replicaReads = new Map<string, { read: number; readPoint: Lsn }[]>();
 
-  constructor(private readonly config: Config) {}
+  constructor(private readonly config: Config) {
+    this.pageCount = config.pgCount * config.pagesPerPg;
+  }
 
   /** Feed one step: the event and what the engine observed. Returns what the step broke. */
   observe(event: Event, observations: readonly Observation[]): Finding[] {
     if (event.type === 'txn') this.issueTxn(event);
-    if (event.type === 'read') this.readFloor.set(this.readCount++, this.committedFloor);
+    // Read-after-commit binds reads at the writer; a replica reads at the VDL it knows.
+    if (event.type === 'read') this.readFloor.set(this.readCount, this.committedFloor);
+    if (event.type === 'read' || event.type === 'readReplica') this.readCount++;
     const findings: Finding[] = [];
     for (const o of observations) findings.push(...this.take(o));
     return findings;
@@ -72,7 +80,7 @@ export class Oracle {
   private issueTxn(event: Extract<Event, { type: 'txn' }>): void {
     const txn = this.txns.length;
     const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
-    const pages = mtrs.flat().map((p) => ((Math.trunc(p) % this.config.pageCount) + this.config.pageCount) % this.config.pageCount);
+    const pages = mtrs.flat().map((p) => ((Math.trunc(p) % this.pageCount) + this.pageCount) % this.pageCount);
     const mtrSizes = mtrs.length === 0 ? [1] : mtrs.map((m, i) => m.length + (i === mtrs.length - 1 ? 1 : 0));
     this.txns.push({
       txn, writes: pages.map((page, i) => ({ page, value: writeValue(txn, i) })), mtrSizes,
@@ -87,6 +95,9 @@ export class Oracle {
       case 'committed': return this.committed(o);
       case 'recovered': return this.recovered(o);
       case 'readOk': return this.readOk(o);
+      case 'pgAdded':
+        this.pageCount = o.pages[1] + 1;
+        return [];
       default: return [];
     }
   }
@@ -138,12 +149,24 @@ export class Oracle {
     }
     this.committedFloor = Math.max(this.committedFloor, o.vdl);
     this.consistencyPoints.add(o.truncateTo);
+    this.replicaReads.clear();
     return out;
   }
 
   private readOk(o: Extract<Observation, { kind: 'readOk' }>): Finding[] {
     const out: Finding[] = [];
     const floor = this.readFloor.get(o.read) ?? 0;
+    if (this.readFloor.has(o.read)) {
+      this.readFloor.delete(o.read);
+    } else {
+      // Monotonic in issue order: a read issued later never reads an older state.
+      const done = this.replicaReads.get(o.at) ?? [];
+      const bad = done.find((d) => (d.read < o.read && d.readPoint > o.readPoint) || (d.read > o.read && d.readPoint < o.readPoint));
+      if (bad !== undefined) {
+        out.push({ invariant: 'replica-monotonic-reads', message: `reads ${Math.min(bad.read, o.read)} and ${Math.max(bad.read, o.read)} at ${o.at} were issued in that order but read at ${bad.read < o.read ? bad.readPoint : o.readPoint} and ${bad.read < o.read ? o.readPoint : bad.readPoint}` });
+      }
+      this.replicaReads.set(o.at, [...done, { read: o.read, readPoint: o.readPoint }]);
+    }
     if (o.readPoint < floor) {
       out.push({ invariant: 'read-after-commit', message: `read ${o.read} used read point ${o.readPoint}, below ${floor} committed before it was issued` });
     }

@@ -27,7 +27,7 @@ export function formatFailure(config: Config, history: History, result: RunResul
     const mark = i === v.step ? '>>' : '  ';
     const phase = i < history.events.length ? '' : ' (liveness)';
     const seen = r.observations.filter((o) => o.kind !== 'noop').map(describeObservation);
-    lines.push(`  ${mark} ${String(i).padStart(3)} ${describeEvent(e)}${phase}${seen.length > 0 ? `  => ${seen.join('; ')}` : ''}`);
+    lines.push(`  ${mark} ${String(i).padStart(3)} ${describeEvent(e, config)}${phase}${seen.length > 0 ? `  => ${seen.join('; ')}` : ''}`);
   });
   lines.push(`  events as data: ${JSON.stringify(history.events)}`);
   return lines.join('\n');

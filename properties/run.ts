@@ -6,10 +6,12 @@ import type { State } from '../model/state.js';
 import type { Config } from '../model/types.js';
 import { initialState, step } from '../model/step.js';
 import type { Invariant, RunMemo, StepView, Tag } from './invariant.js';
+import { newMemo } from './invariant.js';
 import { INVARIANTS } from './invariants.js';
 import { Oracle } from './oracle.js';
 import { livenessPhase } from './drills.js';
-import { watermarks } from '../model/watermarks.js';
+import { isWriterUp } from '../model/state.js';
+import { marksOf, writerOf } from './views.js';
 
 export interface Violation {
   readonly invariant: string;
@@ -36,11 +38,11 @@ export interface RunOptions {
 
 export function runHistory(config: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
   const invariants = opts.invariants ?? INVARIANTS;
-  const events = opts.liveness === false ? [...safety] : [...safety, ...livenessPhase()];
+  const events = opts.liveness === false ? [...safety] : [...safety, ...livenessPhase(config)];
   const counts = new Map<string, number>(invariants.map((i) => [i.id, 0]));
   const bump = (id: string) => counts.set(id, counts.get(id)! + 1);
   const oracle = new Oracle(config);
-  const memo: RunMemo = { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0 };
+  const memo: RunMemo = newMemo();
   let state = initialState(config);
   const done = (violation: Violation | null): RunResult => ({ violation, events, final: state, counts });
 
@@ -76,7 +78,17 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
 
 function remember(memo: RunMemo, v: StepView): void {
   memo.eventTypes.add(v.event.type);
-  for (const o of v.observations) memo.observationKinds.add(o.kind);
-  const w = v.next.writer;
-  if (w.status === 'active') memo.vdlMax = Math.max(memo.vdlMax, watermarks(v.config, w).vdl);
+  for (const o of v.observations) {
+    memo.observationKinds.add(o.kind);
+    if (o.kind === 'membership' && o.step === 'complete') {
+      const before = v.prev.control.pgs[o.pg]!.sets[0]!;
+      for (const n of o.sets[0]!) if (!before.includes(n)) memo.hydrated.add(n);
+    }
+  }
+  if (v.event.type === 'failover' && v.prev.control.writer !== v.next.control.writer) {
+    const old = v.prev.compute[v.prev.control.writer]!;
+    if (isWriterUp(old) && old.pendingTxns.length > 0) memo.failoverInFlight = true;
+  }
+  const x = writerOf(v.next);
+  if (x !== null && x.w.status === 'active') memo.vdlMax = Math.max(memo.vdlMax, marksOf(v.next, x.w).vdl);
 }

@@ -1,0 +1,112 @@
+// The control plane: self-healing through membership changes, and volume growth.
+//
+// A PG replaces a failed segment F (its node down for replaceAfterTicks ticks, or its disk lost)
+// by a spare G of the same AZ through membership epochs (SIGMOD 2018 §4):
+//   ABCDEF  ->  [ABCDEF, ABCDEG]  (writes: 4/6 of both; reads: 3/6 of either)  ->  ABCDEG
+// completing once G has hydrated (its SCL reaches the highest SCL of any intact old member), or
+// rolling back to ABCDEF if F returns first. A second failure during a change stacks one more set
+// the same way. Each step is one membership-epoch write. Reads and writes go on throughout: the
+// writer and storage always use the current sets, and requests of an older membership epoch are
+// refused. The control plane sees storage state directly, as a monitoring service would.
+
+import type { Draft } from 'immer';
+import type { Ctx } from './network.js';
+import type { SegmentDurable } from './state.js';
+import type { Membership, NodeId } from './types.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
+import { segmentCompleteLsn } from './log.js';
+import { emptySegment } from './storage.js';
+import { frozen } from './frozen.js';
+
+/** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */
+export const PGS_MAX = 6;
+
+function segment(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
+  return ctx.s.storage[node]!.durable.segments[pg]!;
+}
+
+function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
+  return ctx.s.storage[node]!.volatile.up && !segment(ctx, node, pg).blank;
+}
+
+/** Down for replaceAfterTicks ticks, or blank without being a replacement in progress. */
+function failed(ctx: Ctx, m: Membership, node: NodeId, pg: number): boolean {
+  const v = ctx.s.storage[node]!.volatile;
+  if (!v.up && ctx.s.world.time - v.downSince >= ctx.s.config.replaceAfterTicks) return true;
+  return segment(ctx, node, pg).blank && m.sets[0]!.includes(node);
+}
+
+export function controlTick(ctx: Ctx): void {
+  ctx.s.control.pgs.forEach((m, pg) => {
+    if (m.sets.length > 1 && complete(ctx, m, pg)) return;
+    if (m.sets.length > 1 && rollback(ctx, m, pg)) return;
+    begin(ctx, m, pg);
+  });
+}
+
+/** The newest set is whole once every replacement in it has caught up with the intact old members. */
+function complete(ctx: Ctx, m: Membership, pg: number): boolean {
+  const newest = m.sets[m.sets.length - 1]!;
+  const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
+  const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => segmentCompleteLsn(segment(ctx, n, pg).records)));
+  const hydrated = (n: NodeId) => ctx.s.storage[n]!.volatile.up && segment(ctx, n, pg).sealedEpoch > 0
+    && segmentCompleteLsn(segment(ctx, n, pg).records) >= target;
+  if (!fresh.every(hydrated)) return false;
+  for (const n of fresh) segment(ctx, n, pg).blank = false;
+  step(ctx, m, pg, 'complete', [newest]);
+  return true;
+}
+
+/** Every member of the stable set is back and whole: drop the change, forget the replacements. */
+function rollback(ctx: Ctx, m: Membership, pg: number): boolean {
+  const stable = m.sets[0]!;
+  if (!stable.every((n) => intact(ctx, n, pg))) return false;
+  for (const n of membersOf(m).filter((x) => !stable.includes(x))) {
+    ctx.s.storage[n]!.durable.segments[pg] = emptySegment(segment(ctx, n, pg).writer, false, segment(ctx, n, pg)) as Draft<SegmentDurable>;
+  }
+  step(ctx, m, pg, 'rollback', [stable]);
+  return true;
+}
+
+/** Replace the first failed member of the newest set by an up spare of the same AZ (AZ+1 needs two per AZ). */
+function begin(ctx: Ctx, m: Membership, pg: number): void {
+  const newest = m.sets[m.sets.length - 1]!;
+  const gone = newest.find((n) => failed(ctx, m, n, pg));
+  if (gone === undefined) return;
+  const used = membersOf(m);
+  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && ctx.s.storage[n]!.volatile.up);
+  const spare = spares.find((n) => azOf(n) === azOf(gone));
+  if (spare === undefined) return;
+  ctx.s.storage[spare]!.durable.segments[pg] = emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)) as Draft<SegmentDurable>;
+  const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
+  step(ctx, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
+}
+
+/** One membership-epoch write: the PG's membership is replaced whole (it is an immutable value). */
+function step(ctx: Ctx, m: Membership, pg: number, kind: 'begin' | 'complete' | 'rollback', sets: readonly (readonly NodeId[])[], full = m.full): void {
+  const next = membership(m.epoch + 1, sets, full);
+  ctx.s.control.pgs[pg] = next as Draft<Membership>;
+  ctx.out.push({ kind: 'membership', pg, epoch: next.epoch, step: kind, sets: next.sets });
+}
+
+function membership(epoch: number, sets: readonly (readonly NodeId[])[], full: readonly NodeId[]): Membership {
+  const members = STORAGE_NODES.filter((n) => sets.some((set) => set.includes(n)));
+  return frozen({ epoch, sets: sets.map((s) => Object.freeze([...s])), full: full.filter((n) => members.includes(n)) });
+}
+
+export function initialMembership(): Membership {
+  return membership(1, [INITIAL_MEMBERS], FULL_NODES);
+}
+
+/** Volume growth: a new PG on the initial members, its segments empty; new pages land in it. */
+export function addPg(ctx: Ctx): void {
+  const s = ctx.s;
+  if (s.control.pgs.length >= PGS_MAX) {
+    ctx.out.push({ kind: 'noop', reason: `volume is at ${PGS_MAX} PGs` });
+    return;
+  }
+  const pg = s.control.pgs.length;
+  s.control.pgs.push(initialMembership() as Draft<Membership>);
+  for (const n of STORAGE_NODES) s.storage[n]!.durable.segments.push(emptySegment(s.control.writer, false) as Draft<SegmentDurable>);
+  ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
+}

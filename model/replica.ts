@@ -1,0 +1,96 @@
+// Read replicas (up to 15): they get the redo stream and VDL updates from the writer through the
+// same faulty network, and serve reads at their own VDL.
+//
+// Rules (SIGMOD 2017 §4.2.4): a replica applies only records at or below the VDL it knows, one
+// whole MTR at a time (a VDL is always an MTR end, and everything up to it is applied in one
+// step), and only to pages it has cached; records for other pages are discarded. A gap in the
+// stream (a lost message) cannot be applied around: the replica drops its cache instead and
+// reads those pages from storage again. A newer writer epoch means the log was truncated: the
+// replica starts over, empty, and reads nothing until it hears that writer's VDL.
+
+import type { Draft } from 'immer';
+import type { Ctx } from './network.js';
+import type { Replica } from './state.js';
+import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
+import { cacheApply, cacheInsert, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
+
+export function emptyReplica(): Replica {
+  return { status: 'replica', epoch: 0, writer: null, vdl: null, buffer: [], covering: [], reads: [], cache: [] };
+}
+
+function replicaAt(ctx: Ctx, node: NodeId): Draft<Replica> | null {
+  const c = ctx.s.compute[node];
+  return c !== undefined && c.status === 'replica' ? (c as Draft<Replica>) : null;
+}
+
+export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
+  const r = replicaAt(ctx, node);
+  if (r === null) return;
+  if (msg.kind === 'stream' || msg.kind === 'vdlUpdate') {
+    if (msg.epoch < r.epoch) return;
+    if (msg.epoch > r.epoch) Object.assign(r, emptyReplica(), { epoch: msg.epoch, writer: msg.from });
+  }
+  switch (msg.kind) {
+    case 'stream':
+      for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.some((b) => b.lsn === rec.lsn)) r.buffer.push(rec);
+      return;
+    case 'vdlUpdate':
+      return advance(r, msg.vdl, msg.covering);
+    case 'readResp': {
+      if (msg.epoch !== r.epoch) return;
+      const done = takeReadResp(ctx, r, msg);
+      // Cache only a page read at the current VDL: versions applied since were discarded.
+      if (done !== null && done.readPoint === r.vdl) {
+        cacheInsert(r.cache, ctx.s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Apply every buffered record up to the new VDL, if the stream has no gap; else drop the cache. */
+function advance(r: Draft<Replica>, vdl: Lsn, covering: readonly (readonly NodeId[])[]): void {
+  if (r.vdl !== null && vdl <= r.vdl) return;
+  const chain = r.vdl === null ? null : streamChain(r.buffer as RedoRecord[], r.vdl, vdl);
+  if (chain === null) r.cache = [];
+  else for (const rec of chain) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+  r.vdl = vdl;
+  r.buffer = r.buffer.filter((b) => b.lsn > vdl);
+  r.covering = covering.map((c) => [...c]);
+}
+
+/** The buffered records in (from, to], in LSN order, if volume backlinks show none is missing. */
+function streamChain(buffer: readonly RedoRecord[], from: Lsn, to: Lsn): RedoRecord[] | null {
+  const byLsn = new Map(buffer.map((b) => [b.lsn, b] as const));
+  const chain: RedoRecord[] = [];
+  let at = to;
+  while (at > from) {
+    const rec = byLsn.get(at);
+    if (rec === undefined) return null;
+    chain.push(rec);
+    at = rec.prevVol;
+  }
+  return at === from ? chain.reverse() : null;
+}
+
+/** A replica reads at its own VDL, from cache or from a segment the writer said covers it. */
+export function replicaRead(ctx: Ctx, node: NodeId, pages: readonly number[]): void {
+  const r = replicaAt(ctx, node);
+  if (r === null || r.vdl === null) {
+    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'replicaNotReady' });
+    return;
+  }
+  issueRead(ctx, node, r, r.epoch, r.vdl, pages, routeByCovering(r));
+}
+
+function routeByCovering(r: Draft<Replica>): Route {
+  return (pg, _readPoint, read, after) => rotation(r.covering[pg] ?? [], read, after)[0] ?? null;
+}
+
+export function replicaTick(ctx: Ctx, node: NodeId): void {
+  const r = replicaAt(ctx, node);
+  if (r === null) return;
+  hedgeReads(ctx, node, r, r.epoch, routeByCovering(r));
+}

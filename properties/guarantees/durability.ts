@@ -1,0 +1,177 @@
+// Guarantees about durability, availability, fencing and liveness.
+
+import type { Invariant } from '../invariant.js';
+import { specReadQuorum } from '../spec.js';
+import type { State } from '../../model/state.js';
+import type { Lsn, NodeId } from '../../model/types.js';
+import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
+import { planRecovery } from '../../model/recovery.js';
+import { isCommitted, type OracleTxn } from '../oracle.js';
+import { azDrill, settled } from '../drills.js';
+import { delivered, fromOracle, linkDown } from '../views.js';
+
+/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it. */
+function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId> }> {
+  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId> }>();
+  for (const n of STORAGE_NODES) {
+    s.storage[n]!.durable.segments.forEach((seg, pg) => {
+      for (const r of seg.records) {
+        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>() };
+        e.nodes.add(n);
+        out.set(r.lsn, e);
+      }
+    });
+  }
+  return out;
+}
+
+/** Members of the PG whose segment is not blank (lost disk, hydrating): the ones recovery may ask. */
+function intactMembers(s: State, pg: number): NodeId[] {
+  return membersOf(s.control.pgs[pg]!).filter((n) => !s.storage[n]!.durable.segments[pg]!.blank);
+}
+
+function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
+  return v.oracle.txns.filter(isCommitted);
+}
+
+/**
+ * Every committed record (acknowledged, or made durable by recovery) is held so that no read
+ * quorum of the PG's intact members misses it: on a write quorum normally, and still readable
+ * after a disk loss until a membership change restores the write quorum.
+ */
+export const durability: Invariant = {
+  id: 'durability', tag: 'always',
+  title: 'Every committed record is held where every read quorum of its PG will find it',
+  why: 'A commit is acknowledged only once durable; losing it afterwards, through crashes, recoveries, failovers or membership changes, is data loss.',
+  check(v) {
+    const oracle = fromOracle('durability')(v);
+    if (oracle !== null) return oracle;
+    const txns = committedTxns(v);
+    if (txns.length === 0) return null;
+    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
+    const holders = holdersByLsn(v.next);
+    for (const t of txns) {
+      for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
+        const h = holders.get(lsn);
+        if (h === undefined) return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} is on no segment`;
+        const intact = intactMembers(v.next, h.pg);
+        const missing = intact.filter((n) => !h.nodes.has(n));
+        if (specReadQuorum(v.config, v.next.control.pgs[h.pg]!, missing)) {
+          return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${h.pg} is held by {${[...h.nodes]}}; read quorum {${missing}} misses it`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+/**
+ * AZ+1: whichever AZ and one more node are lost, recovery from the durable state of what is left
+ * (when that still holds a read quorum of every PG) finds every committed transaction.
+ */
+export const azPlusOne: Invariant = {
+  id: 'az-plus-one-recovery', tag: 'always',
+  title: 'With an AZ and one more node down, recovery still finds every acknowledged commit',
+  why: 'The design target AZ+1: losing a whole AZ plus one more node loses no data.',
+  check(v) {
+    const txns = committedTxns(v);
+    if (txns.length === 0) return null;
+    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
+    const need = Math.max(...txns.map((t) => t.commitLsn));
+    for (let az = 0; az < AZS.length; az++) {
+      for (const extra of STORAGE_NODES.filter((n) => !nodesOfAz(az).includes(n))) {
+        const alive = (n: NodeId) => !nodesOfAz(az).includes(n) && n !== extra;
+        const responses = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg).filter(alive).map((node) => {
+          const seg = v.next.storage[node]!.durable.segments[pg]!;
+          return { node, records: seg.records, ranges: seg.ranges };
+        }));
+        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
+        if (!readable) continue;
+        const plan = planRecovery(v.config, v.next.control.epochNext, responses);
+        if (plan.vdl < need) {
+          return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${plan.vdl}, below committed ${need}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+/** A single `deliver` of a stale request must be refused on the spot. */
+function staleDeliveryTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['check']>[0]): string | null {
+  const msg = delivered(v);
+  if (msg === null || !isStorage(msg.to) || !('pg' in msg) || msg.kind.startsWith('gossip')) return null;
+  if (!v.prev.storage[msg.to]!.volatile.up || linkDown(v.prev, msg.from, msg.to)) return null;
+  const before = v.prev.storage[msg.to]!;
+  const seg = before.durable.segments[msg.pg]!;
+  const staleMembership = 'membership' in msg && msg.membership < seg.membership;
+  if (msg.epoch >= seg.epoch && !staleMembership) return null;
+  const after = v.next.storage[msg.to]!;
+  if (!v.observations.some((o) => o.kind === 'staleRefused' && o.node === msg.to)) {
+    return `${msg.to} took a ${msg.kind} of epoch ${msg.epoch} though it promised epoch ${seg.epoch} (membership ${seg.membership})`;
+  }
+  if (after.durable !== before.durable || after.volatile.queue.length !== before.volatile.queue.length) {
+    return `${msg.to} changed its state on a stale ${msg.kind} of epoch ${msg.epoch}`;
+  }
+  return null;
+}
+
+/**
+ * Whatever delivered it (one deliver, deliverAll, a tick): a segment's promises never go back
+ * within an incarnation, nothing enters its queue under an epoch it had already outgrown, and
+ * nothing is persisted from a queue entry of such an epoch.
+ */
+function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['check']>[0]): string | null {
+  for (const n of STORAGE_NODES) {
+    const a = v.prev.storage[n]!;
+    const b = v.next.storage[n]!;
+    if (a === b) continue;
+    for (let pg = 0; pg < a.durable.segments.length; pg++) {
+      const x = a.durable.segments[pg]!;
+      const y = b.durable.segments[pg]!;
+      if (x.incarnation !== y.incarnation) continue;
+      if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
+        return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
+      }
+      const fresh = b.volatile.queue.filter((e) => e.pg === pg && !a.volatile.queue.includes(e));
+      const stale = fresh.find((e) => e.epoch < x.epoch);
+      if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
+      if (x.records === y.records) continue;
+      for (const r of y.records) {
+        if (x.records.includes(r)) continue;
+        const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
+        if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
+      }
+    }
+  }
+  return null;
+}
+
+export const fencing: Invariant = {
+  id: 'fencing', tag: 'always',
+  title: 'A request of a stale volume or membership epoch is refused and changes nothing on the segment',
+  why: 'The epoch bump on a write quorum fences the old writer without waiting for a lease; membership epochs keep an old configuration out.',
+  check: (v) => staleDeliveryTaken(v) ?? staleStateTaken(v),
+};
+
+export const liveness: Invariant = {
+  id: 'liveness', tag: 'eventually',
+  title: 'After the last fault heals, recovery completes and every pending write commits or is annulled',
+  why: 'Retransmission, gossip, hydration and recovery retries must make progress once the network is whole.',
+  check(v) {
+    return settled(v.final, v.oracle);
+  },
+};
+
+export const writesWithAzDown: Invariant = {
+  id: 'writes-with-az-down', tag: 'eventually',
+  title: 'With one whole AZ down, writes still commit',
+  why: 'Four of six segments survive an AZ loss, which is still a write quorum.',
+  check(v) {
+    for (let az = 0; az < AZS.length; az++) {
+      const problem = azDrill(v.final, az);
+      if (problem !== null) return `AZ ${AZS[az]} down: ${problem}`;
+    }
+    return null;
+  },
+};

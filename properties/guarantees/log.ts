@@ -1,0 +1,118 @@
+// Guarantees about quorums, watermarks and the commit rule.
+
+import type { Invariant } from '../invariant.js';
+import { checkIntersection, describeQuorum, type QuorumPair } from '../../model/quorum.js';
+import { STORAGE_NODES, quorumsFor } from '../../model/types.js';
+import { segmentCompleteLsn } from '../../model/log.js';
+import { fromOracle, marksOf, writerOf } from '../views.js';
+
+/** The exhaustive check is memoized per quorum pair: memberships repeat. */
+const intersections = new Map<string, ReturnType<typeof checkIntersection>>();
+function intersectionOf(pair: QuorumPair): ReturnType<typeof checkIntersection> {
+  const key = `${describeQuorum(pair.write)}|${describeQuorum(pair.read)}`;
+  if (!intersections.has(key)) intersections.set(key, checkIntersection(pair));
+  return intersections.get(key)!;
+}
+
+export const quorumIntersection: Invariant = {
+  id: 'quorum-intersection', tag: 'always',
+  title: 'Every read quorum meets every write quorum; any two write quorums meet, at every membership step',
+  why: 'Vr + Vw > V lets recovery see every committed write, and 2 Vw > V keeps two writers from both completing.',
+  check(v) {
+    if (v.prev.control.pgs === v.next.control.pgs && v.index > 0) return null;
+    for (const [pg, m] of v.next.control.pgs.entries()) {
+      const pair = quorumsFor(v.config, m);
+      const bad = intersectionOf(pair);
+      if (bad !== null) {
+        return `PG ${pg}: ${bad.kind} quorums {${bad.first}} and {${bad.second}} are disjoint (write ${describeQuorum(pair.write)}, read ${describeQuorum(pair.read)})`;
+      }
+    }
+    return null;
+  },
+};
+
+export const watermarkOrder: Invariant = {
+  id: 'watermark-order', tag: 'always',
+  title: 'VDL <= VCL <= highest allocated LSN <= VDL + LAL',
+  why: 'The LSN allocation limit is the writer\'s back-pressure and bounds what recovery must truncate.',
+  check(v) {
+    const oracle = fromOracle('watermark-order')(v);
+    const x = writerOf(v.next);
+    if (oracle !== null || x === null) return oracle;
+    const m = marksOf(v.next, x.w);
+    if (!(m.vdl <= m.vcl && m.vcl <= m.allocated && m.allocated <= m.vdl + v.config.lal)) {
+      return `VDL ${m.vdl}, VCL ${m.vcl}, allocated ${m.allocated}, LAL ${v.config.lal}`;
+    }
+    return null;
+  },
+};
+
+export const watermarkMonotonic: Invariant = {
+  id: 'watermark-monotonic', tag: 'always',
+  title: 'SCL, PGCL, VCL and VDL never move backwards, except through recovery truncation',
+  why: 'Acknowledged commits and read points are promises made against these watermarks.',
+  check(v) {
+    const a = writerOf(v.prev);
+    const b = writerOf(v.next);
+    if (b !== null && (a === null || a.w.epoch !== b.w.epoch) && b.w.base < v.memo.vdlMax) {
+      return `writer ${b.node} of epoch ${b.w.epoch} starts at ${b.w.base}, below VDL ${v.memo.vdlMax} reached before`;
+    }
+    if (a !== null && b !== null && a.node === b.node && a.w.epoch === b.w.epoch) {
+      const x = marksOf(v.prev, a.w);
+      const y = marksOf(v.next, b.w);
+      if (y.vdl < x.vdl || y.vcl < x.vcl) return `VDL ${x.vdl} -> ${y.vdl}, VCL ${x.vcl} -> ${y.vcl}`;
+      const pg = y.pgcl.findIndex((p, i) => p < (x.pgcl[i] ?? -1));
+      if (pg >= 0) return `PGCL of PG ${pg}: ${x.pgcl[pg]} -> ${y.pgcl[pg]}`;
+    }
+    for (const n of STORAGE_NODES) {
+      const before = v.prev.storage[n]!.durable.segments;
+      const after = v.next.storage[n]!.durable.segments;
+      if (before === after) continue;
+      for (let pg = 0; pg < before.length; pg++) {
+        const s0 = before[pg]!;
+        const s1 = after[pg]!;
+        if (s0 === s1 || s0.sealedEpoch !== s1.sealedEpoch || s0.incarnation !== s1.incarnation) continue;
+        const x = segmentCompleteLsn(s0.records);
+        const y = segmentCompleteLsn(s1.records);
+        if (y < x) return `SCL of ${n} PG ${pg} went ${x} -> ${y} within epoch ${s1.sealedEpoch}`;
+      }
+    }
+    return null;
+  },
+};
+
+export const vdlIsCpl: Invariant = {
+  id: 'vdl-is-cpl', tag: 'always',
+  title: 'VDL is always a consistency point: the end of an MTR, or the base recovery left',
+  why: 'Read points and recovery stop at VDL, so an MTR is either wholly visible or not at all.',
+  check(v) {
+    const x = writerOf(v.next);
+    if (x === null) return null;
+    const { vdl } = marksOf(v.next, x.w);
+    if (vdl === x.w.base || x.w.records.some((r) => r.lsn === vdl && r.cpl)) return null;
+    return `VDL ${vdl} is neither base ${x.w.base} nor the last record of an MTR`;
+  },
+};
+
+export const commitRule: Invariant = {
+  id: 'commit-rule', tag: 'always',
+  title: 'A commit is acknowledged exactly when VDL reaches its commit LSN, once',
+  why: 'Acknowledging earlier promises durability the log does not have; later stalls clients.',
+  check(v) {
+    const oracle = fromOracle('commit-rule')(v);
+    if (oracle !== null) return oracle;
+    for (const o of v.observations) {
+      if (o.kind !== 'committed') continue;
+      const w = v.next.compute[o.by];
+      if (w === undefined || w.status !== 'active') return `txn ${o.txn} acknowledged by ${o.by}, which is not an active writer`;
+      const { vdl } = marksOf(v.next, w);
+      if (o.commitLsn > vdl) return `txn ${o.txn} acknowledged at ${o.commitLsn} with VDL ${vdl}`;
+    }
+    const x = writerOf(v.next);
+    if (x === null || x.w.status !== 'active') return null;
+    const { vdl } = marksOf(v.next, x.w);
+    const late = x.w.pendingTxns.find((t) => t.commitLsn <= vdl);
+    if (late !== undefined) return `txn ${late.txn} (commit ${late.commitLsn}) not acknowledged though VDL is ${vdl}`;
+    return null;
+  },
+};

@@ -1,0 +1,95 @@
+// Guarantees about what reads return, at the writer and at the replicas.
+
+import type { Invariant } from '../invariant.js';
+import type { Replica } from '../../model/state.js';
+import { STORAGE_NODES, computeNodes, membersOf } from '../../model/types.js';
+import { recordAnnulled } from '../../model/log.js';
+import { visibleIn } from '../../model/reads.js';
+import { fromOracle } from '../views.js';
+
+export const readAfterCommit: Invariant = {
+  id: 'read-after-commit', tag: 'always',
+  title: 'A read issued after a commit was acknowledged sees that commit or a newer one',
+  why: 'The read point is the VDL when the read is issued, and VDL covers every acknowledged commit.',
+  check: fromOracle('read-after-commit'),
+};
+
+export const noPhantom: Invariant = {
+  id: 'no-phantom', tag: 'always',
+  title: 'Reads return exactly the ideal store at their read point: no phantoms, no lost or torn writes',
+  why: 'A segment serves a read only if it holds every record up to the read point; annulled records never show.',
+  check: fromOracle('no-phantom'),
+};
+
+export const noHalfMtr: Invariant = {
+  id: 'no-half-mtr', tag: 'always',
+  title: 'MTRs are never partly visible: read points and recovered VDLs end an MTR',
+  why: 'Pages are consistent only at MTR boundaries, so VDL and truncation stop only there.',
+  check: fromOracle('no-half-mtr'),
+};
+
+export const replicaMonotonic: Invariant = {
+  id: 'replica-monotonic-reads', tag: 'always',
+  title: 'Reads at one replica never go back in time within a writer epoch',
+  why: 'A replica\'s read point is its VDL, which only moves forward until a new writer truncates the log.',
+  check: fromOracle('replica-monotonic-reads'),
+};
+
+function replicas(v: { next: { compute: Readonly<Record<string, { status: string }>> }; config: Parameters<typeof computeNodes>[0] }): [string, Replica][] {
+  return computeNodes(v.config).map((n) => [n, v.next.compute[n]] as const)
+    .filter((x): x is [string, Replica] => x[1]!.status === 'replica');
+}
+
+/**
+ * A replica holds nothing above its VDL (it applies only records at or below it, whole MTRs),
+ * and every page it caches shows, at its VDL, exactly the ideal store's value there.
+ */
+export const replicaCache: Invariant = {
+  id: 'replica-cache', tag: 'always',
+  title: 'A replica never shows data above its VDL, and its cached pages equal the ideal store at that VDL',
+  why: 'Replicas apply only durable, whole MTRs; their cache must be the writer\'s page as of the replica\'s VDL.',
+  check(v) {
+    for (const [node, r] of replicas(v)) {
+      if (r.vdl === null) continue;
+      for (const c of r.cache) {
+        const above = c.versions.find((x) => x.lsn > r.vdl!);
+        if (above !== undefined) return `${node} (VDL ${r.vdl}) applied record ${above.lsn} to page ${c.page}`;
+        const shown = visibleIn(c, r.vdl);
+        const want = v.oracle.valueAt(c.page, r.vdl);
+        if (shown !== want) return `${node} caches page ${c.page} as ${shown} at its VDL ${r.vdl}; the ideal store has ${want}`;
+      }
+    }
+    return null;
+  },
+};
+
+/**
+ * Routing: a read request goes only to a segment that holds every record of its PG at or below
+ * the read point (its SCL covers the read point). Checked when the request is sent, against what
+ * every other member of the PG holds, so a routing bug is caught even when the page's value
+ * happens not to differ.
+ */
+export const readRouting: Invariant = {
+  id: 'read-routing', tag: 'always',
+  title: 'Reads are sent only to a segment whose log covers the read point',
+  why: 'Without quorum reads, one segment answers alone; it must hold everything up to the read point.',
+  check(v) {
+    for (const to of STORAGE_NODES) {
+      const before = v.prev.world.net[to]!;
+      const after = v.next.world.net[to]!;
+      if (before === after) continue;
+      for (const m of after) {
+        if (m.kind !== 'readReq' || before.includes(m)) continue;
+        const seg = v.next.storage[to]!.durable.segments[m.pg]!;
+        if (seg.blank) continue;
+        const held = new Set(seg.records.map((r) => r.lsn));
+        for (const peer of membersOf(v.next.control.pgs[m.pg]!)) {
+          const other = v.next.storage[peer]!.durable.segments[m.pg]!;
+          const missing = other.records.find((r) => r.lsn <= m.readPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
+          if (missing !== undefined) return `${m.from} sent read ${m.read} at ${m.readPoint} to ${to}, which lacks record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
+        }
+      }
+    }
+    return null;
+  },
+};

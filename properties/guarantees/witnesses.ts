@@ -1,0 +1,171 @@
+// `sometimes` witnesses: situations the generator must reach, so that the `always` guarantees
+// are known to have been exercised there and not passed vacuously.
+
+import type { Invariant, StepView } from '../invariant.js';
+import { AZS, STORAGE_NODES, WRITER, nodesOfAz } from '../../model/types.js';
+import { delivered, linkDown, marksOf, writerOf } from '../views.js';
+
+const obs = (v: StepView, kind: string) => v.observations.some((o) => o.kind === kind);
+
+export const WITNESSES: readonly Invariant[] = [
+  {
+    id: 'commit-after-crash', tag: 'sometimes',
+    title: 'A commit acknowledged after a storage node or the writer crashed',
+    why: 'Shows durability was exercised across crashes, not only in calm runs.',
+    hit: (v) => obs(v, 'committed') && (v.memo.eventTypes.has('crashNode') || v.memo.eventTypes.has('crashWriter')),
+  },
+  {
+    id: 'commit-after-recovery', tag: 'sometimes',
+    title: 'A commit acknowledged by a writer that recovered',
+    why: 'Shows new LSNs above the truncation range commit and stay readable.',
+    hit: (v) => obs(v, 'committed') && v.memo.observationKinds.has('recovered'),
+  },
+  {
+    id: 'recovery-truncated', tag: 'sometimes',
+    title: 'A seal of a new epoch removed annulled records from a segment',
+    why: 'Shows truncation really removed unacknowledged records from storage.',
+    hit: (v) => STORAGE_NODES.some((n) => v.next.storage[n]!.durable.segments.some((y, pg) => {
+      const x = v.prev.storage[n]!.durable.segments[pg];
+      return x !== undefined && x.incarnation === y.incarnation && y.sealedEpoch > x.sealedEpoch && y.records.length < x.records.length;
+    })),
+  },
+  {
+    id: 'recovery-blocked', tag: 'sometimes',
+    title: 'A recovery that waited for a read quorum and said so',
+    why: 'Shows recovery refuses to guess when too few segments answer.',
+    hit: (v) => obs(v, 'recoveryBlocked'),
+  },
+  {
+    id: 'crash-during-recovery', tag: 'sometimes',
+    title: 'The writer crashed while recovering, and a later recovery finished',
+    why: 'Shows epoch-versioned truncation ranges make an interrupted recovery unambiguous.',
+    hit: (v) => v.observations.some((o) => o.kind === 'recovered' && o.epoch > 2) && v.memo.eventTypes.has('crashWriter'),
+  },
+  {
+    id: 'hedged-read', tag: 'sometimes',
+    title: 'A read hedged to another segment after a timeout',
+    why: 'Shows a slow or unreachable segment does not stall reads.',
+    hit: (v) => obs(v, 'hedged'),
+  },
+  {
+    id: 'read-from-segment', tag: 'sometimes',
+    title: 'A read at the writer served by a storage segment',
+    why: 'Shows the SCL-based read routing was used, not only the cache.',
+    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from !== 'cache')),
+  },
+  {
+    id: 'read-from-cache', tag: 'sometimes',
+    title: 'A read at the writer served from its cache',
+    why: 'Shows the cache stays correct as the volume moves on.',
+    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from === 'cache')),
+  },
+  {
+    id: 'lal-reached', tag: 'sometimes',
+    title: 'A transaction refused at the LSN allocation limit',
+    why: 'Shows back-pressure engages when VDL lags.',
+    hit: (v) => v.observations.some((o) => o.kind === 'refused' && o.reason === 'lal'),
+  },
+  {
+    id: 'ooo-ack-quorum', tag: 'sometimes',
+    title: 'A PG quorum completed by an acknowledgement delivered before one sent earlier',
+    why: 'Shows watermarks advance correctly under reordering.',
+    hit(v) {
+      const msg = delivered(v);
+      if (msg === null || msg.kind !== 'ack') return false;
+      const queue = v.prev.world.net[msg.to]!;
+      const earlier = queue.slice(0, queue.indexOf(msg)).some((m) => m.kind === 'ack');
+      const a = writerOf(v.prev);
+      const b = writerOf(v.next);
+      if (!earlier || a === null || b === null || a.node !== msg.to || b.node !== msg.to || a.w.epoch !== b.w.epoch) return false;
+      return marksOf(v.next, b.w).pgcl[msg.pg]! > marksOf(v.prev, a.w).pgcl[msg.pg]!;
+    },
+  },
+  {
+    id: 'commit-az-partitioned', tag: 'sometimes',
+    title: 'A commit acknowledged while a whole AZ was partitioned away from the writer',
+    why: 'Shows writes stay available without one AZ.',
+    hit: (v) => obs(v, 'committed') && AZS.some((_, az) => nodesOfAz(az).every((n) => linkDown(v.next, n, v.next.control.writer))),
+  },
+  {
+    id: 'stale-epoch-refused', tag: 'sometimes',
+    title: 'A segment refused a request of a stale volume epoch',
+    why: 'Shows fencing was exercised.',
+    hit: (v) => v.observations.some((o) => o.kind === 'staleRefused' && !o.membership),
+  },
+  {
+    id: 'gossip-filled-hole', tag: 'sometimes',
+    title: 'Gossip from a peer gave a segment records it was missing',
+    why: 'Shows segments repair holes among themselves, without the writer.',
+    hit(v) {
+      const msg = delivered(v);
+      if (msg === null || msg.kind !== 'gossipResp') return false;
+      return v.next.storage[msg.to]!.volatile.queue.length > v.prev.storage[msg.to]!.volatile.queue.length;
+    },
+  },
+  {
+    id: 'failover-in-flight', tag: 'sometimes',
+    title: 'A failover to a replica while the old writer had commits in flight, completed',
+    why: 'Shows every acknowledged commit survives a failover, and in-flight ones are settled by recovery.',
+    hit: (v) => v.memo.failoverInFlight && v.observations.some((o) => o.kind === 'recovered' && o.at !== WRITER),
+  },
+  {
+    id: 'old-writer-fenced', tag: 'sometimes',
+    title: 'A live old writer learned of a newer epoch and stepped down',
+    why: 'Shows fencing stops a partitioned old writer without a lease.',
+    hit: (v) => obs(v, 'fenced'),
+  },
+  {
+    id: 'replica-read', tag: 'sometimes',
+    title: 'A read served at a replica, from a segment and from its cache',
+    why: 'Shows replicas read at their own VDL both ways.',
+    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at !== v.next.control.writer && o.values.some((x) => x.from === 'cache'))
+      && v.memo.observationKinds.has('readOk'),
+  },
+  {
+    id: 'replica-lag-caught-up', tag: 'sometimes',
+    title: 'A replica lagged behind the writer\'s VDL, then caught up',
+    why: 'Shows replica lag is real in these runs and recovers.',
+    hit(v) {
+      const x = writerOf(v.next);
+      if (x === null || x.w.status !== 'active') return false;
+      const vdl = marksOf(v.next, x.w).vdl;
+      let caught = false;
+      for (const [n, c] of Object.entries(v.next.compute)) {
+        if (c.status !== 'replica' || c.epoch !== x.w.epoch || c.vdl === null) continue;
+        if (c.vdl < vdl) v.memo.lagging.add(n);
+        else if (v.memo.lagging.delete(n)) caught = true;
+      }
+      return caught;
+    },
+  },
+  {
+    id: 'membership-completed', tag: 'sometimes',
+    title: 'A membership change replaced a failed segment and completed',
+    why: 'Shows self-healing: a new segment hydrated from its peers and joined.',
+    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'complete'),
+  },
+  {
+    id: 'membership-rolled-back', tag: 'sometimes',
+    title: 'A membership change rolled back because the old segment returned',
+    why: 'Shows a transient failure does not force a replacement.',
+    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'rollback'),
+  },
+  {
+    id: 'stacked-failure', tag: 'sometimes',
+    title: 'A second failure during a membership change stacked another set',
+    why: 'Shows joint quorums over three sets keep reads and writes going.',
+    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'begin' && o.sets.length >= 3),
+  },
+  {
+    id: 'read-from-hydrated', tag: 'sometimes',
+    title: 'A read served by a segment that joined through a membership change',
+    why: 'Shows a hydrated segment serves correct data.',
+    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.values.some((x) => v.memo.hydrated.has(x.from))),
+  },
+  {
+    id: 'commit-in-new-pg', tag: 'sometimes',
+    title: 'A commit that wrote a page of a PG added while the volume ran',
+    why: 'Shows volume growth: new pages land in new PGs and commit there.',
+    hit: (v) => v.observations.some((o) => o.kind === 'committed' && v.oracle.txns[o.txn]!.writes.some((w) => Math.floor(w.page / v.config.pagesPerPg) >= v.config.pgCount)),
+  },
+];

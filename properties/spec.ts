@@ -1,0 +1,31 @@
+// The design's quorum rules, restated independently of the model (DESIGN.md §2), so that a bug in
+// the model's quorum code cannot also blind the invariants that judge durability by it.
+//
+//   uniform:   write = at least 4 of the 6; read = at least 3 of the 6
+//   full/tail: write = 4 of 6 OR all 3 full; read = 3 of 6 AND at least 1 full
+//   change:    write = a write quorum of every set; read = a read quorum of any set
+
+import type { Config, Membership, NodeId } from '../model/types.js';
+
+const count = (set: readonly NodeId[], yes: ReadonlySet<NodeId>) => set.filter((n) => yes.has(n)).length;
+
+function writesOf(config: Config, set: readonly NodeId[], full: readonly NodeId[], yes: ReadonlySet<NodeId>): boolean {
+  if (count(set, yes) >= 4) return true;
+  const fullHere = set.filter((n) => full.includes(n));
+  return config.layout === 'fullTail' && fullHere.length === 3 && count(fullHere, yes) === 3;
+}
+
+function readsOf(config: Config, set: readonly NodeId[], full: readonly NodeId[], yes: ReadonlySet<NodeId>): boolean {
+  if (count(set, yes) < 3) return false;
+  return config.layout !== 'fullTail' || count(set.filter((n) => full.includes(n)), yes) >= 1;
+}
+
+export function specWriteQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {
+  const yes = new Set(nodes);
+  return m.sets.every((set) => writesOf(config, set, m.full, yes));
+}
+
+export function specReadQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {
+  const yes = new Set(nodes);
+  return m.sets.some((set) => readsOf(config, set, m.full, yes));
+}
