@@ -62,7 +62,7 @@ function rollback(ctx: Ctx, m: Membership, pg: number): boolean {
   const stable = m.sets[0]!;
   if (!stable.every((n) => intact(ctx, n, pg))) return false;
   for (const n of membersOf(m).filter((x) => !stable.includes(x))) {
-    ctx.s.storage[n]!.durable.segments[pg] = emptySegment(segment(ctx, n, pg).writer, false, segment(ctx, n, pg)) as Draft<SegmentDurable>;
+    ctx.s.storage[n]!.durable.segments[pg] = emptySegment(segment(ctx, n, pg).writer, true, segment(ctx, n, pg)) as Draft<SegmentDurable>;
   }
   step(ctx, m, pg, 'rollback', [stable]);
   return true;

@@ -11,7 +11,7 @@ import type { Ctx } from './network.js';
 import { choose, mod, requeue, take } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
-import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, membersOf, nodesOfAz } from './types.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
 import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
@@ -45,7 +45,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   };
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
-    compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map(() => [...INITIAL_MEMBERS]) };
+    compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) };
   }
   return {
     config: frozen({ ...config }),
@@ -218,7 +218,7 @@ function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
 function tick(ctx: Ctx): void {
   ctx.s.world.time++;
   for (const n of STORAGE_NODES) persist(ctx, n);
-  for (const n of STORAGE_NODES) gossip(ctx, n, (pg) => membersOf(ctx.s.control.pgs[pg]!));
+  for (const n of STORAGE_NODES) gossip(ctx, n);
   controlTick(ctx);
   for (const n of computeNodes(ctx.s.config)) {
     const c = ctx.s.compute[n]!;

@@ -13,6 +13,7 @@ import type { Ctx } from './network.js';
 import { send } from './network.js';
 import type { SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
+import { membersOf, pageServers } from './types.js';
 import { annulledBy, hasHoles, pageValueAt, recordAnnulled, segmentCompleteLsn, sortByLsn } from './log.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
@@ -55,9 +56,9 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       }
       return enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
     case 'readReq':
-      if (seg.blank) return;
+      if (seg.blank || !pageServers(ctx.s.config, ctx.s.control.pgs[msg.pg]!).includes(node)) return;
       send(ctx, {
-        kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page,
+        kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
         value: pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
         pending: pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint),
       });
@@ -125,18 +126,21 @@ export function persist(ctx: Ctx, node: NodeId): void {
  * time) for what follows its SCL. A member never sealed (a fresh replacement, a new disk) asks
  * the writer the control plane names for a seal instead.
  */
-export function gossip(ctx: Ctx, node: NodeId, membersOf: (pg: number) => readonly NodeId[]): void {
+export function gossip(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node] as StorageNode;
   if (!n.volatile.up) return;
   n.durable.segments.forEach((seg, pg) => {
-    const members = membersOf(pg);
+    const m = ctx.s.control.pgs[pg]!;
+    const members = membersOf(m);
     if (!members.includes(node)) return;
     if (seg.sealedEpoch === 0) {
       send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
     if (!(seg.blank || hasHoles(seg.records))) return;
-    const others = members.filter((p) => p !== node);
+    // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
+    const full = pageServers(ctx.s.config, m);
+    const others = (full.includes(node) && full.length > 1 ? full : members).filter((p) => p !== node);
     const peer = others[ctx.s.world.time % others.length]!;
     send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: segmentCompleteLsn(seg.records) });
   });

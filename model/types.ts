@@ -117,6 +117,15 @@ export function membersOf(m: Membership): NodeId[] {
   return out;
 }
 
+/**
+ * The members that can serve page reads: all of them, or in the full/tail layout only the full
+ * segments (tail segments keep the log but no pages).
+ */
+export function pageServers(config: Config, m: Membership): NodeId[] {
+  const members = membersOf(m);
+  return config.layout === 'fullTail' ? members.filter((n) => m.full.includes(n)) : members;
+}
+
 function setQuorums(config: Config, set: readonly NodeId[], full: readonly NodeId[]): QuorumPair {
   return config.layout === 'uniform'
     ? uniformQuorums(set)
@@ -197,7 +206,7 @@ export type Message =
   | { readonly kind: 'ack'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly scl: Lsn; readonly incarnation: number }
   | { readonly kind: 'rejected'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly stale: number }
   | { readonly kind: 'readReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn }
-  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly value: number; readonly pending: readonly PendingVersion[] }
+  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn; readonly value: number; readonly pending: readonly PendingVersion[] }
   | { readonly kind: 'recoverReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number }
   | { readonly kind: 'recoverResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[]; readonly ranges: readonly TruncationRange[]; readonly scl: Lsn }
   | { readonly kind: 'seal'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number; readonly ranges: readonly TruncationRange[]; readonly repair: readonly RedoRecord[] }

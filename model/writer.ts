@@ -14,7 +14,7 @@ import { mod, send } from './network.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
 import type { Message, NodeId, RedoRecord } from './types.js';
-import { computeNodes, membersOf, pgOfPage, quorumsFor } from './types.js';
+import { computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
 import { pgFloor, watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
@@ -124,8 +124,8 @@ function covers(w: Draft<WriterUp>, pg: number, node: NodeId, floor: number): bo
 function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
-    const members = membersOf(s.control.pgs[pg]!);
-    return rotation(members, read, after).find((m) => covers(w, pg, m, floor)) ?? null;
+    const servers = pageServers(s.config, s.control.pgs[pg]!);
+    return rotation(servers, read, after).find((m) => covers(w, pg, m, floor)) ?? null;
   };
 }
 
@@ -204,7 +204,7 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
   const { vdl } = marks(s, w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return membersOf(m).filter((n) => covers(w, pg, n, floor));
+    return pageServers(s.config, m).filter((n) => covers(w, pg, n, floor));
   });
   for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }

@@ -2,7 +2,7 @@
 
 import type { Invariant } from '../invariant.js';
 import type { Replica } from '../../model/state.js';
-import { STORAGE_NODES, computeNodes, membersOf } from '../../model/types.js';
+import { computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
 import { visibleIn } from '../../model/reads.js';
 import { fromOracle } from '../views.js';
@@ -64,29 +64,31 @@ export const replicaCache: Invariant = {
 };
 
 /**
- * Routing: a read request goes only to a segment that holds every record of its PG at or below
- * the read point (its SCL covers the read point). Checked when the request is sent, against what
- * every other member of the PG holds, so a routing bug is caught even when the page's value
- * happens not to differ.
+ * Routing: a segment answers a read only if it holds every record of its PG at or below the read
+ * point (its SCL covers the read point), and, in the full/tail layout, only if it is full. Checked
+ * when the answer is sent, against what every member of the PG holds, so a routing mistake is
+ * caught even when the page's value happens not to differ. (A reader with a stale view may ask a
+ * segment that no longer serves the PG; that segment must stay silent.)
  */
 export const readRouting: Invariant = {
   id: 'read-routing', tag: 'always',
-  title: 'Reads are sent only to a segment whose log covers the read point',
+  title: 'Only a segment whose log covers the read point answers a read (a full one, in the full/tail layout)',
   why: 'Without quorum reads, one segment answers alone; it must hold everything up to the read point.',
   check(v) {
-    for (const to of STORAGE_NODES) {
+    for (const to of computeNodes(v.config)) {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
       if (before === after) continue;
       for (const m of after) {
-        if (m.kind !== 'readReq' || before.includes(m)) continue;
-        const seg = v.next.storage[to]!.durable.segments[m.pg]!;
-        if (seg.blank) continue;
+        if (m.kind !== 'readResp' || before.includes(m)) continue;
+        const membership = v.next.control.pgs[m.pg]!;
+        if (!pageServers(v.config, membership).includes(m.from)) return `${m.from} answered read ${m.read} of PG ${m.pg} though it serves no pages of it`;
+        const seg = v.next.storage[m.from]!.durable.segments[m.pg]!;
         const held = new Set(seg.records.map((r) => r.lsn));
-        for (const peer of membersOf(v.next.control.pgs[m.pg]!)) {
+        for (const peer of membersOf(membership)) {
           const other = v.next.storage[peer]!.durable.segments[m.pg]!;
           const missing = other.records.find((r) => r.lsn <= m.readPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
-          if (missing !== undefined) return `${m.from} sent read ${m.read} at ${m.readPoint} to ${to}, which lacks record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
+          if (missing !== undefined) return `${m.from} answered read ${m.read} at ${m.readPoint} for ${to} lacking record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
         }
       }
     }
