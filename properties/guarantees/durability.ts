@@ -154,12 +154,17 @@ export const fencing: Invariant = {
   check: (v) => staleDeliveryTaken(v) ?? staleStateTaken(v),
 };
 
+/**
+ * Liveness is owed only within the fault budget: a PG whose intact (not blank) members no longer
+ * hold a read quorum has lost more than AZ+1 allows, and nothing can recover it.
+ */
 export const liveness: Invariant = {
   id: 'liveness', tag: 'eventually',
   title: 'After the last fault heals, recovery completes and every pending write commits or is annulled',
   why: 'Retransmission, gossip, hydration and recovery retries must make progress once the network is whole.',
   check(v) {
-    return settled(v.final, v.oracle);
+    const beyond = v.final.control.pgs.some((m, pg) => !specReadQuorum(v.config, m, intactMembers(v.final, pg)));
+    return beyond ? null : settled(v.final, v.oracle);
   },
 };
 
