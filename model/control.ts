@@ -14,7 +14,7 @@ import type { Ctx } from './network.js';
 import type { SegmentDurable } from './state.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
-import { segmentCompleteLsn } from './log.js';
+import { sclOf } from './log.js';
 import { emptySegment } from './storage.js';
 import { frozen } from './frozen.js';
 
@@ -48,9 +48,9 @@ export function controlTick(ctx: Ctx): void {
 function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
-  const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => segmentCompleteLsn(segment(ctx, n, pg).records)));
+  const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => sclOf(segment(ctx, n, pg))));
   const hydrated = (n: NodeId) => ctx.s.storage[n]!.volatile.up && segment(ctx, n, pg).sealedEpoch > 0
-    && segmentCompleteLsn(segment(ctx, n, pg).records) >= target;
+    && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) segment(ctx, n, pg).blank = false;
   step(ctx, m, pg, 'complete', [newest]);

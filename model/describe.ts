@@ -41,17 +41,20 @@ export function describeRecord(r: RedoRecord): string {
 export function describeMessage(m: Message): string {
   if (m.kind === 'stream') return `${m.from}->${m.to} stream e${m.epoch} [${m.records.map(describeRecord).join(' ')}]`;
   if (m.kind === 'vdlUpdate') return `${m.from}->${m.to} vdl e${m.epoch} ${m.vdl}`;
+  if (m.kind === 'replicaStatus') return `${m.from}->${m.to} replicaStatus e${m.epoch} point=${m.point}`;
   const head = `${m.from}->${m.to} ${m.kind} e${m.epoch}${'membership' in m ? `/m${m.membership}` : ''} pg${m.pg}`;
   switch (m.kind) {
-    case 'write': case 'gossipResp': return `${head} [${m.records.map(describeRecord).join(' ')}]`;
+    case 'write': return `${head} [${m.records.map(describeRecord).join(' ')}]`;
+    case 'gossipResp': return `${head} [${m.records.map(describeRecord).join(' ')}]${m.base ? ` base=${m.base}` : ''}`;
     case 'ack': return `${head} scl=${m.scl} inc=${m.incarnation}`;
     case 'rejected': return `${head} stale=e${m.stale}`;
     case 'readReq': return `${head} read#${m.read} p${m.page}@${m.readPoint}`;
-    case 'readResp': return `${head} read#${m.read} p${m.page}=${m.value}${m.pending.length ? ` pending=${m.pending.length}` : ''}`;
+    case 'readResp': return m.tooOld ? `${head} read#${m.read} p${m.page} too old` : `${head} read#${m.read} p${m.page}=${m.value}${m.pending.length ? ` pending=${m.pending.length}` : ''}`;
     case 'recoverReq': return head;
     case 'recoverResp': return `${head} scl=${m.scl} records=${m.records.length} ranges=${m.ranges.length}`;
-    case 'seal': return `${head} ranges=${m.ranges.map((r) => `e${r.epoch}(${r.from},${r.to}]`).join(',')} repair=${m.repair.length}`;
+    case 'seal': return `${head} ranges=${m.ranges.map((r) => `e${r.epoch}(${r.from},${r.to}]`).join(',')} repair=${m.repair.length}${m.base ? ` base=${m.base}` : ''}`;
     case 'gossipReq': return `${head} after=${m.after}`;
+    case 'gc': return `${head} pgmrpl=${m.point}`;
   }
 }
 

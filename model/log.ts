@@ -36,28 +36,52 @@ export function pageValueAt(
   return best === null ? 0 : best.value;
 }
 
-/** LSNs whose chain of `link` backlinks down to 0 is complete among `records`. */
-export function completeChain(
-  records: readonly RedoRecord[], link: (r: RedoRecord) => Lsn,
-): Set<Lsn> {
-  const byLsn = new Map(records.map((r) => [r.lsn, r] as const));
-  const complete = new Set<Lsn>();
-  for (const lsn of [...byLsn.keys()].sort((a, b) => a - b)) {
-    const prev = link(byLsn.get(lsn)!);
-    if (prev === 0 || complete.has(prev)) complete.add(lsn);
-  }
-  return complete;
+/**
+ * What garbage collection left: everything at or below `point` is coalesced (only the versions a
+ * read at or above `point` can see are kept), and the segment was complete to `scl` then.
+ */
+export interface GcBase {
+  readonly gcPoint: Lsn;
+  readonly gcScl: Lsn;
 }
 
-/** SCL: the highest LSN up to which the segment holds every record of its PG (0: none). */
-export function segmentCompleteLsn(records: readonly RedoRecord[]): Lsn {
-  return Math.max(0, ...completeChain(records, (r) => r.prevPg));
+/**
+ * SCL: the highest LSN up to which the segment holds every record of its PG (0: none). Below the
+ * GC point the chain is coalesced away, so a backlink at or below it counts as complete.
+ */
+export function segmentCompleteLsn(records: readonly RedoRecord[], base: GcBase = { gcPoint: 0, gcScl: 0 }): Lsn {
+  const complete = new Set<Lsn>();
+  for (const r of sortByLsn(records)) {
+    if (r.lsn <= base.gcPoint || r.prevPg <= base.gcPoint || complete.has(r.prevPg)) complete.add(r.lsn);
+  }
+  return Math.max(0, base.gcScl, ...complete);
+}
+
+export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
+  return segmentCompleteLsn(seg.records, seg);
 }
 
 /** Records above the SCL: the segment knows it has holes below them (gossip fills them). */
-export function hasHoles(records: readonly RedoRecord[]): boolean {
-  const scl = segmentCompleteLsn(records);
-  return records.some((r) => r.lsn > scl);
+export function hasHoles(seg: GcBase & { readonly records: readonly RedoRecord[] }): boolean {
+  const scl = sclOf(seg);
+  return seg.records.some((r) => r.lsn > scl);
+}
+
+/**
+ * Coalesce at `point`: of the records at or below it keep only those a read at or above `point`
+ * can see: each page's newest version committed by then, and versions whose commit is above it.
+ * Commit records, older versions and annulled records go.
+ */
+export function coalesce(ranges: readonly TruncationRange[], records: readonly RedoRecord[], point: Lsn): RedoRecord[] {
+  const newest = new Map<number, RedoRecord>();
+  for (const r of records) {
+    if (r.lsn <= point && visibleAt(ranges, r, point)) {
+      const best = newest.get(r.page!);
+      if (best === undefined || r.lsn > best.lsn) newest.set(r.page!, r);
+    }
+  }
+  return records.filter((r) => r.lsn > point || newest.get(r.page ?? -1) === r
+    || (r.page !== null && r.commitLsn > point && !annulledBy(ranges, r.lsn, r.epoch) && !annulledBy(ranges, r.commitLsn, r.epoch)));
 }
 
 export function sortByLsn<T extends { readonly lsn: Lsn }>(xs: readonly T[]): T[] {

@@ -75,11 +75,22 @@ export function takeReadResp(ctx: Ctx, r: Draft<Reader>, msg: Extract<Message, {
   const read = r.reads.find((x) => x.read === msg.read);
   const part = read?.pages.find((p) => p.page === msg.page && p.value === null);
   if (read === undefined || part === undefined) return null;
+  if (msg.tooOld) {
+    // Storage has coalesced past this read point: the versions it needs are gone.
+    ctx.out.push({ kind: 'readRefused', read: read.read, at: read.at, reason: 'tooOld' });
+    r.reads.splice(r.reads.findIndex((y) => y.read === read.read), 1);
+    return null;
+  }
   part.value = msg.value;
   part.from = msg.from;
   const readPoint = read.readPoint;
   finishReads(ctx, r);
   return { readPoint };
+}
+
+/** The lowest read point the reader still uses: its current one, or an older pending read's. */
+export function lowestReadPoint(r: { readonly reads: readonly PendingRead[] }, current: Lsn): Lsn {
+  return Math.min(current, ...r.reads.map((x) => x.readPoint));
 }
 
 export function finishReads(ctx: Ctx, r: Draft<Reader>): void {

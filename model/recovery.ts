@@ -23,17 +23,20 @@ export function planRecovery(
   const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
   const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
   const valid = all.filter((r) => !recordAnnulled(seen, r));
-  const chain = volumeChain(valid);
-  const vcl = chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn;
+  // Below the highest GC point every record was durable and consistent (it was below some VDL).
+  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
+  const chain = volumeChain(valid, gcPoint);
+  const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
   const kept = chain.filter((r) => r.cpl);
-  const vdl = kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn;
+  const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
   const truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
-  const survivors = chain.filter((r) => r.lsn <= vdl);
+  const survivors = [...valid.filter((r) => r.lsn <= gcPoint), ...chain.filter((r) => r.lsn <= vdl)];
   const records = responses.map((_, pg) => survivors.filter((r) => r.pg === pg));
   return {
     vdl,
     vcl,
+    gcPoint,
     truncateTo,
     ranges: [...seen, range],
     records,
@@ -43,17 +46,18 @@ export function planRecovery(
 }
 
 /**
- * The records on the complete volume chain ending at the highest complete LSN, in LSN order.
- * Each record's volume backlink names the previous valid record, so the chain from VCL visits
- * every valid record at or below it.
+ * The records on the complete volume chain ending at the highest complete LSN, in LSN order,
+ * down to the GC point (below it the log is coalesced). Each record's volume backlink names the
+ * previous valid record, so the chain from VCL visits every valid record down to there.
  */
-function volumeChain(valid: readonly RedoRecord[]): RedoRecord[] {
-  const byLsn = new Map(valid.map((r) => [r.lsn, r] as const));
+function volumeChain(valid: readonly RedoRecord[], gcPoint: Lsn): RedoRecord[] {
+  const above = valid.filter((r) => r.lsn > gcPoint);
+  const byLsn = new Map(above.map((r) => [r.lsn, r] as const));
   const complete = new Set<Lsn>();
-  for (const r of valid) if (r.prevVol === 0 || complete.has(r.prevVol)) complete.add(r.lsn);
+  for (const r of above) if (r.prevVol <= gcPoint || complete.has(r.prevVol)) complete.add(r.lsn);
   let head = Math.max(0, ...complete);
   const chain: RedoRecord[] = [];
-  while (head !== 0) {
+  while (head > gcPoint) {
     const r = byLsn.get(head)!;
     chain.push(r);
     head = r.prevVol;

@@ -12,7 +12,8 @@ import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import type { Replica } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
-import { cacheApply, cacheInsert, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
+import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
+import { send } from './network.js';
 
 export function emptyReplica(): Replica {
   return { status: 'replica', epoch: 0, writer: null, vdl: null, buffer: [], covering: [], reads: [], cache: [] };
@@ -89,8 +90,12 @@ function routeByCovering(r: Draft<Replica>): Route {
   return (pg, _readPoint, read, after) => rotation(r.covering[pg] ?? [], read, after)[0] ?? null;
 }
 
+/** Hedge reads, and tell the writer the lowest read point still in use (for PGMRPL). */
 export function replicaTick(ctx: Ctx, node: NodeId): void {
   const r = replicaAt(ctx, node);
   if (r === null) return;
   hedgeReads(ctx, node, r, r.epoch, routeByCovering(r));
+  if (r.vdl !== null && r.writer !== null) {
+    send(ctx, { kind: 'replicaStatus', from: node, to: r.writer, epoch: r.epoch, point: lowestReadPoint(r, r.vdl) });
+  }
 }

@@ -27,6 +27,12 @@ export interface SegmentDurable {
   readonly ranges: readonly TruncationRange[];
   /** Persisted records, LSN order, none annulled by `ranges`. */
   readonly records: readonly RedoRecord[];
+  /** Records at or below this are coalesced (garbage collected); 0: none. */
+  readonly gcPoint: Lsn;
+  /** The SCL when the segment coalesced (it held everything up to there). */
+  readonly gcScl: Lsn;
+  /** The PGMRPL the writer last told this segment: GC never goes past it. */
+  readonly pgmrpl: Lsn;
 }
 
 export interface StorageDurable {
@@ -41,12 +47,20 @@ export interface QueuedRecord {
   readonly epoch: number;
 }
 
+/** A seal's coalesced base: adopted when persisted, after the repair records queued before it. */
+export interface QueuedBase {
+  readonly pg: number;
+  readonly base: Lsn;
+  readonly epoch: number;
+}
+
 export interface StorageVolatile {
   readonly up: boolean;
   /** The tick at which the node went down (meaningful while !up). */
   readonly downSince: number;
   /** Received but not yet persisted (and so not acknowledged): lost on a crash. */
   readonly queue: readonly QueuedRecord[];
+  readonly bases: readonly QueuedBase[];
 }
 
 export interface StorageNode {
@@ -106,6 +120,8 @@ export interface RecoveryPlan {
   readonly vdl: Lsn;
   /** The highest LSN whose volume chain is complete among the records read. */
   readonly vcl: Lsn;
+  /** The highest GC point among the responses: everything at or below it was durable. */
+  readonly gcPoint: Lsn;
   /** The new truncation range (vdl, to]: every older record in it is annulled. */
   readonly truncateTo: Lsn;
   /** Every range recovery honours, its own included: sealed onto every segment. */
@@ -122,6 +138,7 @@ export interface RecoveryResponse {
   readonly node: NodeId;
   readonly records: readonly RedoRecord[];
   readonly ranges: readonly TruncationRange[];
+  readonly gcPoint: Lsn;
 }
 
 export interface WriterRecovering {
@@ -178,6 +195,8 @@ export interface WriterUp {
   readonly reads: readonly PendingRead[];
   /** Least recently used first. */
   readonly cache: readonly CachedPage[];
+  /** Per replica: the lowest read point it reported using in this epoch. */
+  readonly replicaPoints: Readonly<Record<NodeId, Lsn>>;
 }
 
 export function isWriterUp(c: ComputeState | undefined): c is WriterUp {

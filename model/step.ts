@@ -12,7 +12,7 @@ import { choose, mod, requeue, take } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
-import { crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
+import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
 import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership } from './control.js';
@@ -33,10 +33,10 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   for (const n of STORAGE_NODES) {
     storage[n] = {
       durable: { segments: pgs.map(() => initialSegment(WRITER)) },
-      volatile: { up: true, downSince: 0, queue: [] },
+      volatile: { up: true, downSince: 0, queue: [], bases: [] },
     };
   }
-  const emptyPlan = { vdl: 0, vcl: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
+  const emptyPlan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
   const writer = {
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
@@ -218,6 +218,7 @@ function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
 function tick(ctx: Ctx): void {
   ctx.s.world.time++;
   for (const n of STORAGE_NODES) persist(ctx, n);
+  for (const n of STORAGE_NODES) collectGarbage(ctx, n);
   for (const n of STORAGE_NODES) gossip(ctx, n);
   controlTick(ctx);
   for (const n of computeNodes(ctx.s.config)) {

@@ -14,11 +14,14 @@ import { send } from './network.js';
 import type { SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
-import { annulledBy, hasHoles, pageValueAt, recordAnnulled, segmentCompleteLsn, sortByLsn } from './log.js';
+import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
-  return { epoch: 0, sealedEpoch: 0, membership: 0, incarnation: (previous?.incarnation ?? 0) + 1, writer, blank, ranges: [], records: [] };
+  return {
+    epoch: 0, sealedEpoch: 0, membership: 0, incarnation: (previous?.incarnation ?? 0) + 1, writer, blank,
+    ranges: [], records: [], gcPoint: 0, gcScl: 0, pgmrpl: 0,
+  };
 }
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */
@@ -32,11 +35,11 @@ export function segmentOf(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDura
 
 /** A message handled by a storage node that is up. */
 export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
-  if (msg.kind === 'stream' || msg.kind === 'vdlUpdate') throw new Error(`storage node ${node} got ${msg.kind}`);
+  if (msg.kind === 'stream' || msg.kind === 'vdlUpdate' || msg.kind === 'replicaStatus') throw new Error(`storage node ${node} got ${msg.kind}`);
   const seg = segmentOf(ctx, node, msg.pg);
   if (msg.kind === 'gossipReq') return answerGossip(ctx, node, seg, msg);
   if (msg.kind === 'gossipResp') return takeGossip(ctx, node, seg, msg);
-  if (msg.kind !== 'write' && msg.kind !== 'readReq' && msg.kind !== 'recoverReq' && msg.kind !== 'seal') {
+  if (msg.kind !== 'write' && msg.kind !== 'readReq' && msg.kind !== 'recoverReq' && msg.kind !== 'seal' && msg.kind !== 'gc') {
     throw new Error(`storage node ${node} got ${msg.kind}`);
   }
   const membership = 'membership' in msg ? msg.membership : seg.membership;
@@ -48,6 +51,9 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   }
   seg.membership = membership;
   switch (msg.kind) {
+    case 'gc':
+      if (msg.point > seg.pgmrpl) seg.pgmrpl = msg.point;
+      return;
     case 'write':
       // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
       if (msg.epoch !== seg.sealedEpoch) {
@@ -55,20 +61,22 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
         return;
       }
       return enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
-    case 'readReq':
+    case 'readReq': {
       if (seg.blank || !pageServers(ctx.s.config, ctx.s.control.pgs[msg.pg]!).includes(node)) return;
+      const tooOld = msg.readPoint < seg.gcPoint;
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
-        value: pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
-        pending: pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint),
+        value: tooOld ? 0 : pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
+        pending: tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint), tooOld,
       });
       return;
+    }
     case 'recoverReq':
       if (seg.blank) return;
       seg.epoch = msg.epoch;
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
-        records: [...seg.records], ranges: [...seg.ranges], scl: segmentCompleteLsn(seg.records),
+        records: [...seg.records], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
       });
       return;
     case 'seal':
@@ -79,6 +87,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.ranges = [...msg.ranges];
       seg.records = seg.records.filter((r) => !recordAnnulled(msg.ranges, r));
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch);
+      if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
       return;
   }
@@ -98,7 +107,7 @@ function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecor
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
   const seg = segmentOf(ctx, node, pg);
-  send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: segmentCompleteLsn(seg.records), incarnation: seg.incarnation });
+  send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: sclOf(seg), incarnation: seg.incarnation });
 }
 
 /**
@@ -108,16 +117,25 @@ function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
  */
 export function persist(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
-  if (!n.volatile.up || n.volatile.queue.length === 0) return;
+  if (!n.volatile.up || (n.volatile.queue.length === 0 && n.volatile.bases.length === 0)) return;
   const touched = new Set<number>();
   for (const { pg, record, epoch } of n.volatile.queue) {
     const seg = n.durable.segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.records.some((r) => r.lsn === record.lsn)) continue;
+    if (seg.records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
     seg.records = sortByLsn([...seg.records, record]);
   }
+  // A seal's base last: the repair records that make it true are persisted by now.
+  for (const { pg, base, epoch } of n.volatile.bases) {
+    const seg = n.durable.segments[pg]!;
+    touched.add(pg);
+    if (epoch < seg.epoch || base <= seg.gcPoint) continue;
+    seg.gcPoint = base;
+    seg.gcScl = Math.max(seg.gcScl, base);
+  }
   n.volatile.queue = [];
+  n.volatile.bases = [];
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
@@ -137,12 +155,12 @@ export function gossip(ctx: Ctx, node: NodeId): void {
       send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
-    if (!(seg.blank || hasHoles(seg.records))) return;
+    if (!(seg.blank || hasHoles(seg))) return;
     // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
     const full = pageServers(ctx.s.config, m);
     const others = (full.includes(node) && full.length > 1 ? full : members).filter((p) => p !== node);
     const peer = others[ctx.s.world.time % others.length]!;
-    send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: segmentCompleteLsn(seg.records) });
+    send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: sclOf(seg) });
   });
 }
 
@@ -150,21 +168,40 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: E
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
   const records = seg.records.filter((r) => r.lsn > msg.after);
   if (records.length === 0) return;
-  send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records: [...records] });
+  // Below our GC point we hold the coalesced log: the peer adopts it as its base.
+  const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
+  send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records: [...records], base });
 }
 
 /** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
 function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
   if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
   enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
+  if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+}
+
+/**
+ * Background: coalesce each segment up to the PGMRPL it was told, once it holds everything up to
+ * there (its SCL reaches it). Reads at or above the PGMRPL see exactly what they saw before.
+ */
+export function collectGarbage(ctx: Ctx, node: NodeId): void {
+  const n = ctx.s.storage[node]!;
+  if (!n.volatile.up) return;
+  for (const seg of n.durable.segments) {
+    const point = seg.pgmrpl;
+    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) continue;
+    seg.gcScl = sclOf(seg);
+    seg.records = coalesce(seg.ranges, seg.records, point);
+    seg.gcPoint = point;
+  }
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: false, downSince: ctx.s.world.time, queue: [] };
+  ctx.s.storage[node]!.volatile = { up: false, downSince: ctx.s.world.time, queue: [], bases: [] };
 }
 
 export function restartStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: true, downSince: 0, queue: [] };
+  ctx.s.storage[node]!.volatile = { up: true, downSince: 0, queue: [], bases: [] };
 }
 
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
@@ -172,4 +209,5 @@ export function loseDisk(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   n.durable.segments = n.durable.segments.map((seg) => emptySegment(seg.writer, true, seg) as Draft<SegmentDurable>);
   n.volatile.queue = [];
+  n.volatile.bases = [];
 }

@@ -206,14 +206,21 @@ export type Message =
   | { readonly kind: 'ack'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly scl: Lsn; readonly incarnation: number }
   | { readonly kind: 'rejected'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly stale: number }
   | { readonly kind: 'readReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn }
-  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn; readonly value: number; readonly pending: readonly PendingVersion[] }
+  /** `tooOld`: the read point is below the segment's GC point; the versions it needs are gone. */
+  | { readonly kind: 'readResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly read: number; readonly page: number; readonly readPoint: Lsn; readonly value: number; readonly pending: readonly PendingVersion[]; readonly tooOld: boolean }
   | { readonly kind: 'recoverReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number }
-  | { readonly kind: 'recoverResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[]; readonly ranges: readonly TruncationRange[]; readonly scl: Lsn }
-  | { readonly kind: 'seal'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number; readonly ranges: readonly TruncationRange[]; readonly repair: readonly RedoRecord[] }
+  | { readonly kind: 'recoverResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[]; readonly ranges: readonly TruncationRange[]; readonly scl: Lsn; readonly gcPoint: Lsn }
+  /** `base`: with the repair records persisted, the segment holds the coalesced log up to it. */
+  | { readonly kind: 'seal'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly membership: number; readonly pg: number; readonly ranges: readonly TruncationRange[]; readonly repair: readonly RedoRecord[]; readonly base: Lsn }
+  /** Writer to storage: the PG's minimum read point in use (PGMRPL); GC may coalesce below it. */
+  | { readonly kind: 'gc'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly point: Lsn }
   | { readonly kind: 'gossipReq'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly after: Lsn }
-  | { readonly kind: 'gossipResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[] }
+  /** `base` (0: none): the sender's GC point, when above what was asked; see seal. */
+  | { readonly kind: 'gossipResp'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly pg: number; readonly records: readonly RedoRecord[]; readonly base: Lsn }
   /** Writer to replica: the redo stream. */
   | { readonly kind: 'stream'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly records: readonly RedoRecord[] }
+  /** Replica to writer: the lowest read point it still uses (its VDL or an older pending read). */
+  | { readonly kind: 'replicaStatus'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly point: Lsn }
   /** Writer to replica: VDL moved; `covering[pg]` are the segments whose SCL covers it. */
   | { readonly kind: 'vdlUpdate'; readonly from: NodeId; readonly to: NodeId; readonly epoch: number; readonly vdl: Lsn; readonly covering: readonly (readonly NodeId[])[] };
 
@@ -227,7 +234,7 @@ export type Observation =
   | { readonly kind: 'refused'; readonly txn: number; readonly reason: 'lal' | 'noWriter' }
   | { readonly kind: 'committed'; readonly txn: number; readonly commitLsn: Lsn; readonly by: NodeId }
   | { readonly kind: 'readOk'; readonly read: number; readonly at: NodeId; readonly readPoint: Lsn; readonly values: readonly ReadValue[] }
-  | { readonly kind: 'readRefused'; readonly read: number; readonly at: NodeId | null; readonly reason: 'noWriter' | 'noReplica' | 'replicaNotReady' }
+  | { readonly kind: 'readRefused'; readonly read: number; readonly at: NodeId | null; readonly reason: 'noWriter' | 'noReplica' | 'replicaNotReady' | 'tooOld' }
   | { readonly kind: 'hedged'; readonly read: number; readonly page: number; readonly from: NodeId; readonly to: NodeId }
   | { readonly kind: 'recoveryStarted'; readonly epoch: number; readonly at: NodeId }
   | { readonly kind: 'recoveryBlocked'; readonly epoch: number; readonly pgs: readonly number[] }

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, FULL_NODES, INITIAL_MEMBERS } from './types.js';
 import type { RecoveryResponse, WriterUp } from './state.js';
 import { pgCompleteLsn, volumeCompleteLsn, volumeDurableLsn, watermarks } from './watermarks.js';
 import { writerUp } from './writer.js';
-import { hasHoles, segmentCompleteLsn } from './log.js';
+import { hasHoles as hasHolesOf, segmentCompleteLsn } from './log.js';
 import { planRecovery } from './recovery.js';
 
 interface Spec {
@@ -139,7 +139,7 @@ describe('watermarks (the writer view)', () => {
     const records = chain(0, [
       { lsn: 1, pg: 0 }, { lsn: 2, pg: 1, cpl: true }, { lsn: 3, pg: 0, cpl: true }, { lsn: 4, pg: 1, cpl: true },
     ]);
-    const plan = { vdl: 0, vcl: 0, truncateTo: 0, ranges: [], annulled: 0, records: [[], []], lastPg: [0, 0] };
+    const plan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: [[], []], lastPg: [0, 0] };
     const w: WriterUp = {
       ...writerUp(plan, 1, 'active', 2),
       records,
@@ -158,6 +158,7 @@ describe('watermarks (the writer view)', () => {
 });
 
 describe('segmentCompleteLsn and hasHoles (log.ts)', () => {
+  const holes = (records: RedoRecord[]) => hasHolesOf({ records, gcPoint: 0, gcScl: 0 });
   const r1 = rec({ lsn: 1, pg: 0, prevPg: 0, prevVol: 0 });
   const r3 = rec({ lsn: 3, pg: 0, prevPg: 1, prevVol: 2 });
   const r5 = rec({ lsn: 5, pg: 0, prevPg: 3, prevVol: 4 });
@@ -165,28 +166,28 @@ describe('segmentCompleteLsn and hasHoles (log.ts)', () => {
 
   it('follows PG backlinks: 1, 3, 7 (5 missing) -> 3, with a hole', () => {
     expect(segmentCompleteLsn([r1, r3, r7])).toBe(3);
-    expect(hasHoles([r1, r3, r7])).toBe(true);
+    expect(holes([r1, r3, r7])).toBe(true);
   });
 
   it('filling the hole with 5 completes the chain to 7', () => {
     expect(segmentCompleteLsn([r1, r3, r5, r7])).toBe(7);
-    expect(hasHoles([r1, r3, r5, r7])).toBe(false);
+    expect(holes([r1, r3, r5, r7])).toBe(false);
     // order of arrival does not matter
     expect(segmentCompleteLsn([r7, r5, r1, r3])).toBe(7);
   });
 
   it('an empty segment is complete to 0; a segment missing the first record is complete to 0', () => {
     expect(segmentCompleteLsn([])).toBe(0);
-    expect(hasHoles([])).toBe(false);
+    expect(holes([])).toBe(false);
     expect(segmentCompleteLsn([r3, r5])).toBe(0);
-    expect(hasHoles([r3, r5])).toBe(true);
+    expect(holes([r3, r5])).toBe(true);
   });
 });
 
 describe('planRecovery', () => {
   const config: Config = { ...DEFAULT_CONFIG, pgCount: 2, lal: 12 };
   const response = (node: string, records: RedoRecord[], ranges: TruncationRange[] = []): RecoveryResponse =>
-    ({ node, records, ranges });
+    ({ node, records, ranges, gcPoint: 0 });
   const pgOf = (rs: RedoRecord[], pg: number): RedoRecord[] => rs.filter((r) => r.pg === pg);
 
   it('takes VDL as the highest CPL on the complete volume chain and truncates LAL above it', () => {

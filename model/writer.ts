@@ -13,14 +13,14 @@ import type { Ctx } from './network.js';
 import { mod, send } from './network.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
-import type { Message, NodeId, RedoRecord } from './types.js';
+import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
 import { pgFloor, watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { frozen } from './frozen.js';
-import { cacheApply, cacheInsert, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
+import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return {
@@ -28,7 +28,7 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
     scl: Array.from({ length: pgCount }, () => ({})),
     sealed: Array.from({ length: pgCount }, () => ({})),
     reached: Array.from({ length: pgCount }, () => -1),
-    records: [], pendingTxns: [], reads: [], cache: [],
+    records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {},
   };
 }
 
@@ -157,6 +157,8 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     if (w.status === 'sealing') return completeSealing(ctx, node);
     acknowledgeCommits(ctx, node, w);
     if (marks(s, w).vdl > before) updateReplicas(ctx, node, w);
+  } else if (msg.kind === 'replicaStatus') {
+    w.replicaPoints[msg.from] = msg.point;
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
@@ -246,7 +248,7 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
   const rs = w.responses[msg.pg]!;
   const i = rs.findIndex((r) => r.node === msg.from);
   if (i >= 0) rs.splice(i, 1);
-  rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges } as Draft<RecoveryResponse>);
+  rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint } as Draft<RecoveryResponse>);
   if (pgsWithoutReadQuorum(ctx, node).length > 0) return;
   const plan = planRecovery(ctx.s.config, w.epoch, w.responses);
   const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length) as Draft<WriterUp>;
@@ -262,7 +264,7 @@ function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
       const scl = w.sealed[pg]?.[to] === undefined ? undefined : w.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
       const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
-      send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair });
+      send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
 }
@@ -303,8 +305,29 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
   if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
     updateReplicas(ctx, node, w);
+    announceMinReadPoint(ctx, node, w);
   }
   hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
+}
+
+/**
+ * PGMRPL: the lowest read point in use, across the writer (its VDL and pending reads) and every
+ * replica (as last reported in this epoch; one that has not reported holds it at the epoch's
+ * base). Storage may coalesce below it, never at or above it.
+ */
+export function minReadPoint(s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>): Lsn {
+  const own = lowestReadPoint(w, watermarks(s.config, s.control.pgs, w as WriterUp).vdl);
+  const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
+  return Math.min(own, ...replicas);
+}
+
+function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const point = minReadPoint(ctx.s, node, w);
+  ctx.s.control.pgs.forEach((m, pg) => {
+    for (const to of membersOf(m)) {
+      if (w.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+    }
+  });
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */

@@ -74,7 +74,11 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   });
   let failure: Failure | null = null;
   if (details.failed && details.counterexample !== null) {
-    const [history] = details.counterexample;
+    // The time budget may have cut shrinking short: finish it from where it stopped.
+    const resumed = fc.check(fc.property(historyArb(opts.history), (h) => runHistory(opts.config, h.events).violation === null), {
+      seed: opts.seed, path: details.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: 120_000,
+    });
+    const [history] = resumed.failed && resumed.counterexample !== null ? resumed.counterexample : details.counterexample;
     const result = runHistory(opts.config, history.events);
     if (result.violation !== null) {
       failure = {

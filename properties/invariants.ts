@@ -4,13 +4,13 @@
 import type { Invariant } from './invariant.js';
 import { commitRule, quorumIntersection, vdlIsCpl, watermarkMonotonic, watermarkOrder } from './guarantees/log.js';
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
-import { noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
+import { catching, gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
 
 export const INVARIANTS: readonly Invariant[] = [
   quorumIntersection, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
   durability, azPlusOne, fencing,
-  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache,
+  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, catching(gcSafe),
   liveness, writesWithAzDown,
   ...WITNESSES,
 ];

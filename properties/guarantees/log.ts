@@ -3,7 +3,7 @@
 import type { Invariant } from '../invariant.js';
 import { checkIntersection, describeQuorum, type QuorumPair } from '../../model/quorum.js';
 import { STORAGE_NODES, quorumsFor } from '../../model/types.js';
-import { segmentCompleteLsn } from '../../model/log.js';
+import { sclOf } from '../../model/log.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 
 /** The exhaustive check is memoized per quorum pair: memberships repeat. */
@@ -72,8 +72,8 @@ export const watermarkMonotonic: Invariant = {
         const s0 = before[pg]!;
         const s1 = after[pg]!;
         if (s0 === s1 || s0.sealedEpoch !== s1.sealedEpoch || s0.incarnation !== s1.incarnation) continue;
-        const x = segmentCompleteLsn(s0.records);
-        const y = segmentCompleteLsn(s1.records);
+        const x = sclOf(s0);
+        const y = sclOf(s1);
         if (y < x) return `SCL of ${n} PG ${pg} went ${x} -> ${y} within epoch ${s1.sealedEpoch}`;
       }
     }

@@ -1,11 +1,12 @@
 // Guarantees about what reads return, at the writer and at the replicas.
 
-import type { Invariant } from '../invariant.js';
+import type { Invariant, StepView } from '../invariant.js';
 import type { Replica } from '../../model/state.js';
-import { computeNodes, membersOf, pageServers } from '../../model/types.js';
+import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
 import { visibleIn } from '../../model/reads.js';
-import { fromOracle } from '../views.js';
+import { fromOracle, marksOf, writerOf } from '../views.js';
+import { minReadPoint } from '../../model/writer.js';
 
 export const readAfterCommit: Invariant = {
   id: 'read-after-commit', tag: 'always',
@@ -87,7 +88,8 @@ export const readRouting: Invariant = {
         const held = new Set(seg.records.map((r) => r.lsn));
         for (const peer of membersOf(membership)) {
           const other = v.next.storage[peer]!.durable.segments[m.pg]!;
-          const missing = other.records.find((r) => r.lsn <= m.readPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
+          // At or below its GC point a segment keeps only the coalesced versions (no-phantom judges those).
+          const missing = other.records.find((r) => r.lsn <= m.readPoint && r.lsn > seg.gcPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
           if (missing !== undefined) return `${m.from} answered read ${m.read} at ${m.readPoint} for ${to} lacking record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
         }
       }
@@ -95,3 +97,50 @@ export const readRouting: Invariant = {
     return null;
   },
 };
+
+/**
+ * Garbage collection never removes what a live read point needs: no segment coalesces past the
+ * PGMRPL it was told, none serving pages coalesces past the writer's VDL or past any pending read
+ * at or above the current PGMRPL, and the writer's own reads are never refused as too old.
+ */
+export const gcSafe: Invariant = {
+  id: 'gc-safe', tag: 'always',
+  title: 'Garbage collection never removes what a read point at or above PGMRPL needs',
+  why: 'Storage coalesces below the minimum read point in use (PGMRPL) and must keep every version a live read can still see.',
+  check(v) {
+    const refused = v.observations.find((o) => o.kind === 'readRefused' && o.reason === 'tooOld' && o.at === v.next.control.writer);
+    if (refused !== undefined && refused.kind === 'readRefused') return `the writer's read ${refused.read} was refused as too old`;
+    const x = writerOf(v.next);
+    const pgmrpl = x === null ? null : minReadPoint(v.next, x.node, x.w);
+    const vdl = x === null ? null : marksOf(v.next, x.w).vdl;
+    const pending = Object.values(v.next.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : []));
+    for (const n of STORAGE_NODES) {
+      v.next.storage[n]!.durable.segments.forEach((seg, pg) => {
+        if (seg.gcPoint > seg.pgmrpl) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past the PGMRPL ${seg.pgmrpl} it was told`);
+        if (seg.blank || !pageServers(v.config, v.next.control.pgs[pg]!).includes(n)) return;
+        if (vdl !== null && x!.w.epoch === seg.sealedEpoch && seg.gcPoint > vdl) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`);
+        const needy = pending.find((r) => pgmrpl !== null && r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
+        if (needy !== undefined) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past read ${needy.read} at ${needy.readPoint} (PGMRPL ${pgmrpl})`);
+      });
+    }
+    return null;
+  },
+};
+
+class GcViolation extends Error {}
+
+/** Runs a check that reports by throwing GcViolation (to leave nested loops early). */
+export function catching(inv: Invariant): Invariant {
+  if (inv.tag !== 'always') return inv;
+  return {
+    ...inv,
+    check(v: StepView) {
+      try {
+        return inv.check(v);
+      } catch (e) {
+        if (e instanceof GcViolation) return e.message;
+        throw e;
+      }
+    },
+  };
+}

@@ -163,6 +163,18 @@ export const WITNESSES: readonly Invariant[] = [
     hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.values.some((x) => v.memo.hydrated.has(x.from))),
   },
   {
+    id: 'gc-under-load', tag: 'sometimes',
+    title: 'A segment garbage collected while transactions or reads were in flight',
+    why: 'Shows coalescing below PGMRPL runs alongside live work without breaking reads.',
+    hit(v) {
+      const busy = Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
+      return busy && STORAGE_NODES.some((n) => v.next.storage[n]!.durable.segments.some((y, pg) => {
+        const x = v.prev.storage[n]!.durable.segments[pg];
+        return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
+      }));
+    },
+  },
+  {
     id: 'commit-in-new-pg', tag: 'sometimes',
     title: 'A commit that wrote a page of a PG added while the volume ran',
     why: 'Shows volume growth: new pages land in new PGs and commit there.',
