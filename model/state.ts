@@ -45,6 +45,8 @@ export interface QueuedRecord {
   readonly record: RedoRecord;
   /** The epoch of the message that brought it; stale by persist time means dropped. */
   readonly epoch: number;
+  /** What brought it: the writer's write, a seal's repair, or a peer's gossip. */
+  readonly via: 'write' | 'seal' | 'gossip';
 }
 
 /** A seal's coalesced base: adopted when persisted, after the repair records queued before it. */

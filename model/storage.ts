@@ -11,7 +11,7 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { SegmentDurable, StorageNode } from './state.js';
+import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
@@ -60,7 +60,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
         send(ctx, { kind: 'ack', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
         return;
       }
-      return enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
+      return enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'write');
     case 'readReq': {
       if (seg.blank || !pageServers(ctx.s.config, ctx.s.control.pgs[msg.pg]!).includes(node)) return;
       const tooOld = msg.readPoint < seg.gcPoint;
@@ -86,7 +86,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.writer = msg.from;
       seg.ranges = [...msg.ranges];
       seg.records = seg.records.filter((r) => !recordAnnulled(msg.ranges, r));
-      enqueue(ctx, node, msg.pg, msg.repair, msg.epoch);
+      enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
       return;
@@ -100,9 +100,9 @@ function pendingVersions(ranges: readonly TruncationRange[], records: readonly R
     .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
 }
 
-function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number): void {
+function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number, via: QueuedRecord['via']): void {
   const queue = ctx.s.storage[node]!.volatile.queue;
-  for (const record of records) queue.push({ pg, record, epoch });
+  for (const record of records) queue.push({ pg, record, epoch, via });
 }
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
@@ -133,6 +133,8 @@ export function persist(ctx: Ctx, node: NodeId): void {
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
     seg.gcPoint = base;
     seg.gcScl = Math.max(seg.gcScl, base);
+    // The base was a PGMRPL some peer was told: it is one for this segment too.
+    seg.pgmrpl = Math.max(seg.pgmrpl, base);
   }
   n.volatile.queue = [];
   n.volatile.bases = [];
@@ -176,7 +178,7 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: E
 /** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
 function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
   if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
-  enqueue(ctx, node, msg.pg, msg.records, msg.epoch);
+  enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'gossip');
   if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
 }
 

@@ -94,13 +94,14 @@ export const WITNESSES: readonly Invariant[] = [
   },
   {
     id: 'gossip-filled-hole', tag: 'sometimes',
-    title: 'Gossip from a peer gave a segment records it was missing',
+    title: 'A segment persisted a record it was missing that came from a peer\'s gossip',
     why: 'Shows segments repair holes among themselves, without the writer.',
-    hit(v) {
-      const msg = delivered(v);
-      if (msg === null || msg.kind !== 'gossipResp') return false;
-      return v.next.storage[msg.to]!.volatile.queue.length > v.prev.storage[msg.to]!.volatile.queue.length;
-    },
+    hit: (v) => STORAGE_NODES.some((n) => {
+      const before = v.prev.storage[n]!;
+      const after = v.next.storage[n]!;
+      return after.durable.segments.some((seg, pg) => seg.records.some((r) => !(before.durable.segments[pg]?.records.includes(r) ?? false)
+        && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip')));
+    }),
   },
   {
     id: 'failover-in-flight', tag: 'sometimes',
