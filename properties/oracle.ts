@@ -17,6 +17,8 @@ export interface OracleTxn {
   readonly writes: readonly { readonly page: number; readonly value: number }[];
   /** MTR sizes, in records (the last MTR includes the commit record). */
   readonly mtrSizes: readonly number[];
+  /** The PG of each record, in LSN order: each write's page's PG, then the commit record in the last write's PG. */
+  readonly pgs: readonly number[];
   status: TxnStatus;
   firstLsn: Lsn;
   commitLsn: Lsn;
@@ -82,8 +84,11 @@ export class Oracle {
     const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
     const pages = mtrs.flat().map((p) => ((Math.trunc(p) % this.pageCount) + this.pageCount) % this.pageCount);
     const mtrSizes = mtrs.length === 0 ? [1] : mtrs.map((m, i) => m.length + (i === mtrs.length - 1 ? 1 : 0));
+    const pgOf = (page: number) => Math.floor(page / this.config.pagesPerPg);
+    const writePgs = pages.map(pgOf);
+    const commitPg = writePgs.length === 0 ? txn % (this.pageCount / this.config.pagesPerPg) : writePgs[writePgs.length - 1]!;
     this.txns.push({
-      txn, writes: pages.map((page, i) => ({ page, value: writeValue(txn, i) })), mtrSizes,
+      txn, writes: pages.map((page, i) => ({ page, value: writeValue(txn, i) })), mtrSizes, pgs: [...writePgs, commitPg],
       status: 'issued', firstLsn: 0, commitLsn: 0,
     });
   }

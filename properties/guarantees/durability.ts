@@ -30,14 +30,6 @@ function coalescedPast(s: State, pg: number, lsn: Lsn): NodeId[] {
   return STORAGE_NODES.filter((n) => (s.storage[n]!.durable.segments[pg]?.gcPoint ?? 0) >= lsn);
 }
 
-/** A record garbage collected everywhere: some segment coalesced past it (its PG is then unknown: any). */
-function pgByCoalesced(s: State, lsn: Lsn): { pg: number; nodes: Set<NodeId> } | undefined {
-  for (let pg = 0; pg < s.control.pgs.length; pg++) {
-    if (coalescedPast(s, pg, lsn).length > 0) return { pg, nodes: new Set() };
-  }
-  return undefined;
-}
-
 /** Members of the PG whose segment is not blank (lost disk, hydrating): the ones recovery may ask. */
 function intactMembers(s: State, pg: number): NodeId[] {
   return membersOf(s.control.pgs[pg]!).filter((n) => !s.storage[n]!.durable.segments[pg]!.blank);
@@ -65,10 +57,11 @@ export const durability: Invariant = {
     const holders = holdersByLsn(v.next);
     for (const t of txns) {
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
-        const h = holders.get(lsn) ?? pgByCoalesced(v.next, lsn);
-        if (h === undefined) return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} is on no segment`;
-        const intact = intactMembers(v.next, h.pg);
-        const past = coalescedPast(v.next, h.pg, lsn);
+        const pg = t.pgs[lsn - t.firstLsn]!;
+        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>() };
+        const intact = intactMembers(v.next, pg);
+        const past = coalescedPast(v.next, pg, lsn);
+        if (h.pg !== pg) return `txn ${t.txn}: record ${lsn} is in PG ${h.pg}, but its write belongs to PG ${pg}`;
         const missing = intact.filter((n) => !h.nodes.has(n) && !past.includes(n));
         if (specReadQuorum(v.config, v.next.control.pgs[h.pg]!, missing)) {
           return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${h.pg} is held by {${[...h.nodes]}}; read quorum {${missing}} misses it`;
