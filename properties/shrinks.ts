@@ -103,5 +103,12 @@ export function loadCounterexample(file: string): Counterexample {
 
 export function rewrite(file: string): void {
   const c = loadCounterexample(file);
-  writeFileSync(file, `${JSON.stringify({ ...c, expected: observe(configOf(c), c.events) }, null, 2)}\n`);
+  writeFileSync(file, formatCounterexample({ ...c, expected: observe(configOf(c), c.events) }));
+}
+
+/** JSON laid out for people: one event, one expected line per line. */
+export function formatCounterexample(c: Counterexample): string {
+  const list = (xs: readonly unknown[]) => (xs.length === 0 ? '[]' : `[\n${xs.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`);
+  const fields = Object.entries(c).map(([k, v]) => `  ${JSON.stringify(k)}: ${k === 'events' || k === 'expected' ? list(v as unknown[]) : JSON.stringify(v)}`);
+  return `{\n${fields.join(',\n')}\n}\n`;
 }
