@@ -170,16 +170,21 @@ export const liveness: Invariant = {
   title: 'After the last fault heals, recovery completes and every pending write commits or is annulled',
   why: 'Retransmission, gossip, hydration and recovery retries must make progress once the network is whole.',
   check(v) {
-    const beyond = v.final.control.pgs.some((m, pg) => !specReadQuorum(v.config, m, intactMembers(v.final, pg)));
-    return beyond ? null : settled(v.final, v.oracle);
+    return withinFaultBudget(v.final) ? settled(v.final, v.oracle) : null;
   },
 };
+
+/** Every PG still has a read quorum of intact (not blank) segments: the AZ+1 budget holds. */
+export function withinFaultBudget(s: State): boolean {
+  return s.control.pgs.every((m, pg) => specReadQuorum(s.config, m, intactMembers(s, pg)));
+}
 
 export const writesWithAzDown: Invariant = {
   id: 'writes-with-az-down', tag: 'eventually',
   title: 'With one whole AZ down, writes still commit',
   why: 'Four of six segments survive an AZ loss, which is still a write quorum.',
   check(v) {
+    if (!withinFaultBudget(v.final)) return null;
     for (let az = 0; az < AZS.length; az++) {
       const problem = azDrill(v.final, az);
       if (problem !== null) return `AZ ${AZS[az]} down: ${problem}`;
