@@ -12,7 +12,7 @@ import { INVARIANTS } from './invariants.js';
 import { explore, type ExploreSummary } from './exploration.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/INVARIANTS.md', import.meta.url));
-export const REFERENCE = { seed: 1, runs: 40 } as const;
+export const REFERENCE = { seed: 1, runs: 25 } as const;
 
 const LAYOUTS: readonly Config[] = [DEFAULT_CONFIG, { ...DEFAULT_CONFIG, pgCount: 3, layout: 'fullTail', lal: 16 }];
 
