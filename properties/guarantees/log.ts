@@ -104,7 +104,12 @@ export const commitRule: Invariant = {
     for (const o of v.observations) {
       if (o.kind !== 'committed') continue;
       const w = v.next.compute[o.by];
-      if (w === undefined || w.status !== 'active') return `txn ${o.txn} acknowledged by ${o.by}, which is not an active writer`;
+      const before = v.prev.compute[o.by];
+      // A writer fenced later in the same step (deliverAll) acknowledged while still active.
+      if (w === undefined || w.status !== 'active') {
+        if (before !== undefined && before.status === 'active' && v.observations.some((x) => x.kind === 'fenced' && x.node === o.by)) continue;
+        return `txn ${o.txn} acknowledged by ${o.by}, which is not an active writer`;
+      }
       const { vdl } = marksOf(v.next, w);
       if (o.commitLsn > vdl) return `txn ${o.txn} acknowledged at ${o.commitLsn} with VDL ${vdl}`;
     }
