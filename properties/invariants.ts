@@ -2,13 +2,13 @@
 // what the storage layer guarantees; add an invariant to it and it is checked, counted and listed.
 
 import type { Invariant } from './invariant.js';
-import { commitRule, quorumIntersection, vdlIsCpl, watermarkMonotonic, watermarkOrder } from './guarantees/log.js';
+import { commitRule, quorumIntersection, quorumRules, vdlIsCpl, watermarkMonotonic, watermarkOrder } from './guarantees/log.js';
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
 import { catching, gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
 
 export const INVARIANTS: readonly Invariant[] = [
-  quorumIntersection, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
+  quorumIntersection, quorumRules, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
   durability, azPlusOne, fencing,
   readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, catching(gcSafe),
   liveness, writesWithAzDown,

@@ -1,7 +1,7 @@
 // Guarantees about durability, availability, fencing and liveness.
 
 import type { Invariant } from '../invariant.js';
-import { specReadQuorum } from '../spec.js';
+import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import type { State } from '../../model/state.js';
 import type { Lsn, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
@@ -51,6 +51,8 @@ export const durability: Invariant = {
   check(v) {
     const oracle = fromOracle('durability')(v);
     if (oracle !== null) return oracle;
+    const atAck = durableWhenAcknowledged(v);
+    if (atAck !== null) return atAck;
     const txns = committedTxns(v);
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
@@ -71,6 +73,31 @@ export const durability: Invariant = {
     return null;
   },
 };
+
+/**
+ * At the moment a commit is acknowledged, every record of the transaction is persisted on a write
+ * quorum (the design's rule, restated in spec.ts) of every set of its PG's membership (a member
+ * whose disk was lost since is given the benefit of the doubt).
+ */
+function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always' }>['check']>[0]): string | null {
+  const acks = v.observations.filter((o) => o.kind === 'committed');
+  if (acks.length === 0) return null;
+  const holders = holdersByLsn(v.next);
+  for (const o of acks) {
+    if (o.kind !== 'committed') continue;
+    const t = v.oracle.txns[o.txn]!;
+    for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
+      const pg = t.pgs[lsn - t.firstLsn]!;
+      // A member that lost its disk may have held it when it acknowledged (a failure within the budget).
+      const blank = STORAGE_NODES.filter((n) => v.next.storage[n]!.durable.segments[pg]?.blank === true);
+      const nodes = new Set([...(holders.get(lsn)?.nodes ?? []), ...coalescedPast(v.next, pg, lsn), ...blank]);
+      if (!specWriteQuorum(v.config, v.next.control.pgs[pg]!, nodes)) {
+        return `txn ${o.txn} acknowledged at ${o.commitLsn} with record ${lsn} of PG ${pg} only on {${[...nodes]}}`;
+      }
+    }
+  }
+  return null;
+}
 
 /**
  * AZ+1: whichever AZ and one more node are lost, recovery from the durable state of what is left

@@ -1,8 +1,10 @@
 // Guarantees about quorums, watermarks and the commit rule.
 
 import type { Invariant } from '../invariant.js';
-import { checkIntersection, describeQuorum, type QuorumPair } from '../../model/quorum.js';
-import { STORAGE_NODES, quorumsFor } from '../../model/types.js';
+import { checkIntersection, describeQuorum, wins, type QuorumPair } from '../../model/quorum.js';
+import type { Config, Membership } from '../../model/types.js';
+import { specReadQuorum, specWriteQuorum } from '../spec.js';
+import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 
@@ -30,6 +32,41 @@ export const quorumIntersection: Invariant = {
     return null;
   },
 };
+
+/**
+ * The model's quorum expressions are the design's rules (spec.ts restates them independently):
+ * for every subset of a PG's members, the model's write and read quorums win exactly when the
+ * spec's do. Checked whenever a membership changes.
+ */
+export const quorumRules: Invariant = {
+  id: 'quorum-rules', tag: 'always',
+  title: 'Quorums are the design\'s: 4/6 writes, 3/6 reads (full/tail: 4/6 or 3/3 full; 3/6 and a full one), every set during a change',
+  why: 'A quorum that is smaller, or that counts only the new set during a membership change, loses acknowledged writes.',
+  check(v) {
+    if (v.prev.control.pgs === v.next.control.pgs && v.index > 0) return null;
+    for (const [pg, m] of v.next.control.pgs.entries()) {
+      const bad = quorumMismatch(v.config, m);
+      if (bad !== null) return `PG ${pg}: ${bad}`;
+    }
+    return null;
+  },
+};
+
+const mismatches = new Map<string, string | null>();
+function quorumMismatch(config: Config, m: Membership): string | null {
+  const key = `${config.layout}|${m.sets.map((s) => s.join(',')).join('+')}|${m.full.join(',')}`;
+  if (mismatches.has(key)) return mismatches.get(key)!;
+  const members = membersOf(m);
+  const pair = quorumsFor(config, m);
+  let out: string | null = null;
+  for (let mask = 0; mask < 1 << members.length && out === null; mask++) {
+    const yes = members.filter((_, i) => (mask & (1 << i)) !== 0);
+    if (wins(pair.write, yes) !== specWriteQuorum(config, m, yes)) out = `write quorum disagrees with the design on {${yes}}`;
+    else if (wins(pair.read, yes) !== specReadQuorum(config, m, yes)) out = `read quorum disagrees with the design on {${yes}}`;
+  }
+  mismatches.set(key, out);
+  return out;
+}
 
 export const watermarkOrder: Invariant = {
   id: 'watermark-order', tag: 'always',
