@@ -82,7 +82,7 @@ function compareSegment(seg: Segment, twin: Twin): void {
   expect(seg.hasHoles()).toBe(twin.records.some((r) => r.lsn > scl));
   expect(seg.gcPoint).toBe(twin.gcPoint);
   for (let page = 0; page < 4; page++) {
-    for (const readPoint of [0, 5, 11, 17, 30]) {
+    for (const readPoint of [0, 7, 13, 30]) {
       expect(seg.pageValueAt(page, readPoint)).toBe(pageValueAt(twin.ranges, twin.records, page, readPoint));
       const pending = twin.records
         .filter((r) => r.page === page && r.lsn <= readPoint && r.commitLsn > readPoint && !recordAnnulled(twin.ranges, r) && !annulledBy(twin.ranges, r.commitLsn, r.epoch))

@@ -16,8 +16,8 @@ import { formatDivergence, runLockstep } from './lockstep.js';
 
 const SEED = Number(process.env.SEED ?? 4242);
 const RUNS = Number(process.env.RUNS ?? 150);
-/** Histories that, after settling, crash the writer and settle again (recovery over a coalesced log): RUNS / 15. */
-const RERUNS = Math.max(1, Math.round(RUNS / 15));
+/** Histories that, after settling, crash the writer and settle again (recovery over a coalesced log): RUNS / 30. */
+const RERUNS = Math.max(1, Math.round(RUNS / 30));
 
 const CONFIGS: readonly { name: string; config: Config }[] = [
   { name: 'uniform 4/6, 2 PGs', config: DEFAULT_CONFIG },
