@@ -1,0 +1,31 @@
+// Assertions for impl/: programmer errors throw at once, close to the cause (TIGER_STYLE).
+//
+// Expected operating outcomes (a quorum lost, a stale epoch, a write refused) are never asserted:
+// they are observations. An assertion failing means impl/ itself is wrong. Messages are plain
+// strings, or thunks where building them would cost on the hot path.
+
+export class ImplAssertionError extends Error {
+  override readonly name = 'ImplAssertionError';
+}
+
+export function assert(cond: unknown, message: string | (() => string)): asserts cond {
+  if (!cond) throw new ImplAssertionError(typeof message === 'string' ? message : message());
+}
+
+/** n modulo m, for any integer-ish n (negative and fractional choices included); m > 0. */
+export function mod(n: number, m: number): number {
+  assert(m > 0, 'mod by a non-positive number');
+  return ((Math.trunc(n) % m) + m) % m;
+}
+
+/** The index of the last element of an ascending `xs` (by key) whose key is <= `at`, or -1. */
+export function lastAtOrBelow<T>(xs: readonly T[], key: (x: T) => number, at: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(xs[mid]!) <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}

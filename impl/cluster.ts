@@ -1,0 +1,124 @@
+// The whole simulated deployment as mutable state: control plane, storage nodes, compute nodes,
+// the network and the world's counters, plus the observations of the event being applied.
+//
+// Durable vs volatile: each StorageNode keeps its segments (durable) apart from its queue
+// (volatile); compute nodes keep nothing durable (the log on storage is the database); the
+// control plane is durable. Handlers take the Cluster and mutate it in place; observations are
+// appended in the order things happen and handed out per event by `drain`.
+
+import type { Config, Membership, Message, NodeId, Observation } from '../model/types.js';
+import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, pageServers } from '../model/types.js';
+import { assert } from './assert.js';
+import { ControlPlane } from './control.js';
+import { Network } from './network.js';
+import { emptyPlan } from './plan.js';
+import type { Recovering } from './recovery.js';
+import { Replica } from './replica.js';
+import { Segment } from './segment.js';
+import { StorageNode } from './storage.js';
+import { WriterUp } from './writer.js';
+
+export interface Down {
+  readonly status: 'down';
+}
+const DOWN: Down = Object.freeze({ status: 'down' });
+
+/** What a compute node is doing. A writer that learns of a newer epoch is fenced: it goes down. */
+export type ComputeNode = Down | Recovering | WriterUp | Replica;
+
+export class Cluster {
+  readonly config: Config;
+  readonly control: ControlPlane;
+  readonly net: Network;
+  readonly storage = new Map<NodeId, StorageNode>();
+  readonly compute = new Map<NodeId, ComputeNode>();
+  /** The writer W first, then the replicas R1..Rn. */
+  readonly computeIds: readonly NodeId[];
+  /** Logical time: ticks so far. */
+  time = 0;
+  txnCount = 0;
+  readCount = 0;
+  private out: Observation[] = [];
+  private readonly pageServersMemo = new WeakMap<Membership, NodeId[]>();
+
+  constructor(config: Config) {
+    const problem = checkConfig(config);
+    if (problem !== null) throw new Error(`bad config: ${problem}`);
+    this.config = Object.freeze({ ...config });
+    this.control = new ControlPlane(config.pgCount);
+    this.computeIds = computeNodes(config);
+    this.net = new Network(allNodes(config));
+    for (const n of STORAGE_NODES) {
+      this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
+    }
+    this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
+    for (const r of this.computeIds.slice(1)) {
+      const replica = new Replica();
+      replica.follow(1, WRITER);
+      replica.vdl = 0;
+      replica.covering = this.control.pgs.map((_, pg) => this.pageServers(pg));
+      this.compute.set(r, replica);
+    }
+  }
+
+  storageNode(id: NodeId): StorageNode {
+    const n = this.storage.get(id);
+    assert(n !== undefined, () => `${id} is not a storage node`);
+    return n;
+  }
+
+  computeNode(id: NodeId): ComputeNode {
+    const x = this.compute.get(id);
+    assert(x !== undefined, () => `${id} is not a compute node`);
+    return x;
+  }
+
+  setCompute(id: NodeId, x: ComputeNode): void {
+    assert(this.compute.has(id), () => `${id} is not a compute node`);
+    this.compute.set(id, x);
+  }
+
+  setDown(id: NodeId): void {
+    this.setCompute(id, DOWN);
+  }
+
+  /** The members that serve page reads (all, or only the full segments in the full/tail layout). */
+  pageServers(pg: number): NodeId[] {
+    const m = this.control.pgs[pg];
+    assert(m !== undefined, () => `no PG ${pg}`);
+    let servers = this.pageServersMemo.get(m);
+    if (servers === undefined) this.pageServersMemo.set(m, (servers = pageServers(this.config, m)));
+    return servers;
+  }
+
+  send(msg: Message): void {
+    this.net.send(msg);
+  }
+
+  observe(o: Observation): void {
+    this.out.push(o);
+  }
+
+  noop(reason: string): void {
+    this.out.push({ kind: 'noop', reason });
+  }
+
+  /** The observations since the last drain. */
+  drain(): Observation[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}
+
+/** The volume is created sealed at epoch 1, every segment empty and known to be so. */
+function initialWriter(config: Config, pgCount: number): WriterUp {
+  const w = new WriterUp(config, emptyPlan(pgCount), 1, 'active', pgCount);
+  for (let pg = 0; pg < pgCount; pg++) {
+    for (const n of INITIAL_MEMBERS) {
+      w.sealed[pg]!.set(n, 1);
+      w.marks.scl[pg]!.set(n, 0);
+    }
+  }
+  return w;
+}

@@ -1,0 +1,190 @@
+// ImplEngine: the protocol engineered for speed, behind the same Engine interface as the model.
+//
+// One event in, the observations it caused out, in order; the engine does no I/O, and the world
+// (the history) decides every delivery, fault and tick. Any event is valid: one that does not
+// apply is a recorded no-op, and dynamic choices are taken modulo what exists, exactly as in
+// model/step.ts, whose dispatch this mirrors branch for branch.
+
+import type { Engine } from '../model/engine.js';
+import type { Event } from '../model/events.js';
+import type { Config, Message, NodeId, Observation } from '../model/types.js';
+import { STORAGE_NODES, isStorage, nodesOfAz } from '../model/types.js';
+import { assert, mod } from './assert.js';
+import { Cluster } from './cluster.js';
+import { addPg, controlTick } from './control.js';
+import { startRecovery } from './recovery.js';
+import { Replica, replicaRead, replicaReceive, replicaTick } from './replica.js';
+import { snapshotOfCluster, type Snapshot } from './snapshot.js';
+import { collectGarbage, gossip, persist, storageReceive } from './storage.js';
+import { clientRead, clientTxn, writerReceive, writerTick } from './writer.js';
+
+export class ImplEngine implements Engine {
+  readonly name = 'impl';
+  private readonly c: Cluster;
+
+  constructor(config: Config) {
+    this.c = new Cluster(config);
+  }
+
+  apply(event: Event): readonly Observation[] {
+    dispatch(this.c, event);
+    return this.c.drain();
+  }
+
+  snapshot(): Snapshot {
+    return snapshotOfCluster(this.c);
+  }
+}
+
+function dispatch(c: Cluster, e: Event): void {
+  switch (e.type) {
+    case 'txn': return clientTxn(c, e);
+    case 'read': return clientRead(c, e);
+    case 'readReplica': return readReplica(c, e.replica, e.pages);
+    case 'deliver': return deliverChosen(c, e.node, e.k, 'deliver');
+    case 'drop': return deliverChosen(c, e.node, e.k, 'drop');
+    case 'duplicate': return deliverChosen(c, e.node, e.k, 'duplicate');
+    case 'deliverAll': return deliverAll(c);
+    case 'crashNode': return crashNode(c, storageId(e.node));
+    case 'restartNode': return restartNode(c, storageId(e.node));
+    case 'loseDisk': return c.storageNode(storageId(e.node)).loseDisk();
+    case 'partition': {
+      const nodes = c.net.nodes;
+      return partition(c, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
+    }
+    case 'partitionAz': return partition(c, nodesOfAz(mod(e.az, 3)));
+    case 'heal': return c.net.cuts.length === 0 ? c.noop('nothing to heal') : c.net.heal();
+    case 'crashWriter': return crashWriter(c);
+    case 'recover': return recover(c);
+    case 'crashReplica': return crashReplica(c, e.replica);
+    case 'restartReplica': return restartReplica(c, e.replica);
+    case 'failover': return failover(c, e.replica);
+    case 'tick': return tick(c);
+    case 'persist': return persist(c, c.storageNode(storageId(e.node)));
+    case 'addPg': return addPg(c);
+  }
+}
+
+function storageId(i: number): NodeId {
+  return STORAGE_NODES[mod(i, STORAGE_NODES.length)]!;
+}
+
+/** The i-th compute node that is not the control plane's writer (null: there is none). */
+function otherCompute(c: Cluster, i: number): NodeId | null {
+  const others = c.computeIds.filter((n) => n !== c.control.writer);
+  return others.length === 0 ? null : others[mod(i, others.length)]!;
+}
+
+// ---- Network choices -----------------------------------------------------------------------
+
+function deliverChosen(c: Cluster, node: number, k: number, what: 'deliver' | 'drop' | 'duplicate'): void {
+  const choice = c.net.choose(node, k);
+  if (choice === null) return c.noop('nothing pending');
+  if (what === 'duplicate') return c.net.requeue(c.net.peek(choice.to, choice.index));
+  const msg = c.net.take(choice.to, choice.index);
+  if (what === 'deliver') deliver(c, msg);
+}
+
+/** Every message pending when the event starts, node by node (allNodes order), in send order. */
+function deliverAll(c: Cluster): void {
+  const counts = c.net.nodes.map((n) => [n, c.net.queue(n).length] as const);
+  for (const [n, count] of counts) {
+    for (let i = 0; i < count; i++) deliver(c, c.net.take(n, 0));
+  }
+}
+
+/** A message across a down link, or to a crashed node, is lost. */
+function deliver(c: Cluster, msg: Message): void {
+  if (c.net.linkDown(msg.from, msg.to)) return;
+  if (isStorage(msg.to)) {
+    const node = c.storageNode(msg.to);
+    if (node.up) storageReceive(c, node, msg);
+    return;
+  }
+  const x = c.computeNode(msg.to);
+  if (x instanceof Replica) replicaReceive(c, x, msg);
+  else if (x.status !== 'down') writerReceive(c, msg.to, msg);
+}
+
+// ---- Faults --------------------------------------------------------------------------------
+
+function crashNode(c: Cluster, id: NodeId): void {
+  const node = c.storageNode(id);
+  if (!node.up) return c.noop(`${id} is down`);
+  node.crash(c.time);
+}
+
+function restartNode(c: Cluster, id: NodeId): void {
+  const node = c.storageNode(id);
+  if (node.up) return c.noop(`${id} is up`);
+  node.restart();
+}
+
+function partition(c: Cluster, nodes: NodeId[]): void {
+  if (nodes.length === 0 || nodes.length === c.net.nodes.length) return c.noop('empty partition');
+  c.net.partition(nodes);
+}
+
+function crashWriter(c: Cluster): void {
+  const node = c.control.writer;
+  if (c.computeNode(node).status === 'down') return c.noop(`writer ${node} is down`);
+  c.setDown(node);
+}
+
+function recover(c: Cluster): void {
+  const node = c.control.writer;
+  const status = c.computeNode(node).status;
+  if (status !== 'down') return c.noop(`writer ${node} is ${status}`);
+  startRecovery(c, node);
+}
+
+function crashReplica(c: Cluster, i: number): void {
+  const node = otherCompute(c, i);
+  if (node === null) return c.noop('no replicas');
+  if (c.computeNode(node).status === 'down') return c.noop(`${node} is down`);
+  c.setDown(node);
+}
+
+function restartReplica(c: Cluster, i: number): void {
+  const node = otherCompute(c, i);
+  if (node === null) return c.noop('no replicas');
+  if (c.computeNode(node).status !== 'down') return c.noop(`${node} is up`);
+  c.setCompute(node, new Replica());
+}
+
+/** The control plane makes a replica the writer; it recovers under a new epoch. */
+function failover(c: Cluster, i: number): void {
+  const node = otherCompute(c, i);
+  if (node === null) return c.noop('no replicas');
+  if (c.computeNode(node).status !== 'replica') return c.noop(`${node} is not a replica`);
+  c.control.writer = node;
+  startRecovery(c, node);
+}
+
+function readReplica(c: Cluster, i: number, pages: readonly number[]): void {
+  const node = otherCompute(c, i);
+  const x = node === null ? null : c.computeNode(node);
+  if (node === null || !(x instanceof Replica)) {
+    c.observe({ kind: 'readRefused', read: c.readCount++, at: node, reason: 'noReplica' });
+    return;
+  }
+  replicaRead(c, node, x, pages);
+}
+
+// ---- Time ----------------------------------------------------------------------------------
+
+/** Storage persists, coalesces and gossips; the control plane heals; each compute node ticks. */
+function tick(c: Cluster): void {
+  c.time++;
+  const nodes = STORAGE_NODES.map((n) => c.storageNode(n));
+  for (const n of nodes) persist(c, n);
+  for (const n of nodes) collectGarbage(n);
+  for (const n of nodes) gossip(c, n);
+  controlTick(c);
+  for (const id of c.computeIds) {
+    const x = c.computeNode(id);
+    if (x instanceof Replica) replicaTick(c, id, x);
+    else writerTick(c, id);
+  }
+  assert(c.time > 0, 'time moves forward');
+}

@@ -1,0 +1,40 @@
+// Rules of the log shared by the writer, storage and recovery: annulment by epoch-versioned
+// truncation ranges, and visibility of a page write at a read point.
+//
+// A truncation range (from, to] of epoch e annuls records of epochs older than e with an LSN in
+// it. A page write is visible at read point p when it and its transaction's commit are at or
+// below p and neither is annulled. Range lists are a handful long (one per recovery), so a scan
+// is the fast way.
+
+import type { Lsn, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
+import { assert } from './assert.js';
+
+export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
+  for (const r of ranges) if (epoch < r.epoch && r.from < lsn && lsn <= r.to) return true;
+  return false;
+}
+
+export function recordAnnulled(ranges: readonly TruncationRange[], r: RedoRecord): boolean {
+  return annulledBy(ranges, r.lsn, r.epoch);
+}
+
+/** Neither the write nor its transaction's commit was annulled. */
+export function writeSurvives(ranges: readonly TruncationRange[], r: RedoRecord): boolean {
+  return !annulledBy(ranges, r.lsn, r.epoch) && !annulledBy(ranges, r.commitLsn, r.epoch);
+}
+
+export function visibleAt(ranges: readonly TruncationRange[], r: RedoRecord, readPoint: Lsn): boolean {
+  return r.page !== null && r.lsn <= readPoint && r.commitLsn <= readPoint && writeSurvives(ranges, r);
+}
+
+export function versionOf(r: RedoRecord): PendingVersion {
+  assert(r.page !== null, 'a commit record is no page version');
+  return { lsn: r.lsn, commitLsn: r.commitLsn, value: r.value };
+}
+
+/** A record is immutable once allocated; freezing it makes an accidental write throw. */
+export function sealRecord(r: RedoRecord): RedoRecord {
+  assert(r.lsn > 0, 'LSNs start at 1');
+  assert(r.prevPg < r.lsn && r.prevVol < r.lsn, 'backlinks point backwards');
+  return Object.freeze(r);
+}

@@ -1,0 +1,108 @@
+// The simulated network: one array of in-flight messages per destination, in send order, and the
+// partitions in force. Nothing moves unless a history event says so.
+//
+// Fault model (as in the model): messages may wait forever, be delivered out of order (the k-th
+// pending one first), be dropped or duplicated; a link is down while its ends are on different
+// sides of some partition, and a message sent across a down link is lost (delivery checks again).
+//
+// Method: a partition is a node set; instead of scanning every cut on every send, each node keeps a
+// side signature, one character per cut ('1' inside, '0' outside). Two nodes are connected exactly
+// when their signatures are equal, so a link check is one string comparison.
+
+import type { Message, NodeId } from '../model/types.js';
+import { assert, mod } from './assert.js';
+
+export class Network {
+  /** Every node, in allNodes order: `deliver {node}` indexes into it. */
+  readonly nodes: readonly NodeId[];
+  private readonly queues = new Map<NodeId, Message[]>();
+  private readonly sides = new Map<NodeId, string>();
+  private cutsInForce: NodeId[][] = [];
+
+  constructor(nodes: readonly NodeId[]) {
+    assert(nodes.length > 0, 'a network of no nodes');
+    assert(new Set(nodes).size === nodes.length, 'node names are unique');
+    this.nodes = nodes;
+    for (const n of nodes) {
+      this.queues.set(n, []);
+      this.sides.set(n, '');
+    }
+  }
+
+  get cuts(): readonly (readonly NodeId[])[] {
+    return this.cutsInForce;
+  }
+
+  queue(node: NodeId): readonly Message[] {
+    const q = this.queues.get(node);
+    assert(q !== undefined, () => `no queue for ${node}`);
+    return q;
+  }
+
+  linkDown(a: NodeId, b: NodeId): boolean {
+    const sa = this.sides.get(a);
+    const sb = this.sides.get(b);
+    assert(sa !== undefined && sb !== undefined, () => `link ${a}-${b} between unknown nodes`);
+    return sa !== sb;
+  }
+
+  /** Queues a message for its destination, unless the link is down (then it is lost). */
+  send(msg: Message): void {
+    assert(msg.from !== msg.to, 'a node never sends to itself');
+    if (this.linkDown(msg.from, msg.to)) return;
+    this.mutableQueue(msg.to).push(msg);
+  }
+
+  /** Appends a message as it is (a duplicate): no partition check, as in the model. */
+  requeue(msg: Message): void {
+    this.mutableQueue(msg.to).push(msg);
+  }
+
+  /**
+   * Resolves a (node, k) choice: start at nodes[node mod n]; if it has nothing pending, the next
+   * node (cyclically) that has; k is taken modulo its queue. Null when nothing is pending at all.
+   */
+  choose(node: number, k: number): { to: NodeId; index: number } | null {
+    const n = this.nodes.length;
+    const start = mod(node, n);
+    for (let i = 0; i < n; i++) {
+      const to = this.nodes[(start + i) % n]!;
+      const q = this.mutableQueue(to);
+      if (q.length > 0) return { to, index: mod(k, q.length) };
+    }
+    return null;
+  }
+
+  peek(to: NodeId, index: number): Message {
+    const msg = this.mutableQueue(to)[index];
+    assert(msg !== undefined, () => `no message ${index} for ${to}`);
+    return msg;
+  }
+
+  /** Removes and returns the chosen message. */
+  take(to: NodeId, index: number): Message {
+    const q = this.mutableQueue(to);
+    assert(index >= 0 && index < q.length, () => `take ${index} of ${q.length} for ${to}`);
+    return index === 0 ? q.shift()! : q.splice(index, 1)[0]!;
+  }
+
+  /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */
+  partition(nodes: readonly NodeId[]): void {
+    const inside = new Set(nodes);
+    assert(inside.size > 0 && inside.size < this.nodes.length, 'a partition splits the nodes');
+    this.cutsInForce.push(this.nodes.filter((n) => inside.has(n)));
+    for (const n of this.nodes) this.sides.set(n, this.sides.get(n)! + (inside.has(n) ? '1' : '0'));
+  }
+
+  heal(): void {
+    assert(this.cutsInForce.length > 0, 'heal with nothing cut');
+    this.cutsInForce = [];
+    for (const n of this.nodes) this.sides.set(n, '');
+  }
+
+  private mutableQueue(node: NodeId): Message[] {
+    const q = this.queues.get(node);
+    assert(q !== undefined, () => `no queue for ${node}`);
+    return q;
+  }
+}

@@ -1,0 +1,254 @@
+// Storage nodes: each holds one segment of every PG (a member of the PG's membership or not).
+//
+// Foreground (SIGMOD 2017 §3.3): (1) receive records into a queue, (2) persist and acknowledge
+// with the segment's SCL, persist strictly before acknowledge: an ack promises the records
+// survive a crash. Background on tick: (3) find gaps (the segment's incremental SCL), (4) gossip
+// with one peer to fill them, (7) coalesce below the PGMRPL. Every request carries a volume epoch,
+// the quorum-bearing ones a membership epoch too; an older request is refused (staleRefused +
+// `rejected`), which is how an old writer is fenced without a lease. Annulled records are never
+// kept; a blank segment serves no read and answers no recovery.
+//
+// Fault model: a crash keeps exactly the durable part (segments) and loses the queue; a lost disk
+// resets every segment (new incarnation, blank).
+
+import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
+import { membersOf } from '../model/types.js';
+import { assert } from './assert.js';
+import type { Cluster } from './cluster.js';
+import { recordAnnulled } from './log.js';
+import { Segment } from './segment.js';
+
+type Via = 'write' | 'seal' | 'gossip';
+
+interface QueuedRecord {
+  readonly pg: number;
+  readonly record: RedoRecord;
+  /** The epoch of the message that brought it: stale by persist time means dropped. */
+  readonly epoch: number;
+  readonly via: Via;
+}
+
+/** A coalesced base (seal or gossip): adopted at persist, after the records queued before it. */
+interface QueuedBase {
+  readonly pg: number;
+  readonly base: Lsn;
+  readonly epoch: number;
+}
+
+export class StorageNode {
+  up = true;
+  /** The tick at which the node went down (meaningful while down). */
+  downSince = 0;
+  /** Received, not yet persisted (nor acknowledged): lost on a crash. */
+  queue: QueuedRecord[] = [];
+  bases: QueuedBase[] = [];
+  private readonly segments: Segment[];
+
+  constructor(readonly id: NodeId, segments: Segment[]) {
+    assert(segments.length >= 1, 'a storage node holds a segment per PG');
+    this.segments = segments;
+  }
+
+  get pgCount(): number {
+    return this.segments.length;
+  }
+
+  segment(pg: number): Segment {
+    const seg = this.segments[pg];
+    assert(seg !== undefined, () => `${this.id} has no segment of PG ${pg}`);
+    return seg;
+  }
+
+  replaceSegment(pg: number, seg: Segment): void {
+    assert(pg >= 0 && pg < this.segments.length, 'replace an existing segment');
+    this.segments[pg] = seg;
+  }
+
+  addSegment(pg: number, seg: Segment): void {
+    assert(pg === this.segments.length, 'PGs are appended');
+    this.segments.push(seg);
+  }
+
+  crash(time: number): void {
+    assert(this.up, 'crash a node that is up');
+    this.up = false;
+    this.downSince = time;
+    this.queue = [];
+    this.bases = [];
+  }
+
+  restart(): void {
+    assert(!this.up, 'restart a node that is down');
+    this.up = true;
+    this.downSince = 0;
+    this.queue = [];
+    this.bases = [];
+  }
+
+  /** Every segment is blank: records, epochs, ranges gone. Up or down stays as it was. */
+  loseDisk(): void {
+    for (let pg = 0; pg < this.segments.length; pg++) {
+      const old = this.segments[pg]!;
+      this.segments[pg] = Segment.empty(old.writer, true, old);
+    }
+    this.queue = [];
+    this.bases = [];
+  }
+
+  enqueue(pg: number, records: readonly RedoRecord[], epoch: number, via: Via): void {
+    for (const record of records) this.queue.push({ pg, record, epoch, via });
+  }
+}
+
+type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq' | 'seal' | 'gc' }>;
+
+/** A message handled by a storage node that is up. */
+export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
+  assert(node.up, 'only an up node handles messages');
+  switch (msg.kind) {
+    case 'gossipReq': return answerGossip(c, node, msg);
+    case 'gossipResp': return takeGossip(node, msg);
+    case 'write': case 'readReq': case 'recoverReq': case 'seal': case 'gc': return takeRequest(c, node, msg);
+    default: throw new Error(`storage node ${node.id} got ${msg.kind}`);
+  }
+}
+
+function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
+  const seg = node.segment(msg.pg);
+  const membership = 'membership' in msg ? msg.membership : seg.membership;
+  if (msg.epoch < seg.epoch || membership < seg.membership) {
+    const stale = msg.epoch < seg.epoch;
+    c.observe({ kind: 'staleRefused', node: node.id, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
+    c.send({ kind: 'rejected', from: node.id, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
+    return;
+  }
+  seg.membership = membership;
+  switch (msg.kind) {
+    case 'gc':
+      if (msg.point > seg.pgmrpl) seg.pgmrpl = msg.point;
+      return;
+    case 'write':
+      // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
+      if (msg.epoch !== seg.sealedEpoch) {
+        c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
+        return;
+      }
+      node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
+      return;
+    case 'readReq': return answerRead(c, node, seg, msg);
+    case 'recoverReq':
+      if (seg.blank) return;
+      seg.epoch = msg.epoch;
+      c.send({ kind: 'recoverResp', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, records: seg.records(), ranges: [...seg.ranges], scl: seg.scl, gcPoint: seg.gcPoint });
+      return;
+    case 'seal':
+      // The epoch and truncation ranges are durable as one write, then annulled records go.
+      seg.epoch = msg.epoch;
+      seg.sealedEpoch = msg.epoch;
+      seg.writer = msg.from;
+      seg.sealWith(msg.ranges);
+      node.enqueue(msg.pg, msg.repair, msg.epoch, 'seal');
+      if (msg.base > seg.gcPoint) node.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+      acknowledge(c, node, msg.pg);
+      return;
+  }
+}
+
+function answerRead(c: Cluster, node: StorageNode, seg: Segment, msg: Extract<Message, { kind: 'readReq' }>): void {
+  if (seg.blank || !c.pageServers(msg.pg).includes(node.id)) return;
+  const tooOld = msg.readPoint < seg.gcPoint;
+  c.send({
+    kind: 'readResp', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
+    value: tooOld ? 0 : seg.pageValueAt(msg.page, msg.readPoint),
+    pending: tooOld ? [] : seg.pendingVersions(msg.page, msg.readPoint), tooOld,
+  });
+}
+
+function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
+  const seg = node.segment(pg);
+  c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: seg.scl, incarnation: seg.incarnation });
+}
+
+/**
+ * Persist the queue, then the queued bases, then acknowledge every PG that got anything, in PG
+ * order. Records of a message older than the segment's promise, annulled ones, ones already held
+ * and ones at or below the GC point are dropped.
+ */
+export function persist(c: Cluster, node: StorageNode): void {
+  if (!node.up || (node.queue.length === 0 && node.bases.length === 0)) return;
+  const touched = new Set<number>();
+  for (const { pg, record, epoch } of node.queue) {
+    const seg = node.segment(pg);
+    touched.add(pg);
+    if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
+    if (seg.has(record.lsn) || record.lsn <= seg.gcPoint) continue;
+    seg.insert(record);
+  }
+  // A base last: the repair records that make it true are persisted by now.
+  for (const { pg, base, epoch } of node.bases) {
+    const seg = node.segment(pg);
+    touched.add(pg);
+    if (epoch < seg.epoch || base <= seg.gcPoint) continue;
+    seg.adoptBase(base);
+  }
+  node.queue = [];
+  node.bases = [];
+  for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(c, node, pg);
+}
+
+/**
+ * Background: a segment with holes, or a blank one hydrating, asks one peer (round robin by time)
+ * for what follows its SCL. A member never sealed asks the control plane's writer for a seal.
+ */
+export function gossip(c: Cluster, node: StorageNode): void {
+  if (!node.up) return;
+  for (let pg = 0; pg < node.pgCount; pg++) {
+    const seg = node.segment(pg);
+    const m = c.control.pgs[pg]!;
+    const members = membersOf(m);
+    if (!members.includes(node.id)) continue;
+    if (seg.sealedEpoch === 0) {
+      c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      continue;
+    }
+    if (!(seg.blank || seg.hasHoles())) continue;
+    // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
+    const full = c.pageServers(pg);
+    const others = (full.includes(node.id) && full.length > 1 ? full : members).filter((p) => p !== node.id);
+    assert(others.length > 0, 'a member has peers');
+    const peer = others[c.time % others.length]!;
+    c.send({ kind: 'gossipReq', from: node.id, to: peer, epoch: seg.sealedEpoch, pg, after: seg.scl });
+  }
+}
+
+function answerGossip(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'gossipReq' }>): void {
+  const seg = node.segment(msg.pg);
+  if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
+  const records = seg.recordsAfter(msg.after);
+  if (records.length === 0) return;
+  // Below our GC point we hold the coalesced log: the peer adopts it as its base.
+  const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
+  c.send({ kind: 'gossipResp', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, records, base });
+}
+
+/** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
+function takeGossip(node: StorageNode, msg: Extract<Message, { kind: 'gossipResp' }>): void {
+  const seg = node.segment(msg.pg);
+  if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
+  node.enqueue(msg.pg, msg.records, msg.epoch, 'gossip');
+  if (msg.base > seg.gcPoint) node.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+}
+
+/**
+ * Background: coalesce each segment up to the PGMRPL it was told, once it holds everything up to
+ * there. Reads at or above the PGMRPL see exactly what they saw before.
+ */
+export function collectGarbage(node: StorageNode): void {
+  if (!node.up) return;
+  for (let pg = 0; pg < node.pgCount; pg++) {
+    const seg = node.segment(pg);
+    const point = seg.pgmrpl;
+    if (seg.blank || point <= seg.gcPoint || seg.scl < point) continue;
+    seg.coalesce(point);
+  }
+}

@@ -1,0 +1,137 @@
+// The writer's watermarks, kept incrementally (the model recomputes them from scratch).
+//
+//   SCL   per segment: the highest reported in this epoch (acks only raise it).
+//   PGCL  per PG: max(reached, the highest LSN a write quorum of the current membership reports
+//         SCL >= it). Cached per PG; recomputed when an ack raises a member's SCL above it, or
+//         when the PG's membership changes (ControlPlane.version tells).
+//   VCL   the end of the longest prefix of the writer's log whose records all lie at or below
+//         their PG's PGCL (not min PGCL). Kept as a prefix length that only advances while PGCLs
+//         only rise; a membership change that lowers a PGCL (a joint quorum is harder, and
+//         `reached` was not yet refreshed) rescans from the start, which is rare.
+//   VDL   the last consistency point inside that prefix, else the base.
+//
+// Scenario the rescan covers: 1. a membership change completes in controlTick, PGCL of PG 0 rises
+// to 9 (an easier quorum); 2. the writer is still sealing, so `reached` is not refreshed; 3. the
+// next tick begins another change, the joint quorum reports only 5: PGCL is 5 again and the VCL
+// prefix must shrink to match what the model computes.
+
+import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
+import { membersOf, quorumsFor } from '../model/types.js';
+import { wins } from '../model/quorum.js';
+import { assert } from './assert.js';
+import type { ControlPlane } from './control.js';
+import type { WriterLog } from './writerlog.js';
+
+export class Watermarks {
+  /** Per PG, per segment: the highest SCL reported in this epoch. */
+  readonly scl: Map<NodeId, Lsn>[] = [];
+  /** Per PG: the highest PGCL remembered in this epoch (a membership change never lowers it). */
+  private readonly reached: Lsn[];
+  /** Per PG: the quorum answer over the membership in `seen`. */
+  private readonly computed: Lsn[] = [];
+  private readonly seen: Membership[] = [];
+  readonly pgcl: Lsn[] = [];
+  private version = -1;
+  /** log.records[0, prefix) lie at or below their PG's PGCL. */
+  private prefix = 0;
+  private vclCached: Lsn;
+  private vdlCached: Lsn;
+
+  constructor(private readonly config: Config, private readonly log: WriterLog, pgCount: number) {
+    assert(pgCount >= 1, 'a volume has PGs');
+    this.reached = Array.from({ length: pgCount }, () => -1);
+    for (let pg = 0; pg < pgCount; pg++) this.scl.push(new Map());
+    this.vclCached = log.base;
+    this.vdlCached = log.base;
+  }
+
+  /** Brings every cached mark up to date with the control plane; then read vcl/vdl/pgcl. */
+  current(control: ControlPlane): this {
+    this.sync(control);
+    this.advance();
+    assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
+    assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
+    return this;
+  }
+
+  get vcl(): Lsn {
+    return this.vclCached;
+  }
+
+  get vdl(): Lsn {
+    return this.vdlCached;
+  }
+
+  sclOf(pg: number, node: NodeId): Lsn | undefined {
+    return this.scl[pg]?.get(node);
+  }
+
+  /** An ack raised (or first reported) a segment's SCL. */
+  raise(control: ControlPlane, pg: number, node: NodeId, value: Lsn): void {
+    assert(value >= 0, 'a needs-seal ack reports no SCL');
+    const map = (this.scl[pg] ??= new Map());
+    const old = map.get(node);
+    if (old !== undefined && value <= old) return;
+    map.set(node, value);
+    this.sync(control);
+    const m = control.pgs[pg];
+    assert(m !== undefined && this.computed[pg] !== undefined, 'acks come from existing PGs');
+    // Raising one SCL to at most the quorum answer cannot change it; nor can a non-member's.
+    if (value <= this.computed[pg] || !membersOf(m).includes(node)) return;
+    this.computed[pg] = pgCompleteLsn(this.config, m, map);
+    this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
+  }
+
+  /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
+  remember(control: ControlPlane): void {
+    this.sync(control);
+    for (let pg = 0; pg < control.pgs.length; pg++) this.reached[pg] = this.pgcl[pg]!;
+  }
+
+  private sync(control: ControlPlane): void {
+    if (this.version === control.version) return;
+    this.version = control.version;
+    let lowered = false;
+    for (let pg = 0; pg < control.pgs.length; pg++) {
+      const m = control.pgs[pg]!;
+      if (this.seen[pg] === m) continue;
+      this.seen[pg] = m;
+      const before = this.pgcl[pg];
+      const computed = pgCompleteLsn(this.config, m, this.scl[pg]);
+      const pgcl = Math.max(this.reached[pg] ?? -1, computed);
+      this.computed[pg] = computed;
+      this.pgcl[pg] = pgcl;
+      if (before !== undefined && pgcl < before) lowered = true;
+    }
+    if (lowered) {
+      this.prefix = 0;
+      this.vclCached = this.log.base;
+      this.vdlCached = this.log.base;
+    }
+  }
+
+  private advance(): void {
+    const records = this.log.records;
+    while (this.prefix < records.length) {
+      const r = records[this.prefix]!;
+      const pgcl = this.pgcl[r.pg];
+      assert(pgcl !== undefined, 'every record is of a known PG');
+      if (r.lsn > pgcl) break;
+      this.prefix++;
+      this.vclCached = r.lsn;
+      if (r.cpl) this.vdlCached = r.lsn;
+    }
+  }
+}
+
+/** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
+export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
+  const { write } = quorumsFor(config, m);
+  const members = membersOf(m);
+  const candidates = [...new Set(members.map((n) => scl?.get(n) ?? -1))].sort((a, b) => b - a);
+  for (const lsn of candidates) {
+    if (lsn < 0) break;
+    if (wins(write, members.filter((n) => (scl?.get(n) ?? -1) >= lsn))) return lsn;
+  }
+  return -1;
+}

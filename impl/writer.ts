@@ -1,0 +1,274 @@
+// The writer (the database instance) once sealed into its epoch: allocates LSNs, ships redo
+// records to every member of each PG and the redo stream to the replicas, takes acknowledgements,
+// advances VCL/VDL (watermarks.ts), acknowledges commits, serves reads, retransmits and announces
+// the PGMRPL on tick. Recovery (recovery.ts) builds it; nothing here is durable.
+//
+// Commits never block: a transaction is accepted or refused at once, and its commit is
+// acknowledged exactly when VDL reaches its commit LSN, in commit order. Back-pressure is the LSN
+// allocation limit: no LSN above VDL + LAL. Effects are observations (returned in order) and
+// messages (queued in send order); the world decides delivery.
+
+import type { Event } from '../model/events.js';
+import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
+import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
+import { membersOf, pgOfPage } from '../model/types.js';
+import { assert, mod } from './assert.js';
+import type { Cluster } from './cluster.js';
+import { sealRecord, versionOf } from './log.js';
+import type { RecoveryPlan } from './plan.js';
+import { Reader, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
+import { completeSealing, recoveringTick, sendSeals, takeRecoveryResponse } from './recovery.js';
+import { Watermarks } from './watermarks.js';
+import { WriterLog } from './writerlog.js';
+
+export interface PendingTxn {
+  readonly txn: number;
+  readonly commitLsn: Lsn;
+}
+
+export class WriterUp {
+  status: 'sealing' | 'active';
+  readonly base: Lsn;
+  /** Per PG, per member: the segment incarnation known sealed into this epoch (absent: seal it). */
+  readonly sealed: Map<NodeId, number>[] = [];
+  readonly log: WriterLog;
+  readonly marks: Watermarks;
+  /** Accepted transactions whose commit VDL has not reached, in commit order. */
+  readonly pendingTxns: PendingTxn[] = [];
+  readonly reader = new Reader();
+  /** Per replica: the lowest read point it reported using in this epoch. */
+  readonly replicaPoints = new Map<NodeId, Lsn>();
+
+  constructor(config: Config, readonly plan: RecoveryPlan, readonly epoch: number, status: 'sealing' | 'active', pgCount: number) {
+    assert(epoch >= 1, 'epochs start at 1');
+    assert(plan.truncateTo >= plan.vdl, 'the base is at or above the recovered VDL');
+    this.status = status;
+    this.base = plan.truncateTo;
+    this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
+    this.marks = new Watermarks(config, this.log, pgCount);
+    for (let pg = 0; pg < pgCount; pg++) this.sealed.push(new Map());
+  }
+
+  /** Sealed into this epoch, and its reported SCL reaches `floor`. */
+  covers(pg: number, node: NodeId, floor: Lsn): boolean {
+    return this.sealed[pg]?.get(node) !== undefined && (this.marks.sclOf(pg, node) ?? -1) >= floor;
+  }
+}
+
+/** The control plane's writer, if it is active. */
+function activeWriter(c: Cluster): WriterUp | null {
+  const w = c.compute.get(c.control.writer);
+  return w instanceof WriterUp && w.status === 'active' ? w : null;
+}
+
+function replicasOf(c: Cluster, writer: NodeId): NodeId[] {
+  return c.computeIds.filter((n) => n !== writer);
+}
+
+// ---- Client work ---------------------------------------------------------------------------
+
+export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): void {
+  const txn = c.txnCount++;
+  const w = activeWriter(c);
+  if (w === null) {
+    c.observe({ kind: 'refused', txn, reason: 'noWriter' });
+    return;
+  }
+  const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
+  let writes = 0;
+  for (const m of mtrs) writes += m.length;
+  const { vdl } = w.marks.current(c.control);
+  const firstLsn = w.log.allocated + 1;
+  const commitLsn = w.log.allocated + writes + 1;
+  if (commitLsn > vdl + c.config.lal) {
+    c.observe({ kind: 'refused', txn, reason: 'lal' });
+    return;
+  }
+  const pgCount = c.control.pgs.length;
+  const pageCount = pgCount * c.config.pagesPerPg;
+  const fresh: RedoRecord[] = [];
+  let index = 0;
+  mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
+    const p = mod(page, pageCount);
+    const cpl = i === mtr.length - 1 && m < mtrs.length - 1;
+    fresh.push(allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index++)));
+  }));
+  const lastPg = fresh.length === 0 ? mod(txn, pgCount) : fresh[fresh.length - 1]!.pg;
+  fresh.push(allocate(w, lastPg, txn, commitLsn, true, null, 0));
+  assert(fresh[fresh.length - 1]!.lsn === commitLsn, 'the commit record has the commit LSN');
+  w.pendingTxns.push({ txn, commitLsn });
+  c.observe({ kind: 'accepted', txn, firstLsn, commitLsn });
+  shipRecords(c, w, fresh);
+}
+
+/** Each PG's share to every member; the whole transaction to every replica. */
+function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
+  const node = c.control.writer;
+  const byPg: RedoRecord[][] = c.control.pgs.map(() => []);
+  for (const r of fresh) byPg[r.pg]!.push(r);
+  c.control.pgs.forEach((membership, pg) => {
+    const records = byPg[pg]!;
+    if (records.length === 0) return;
+    for (const to of membersOf(membership)) {
+      c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
+    }
+  });
+  for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+}
+
+function allocate(w: WriterUp, pg: number, txn: number, commitLsn: Lsn, cpl: boolean, page: number | null, value: number): RedoRecord {
+  const lsn = w.log.nextLsn;
+  const record = sealRecord({ lsn, epoch: w.epoch, pg, prevPg: w.log.floor(pg, lsn), prevVol: w.log.prevVol, txn, commitLsn, cpl, page, value });
+  w.log.append(record);
+  if (page !== null) w.reader.cacheApply(page, versionOf(record));
+  return record;
+}
+
+export function clientRead(c: Cluster, event: Extract<Event, { type: 'read' }>): void {
+  const w = activeWriter(c);
+  if (w === null) {
+    c.observe({ kind: 'readRefused', read: c.readCount++, at: null, reason: 'noWriter' });
+    return;
+  }
+  issueRead(c, c.control.writer, w.reader, w.epoch, w.marks.current(c.control).vdl, event.pages, routeBySCL(c, w));
+}
+
+/** A page server sealed into this epoch whose reported SCL covers the read point. */
+function routeBySCL(c: Cluster, w: WriterUp): Route {
+  return (pg, readPoint, read, after) => {
+    const floor = w.log.floor(pg, readPoint);
+    return rotation(c.pageServers(pg), read, after).find((m) => w.covers(pg, m, floor)) ?? null;
+  };
+}
+
+// ---- Messages to a writer ------------------------------------------------------------------
+
+export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
+  const x = c.compute.get(node);
+  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x.status === 'down' || x.status === 'replica') return;
+  if (msg.kind === 'rejected') {
+    if (msg.epoch > x.epoch) {
+      c.observe({ kind: 'fenced', node, epoch: x.epoch, by: msg.epoch });
+      c.setDown(node);
+    }
+    return;
+  }
+  // A segment asking for a seal (-1) may not know the epoch yet.
+  const needsSeal = msg.kind === 'ack' && msg.scl < 0;
+  if (msg.epoch !== x.epoch && !needsSeal) return;
+  if (x.status === 'recovering') {
+    if (msg.kind === 'recoverResp') takeRecoveryResponse(c, node, x, msg);
+    return;
+  }
+  assert(x instanceof WriterUp, 'a writer that is up');
+  if (msg.kind === 'ack') takeAckAndAdvance(c, node, x, msg);
+  else if (msg.kind === 'replicaStatus') x.replicaPoints.set(msg.from, msg.point);
+  else if (msg.kind === 'readResp' && x.status === 'active') takeOwnReadResp(c, x, msg);
+}
+
+function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
+  const before = w.marks.current(c.control).vdl;
+  takeAck(c, w, msg);
+  w.marks.remember(c.control);
+  if (w.status === 'sealing') return completeSealing(c, node, w);
+  acknowledgeCommits(c, node, w);
+  if (w.marks.current(c.control).vdl > before) updateReplicas(c, node, w);
+}
+
+/**
+ * SCLs only grow. An ack of -1 says the segment (a new incarnation) is not sealed into this epoch:
+ * forget that it was, so the next tick seals it. An ack of an older incarnation than the one
+ * known sealed is stale.
+ */
+function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
+  const sealed = (w.sealed[msg.pg] ??= new Map());
+  const known = sealed.get(msg.from) ?? 0;
+  if (msg.scl < 0) {
+    if (msg.incarnation >= known) sealed.delete(msg.from);
+    return;
+  }
+  if (msg.incarnation < known) return;
+  sealed.set(msg.from, msg.incarnation);
+  w.marks.raise(c.control, msg.pg, msg.from, msg.scl);
+}
+
+function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'readResp' }>): void {
+  const done = takeReadResp(c, w.reader, msg);
+  if (done === null) return;
+  const own = w.log.pageAbove(msg.page, done.readPoint).map(versionOf);
+  w.reader.cacheInsert(c.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
+}
+
+/** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
+function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
+  const { vdl } = w.marks.current(c.control);
+  let n = 0;
+  while (n < w.pendingTxns.length && w.pendingTxns[n]!.commitLsn <= vdl) {
+    const { txn, commitLsn } = w.pendingTxns[n++]!;
+    c.observe({ kind: 'committed', txn, commitLsn, by: node });
+  }
+  if (n > 0) w.pendingTxns.splice(0, n);
+}
+
+/** Tell the replicas the VDL and, per PG, which page servers cover it. */
+export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
+  const { vdl } = w.marks.current(c.control);
+  const covering = c.control.pgs.map((_, pg) => {
+    const floor = w.log.floor(pg, vdl);
+    return c.pageServers(pg).filter((n) => w.covers(pg, n, floor));
+  });
+  for (const to of replicasOf(c, node)) c.send({ kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
+}
+
+// ---- Time ----------------------------------------------------------------------------------
+
+export function writerTick(c: Cluster, node: NodeId): void {
+  const x = c.compute.get(node);
+  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x.status === 'down' || x.status === 'replica') return;
+  if (x.status === 'recovering') return recoveringTick(c, node, x);
+  assert(x instanceof WriterUp, 'a writer that is up');
+  sendSeals(c, node, x);
+  if (x.status === 'sealing') return completeSealing(c, node, x);
+  // A membership step can move PGCL without an ack (a joint quorum became a single one).
+  x.marks.remember(c.control);
+  acknowledgeCommits(c, node, x);
+  if (c.time % c.config.retransmitTicks === 0) {
+    retransmit(c, node, x);
+    updateReplicas(c, node, x);
+    announceMinReadPoint(c, node, x);
+  }
+  hedgeReads(c, node, x.reader, x.epoch, routeBySCL(c, x));
+}
+
+/**
+ * PGMRPL: the lowest read point in use, across the writer (its VDL and pending reads) and every
+ * replica (as last reported in this epoch; one that has not reported holds it at the base).
+ */
+function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
+  let point = w.reader.lowestReadPoint(w.marks.current(c.control).vdl);
+  for (const n of replicasOf(c, node)) point = Math.min(point, w.replicaPoints.get(n) ?? w.base);
+  return point;
+}
+
+function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
+  const point = minReadPoint(c, node, w);
+  c.control.pgs.forEach((m, pg) => {
+    for (const to of membersOf(m)) {
+      if (w.sealed[pg]?.get(to) !== undefined) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+    }
+  });
+}
+
+/** Resend to each sealed member every record of its PG above the SCL it last reported. */
+function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
+  c.control.pgs.forEach((m, pg) => {
+    for (const to of membersOf(m)) {
+      const scl = w.marks.sclOf(pg, to);
+      if (scl === undefined || w.sealed[pg]?.get(to) === undefined) continue;
+      const records = w.log.pgAbove(pg, scl);
+      if (records.length > 0) c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
+    }
+  });
+}
