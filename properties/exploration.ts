@@ -58,7 +58,7 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   let histories = 0;
   let events = 0;
   const property = fc.property(historyArb(opts.history), (history) => {
-    const result = runHistory(opts.config, history.events);
+    const result = runHistory(opts.config, history.events, { impl: true });
     if (result.violation !== null) return false;
     histories++;
     events += result.events.length;
@@ -75,11 +75,11 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   let failure: Failure | null = null;
   if (details.failed && details.counterexample !== null) {
     // The time budget may have cut shrinking short: finish it from where it stopped.
-    const resumed = fc.check(fc.property(historyArb(opts.history), (h) => runHistory(opts.config, h.events).violation === null), {
+    const resumed = fc.check(fc.property(historyArb(opts.history), (h) => runHistory(opts.config, h.events, { impl: true }).violation === null), {
       seed: opts.seed, path: details.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: 120_000,
     });
     const [history] = resumed.failed && resumed.counterexample !== null ? resumed.counterexample : details.counterexample;
-    const result = runHistory(opts.config, history.events);
+    const result = runHistory(opts.config, history.events, { impl: true });
     if (result.violation !== null) {
       failure = {
         invariant: result.violation.invariant, message: result.violation.message,

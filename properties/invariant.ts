@@ -40,6 +40,14 @@ export interface StepView {
   readonly findings: readonly Finding[];
   /** Facts about the run before this step. */
   readonly memo: RunMemo;
+  /** What impl/ answered to the same event, when it runs in lockstep (null: not running). */
+  readonly impl: ImplStep | null;
+}
+
+export interface ImplStep {
+  readonly observations: readonly Observation[];
+  /** impl threw (an assertion, say) instead of answering. */
+  readonly thrown: string | null;
 }
 
 export interface EndView {
@@ -47,6 +55,8 @@ export interface EndView {
   readonly final: State;
   readonly oracle: Oracle;
   readonly memo: RunMemo;
+  /** impl/'s canonical snapshot at the end, when it ran in lockstep. */
+  readonly implSnapshot: unknown;
 }
 
 interface Described {

@@ -6,11 +6,13 @@ import { commitRule, quorumIntersection, quorumRules, vdlIsCpl, watermarkMonoton
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
 import { catching, gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
+import { agreement, agreementState } from './guarantees/agreement.js';
 
 export const INVARIANTS: readonly Invariant[] = [
   quorumIntersection, quorumRules, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
   durability, azPlusOne, fencing,
   readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, catching(gcSafe),
-  liveness, writesWithAzDown,
+  agreement,
+  liveness, writesWithAzDown, agreementState,
   ...WITNESSES,
 ];

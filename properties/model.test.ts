@@ -1,4 +1,5 @@
-// The model against every invariant, over generated histories with swarm fault mixes.
+// The model against every invariant, over generated histories with swarm fault mixes, with impl/
+// in lockstep (the `agreement` invariants): one pass per history serves both.
 // Seeds are fixed by default; SEED=n and RUNS=n override them.
 
 import { describe, it, expect } from 'vitest';
@@ -20,12 +21,12 @@ const CONFIGS: readonly { name: string; config: Config }[] = [
 
 const totals = new Map<string, number>(INVARIANTS.map((i) => [i.id, 0]));
 
-describe('the model keeps every guarantee', () => {
+describe('the model keeps every guarantee, and impl agrees with it step by step', () => {
   for (const [n, { name, config }] of CONFIGS.entries()) {
     it(`${name}: ${RUNS} histories (seed ${SEED + n})`, () => {
       fc.assert(
         fc.property(historyArb(), (history) => {
-          const result = runHistory(config, history.events);
+          const result = runHistory(config, history.events, { impl: true });
           if (result.violation !== null) throw new Error(formatFailure(config, history, result));
           for (const [id, c] of result.counts) totals.set(id, totals.get(id)! + c);
         }),

@@ -6,7 +6,8 @@ import type { State } from '../model/state.js';
 import type { Config } from '../model/types.js';
 import { initialState, step } from '../model/step.js';
 import type { Invariant, RunMemo, StepView, Tag } from './invariant.js';
-import { newMemo } from './invariant.js';
+import { newMemo, type ImplStep } from './invariant.js';
+import { ImplEngine } from '../impl/index.js';
 import { INVARIANTS } from './invariants.js';
 import { Oracle } from './oracle.js';
 import { livenessPhase } from './drills.js';
@@ -33,12 +34,18 @@ export interface RunResult {
 export interface RunOptions {
   /** Append the liveness phase and check the `eventually` invariants (default true). */
   readonly liveness?: boolean;
+  /** Replace the liveness phase by these events. */
+  readonly tail?: readonly Event[];
   readonly invariants?: readonly Invariant[];
+  /** Run impl/ in lockstep: the `agreement` invariants then compare it with the model. */
+  readonly impl?: boolean;
 }
 
 export function runHistory(config: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
   const invariants = opts.invariants ?? INVARIANTS;
-  const events = opts.liveness === false ? [...safety] : [...safety, ...livenessPhase(config)];
+  const events = opts.liveness === false ? [...safety] : [...safety, ...(opts.tail ?? livenessPhase(config))];
+  const impl = opts.impl === true ? new ImplEngine(config) : null;
+  let implBroken = false;
   const counts = new Map<string, number>(invariants.map((i) => [i.id, 0]));
   const bump = (id: string) => counts.set(id, counts.get(id)! + 1);
   const oracle = new Oracle(config);
@@ -50,7 +57,16 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
     const event = events[index]!;
     const r = step(state, event);
     const findings = oracle.observe(event, r.observations);
-    const view: StepView = { config, index, event, prev: state, next: r.state, observations: r.observations, oracle, findings, memo };
+    let implStep: ImplStep | null = null;
+    if (impl !== null && !implBroken) {
+      try {
+        implStep = { observations: impl.apply(event), thrown: null };
+      } catch (e) {
+        implStep = { observations: [], thrown: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+        implBroken = true;
+      }
+    }
+    const view: StepView = { config, index, event, prev: state, next: r.state, observations: r.observations, oracle, findings, memo, impl: implStep };
     state = r.state;
     for (const inv of invariants) {
       if (inv.tag === 'always') {
@@ -69,7 +85,7 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
     for (const inv of invariants) {
       if (inv.tag !== 'eventually') continue;
       bump(inv.id);
-      const message = inv.check({ config, final: state, oracle, memo });
+      const message = inv.check({ config, final: state, oracle, memo, implSnapshot: impl === null || implBroken ? null : impl.snapshot() });
       if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: -1, message });
     }
   }

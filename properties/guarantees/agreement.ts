@@ -1,0 +1,32 @@
+// Agreement: impl/ emits the same observations as the model for every event of every history,
+// and ends in the same canonical state. Checked when the runner runs impl in lockstep.
+
+import type { Invariant } from '../invariant.js';
+import { isDeepStrictEqual } from 'node:util';
+import { describeObservation } from '../../model/describe.js';
+import { snapshotOfModel } from '../../impl/index.js';
+import { snapshotDiff } from '../lockstep.js';
+
+export const agreement: Invariant = {
+  id: 'agreement', tag: 'always',
+  title: 'impl emits exactly the model\'s observations, step by step',
+  why: 'The optimized implementation is only trustworthy as far as it behaves like the specification.',
+  check(v) {
+    if (v.impl === null) return null;
+    if (v.impl.thrown !== null) return `impl threw: ${v.impl.thrown.split('\n').slice(0, 4).join(' | ')}`;
+    if (isDeepStrictEqual(v.observations, v.impl.observations)) return null;
+    const list = (os: typeof v.observations) => (os.length === 0 ? '(nothing)' : os.map(describeObservation).join('; '));
+    return `model: ${list(v.observations)}\n  impl:  ${list(v.impl.observations)}`;
+  },
+};
+
+export const agreementState: Invariant = {
+  id: 'agreement-state', tag: 'eventually',
+  title: 'impl ends every history in the model\'s canonical state',
+  why: 'Equal observations could hide diverging state that a longer history would expose.',
+  check(v) {
+    if (v.implSnapshot === null) return null;
+    const keys = snapshotDiff(snapshotOfModel(v.final), v.implSnapshot);
+    return keys.length === 0 ? null : `snapshots differ: ${keys.slice(0, 6).join('; ')}`;
+  },
+};
