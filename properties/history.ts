@@ -8,6 +8,7 @@
 
 import fc from 'fast-check';
 import type { Event } from '../model/events.js';
+import { STORAGE_NODES } from '../model/types.js';
 
 export const FAULT_KINDS = ['drop', 'duplicate', 'crashNode', 'loseDisk', 'partition', 'partitionAz', 'crashWriter', 'crashReplica', 'failover'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -31,6 +32,11 @@ export function faultKindOf(e: Event): FaultKind | null {
 export interface Swarm {
   /** Per fault kind: 0 = off, n = keep every n-th generated occurrence. */
   readonly every: Readonly<Record<FaultKind, number>>;
+  /**
+   * A slow storage node (index into STORAGE_NODES), or null: single deliveries aimed at it are
+   * left out, so it only catches up through deliverAll, retransmission and gossip, and lags.
+   */
+  readonly slow: number | null;
 }
 
 export interface History {
@@ -46,8 +52,10 @@ export interface HistoryOptions {
 }
 
 const swarmArb = (allowed: readonly FaultKind[]): fc.Arbitrary<Swarm> =>
-  fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, allowed.includes(k) ? fc.constantFrom(0, 1, 2, 3) : fc.constant(0)])) as Record<FaultKind, fc.Arbitrary<number>>)
-    .map((every) => ({ every }));
+  fc.record({
+    every: fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, allowed.includes(k) ? fc.constantFrom(0, 1, 2, 3) : fc.constant(0)])) as Record<FaultKind, fc.Arbitrary<number>>),
+    slow: fc.option(fc.nat({ max: 8 }), { nil: null }),
+  });
 
 const page = fc.nat({ max: 17 });
 const nodeChoice = fc.nat({ max: 11 });
@@ -57,7 +65,7 @@ const pendingChoice = fc.nat({ max: 12 });
 
 export const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 5, arbitrary: fc.array(fc.array(page, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }).map((mtrs): Event => ({ type: 'txn', mtrs })) },
-  { weight: 3, arbitrary: fc.uniqueArray(page, { minLength: 1, maxLength: 3 }).map((pages): Event => ({ type: 'read', pages })) },
+  { weight: 6, arbitrary: fc.uniqueArray(page, { minLength: 1, maxLength: 3 }).map((pages): Event => ({ type: 'read', pages })) },
   { weight: 2, arbitrary: fc.record({ replica: replicaChoice, pages: fc.uniqueArray(page, { minLength: 1, maxLength: 3 }) }).map(({ replica, pages }): Event => ({ type: 'readReplica', replica, pages })) },
   { weight: 12, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'deliver', node, k })) },
   // Deliveries to the writer (node 0), out of order, so acknowledgements race each other.
@@ -81,10 +89,16 @@ export const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'addPg' }) },
 );
 
-/** Keeps the events the swarm allows: kinds that are off go, enabled kinds are thinned. */
-export function applySwarm(swarm: Swarm, raw: readonly Event[]): Event[] {
+/**
+ * Keeps the events the swarm allows: kinds that are off go, enabled kinds are thinned, single
+ * deliveries aimed at the slow node go. `computeNodes` is how many compute nodes precede the
+ * storage nodes in allNodes (the writer and the default two replicas).
+ */
+export function applySwarm(swarm: Swarm, raw: readonly Event[], computeNodes = 3): Event[] {
   const seen = new Map<FaultKind, number>();
+  const slow = swarm.slow === null ? null : computeNodes + swarm.slow;
   return raw.filter((e) => {
+    if (e.type === 'deliver' && e.node === slow) return false;
     const kind = faultKindOf(e);
     if (kind === null) return true;
     const every = swarm.every[kind];
@@ -100,5 +114,6 @@ export function historyArb(opts: HistoryOptions = {}): fc.Arbitrary<History> {
 }
 
 export function describeSwarm(swarm: Swarm): string {
-  return FAULT_KINDS.map((k) => `${k}=${swarm.every[k] === 0 ? 'off' : `1/${swarm.every[k]}`}`).join(' ');
+  const slow = swarm.slow === null ? '' : ` slow=${STORAGE_NODES[swarm.slow]}`;
+  return FAULT_KINDS.map((k) => `${k}=${swarm.every[k] === 0 ? 'off' : `1/${swarm.every[k]}`}`).join(' ') + slow;
 }
