@@ -1,78 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import type { Event } from './events.js';
 import { writeValue } from './events.js';
-import { ModelEngine } from './engine.js';
-import { choose } from './network.js';
-import type { State } from './state.js';
-import type { Config, Message, Observation } from './types.js';
-import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, allNodes } from './types.js';
+import type { Message } from './types.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES } from './types.js';
+import { Run, deliverAll, only, read, tick, txn, type Obs } from './testkit.js';
 import { initialState, step } from './step.js';
-
-type Kind = Observation['kind'];
-type Obs<K extends Kind> = Extract<Observation, { kind: K }>;
-
-const deliverAll: Event = { type: 'deliverAll' };
-const tick: Event = { type: 'tick' };
-const txn = (...mtrs: number[][]): Event => ({ type: 'txn', mtrs });
-const read = (...pages: number[]): Event => ({ type: 'read', pages });
-
-function only<K extends Kind>(obs: readonly Observation[], kind: K): Obs<K>[] {
-  return obs.filter((o): o is Obs<K> => o.kind === kind);
-}
-
-/** A model run that keeps every observation. */
-class Run {
-  readonly engine: ModelEngine;
-  readonly log: Observation[] = [];
-  constructor(config: Config = DEFAULT_CONFIG) {
-    this.engine = new ModelEngine(config);
-  }
-  get state(): State {
-    return this.engine.state;
-  }
-  get nodes(): string[] {
-    return allNodes(this.state.config);
-  }
-  do(...events: Event[]): Observation[] {
-    const out: Observation[] = [];
-    for (const e of events) out.push(...this.engine.apply(e));
-    this.log.push(...out);
-    return out;
-  }
-  /** deliverAll, tick, deliverAll: records reach storage, persist, and the acks reach the writer. */
-  round(): Observation[] {
-    return this.do(deliverAll, tick, deliverAll);
-  }
-  /** Runs rounds until an observation of `kind` appears (at most `max` rounds). */
-  until<K extends Kind>(kind: K, max = 10): Obs<K> {
-    for (let i = 0; i < max; i++) {
-      const hit = only(this.round(), kind);
-      if (hit.length > 0) return hit[0]!;
-    }
-    throw new Error(`no ${kind} after ${max} rounds`);
-  }
-  /** The (node, k) arguments that make a deliver/drop/duplicate event pick message `index` to `to`. */
-  choice(to: string, index: number): { node: number; k: number } {
-    for (let node = 0; node < this.nodes.length; node++) {
-      const c = choose(this.state.world, this.nodes, node, index);
-      if (c !== null && c.to === to && c.index === index) return { node, k: index };
-    }
-    throw new Error(`no network event reaches message ${index} to ${to}`);
-  }
-  /** Delivers the first pending message that matches, through a `deliver` event; false if none. */
-  deliverWhere(pred: (m: Message) => boolean): boolean {
-    for (const to of this.nodes) {
-      const index = this.state.world.net[to]!.findIndex(pred);
-      if (index < 0) continue;
-      this.do({ type: 'deliver', ...this.choice(to, index) });
-      return true;
-    }
-    return false;
-  }
-  pending(pred: (m: Message) => boolean): Message[] {
-    return Object.values(this.state.world.net).flat().filter(pred);
-  }
-}
 
 describe('commit', () => {
   it('is acknowledged only after records are delivered, persisted, and the acks delivered', () => {
