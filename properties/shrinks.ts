@@ -26,6 +26,8 @@ export interface Counterexample {
   readonly why: string;
   /** The invariant it broke when it was found. */
   readonly invariant: string;
+  /** The invariant a replay must violate now (null: every invariant must hold, a fixed bug). */
+  readonly violation?: string | null;
   /** Overrides of DEFAULT_CONFIG. */
   readonly config: Partial<Config>;
   /** The safety phase; the runner appends the liveness phase. */
@@ -52,6 +54,9 @@ export function parseCounterexample(text: string, file: string): Counterexample 
   }
   if (!Array.isArray(d.events) || d.events.some((e) => !EVENT_TYPES.includes((e as Event)?.type))) {
     throw new CounterexampleError(`${file}: 'events' must be a list of events of known types`);
+  }
+  if (d.violation !== undefined && d.violation !== null && typeof d.violation !== 'string') {
+    throw new CounterexampleError(`${file}: 'violation' must be an invariant id or null`);
   }
   if (!Array.isArray(d.expected) || d.expected.some((l) => typeof l !== 'string')) {
     throw new CounterexampleError(`${file}: 'expected' must be a list of strings`);
@@ -80,17 +85,22 @@ export function observe(config: Config, events: readonly Event[]): string[] {
 }
 
 export interface ReplayOutcome {
+  /** The invariant violated now, or null. */
   readonly violation: string | null;
+  readonly message: string | null;
   readonly actual: readonly string[];
+  /** Same violation (or none) as recorded, and the same observations. */
   readonly matches: boolean;
 }
 
+/** Model and impl in lockstep, every invariant on; compared with what the file recorded. */
 export function replay(c: Counterexample): ReplayOutcome {
   const config = configOf(c);
-  const run = runHistory(config, c.events);
+  const run = runHistory(config, c.events, { impl: true });
   const actual = observe(config, c.events);
-  const violation = run.violation === null ? null : `${run.violation.invariant}: ${run.violation.message}`;
-  return { violation, actual, matches: JSON.stringify(actual) === JSON.stringify(c.expected) };
+  const violation = run.violation?.invariant ?? null;
+  const matches = violation === (c.violation ?? null) && JSON.stringify(actual) === JSON.stringify(c.expected);
+  return { violation, message: run.violation?.message ?? null, actual, matches };
 }
 
 export function shrinkFiles(dir = SHRINKS_DIR): string[] {
@@ -103,7 +113,8 @@ export function loadCounterexample(file: string): Counterexample {
 
 export function rewrite(file: string): void {
   const c = loadCounterexample(file);
-  writeFileSync(file, formatCounterexample({ ...c, expected: observe(configOf(c), c.events) }));
+  const r = replay(c);
+  writeFileSync(file, formatCounterexample({ ...c, violation: r.violation, expected: r.actual }));
 }
 
 /** JSON laid out for people: one event, one expected line per line. */

@@ -1,0 +1,48 @@
+// The command-line tool's contract: exit 0 when all holds, 1 on a changed outcome, 2 on bad input
+// with one clear line and no stack trace.
+
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './cli.js';
+import { shrinkFiles } from './shrinks.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+function quiet() {
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+  return err;
+}
+
+describe('aurora-harness', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aurora-cli-'));
+  const cases: [string, string[], string][] = [
+    ['a missing file', ['replay', join(dir, 'missing.json')], 'no such file'],
+    ['a truncated file', ['replay', (writeFileSync(join(dir, 't.json'), '{"format":'), join(dir, 't.json'))], 'not JSON'],
+    ['an unknown format version', ['replay', (writeFileSync(join(dir, 'v.json'), '{"format":"aurora-harness/counterexample@9"}'), join(dir, 'v.json'))], 'is not aurora-harness/counterexample@1'],
+    ['an unknown flag', ['explore', '--frobnicate'], "Unknown option '--frobnicate'"],
+    ['a bad seed', ['explore', '--seed', 'x1'], "--seed: 'x1'"],
+    ['an unknown command', ['frobnicate'], "unknown command 'frobnicate'"],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(`exits 2 with one line on ${what}`, async () => {
+      const err = quiet();
+      expect(await main(argv)).toBe(2);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toContain(message);
+    });
+  }
+
+  it('replays a kept counterexample as recorded (exit 0), and says so when the outcome changed (exit 1)', async () => {
+    quiet();
+    const file = shrinkFiles()[0]!;
+    expect(await main(['replay', file])).toBe(0);
+    const changed = join(dir, 'changed.json');
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(changed, JSON.stringify({ ...c, expected: [...c.expected.slice(1)] }));
+    expect(await main(['replay', changed])).toBe(1);
+  });
+});

@@ -1,0 +1,44 @@
+// aurora-harness: the command-line tool. One file per command in properties/commands/.
+// Exit codes: 0 all held, 1 a violation (or a changed outcome), 2 bad input (one line, no trace).
+
+import { UsageError } from './commands/common.js';
+import * as explore from './commands/explore.js';
+import * as replay from './commands/replay.js';
+import * as show from './commands/show.js';
+import * as exportHistory from './commands/export-history.js';
+
+const COMMANDS: Record<string, { run(argv: string[]): Promise<number>; HELP: string }> = {
+  explore, replay, show, 'export-history': exportHistory,
+};
+
+const HELP = `usage: aurora-harness COMMAND [options]   (aurora-harness COMMAND --help for each)
+
+commands:
+  explore          generated histories, model and impl in lockstep, every invariant; a summary
+  replay FILE      replay a counterexample from shrinks/ and compare with its recorded outcome
+  show FILE        a counterexample as a timeline (--html OUT for a self-contained page)
+  export-history   a counterexample's client operations as a Jepsen-style history (JSON lines)
+
+exit codes: 0 all held, 1 a violation or a changed outcome, 2 bad input`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`aurora-harness: unknown command '${name}' (see --help)`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`aurora-harness ${name}: ${e.message} (see aurora-harness ${name} --help)`);
+      return 2;
+    }
+    throw e;
+  }
+}

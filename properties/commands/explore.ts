@@ -1,0 +1,129 @@
+// aurora-harness explore: generated histories through model and impl in lockstep with every
+// invariant on, for a number of histories or a time budget; a summary at the end, and the shrunk
+// counterexample of a violation written to shrinks/ as data.
+
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, type Config } from '../../model/types.js';
+import { explore, missedWitnesses, type ExploreSummary } from '../exploration.js';
+import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
+import { UsageError, count, duration, parse } from './common.js';
+
+export const HELP = `usage: aurora-harness explore [options]
+
+Runs generated histories (client work, crashes, partitions, message loss, duplication and
+reordering, with a swarm fault mix per history) through the model and impl in lockstep, checks
+every invariant after every step, and prints a summary. The first violation is shrunk, printed,
+and written to shrinks/ as a replayable counterexample.
+
+options:
+  --seed N        seed of the whole exploration (default: 1)
+  --runs N        histories per layout (default: until the budget ends)
+  --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
+  --layout L      uniform, fullTail or both (default: both)
+  --events N      raw events drawn per history before the swarm filter (default: 80)
+  --out DIR       where to write a counterexample (default: shrinks/)
+  --json          print the summary as one JSON object
+  -h, --help      this text
+
+exit codes: 0 all held, 1 a violation or a witness never reached, 2 bad input`;
+
+export function configFor(layout: Config['layout']): Config {
+  return layout === 'uniform' ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, pgCount: 3, layout, lal: 16 };
+}
+
+function merge(a: ExploreSummary | null, b: ExploreSummary): ExploreSummary {
+  if (a === null) return b;
+  return {
+    seed: a.seed,
+    histories: a.histories + b.histories,
+    events: a.events + b.events,
+    invariants: a.invariants.map((x, i) => {
+      const y = b.invariants[i]!;
+      return { ...x, checks: x.checks + y.checks, hits: x.hits + y.hits, violations: x.violations + y.violations };
+    }),
+    coverage: Object.fromEntries(Object.entries(a.coverage).map(([k, v]) => [k, v + (b.coverage as Record<string, number>)[k]!])) as ExploreSummary['coverage'],
+    failure: a.failure ?? b.failure,
+  };
+}
+
+function printSummary(s: ExploreSummary, layouts: string[], written: string | null): void {
+  const missed = missedWitnesses(s);
+  console.log(`histories ${s.histories}, events ${s.events}, layouts ${layouts.join('+')}`);
+  console.log('invariants (checks / violations):');
+  for (const i of s.invariants.filter((x) => x.tag !== 'sometimes')) {
+    console.log(`  ${i.violations > 0 ? 'FAIL' : 'ok  '} ${i.id.padEnd(24)} ${i.tag.padEnd(10)} ${String(i.checks).padStart(9)} / ${i.violations}`);
+  }
+  console.log('witnesses (hits):');
+  for (const i of s.invariants.filter((x) => x.tag === 'sometimes')) {
+    console.log(`  ${i.hits === 0 ? 'MISS' : 'ok  '} ${i.id.padEnd(24)} ${String(i.hits).padStart(9)}`);
+  }
+  console.log(`coverage: ${Object.entries(s.coverage).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (s.failure !== null) console.log(`\n${s.failure.report}`);
+  if (written !== null) console.log(`\ncounterexample written to ${written} (replay it: aurora-harness replay ${written})`);
+  console.log(s.failure === null && missed.length === 0 ? 'RESULT ok' : `RESULT FAIL${s.failure ? ` (${s.failure.invariant})` : ''}${missed.length ? ` (witnesses never reached: ${missed.join(', ')})` : ''}`);
+}
+
+function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['layout'], seed: number): string {
+  const f = s.failure!;
+  const config = configFor(layout);
+  const overrides = layout === 'uniform' ? {} : { pgCount: config.pgCount, layout: config.layout, lal: config.lal };
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `found-${f.invariant}-seed${seed}.json`);
+  writeFileSync(file, formatCounterexample({
+    format: FORMAT, title: `${f.invariant} violated`, why: f.message, invariant: f.invariant, violation: f.invariant,
+    config: overrides, events: f.history.events, expected: observe(config, f.history.events),
+    meta: { seed, layout, foundBy: 'aurora-harness explore' },
+  }));
+  return file;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
+    events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+  });
+  if (values.help) return (console.log(HELP), 0);
+  const layout = (values.layout as string | undefined) ?? 'both';
+  if (!['uniform', 'fullTail', 'both'].includes(layout)) throw new UsageError(`--layout: '${layout}' is not uniform, fullTail or both`);
+  const runs = values.runs === undefined ? Infinity : count('--runs', values.runs, 0);
+  const seed = count('--seed', values.seed, 1);
+  const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 20_000);
+  const layouts: Config['layout'][] = layout === 'both' ? ['uniform', 'fullTail'] : [layout as Config['layout']];
+  const events = count('--events', values.events, 80);
+  const json = values.json === true;
+  const start = performance.now();
+  const progress = process.stderr.isTTY && !json;
+  if (!json) {
+    console.log(`SEED=${seed} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} (each history draws its own fault mix and slow node)`);
+  }
+  let total: ExploreSummary | null = null;
+  let written: string | null = null;
+  for (const [i, l] of layouts.entries()) {
+    const remaining = budgetMs - (performance.now() - start);
+    const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
+    const s = explore({
+      config: configFor(l), seed: seed + i, runs, budgetMs: share, history: { maxEvents: events },
+      onProgress: progress ? (n) => { if (n % 25 === 0) process.stderr.write(`\r${l}: ${n} histories`); } : undefined,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    total = merge(total, s);
+    if (s.failure !== null) {
+      written = writeCounterexample((values.out as string | undefined) ?? SHRINKS_DIR, s, l, seed + i);
+      break;
+    }
+  }
+  const summary = total!;
+  const ok = summary.failure === null && missedWitnesses(summary).length === 0;
+  if (json) {
+    console.log(JSON.stringify({
+      ok, seed: summary.seed, histories: summary.histories, events: summary.events,
+      invariants: summary.invariants.map(({ id, tag, checks, violations, hits }) => ({ id, tag, checks, violations, hits })),
+      coverage: summary.coverage,
+      failure: summary.failure && { invariant: summary.failure.invariant, message: summary.failure.message, events: summary.failure.history.events, file: written },
+    }));
+  } else {
+    printSummary(summary, layouts, written);
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,110 @@
+// aurora-harness show FILE [--html OUT]: a counterexample as a timeline. One row per step: the
+// event, one lane per node (the writer, the replicas, the storage nodes grouped by AZ) marking
+// who is down, cut off or blank, the writer's epoch and watermarks as they move, and what the
+// step observed; the violating step highlighted. Chalk honours NO_COLOR. --html writes the same
+// timeline as one self-contained page (no network access needed to open it).
+
+import { writeFileSync } from 'node:fs';
+import chalk from 'chalk';
+import type { State } from '../../model/state.js';
+import { isWriterUp } from '../../model/state.js';
+import { STORAGE_NODES, computeNodes, type NodeId } from '../../model/types.js';
+import { describeEvent, describeObservation } from '../../model/describe.js';
+import { initialState, step } from '../../model/step.js';
+import { watermarks } from '../../model/watermarks.js';
+import { configOf } from '../shrinks.js';
+import { runHistory } from '../run.js';
+import { counterexampleFile, parse } from './common.js';
+
+export const HELP = `usage: aurora-harness show FILE [--html OUT]
+
+Draws a counterexample as a timeline: per step the event, a lane per node (W and replicas, then
+storage nodes by AZ: '.' up, 'x' crashed or down, '/' cut off from the writer, 'b' blank disk),
+the writer's epoch and VDL/VCL, and the observations. The violating step is marked '>>'.
+
+options:
+  --html OUT      also write the timeline as one self-contained HTML file
+  -h, --help      this text
+
+exit codes: 0 drawn, 2 bad input`;
+
+interface Row { index: number; event: string; lanes: string; writer: string; seen: string[]; liveness: boolean; violating: boolean }
+
+function lane(s: State, node: NodeId): string {
+  const cut = (a: NodeId, b: NodeId) => s.world.cuts.some((c) => c.includes(a) !== c.includes(b));
+  if (STORAGE_NODES.includes(node)) {
+    const n = s.storage[node]!;
+    if (!n.volatile.up) return 'x';
+    if (n.durable.segments.some((seg) => seg.blank)) return 'b';
+    return cut(node, s.control.writer) ? '/' : '.';
+  }
+  const c = s.compute[node]!;
+  if (c.status === 'down') return 'x';
+  const mark = node === s.control.writer ? (c.status === 'active' ? 'W' : 'r') : c.status === 'replica' ? 'R' : 'w';
+  return cut(node, s.control.writer) && node !== s.control.writer ? mark.toLowerCase() : mark;
+}
+
+function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; violation: string } {
+  const { c } = counterexampleFile(file);
+  const config = configOf(c);
+  const run = runHistory(config, c.events, { impl: true });
+  const nodes = [...computeNodes(config), ...STORAGE_NODES];
+  let s = initialState(config);
+  const out: Row[] = [];
+  run.events.forEach((e, index) => {
+    if (run.violation !== null && run.violation.step >= 0 && index > run.violation.step) return;
+    const r = step(s, e);
+    s = r.state;
+    const w = s.compute[s.control.writer];
+    const m = isWriterUp(w) ? watermarks(config, s.control.pgs, w) : null;
+    out.push({
+      index, event: describeEvent(e, config),
+      lanes: `${computeNodes(config).map((n) => lane(s, n)).join('')} ${['A', 'B', 'C'].map((az) => STORAGE_NODES.filter((n) => n[0] === az).map((n) => lane(s, n)).join('')).join(' ')}`,
+      writer: m === null || !isWriterUp(w) ? `${s.control.writer} ${w?.status}` : `${s.control.writer} e${w.epoch} vdl ${m.vdl} vcl ${m.vcl}`,
+      seen: r.observations.filter((o) => o.kind !== 'noop').map(describeObservation),
+      liveness: index >= c.events.length,
+      violating: run.violation?.step === index,
+    });
+  });
+  const violation = run.violation === null ? 'every invariant holds' : `VIOLATED ${run.violation.invariant}: ${run.violation.message}`;
+  return { rows: out, nodes, title: c.title, violation };
+}
+
+function terminal(t: ReturnType<typeof rows>): string {
+  const head = `${chalk.bold(t.title)}\n${t.violation.startsWith('VIOLATED') ? chalk.red(t.violation) : chalk.green(t.violation)}\n`
+    + `lanes: ${t.nodes.filter((n) => !STORAGE_NODES.includes(n)).join('')} | A1A2A3 B1B2B3 C1C2C3   ('.' up, 'x' down, '/' cut off, 'b' blank)\n`;
+  const body = t.rows.map((r) => {
+    const mark = r.violating ? chalk.red.bold('>>') : '  ';
+    const event = (r.liveness ? chalk.dim : chalk.cyan)(r.event.padEnd(34));
+    const seen = r.seen.length === 0 ? '' : `  ${chalk.yellow(r.seen.join('; '))}`;
+    return `${mark} ${String(r.index).padStart(3)} ${event} ${r.lanes}  ${chalk.magenta(r.writer.padEnd(26))}${seen}`;
+  });
+  return head + body.join('\n');
+}
+
+const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function html(t: ReturnType<typeof rows>): string {
+  const body = t.rows.map((r) => `<tr class="${r.violating ? 'bad' : r.liveness ? 'live' : ''}"><td>${r.index}</td><td>${esc(r.event)}</td><td class="mono">${esc(r.lanes)}</td><td>${esc(r.writer)}</td><td>${r.seen.map(esc).join('<br>')}</td></tr>`).join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(t.title)}</title><style>
+body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;vertical-align:top;font-size:13px}
+.mono{font-family:monospace;white-space:pre}.bad{background:#fdd;font-weight:bold}.live{color:#777}.v{color:${t.violation.startsWith('VIOLATED') ? '#b00' : '#070'}}
+</style></head><body><h1>${esc(t.title)}</h1><p class="v">${esc(t.violation)}</p>
+<p>Lanes: compute nodes (W writer, R replica, x down), then storage A1A2A3 B1B2B3 C1C2C3 ('.' up, 'x' down, '/' cut off from the writer, 'b' blank disk). Grey rows are the liveness phase.</p>
+<table><tr><th>#</th><th>event</th><th>lanes</th><th>writer</th><th>observed</th></tr>
+${body}
+</table></body></html>
+`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { html: { type: 'string' } }, 1);
+  if (values.help) return (console.log(HELP), 0);
+  const t = rows(positionals[0] as string);
+  console.log(terminal(t));
+  if (typeof values.html === 'string') {
+    writeFileSync(values.html, html(t));
+    console.log(`\nwrote ${values.html}`);
+  }
+  return 0;
+}
