@@ -15,8 +15,9 @@ import type { Oracle } from './oracle.js';
 export const SETTLE_ROUNDS = 12;
 
 /**
- * Heal, restart, recover, settle; then new client work (a transaction and a read of what it
- * wrote) that must complete too: the system is live again, not merely quiet.
+ * Heal, restart, recover, settle; then a short AZ-partition episode (a commit with AZ C cut off,
+ * acknowledgements taken out of order); then new client work at the writer and every replica
+ * that must complete too: the system is live again, not merely quiet.
  */
 export function livenessPhase(config: Config): Event[] {
   const events: Event[] = [{ type: 'heal' }];
@@ -28,6 +29,11 @@ export function livenessPhase(config: Config): Event[] {
     events.push({ type: 'deliverAll' });
   };
   settle();
+  // An AZ partitioned away while a transaction commits, its acknowledgements delivered out of
+  // order (always the second pending one): a quorum completes with an earlier ack still in flight.
+  events.push({ type: 'partitionAz', az: 2 }, { type: 'txn', mtrs: [[1, 4]] }, { type: 'deliverAll' }, { type: 'tick' });
+  for (let i = 0; i < 8; i++) events.push({ type: 'deliver', node: 0, k: 1 });
+  events.push({ type: 'deliverAll' }, { type: 'heal' });
   events.push({ type: 'txn', mtrs: [[0, 3], [2]] }, { type: 'read', pages: [0, 3, 2] });
   settle();
   events.push({ type: 'read', pages: [0, 3, 2] });
