@@ -31,6 +31,11 @@ export class ImplEngine implements Engine {
     return this.c.drain();
   }
 
+  /** Messages queued on the simulated network so far (for benchmarks; not part of the protocol). */
+  get messagesQueued(): number {
+    return this.c.net.queued;
+  }
+
   snapshot(): Snapshot {
     return snapshotOfCluster(this.c);
   }

@@ -18,6 +18,8 @@ export class Network {
   private readonly queues = new Map<NodeId, Message[]>();
   private readonly sides = new Map<NodeId, string>();
   private cutsInForce: NodeId[][] = [];
+  /** Messages queued so far (sent and not lost to a cut, plus duplicates): a counter for benchmarks. */
+  queued = 0;
 
   constructor(nodes: readonly NodeId[]) {
     assert(nodes.length > 0, 'a network of no nodes');
@@ -51,11 +53,13 @@ export class Network {
     assert(msg.from !== msg.to, 'a node never sends to itself');
     if (this.linkDown(msg.from, msg.to)) return;
     this.mutableQueue(msg.to).push(msg);
+    this.queued++;
   }
 
   /** Appends a message as it is (a duplicate): no partition check, as in the model. */
   requeue(msg: Message): void {
     this.mutableQueue(msg.to).push(msg);
+    this.queued++;
   }
 
   /**
