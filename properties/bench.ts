@@ -278,6 +278,9 @@ function main(argv: readonly string[]): number {
   const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : null;
   const log = (s: string): void => { if (!json) console.log(s); };
   log(`bench: node ${process.version}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
+  // Warm the JIT up on both engines (unreported), so the first measurement is not a cold start.
+  runEngine({ id: 'warmup', engine: 'impl', records: 20_000, pgs: 2 });
+  runEngine({ id: 'warmup', engine: 'model', records: 400, pgs: 2 });
   const out: Measurement[] = [];
   for (const spec of specs(quick)) {
     if (only !== null && !only.has(spec.id)) continue;
