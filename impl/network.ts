@@ -90,6 +90,20 @@ export class Network {
     return index === 0 ? q.shift()! : q.splice(index, 1)[0]!;
   }
 
+  /**
+   * Removes and returns the first `count` messages (deliverAll's batch): one splice, or the whole
+   * array swapped for a fresh one, instead of a shift per message.
+   */
+  takeFirst(to: NodeId, count: number): Message[] {
+    const q = this.mutableQueue(to);
+    assert(count >= 0 && count <= q.length, () => `take ${count} of ${q.length} for ${to}`);
+    if (count === q.length) {
+      this.queues.set(to, []);
+      return q;
+    }
+    return q.splice(0, count);
+  }
+
   /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */
   partition(nodes: readonly NodeId[]): void {
     const inside = new Set(nodes);

@@ -123,7 +123,7 @@ function runEngine(spec: Spec): Measurement {
   const txns = Math.ceil(spec.records / RECORDS_PER_TXN);
   forceGc();
   const engine: Engine = spec.engine === 'model' ? new ModelEngine(config(spec.pgs)) : new ImplEngine(config(spec.pgs));
-  const sampleEvery = Math.max(1, Math.min(1000, Math.floor(txns / 200)));
+  const sampleEvery = Math.max(1, Math.min(1000, Math.floor(txns / 50)));
   let peak = process.memoryUsage().heapUsed;
   let records = 0;
   const t0 = process.hrtime.bigint();
