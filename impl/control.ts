@@ -15,7 +15,10 @@ import { assert } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { Segment } from './segment.js';
 
-/** The volume never grows past this many PGs (as in the model: addPg beyond it is a no-op). */
+/**
+ * The volume never grows past this many PGs (as in the model: addPg beyond it is a no-op). A
+ * volume may start with more (the model does not bound config.pgCount; benchmarks use thousands).
+ */
 export const PGS_MAX = 6;
 
 export class ControlPlane {
@@ -24,9 +27,11 @@ export class ControlPlane {
   readonly pgs: Membership[];
   /** Bumped by every membership write and every added PG. */
   version = 0;
+  /** PGs with a membership change in flight (more than one set). */
+  joint = 0;
 
   constructor(pgCount: number) {
-    assert(pgCount >= 1 && pgCount <= PGS_MAX, 'the volume starts with 1..PGS_MAX PGs');
+    assert(Number.isInteger(pgCount) && pgCount >= 1, 'the volume starts with at least one PG');
     this.pgs = Array.from({ length: pgCount }, initialMembership);
   }
 
@@ -34,6 +39,8 @@ export class ControlPlane {
     const old = this.pgs[pg];
     assert(old !== undefined, 'membership of an existing PG');
     assert(m.epoch === old.epoch + 1, 'each membership step is one epoch');
+    if (old.sets.length > 1) this.joint--;
+    if (m.sets.length > 1) this.joint++;
     this.pgs[pg] = m;
     this.version++;
   }
@@ -62,6 +69,9 @@ export function initialMembership(): Membership {
 
 export function controlTick(c: Cluster): void {
   const count = c.control.pgs.length;
+  // Fast path: no change in flight, every storage node up and no segment blank: nothing failed,
+  // so no PG begins a change (begin() would find no failed member).
+  if (c.control.joint === 0 && allWhole(c)) return;
   for (let pg = 0; pg < count; pg++) {
     const m = c.control.pgs[pg]!;
     if (m.sets.length > 1 && complete(c, m, pg)) continue;
@@ -69,6 +79,11 @@ export function controlTick(c: Cluster): void {
     begin(c, m, pg);
   }
   assert(c.control.pgs.length === count, 'a tick adds no PG');
+}
+
+function allWhole(c: Cluster): boolean {
+  for (const n of c.storage.values()) if (!n.up || n.holdsBlank()) return false;
+  return true;
 }
 
 function intact(c: Cluster, node: NodeId, pg: number): boolean {

@@ -62,11 +62,26 @@ export class StorageNode {
   replaceSegment(pg: number, seg: Segment): void {
     assert(pg >= 0 && pg < this.segments.length, 'replace an existing segment');
     this.segments[pg] = seg;
+    if (seg.blank) this.mayHoldBlank = true;
   }
 
   addSegment(pg: number, seg: Segment): void {
     assert(pg === this.segments.length, 'PGs are appended');
     this.segments.push(seg);
+    if (seg.blank) this.mayHoldBlank = true;
+  }
+
+  /**
+   * Some segment may be blank. A segment is only ever created blank (a blank one turns whole in
+   * place, never the other way), so this is set where blank segments are installed and cleared
+   * by a scan that finds none.
+   */
+  private mayHoldBlank = false;
+
+  holdsBlank(): boolean {
+    if (!this.mayHoldBlank) return false;
+    this.mayHoldBlank = this.segments.some((s) => s.blank);
+    return this.mayHoldBlank;
   }
 
   crash(time: number): void {
@@ -91,6 +106,7 @@ export class StorageNode {
       const old = this.segments[pg]!;
       this.segments[pg] = Segment.empty(old.writer, true, old);
     }
+    this.mayHoldBlank = this.segments.length > 0;
     this.queue = [];
     this.bases = [];
   }

@@ -124,14 +124,53 @@ export class Watermarks {
   }
 }
 
-/** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
+/**
+ * During a membership change the write quorum is joint, so PGCL needs every set's quorum.
+ *
+ * Method: quorum expressions are monotone, so the highest LSN that a write quorum's SCLs reach is
+ * the best, over the minimal winning write sets S, of the lowest SCL in S (-1: none reported).
+ * The minimal winning sets are enumerated once per membership value (at most 2^9 subsets of the
+ * storage fleet) and kept as member-index lists; an ack then costs a few comparisons.
+ */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
+  const { members, sets } = winningSets(config, m);
+  const values = members.map((n) => scl?.get(n) ?? -1);
+  let best = -1;
+  for (const set of sets) {
+    let low = Infinity;
+    for (const i of set) {
+      const v = values[i]!;
+      if (v < low) low = v;
+    }
+    if (low > best) best = low;
+  }
+  return best < 0 ? -1 : best;
+}
+
+interface WinningSets {
+  readonly members: readonly NodeId[];
+  /** The minimal winning write sets, as indices into members. */
+  readonly sets: readonly (readonly number[])[];
+}
+
+const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
+
+function winningSets(config: Config, m: Membership): WinningSets {
+  let byConfig = winningMemo.get(config);
+  if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
+  const known = byConfig.get(m);
+  if (known !== undefined) return known;
   const { write } = quorumsFor(config, m);
   const members = membersOf(m);
-  const candidates = [...new Set(members.map((n) => scl?.get(n) ?? -1))].sort((a, b) => b - a);
-  for (const lsn of candidates) {
-    if (lsn < 0) break;
-    if (wins(write, members.filter((n) => (scl?.get(n) ?? -1) >= lsn))) return lsn;
+  assert(members.length <= 16, 'a PG has at most a few sets of six members');
+  const winning: number[] = [];
+  for (let mask = 1; mask < 1 << members.length; mask++) {
+    if (wins(write, members.filter((_, i) => (mask & (1 << i)) !== 0))) winning.push(mask);
   }
-  return -1;
+  // Minimal: no winning proper subset.
+  const minimal = winning.filter((mask) => !winning.some((w) => w !== mask && (w & mask) === w));
+  const sets = minimal.map((mask) => members.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0));
+  const out: WinningSets = { members, sets };
+  byConfig.set(m, out);
+  return out;
 }

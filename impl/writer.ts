@@ -213,12 +213,14 @@ function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
 
 /** Tell the replicas the VDL and, per PG, which page servers cover it. */
 export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
+  const replicas = replicasOf(c, node);
+  if (replicas.length === 0) return;
   const { vdl } = w.marks.current(c.control);
   const covering = c.control.pgs.map((_, pg) => {
     const floor = w.log.floor(pg, vdl);
     return c.pageServers(pg).filter((n) => w.covers(pg, n, floor));
   });
-  for (const to of replicasOf(c, node)) c.send({ kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
+  for (const to of replicas) c.send({ kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
 // ---- Time ----------------------------------------------------------------------------------

@@ -1,0 +1,316 @@
+// The benchmark (issue 4): a steady, fault-free workload through the model and impl/, measured.
+//
+// Workload (the same for both engines, generated lazily): a loop of transactions, each writing 3
+// pages in 1 or 2 MTRs (4 redo records with the commit), each followed by deliverAll, tick,
+// deliverAll, so every record persists and every commit is acknowledged before the next txn.
+// replicas: 0 (writer and storage only), lal large enough that back-pressure never refuses. Pages
+// are picked round-robin across the PGs, so every PG takes writes. Every txn must be accepted and
+// committed, in order; the run fails loudly otherwise.
+//
+// Measurements: model at 10^3 and 10^4 records; impl at 10^4, 10^5, 10^6 records (2 PGs); impl at
+// 10^5 records over 1, 64 and 13,108 PGs; a floor: as many messages as the impl run queued, pushed
+// through plain per-destination queues with no protocol logic. Heap: heapUsed sampled during the
+// run (peak), and after a forced GC with the engine still alive (run with --expose-gc, as
+// `npm run bench` does). Targets are reported, never asserted.
+//
+//   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6]
+
+import type { Engine } from '../model/engine.js';
+import { ModelEngine } from '../model/engine.js';
+import type { Event } from '../model/events.js';
+import type { Config, Observation } from '../model/types.js';
+import { DEFAULT_CONFIG } from '../model/types.js';
+import { ImplEngine } from '../impl/index.js';
+
+const HELP = `npm run bench [-- options]
+
+A steady fault-free workload (txn of 3 page writes = 4 records, then deliverAll, tick,
+deliverAll; replicas 0; lal 1,000,000) through the model and impl/, with a plain-queue floor.
+
+  --json        print one JSON object { measurements, ratios, targets } and nothing else
+  --quick       small sizes (a smoke run, a few seconds)
+  --full        the 13,108-PG run at 10^5 records (default 10^4: it costs ~ms per tick)
+  --only a,b    run only the named measurements (see the ids in the table)
+  --help        this text
+
+Run under node --expose-gc (npm run bench does) for post-GC heap figures.`;
+
+const RECORDS_PER_TXN = 4;
+const PAGES_PER_PG = 2;
+
+interface Spec {
+  readonly id: string;
+  readonly engine: 'model' | 'impl' | 'floor';
+  readonly records: number;
+  readonly pgs: number;
+  /** For the floor: the impl measurement whose message count it replays. */
+  readonly of?: string;
+}
+
+export interface Measurement {
+  readonly id: string;
+  readonly engine: 'model' | 'impl' | 'floor';
+  readonly records: number;
+  readonly pgs: number;
+  readonly txns: number;
+  readonly events: number;
+  readonly ms: number;
+  readonly recordsPerSec: number;
+  readonly nsPerRecord: number;
+  /** Peak heapUsed sampled during the run. */
+  readonly heapMB: number;
+  /** heapUsed after a forced GC at the end, the engine still reachable (null: no --expose-gc). */
+  readonly heapAfterGcMB: number | null;
+  /** Messages queued on the simulated network (impl), or pushed through the queues (floor). */
+  readonly messages: number | null;
+  readonly messagesPerRecord: number | null;
+}
+
+function config(pgs: number): Config {
+  return { ...DEFAULT_CONFIG, pgCount: pgs, pagesPerPg: PAGES_PER_PG, replicas: 0, lal: 1_000_000 };
+}
+
+/** Txn i's 3 pages: the next three in a round-robin over PGs (pg = k mod pgs), 1 or 2 MTRs. */
+function txnEvent(i: number, pgs: number): Event {
+  const page = (k: number): number => (k % pgs) * PAGES_PER_PG + (Math.floor(k / pgs) % PAGES_PER_PG);
+  const k = 3 * i;
+  const a = page(k);
+  const b = page(k + 1);
+  const c = page(k + 2);
+  return { type: 'txn', mtrs: i % 2 === 0 ? [[a, b, c]] : [[a], [b, c]] };
+}
+
+const DELIVER_ALL: Event = { type: 'deliverAll' };
+const TICK: Event = { type: 'tick' };
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+const MB = 1024 * 1024;
+
+function forceGc(): void {
+  if (gc !== undefined) { gc(); gc(); }
+}
+
+function fail(message: string): never {
+  throw new Error(`bench: ${message}`);
+}
+
+/** Applies one txn and its settle steps; checks it was accepted and committed, in order. */
+function runTxn(engine: Engine, i: number, pgs: number, expectLsn: number): number {
+  const accepted = engine.apply(txnEvent(i, pgs));
+  const a = accepted[0];
+  if (accepted.length !== 1 || a === undefined || a.kind !== 'accepted' || a.txn !== i) {
+    fail(`${engine.name}: txn ${i} not accepted: ${JSON.stringify(accepted)}`);
+  }
+  if (a.firstLsn !== expectLsn || a.commitLsn - a.firstLsn + 1 !== RECORDS_PER_TXN) {
+    fail(`${engine.name}: txn ${i} got LSNs ${a.firstLsn}..${a.commitLsn}, expected ${expectLsn}..${expectLsn + RECORDS_PER_TXN - 1}`);
+  }
+  let committed = 0;
+  const take = (obs: readonly Observation[]): void => {
+    for (const o of obs) {
+      if (o.kind === 'committed') {
+        if (o.txn !== i || o.commitLsn !== a.commitLsn) fail(`${engine.name}: unexpected commit ${JSON.stringify(o)} during txn ${i}`);
+        committed++;
+      } else fail(`${engine.name}: unexpected observation during txn ${i}: ${JSON.stringify(o)}`);
+    }
+  };
+  take(engine.apply(DELIVER_ALL));
+  take(engine.apply(TICK));
+  take(engine.apply(DELIVER_ALL));
+  if (committed !== 1) fail(`${engine.name}: txn ${i} was not committed after deliverAll, tick, deliverAll`);
+  return a.commitLsn - a.firstLsn + 1;
+}
+
+function runEngine(spec: Spec): Measurement {
+  const txns = Math.ceil(spec.records / RECORDS_PER_TXN);
+  forceGc();
+  const engine: Engine = spec.engine === 'model' ? new ModelEngine(config(spec.pgs)) : new ImplEngine(config(spec.pgs));
+  const sampleEvery = Math.max(1, Math.min(1000, Math.floor(txns / 50)));
+  let peak = process.memoryUsage().heapUsed;
+  let records = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < txns; i++) {
+    records += runTxn(engine, i, spec.pgs, records + 1);
+    if (i % sampleEvery === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  if (records !== txns * RECORDS_PER_TXN) fail(`${spec.id}: ${records} records committed, expected ${txns * RECORDS_PER_TXN}`);
+  let after: number | null = null;
+  if (gc !== undefined) {
+    forceGc();
+    after = process.memoryUsage().heapUsed;
+  }
+  const messages = engine instanceof ImplEngine ? engine.messagesQueued : null;
+  // Keep the engine alive through the post-GC sample.
+  if (engine.name === '') console.log();
+  return {
+    id: spec.id, engine: spec.engine, records, pgs: spec.pgs, txns, events: txns * 4,
+    ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
+    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1),
+    messages, messagesPerRecord: messages === null ? null : round(messages / records, 2),
+  };
+}
+
+interface FloorMessage {
+  readonly to: number;
+  readonly seq: number;
+  readonly pg: number;
+}
+
+/**
+ * The floor: `messages` messages through plain per-destination queues (one array per node, 9
+ * storage + 1 compute, index-based draining), in the workload's rhythm: per txn, push its share,
+ * then drain every queue; no protocol logic. One small object allocated per message, as impl does.
+ */
+function runFloor(spec: Spec, messages: number, records: number): Measurement {
+  const txns = Math.ceil(records / RECORDS_PER_TXN);
+  const nodes = 10;
+  const queues: FloorMessage[][] = Array.from({ length: nodes }, () => []);
+  const heads = new Array<number>(nodes).fill(0);
+  forceGc();
+  let peak = process.memoryUsage().heapUsed;
+  let sent = 0;
+  let checksum = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < txns; i++) {
+    const share = Math.floor(((i + 1) * messages) / txns) - Math.floor((i * messages) / txns);
+    for (let m = 0; m < share; m++) {
+      const to = (sent + m) % nodes;
+      queues[to]!.push({ to, seq: sent + m, pg: i % spec.pgs });
+    }
+    sent += share;
+    for (let n = 0; n < nodes; n++) {
+      const q = queues[n]!;
+      while (heads[n]! < q.length) checksum += q[heads[n]!++]!.seq & 1;
+      q.length = 0;
+      heads[n] = 0;
+    }
+    if (i % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (sent !== messages || checksum < 0) fail('floor: message count');
+  let after: number | null = null;
+  if (gc !== undefined) { forceGc(); after = process.memoryUsage().heapUsed; }
+  return {
+    id: spec.id, engine: 'floor', records, pgs: spec.pgs, txns, events: txns * 4,
+    ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
+    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1),
+    messages, messagesPerRecord: round(messages / records, 2),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function specs(quick: boolean, full: boolean): Spec[] {
+  const s = quick ? 0.01 : 1;
+  const n = (x: number): number => Math.max(RECORDS_PER_TXN, Math.round(x * s));
+  const bigPgs = quick ? 512 : 13_108;
+  return [
+    { id: 'model-1e3', engine: 'model', records: n(1e3), pgs: 2 },
+    { id: 'model-1e4', engine: 'model', records: n(1e4), pgs: 2 },
+    { id: 'impl-1e4', engine: 'impl', records: n(1e4), pgs: 2 },
+    { id: 'impl-1e5', engine: 'impl', records: n(1e5), pgs: 2 },
+    { id: 'impl-1e6', engine: 'impl', records: n(1e6), pgs: 2 },
+    { id: 'floor-1e6', engine: 'floor', records: n(1e6), pgs: 2, of: 'impl-1e6' },
+    { id: 'impl-1e5-pg1', engine: 'impl', records: n(1e5), pgs: 1 },
+    { id: 'impl-1e5-pg64', engine: 'impl', records: n(1e5), pgs: 64 },
+    // 13,108 PGs: every retransmit period the writer announces PGMRPL to every member of every PG
+    // (6 x 13,108 gc messages per 3 ticks) and storage scans every segment each tick, so a tick
+    // costs milliseconds and 10^5 records (25,000 ticks) take many minutes. By default this runs
+    // 10^4 records (the per-record cost is the per-tick cost / 4 either way); --full runs 10^5.
+    { id: `impl-pg${bigPgs}`, engine: 'impl', records: full ? n(1e5) : n(1e4), pgs: bigPgs },
+  ];
+}
+
+interface Ratio {
+  readonly name: string;
+  readonly value: number | null;
+  readonly target: string;
+  readonly met: boolean | null;
+}
+
+function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
+  const by = (id: string): Measurement | undefined => ms.find((m) => m.id === id);
+  const big = ms.find((m) => m.engine === 'impl' && m.pgs > 64);
+  const r = (name: string, value: number | null, target: string, ok: (v: number) => boolean): Ratio =>
+    ({ name, value: value === null ? null : round(value, 2), target, met: value === null ? null : ok(value) });
+  const div = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : a / b);
+  const pgNs = [by('impl-1e5-pg1'), by('impl-1e5-pg64'), big].map((m) => m?.nsPerRecord);
+  const pgFlat = pgNs.every((x) => x !== undefined) ? Math.max(...(pgNs as number[])) / Math.min(...(pgNs as number[])) : null;
+  const top = quick ? 'impl-1e6 (quick: 1e4)' : 'impl-1e6';
+  return [
+    r(`${top} records/s`, by('impl-1e6')?.recordsPerSec ?? null, '>= 1,000,000', (v) => v >= 1e6),
+    r('impl/model speed at 1e4 (model ns/record / impl ns/record)', div(by('model-1e4')?.nsPerRecord, by('impl-1e4')?.nsPerRecord), '>= 100', (v) => v >= 100),
+    r('impl ns/record 1e6 / 1e4', div(by('impl-1e6')?.nsPerRecord, by('impl-1e4')?.nsPerRecord), '<= 1.5', (v) => v <= 1.5),
+    r('impl ns/record 64 PGs / 1 PG (1e5 records)', div(by('impl-1e5-pg64')?.nsPerRecord, by('impl-1e5-pg1')?.nsPerRecord), '<= 1.5', (v) => v <= 1.5),
+    r(`impl ns/record ${big?.pgs ?? '?'} PGs (${big?.records ?? '?'} records) / 1 PG (1e5 records)`, div(big?.nsPerRecord, by('impl-1e5-pg1')?.nsPerRecord), '<= 1.5', (v) => v <= 1.5),
+    r('impl ns/record max/min over 1, 64, big PGs', pgFlat, '<= 1.5', (v) => v <= 1.5),
+    r('impl / floor ns/record at 1e6', div(by('impl-1e6')?.nsPerRecord, by('floor-1e6')?.nsPerRecord), '<= 3', (v) => v <= 3),
+    r('impl-1e6 heap after GC, MB', by('impl-1e6')?.heapAfterGcMB ?? null, '< 200', (v) => v < 200),
+    r('impl-1e6 peak heapUsed, MB', by('impl-1e6')?.heapMB ?? null, '< 200', (v) => v < 200),
+  ];
+}
+
+function table(ms: readonly Measurement[]): string {
+  const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'heap peak MB', 'heap after GC MB', 'msgs/record'];
+  const rows = ms.map((m) => [m.id, m.engine, m.records.toLocaleString('en'), String(m.pgs), m.ms.toFixed(1),
+    m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.messagesPerRecord?.toFixed(2) ?? '-']);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function main(argv: readonly string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
+  const known = new Set(['--json', '--quick', '--full', '--only']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--only') { i++; continue; }
+    if (!known.has(a)) {
+      console.error(`bench: unknown option ${a}\n\n${HELP}`);
+      return 2;
+    }
+  }
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const full = argv.includes('--full');
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : null;
+  // Progress goes to stderr under --json, so stdout is the one JSON object.
+  const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
+  log(`bench: node ${process.version}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
+  // Warm the JIT up on both engines (unreported), so the first measurement is not a cold start.
+  runEngine({ id: 'warmup', engine: 'impl', records: 20_000, pgs: 2 });
+  runEngine({ id: 'warmup', engine: 'model', records: 400, pgs: 2 });
+  const out: Measurement[] = [];
+  for (const spec of specs(quick, full)) {
+    if (only !== null && !only.has(spec.id)) continue;
+    let m: Measurement;
+    if (spec.engine === 'floor') {
+      const source = out.find((x) => x.id === spec.of);
+      // Without the impl run, estimate its message count from a small one.
+      const messages = source?.messages ?? Math.round((runEngine({ ...spec, id: 'probe', engine: 'impl', records: 4000 }).messagesPerRecord ?? 0) * spec.records);
+      m = runFloor(spec, messages, spec.records);
+    } else {
+      m = runEngine(spec);
+    }
+    out.push(m);
+    log(`  ${m.id}: ${m.records} records in ${m.ms} ms (${m.recordsPerSec.toLocaleString('en')} records/s, ${m.nsPerRecord} ns/record, heap peak ${m.heapMB} MB)`);
+  }
+  const rs = ratios(out, quick);
+  if (json) {
+    console.log(JSON.stringify({ node: process.version, exposeGc: gc !== undefined, quick, measurements: out, ratios: rs }, null, 2));
+  } else {
+    console.log(`\n${table(out)}\n`);
+    for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
+  }
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
