@@ -26,6 +26,8 @@ describe('aurora-harness', () => {
     ['an unknown flag', ['explore', '--frobnicate'], "Unknown option '--frobnicate'"],
     ['a bad seed', ['explore', '--seed', 'x1'], "--seed: 'x1'"],
     ['an unknown command', ['frobnicate'], "unknown command 'frobnicate'"],
+    ['a shard past the end', ['explore', '--shard', '3/2'], '--shard: 3/2 needs 0 <= I < N'],
+    ['a malformed shard', ['explore', '--shard', 'x'], "--shard: 'x' is not I/N"],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {

@@ -22,6 +22,8 @@ options:
   --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
   --layout L      uniform, fullTail or both (default: both)
   --events N      raw events drawn per history before the swarm filter (default: 80)
+  --shard I/N     run shard I of N (0 <= I < N): a disjoint slice of the seed space, so a CI
+                  matrix of N jobs spreads one exploration (each job: same --seed, its own I)
   --out DIR       where to write a counterexample (default: shrinks/)
   --json          print the summary as one JSON object
   -h, --help      this text
@@ -78,16 +80,29 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
   return file;
 }
 
+export function parseShard(text: string | boolean | undefined): { index: number; of: number } {
+  if (text === undefined) return { index: 0, of: 1 };
+  const m = typeof text === 'string' ? /^(\d+)\/(\d+)$/.exec(text) : null;
+  if (m === null) throw new UsageError(`--shard: '${String(text)}' is not I/N, like 0/4`);
+  const index = Number(m[1]);
+  const of = Number(m[2]);
+  if (of < 1 || index >= of) throw new UsageError(`--shard: ${index}/${of} needs 0 <= I < N`);
+  return { index, of };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
-    events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+    events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, shard: { type: 'string' },
   });
   if (values.help) return (console.log(HELP), 0);
   const layout = (values.layout as string | undefined) ?? 'both';
   if (!['uniform', 'fullTail', 'both'].includes(layout)) throw new UsageError(`--layout: '${layout}' is not uniform, fullTail or both`);
   const runs = values.runs === undefined ? Infinity : count('--runs', values.runs, 0);
-  const seed = count('--seed', values.seed, 1);
+  const shard = parseShard(values.shard);
+  // Shards take seeds seed*N + I, and each layout seed*layouts + i of that, so neither two shards
+  // nor two layouts of one exploration share a history.
+  const seed = count('--seed', values.seed, 1) * shard.of + shard.index;
   const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 20_000);
   const layouts: Config['layout'][] = layout === 'both' ? ['uniform', 'fullTail'] : [layout as Config['layout']];
   const events = count('--events', values.events, 80);
@@ -95,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   const start = performance.now();
   const progress = process.stderr.isTTY && !json;
   if (!json) {
-    console.log(`SEED=${seed} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} (each history draws its own fault mix and slow node)`);
+    console.log(`SEED=${seed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} (each history draws its own fault mix and slow node)`);
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
@@ -103,13 +118,13 @@ export async function run(argv: string[]): Promise<number> {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
     const s = explore({
-      config: configFor(l), seed: seed + i, runs, budgetMs: share, history: { maxEvents: events },
+      config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events },
       onProgress: progress ? (n) => { if (n % 25 === 0) process.stderr.write(`\r${l}: ${n} histories`); } : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     total = merge(total, s);
     if (s.failure !== null) {
-      written = writeCounterexample((values.out as string | undefined) ?? SHRINKS_DIR, s, l, seed + i);
+      written = writeCounterexample((values.out as string | undefined) ?? SHRINKS_DIR, s, l, seed * layouts.length + i);
       break;
     }
   }
