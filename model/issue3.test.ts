@@ -2,7 +2,6 @@
 // Each one drives the model through explicit events and checks what it observed and its state.
 
 import { describe, it, expect } from 'vitest';
-import type { Event } from './events.js';
 import { writeValue } from './events.js';
 import { isWriterUp } from './state.js';
 import type { Message, NodeId } from './types.js';
