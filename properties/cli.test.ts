@@ -28,6 +28,7 @@ describe('aurora-harness', () => {
     ['an unknown command', ['frobnicate'], "unknown command 'frobnicate'"],
     ['a shard past the end', ['explore', '--shard', '3/2'], '--shard: 3/2 needs 0 <= I < N'],
     ['a malformed shard', ['explore', '--shard', 'x'], "--shard: 'x' is not I/N"],
+    ['zero workers', ['explore', '--workers', '0'], '--workers: 0 is not between 1 and 64'],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {

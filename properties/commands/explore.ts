@@ -5,7 +5,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, type Config } from '../../model/types.js';
-import { explore, missedWitnesses, type ExploreSummary } from '../exploration.js';
+import { Worker } from 'node:worker_threads';
+import { explore, missedWitnesses, type ExploreOptions, type ExploreSummary } from '../exploration.js';
 import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
 import { UsageError, count, duration, parse } from './common.js';
 
@@ -22,6 +23,7 @@ options:
   --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
   --layout L      uniform, fullTail or both (default: both)
   --events N      raw events drawn per history before the swarm filter (default: 80)
+  --workers N     run N worker threads, each on its own slice of the seed space (default: 1)
   --shard I/N     run shard I of N (0 <= I < N): a disjoint slice of the seed space, so a CI
                   matrix of N jobs spreads one exploration (each job: same --seed, its own I)
   --out DIR       where to write a counterexample (default: shrinks/)
@@ -80,6 +82,23 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
   return file;
 }
 
+/**
+ * The same exploration spread over worker threads: worker w takes seed*W + w and runs/W histories
+ * (the budget is shared in wall time, each worker gets all of it); summaries are merged.
+ */
+async function inWorkers(opts: Omit<ExploreOptions, 'onProgress'>, workers: number): Promise<ExploreSummary> {
+  const runs = Number.isFinite(opts.runs) ? Math.ceil(opts.runs / workers) : Infinity;
+  const jobs = Array.from({ length: workers }, (_, w) => new Promise<ExploreSummary>((resolve, reject) => {
+    const worker = new Worker(new URL('./explore-worker.mjs', import.meta.url), {
+      workerData: { ...opts, seed: opts.seed * workers + w, runs: Number.isFinite(runs) ? runs : null, budgetMs: Number.isFinite(opts.budgetMs) ? opts.budgetMs : null },
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }));
+  const all = await Promise.all(jobs);
+  return all.reduce<ExploreSummary | null>((a, b) => merge(a, b), null)!;
+}
+
 export function parseShard(text: string | boolean | undefined): { index: number; of: number } {
   if (text === undefined) return { index: 0, of: 1 };
   const m = typeof text === 'string' ? /^(\d+)\/(\d+)$/.exec(text) : null;
@@ -93,8 +112,10 @@ export function parseShard(text: string | boolean | undefined): { index: number;
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
-    events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, shard: { type: 'string' },
+    events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
   });
+  const workers = count('--workers', values.workers, 1);
+  if (workers < 1 || workers > 64) throw new UsageError(`--workers: ${workers} is not between 1 and 64`);
   if (values.help) return (console.log(HELP), 0);
   const layout = (values.layout as string | undefined) ?? 'both';
   if (!['uniform', 'fullTail', 'both'].includes(layout)) throw new UsageError(`--layout: '${layout}' is not uniform, fullTail or both`);
@@ -117,9 +138,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
-    const s = explore({
-      config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events },
-      onProgress: progress ? (n) => { if (n % 25 === 0) process.stderr.write(`\r${l}: ${n} histories`); } : undefined,
+    const opts = { config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events } };
+    const s = workers > 1 ? await inWorkers(opts, workers) : explore({
+      ...opts, onProgress: progress ? (n) => { if (n % 25 === 0) process.stderr.write(`\r${l}: ${n} histories`); } : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     total = merge(total, s);
