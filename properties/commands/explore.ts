@@ -6,6 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, type Config } from '../../model/types.js';
 import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { explore, missedWitnesses, type ExploreOptions, type ExploreSummary } from '../exploration.js';
 import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
 import { UsageError, count, duration, parse } from './common.js';
@@ -23,7 +24,8 @@ options:
   --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
   --layout L      uniform, fullTail or both (default: both)
   --events N      raw events drawn per history before the swarm filter (default: 80)
-  --workers N     run N worker threads, each on its own slice of the seed space (default: 1)
+  --workers N     run N worker threads, each on its own slice of the seed space (default: one
+                  per core, up to 4, with a budget; 1 with --runs)
   --shard I/N     run shard I of N (0 <= I < N): a disjoint slice of the seed space, so a CI
                   matrix of N jobs spreads one exploration (each job: same --seed, its own I)
   --out DIR       where to write a counterexample (default: shrinks/)
@@ -114,7 +116,8 @@ export async function run(argv: string[]): Promise<number> {
     seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
     events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
   });
-  const workers = count('--workers', values.workers, 1);
+  // A time budget is best spent on every core; a fixed number of runs stays in one thread.
+  const workers = count('--workers', values.workers, values.runs === undefined ? Math.min(4, availableParallelism()) : 1);
   if (workers < 1 || workers > 64) throw new UsageError(`--workers: ${workers} is not between 1 and 64`);
   if (values.help) return (console.log(HELP), 0);
   const layout = (values.layout as string | undefined) ?? 'both';
@@ -131,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   const start = performance.now();
   const progress = process.stderr.isTTY && !json;
   if (!json) {
-    console.log(`SEED=${seed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} (each history draws its own fault mix and slow node)`);
+    console.log(`SEED=${seed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} (each history draws its own fault mix and slow node)`);
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
