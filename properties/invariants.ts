@@ -4,14 +4,14 @@
 import type { Invariant } from './invariant.js';
 import { commitRule, quorumIntersection, quorumRules, vdlIsCpl, watermarkMonotonic, watermarkOrder } from './guarantees/log.js';
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
-import { catching, gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
+import { gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
 import { agreement, agreementState } from './guarantees/agreement.js';
 
 export const INVARIANTS: readonly Invariant[] = [
   quorumIntersection, quorumRules, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
   durability, azPlusOne, fencing,
-  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, catching(gcSafe),
+  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, gcSafe,
   agreement,
   liveness, writesWithAzDown, agreementState,
   ...WITNESSES,

@@ -1,6 +1,6 @@
 // Guarantees about what reads return, at the writer and at the replicas.
 
-import type { Invariant, StepView } from '../invariant.js';
+import type { Invariant } from '../invariant.js';
 import type { Replica } from '../../model/state.js';
 import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
@@ -115,32 +115,14 @@ export const gcSafe: Invariant = {
     const vdl = x === null ? null : marksOf(v.next, x.w).vdl;
     const pending = Object.values(v.next.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : []));
     for (const n of STORAGE_NODES) {
-      v.next.storage[n]!.durable.segments.forEach((seg, pg) => {
-        if (seg.gcPoint > seg.pgmrpl) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past the PGMRPL ${seg.pgmrpl} it was told`);
-        if (seg.blank || !pageServers(v.config, v.next.control.pgs[pg]!).includes(n)) return;
-        if (vdl !== null && x!.w.epoch === seg.sealedEpoch && seg.gcPoint > vdl) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`);
+      for (const [pg, seg] of v.next.storage[n]!.durable.segments.entries()) {
+        if (seg.gcPoint > seg.pgmrpl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past the PGMRPL ${seg.pgmrpl} it was told`;
+        if (seg.blank || !pageServers(v.config, v.next.control.pgs[pg]!).includes(n)) continue;
+        if (vdl !== null && x!.w.epoch === seg.sealedEpoch && seg.gcPoint > vdl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`;
         const needy = pending.find((r) => pgmrpl !== null && r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
-        if (needy !== undefined) throw new GcViolation(`${n} PG ${pg} coalesced to ${seg.gcPoint}, past read ${needy.read} at ${needy.readPoint} (PGMRPL ${pgmrpl})`);
-      });
+        if (needy !== undefined) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past read ${needy.read} at ${needy.readPoint} (PGMRPL ${pgmrpl})`;
+      }
     }
     return null;
   },
 };
-
-class GcViolation extends Error {}
-
-/** Runs a check that reports by throwing GcViolation (to leave nested loops early). */
-export function catching(inv: Invariant): Invariant {
-  if (inv.tag !== 'always') return inv;
-  return {
-    ...inv,
-    check(v: StepView) {
-      try {
-        return inv.check(v);
-      } catch (e) {
-        if (e instanceof GcViolation) return e.message;
-        throw e;
-      }
-    },
-  };
-}
