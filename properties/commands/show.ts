@@ -8,8 +8,10 @@ import { writeFileSync } from 'node:fs';
 import chalk from 'chalk';
 import type { State } from '../../model/state.js';
 import { isWriterUp } from '../../model/state.js';
-import { STORAGE_NODES, computeNodes, type NodeId } from '../../model/types.js';
-import { describeEvent, describeObservation } from '../../model/describe.js';
+import { STORAGE_NODES, allNodes, computeNodes, type Config, type NodeId } from '../../model/types.js';
+import type { Event } from '../../model/events.js';
+import { describeEvent, describeMessage, describeObservation } from '../../model/describe.js';
+import { choose } from '../../model/network.js';
 import { initialState, step } from '../../model/step.js';
 import { watermarks } from '../../model/watermarks.js';
 import { configOf } from '../shrinks.js';
@@ -20,7 +22,9 @@ export const HELP = `usage: aurora-harness show FILE [--html OUT]
 
 Draws a counterexample as a timeline: per step the event, a lane per node (W and replicas, then
 storage nodes by AZ: '.' up, 'x' crashed or down, '/' cut off from the writer, 'b' blank disk),
-the writer's epoch and VDL/VCL, and the observations. The violating step is marked '>>'.
+the messages in flight to each node after the step (one digit per lane, '+' for ten or more),
+the writer's epoch and VDL/VCL, the messages the step delivered, dropped or duplicated, and the
+observations. The violating step is marked '>>'.
 
 options:
   --html OUT      also write the timeline as one self-contained HTML file
@@ -28,7 +32,7 @@ options:
 
 exit codes: 0 drawn, 2 bad input`;
 
-interface Row { index: number; event: string; lanes: string; writer: string; seen: string[]; liveness: boolean; violating: boolean }
+interface Row { index: number; event: string; lanes: string; inflight: string; writer: string; msgs: string[]; seen: string[]; liveness: boolean; violating: boolean }
 
 function lane(s: State, node: NodeId): string {
   const cut = (a: NodeId, b: NodeId) => s.world.cuts.some((c) => c.includes(a) !== c.includes(b));
@@ -44,6 +48,32 @@ function lane(s: State, node: NodeId): string {
   return cut(node, s.control.writer) && node !== s.control.writer ? mark.toLowerCase() : mark;
 }
 
+/** Groups per-node characters as the lanes are drawn: compute nodes, then storage by AZ. */
+function grouped(config: Config, f: (n: NodeId) => string): string {
+  return `${computeNodes(config).map(f).join('')} ${['A', 'B', 'C'].map((az) => STORAGE_NODES.filter((n) => n[0] === az).map(f).join('')).join(' ')}`;
+}
+
+function inflight(s: State, n: NodeId): string {
+  const k = s.world.net[n]?.length ?? 0;
+  return k === 0 ? '.' : k < 10 ? String(k) : '+';
+}
+
+/** The messages an event moves, read from the state before it (the model's own choice rule). */
+function moved(s: State, e: Event): string[] {
+  if (e.type === 'deliver' || e.type === 'drop' || e.type === 'duplicate') {
+    const c = choose(s.world, allNodes(s.config), e.node, e.k);
+    if (c === null) return [];
+    const verb = e.type === 'deliver' ? '' : `${e.type} `;
+    return [verb + describeMessage(s.world.net[c.to]![c.index]!)];
+  }
+  if (e.type === 'deliverAll') {
+    const per = allNodes(s.config).map((n) => [n, s.world.net[n]?.length ?? 0] as const).filter(([, k]) => k > 0);
+    const total = per.reduce((a, [, k]) => a + k, 0);
+    return total === 0 ? [] : [`${total} delivered (${per.map(([n, k]) => `->${n} ${k}`).join(', ')})`];
+  }
+  return [];
+}
+
 function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; violation: string } {
   const { c } = counterexampleFile(file);
   const config = configOf(c);
@@ -53,13 +83,16 @@ function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; viol
   const out: Row[] = [];
   run.events.forEach((e, index) => {
     if (run.violation !== null && run.violation.step >= 0 && index > run.violation.step) return;
+    const msgs = moved(s, e);
     const r = step(s, e);
     s = r.state;
     const w = s.compute[s.control.writer];
     const m = isWriterUp(w) ? watermarks(config, s.control.pgs, w) : null;
     out.push({
       index, event: describeEvent(e, config),
-      lanes: `${computeNodes(config).map((n) => lane(s, n)).join('')} ${['A', 'B', 'C'].map((az) => STORAGE_NODES.filter((n) => n[0] === az).map((n) => lane(s, n)).join('')).join(' ')}`,
+      lanes: grouped(config, (n) => lane(s, n)),
+      inflight: grouped(config, (n) => inflight(s, n)),
+      msgs,
       writer: m === null || !isWriterUp(w) ? `${s.control.writer} ${w?.status}` : `${s.control.writer} e${w.epoch} vdl ${m.vdl} vcl ${m.vcl}`,
       seen: r.observations.filter((o) => o.kind !== 'noop').map(describeObservation),
       liveness: index >= c.events.length,
@@ -72,12 +105,13 @@ function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; viol
 
 function terminal(t: ReturnType<typeof rows>): string {
   const head = `${chalk.bold(t.title)}\n${t.violation.startsWith('VIOLATED') ? chalk.red(t.violation) : chalk.green(t.violation)}\n`
-    + `lanes: ${t.nodes.filter((n) => !STORAGE_NODES.includes(n)).join('')} | A1A2A3 B1B2B3 C1C2C3   ('.' up, 'x' down, '/' cut off, 'b' blank)\n`;
+    + `lanes: ${t.nodes.filter((n) => !STORAGE_NODES.includes(n)).join('')} | A1A2A3 B1B2B3 C1C2C3   ('.' up, 'x' down, '/' cut off, 'b' blank), then messages in flight to each\n`;
   const body = t.rows.map((r) => {
     const mark = r.violating ? chalk.red.bold('>>') : '  ';
     const event = (r.liveness ? chalk.dim : chalk.cyan)(r.event.padEnd(34));
+    const msgs = r.msgs.length === 0 ? '' : `  ${chalk.blue(r.msgs.join('; '))}`;
     const seen = r.seen.length === 0 ? '' : `  ${chalk.yellow(r.seen.join('; '))}`;
-    return `${mark} ${String(r.index).padStart(3)} ${event} ${r.lanes}  ${chalk.magenta(r.writer.padEnd(26))}${seen}`;
+    return `${mark} ${String(r.index).padStart(3)} ${event} ${r.lanes}  ${chalk.dim(r.inflight)}  ${chalk.magenta(r.writer.padEnd(26))}${msgs}${seen}`;
   });
   return head + body.join('\n');
 }
@@ -85,13 +119,13 @@ function terminal(t: ReturnType<typeof rows>): string {
 const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function html(t: ReturnType<typeof rows>): string {
-  const body = t.rows.map((r) => `<tr class="${r.violating ? 'bad' : r.liveness ? 'live' : ''}"><td>${r.index}</td><td>${esc(r.event)}</td><td class="mono">${esc(r.lanes)}</td><td>${esc(r.writer)}</td><td>${r.seen.map(esc).join('<br>')}</td></tr>`).join('\n');
+  const body = t.rows.map((r) => `<tr class="${r.violating ? 'bad' : r.liveness ? 'live' : ''}"><td>${r.index}</td><td>${esc(r.event)}</td><td class="mono">${esc(r.lanes)}</td><td class="mono">${esc(r.inflight)}</td><td>${esc(r.writer)}</td><td class="msg">${r.msgs.map(esc).join('<br>')}</td><td>${r.seen.map(esc).join('<br>')}</td></tr>`).join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(t.title)}</title><style>
 body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;vertical-align:top;font-size:13px}
-.mono{font-family:monospace;white-space:pre}.bad{background:#fdd;font-weight:bold}.live{color:#777}.v{color:${t.violation.startsWith('VIOLATED') ? '#b00' : '#070'}}
+.mono{font-family:monospace;white-space:pre}.bad{background:#fdd;font-weight:bold}.live{color:#777}.msg{color:#225;font-family:monospace;font-size:12px}.v{color:${t.violation.startsWith('VIOLATED') ? '#b00' : '#070'}}
 </style></head><body><h1>${esc(t.title)}</h1><p class="v">${esc(t.violation)}</p>
-<p>Lanes: compute nodes (W writer, R replica, x down), then storage A1A2A3 B1B2B3 C1C2C3 ('.' up, 'x' down, '/' cut off from the writer, 'b' blank disk). Grey rows are the liveness phase.</p>
-<table><tr><th>#</th><th>event</th><th>lanes</th><th>writer</th><th>observed</th></tr>
+<p>Lanes: compute nodes (W writer, R replica, x down), then storage A1A2A3 B1B2B3 C1C2C3 ('.' up, 'x' down, '/' cut off from the writer, 'b' blank disk); in flight: messages queued to each lane after the step ('+' for ten or more). Grey rows are the liveness phase.</p>
+<table><tr><th>#</th><th>event</th><th>lanes</th><th>in flight</th><th>writer</th><th>messages moved</th><th>observed</th></tr>
 ${body}
 </table></body></html>
 `;
