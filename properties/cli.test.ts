@@ -48,4 +48,16 @@ describe('aurora-harness', () => {
     writeFileSync(changed, JSON.stringify({ ...c, expected: [...c.expected.slice(1)] }));
     expect(await main(['replay', changed])).toBe(1);
   });
+
+  it('explore --runs gives the same summary whatever the number of worker threads', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    const args = ['explore', '--runs', '6', '--events', '30', '--layout', 'uniform', '--seed', '5', '--json'];
+    // Six histories reach only some witnesses, so the exit code may be 1; it must not differ.
+    const code = await main([...args, '--workers', '2']);
+    expect(await main([...args, '--workers', '3'])).toBe(code);
+    const [two, three] = out.map((line) => JSON.parse(line) as { histories: number });
+    expect(two!.histories).toBe(6);
+    expect(three).toEqual(two);
+  });
 });

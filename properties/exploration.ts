@@ -57,17 +57,25 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   const coverage = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
   let histories = 0;
   let events = 0;
-  const property = fc.property(historyArb(opts.history), (history) => {
+  // The first violation fixes the failure signature: while shrinking, a candidate counts as
+  // failing only if it violates the same invariant, so the shrunk history shows the bug found
+  // rather than some other one it wandered into.
+  let target: string | null = null;
+  const holds = (history: History): boolean => {
     const result = runHistory(opts.config, history.events, { impl: true });
-    if (result.violation !== null) return false;
+    if (result.violation !== null) {
+      target ??= result.violation.invariant;
+      return result.violation.invariant !== target;
+    }
+    if (target !== null) return true; // a shrink candidate, not a new history
     histories++;
     events += result.events.length;
     for (const e of result.events) coverage[e.type]++;
     for (const [id, c] of result.counts) counts.set(id, counts.get(id)! + c);
     opts.onProgress?.(histories);
     return true;
-  });
-  const details = fc.check(property, {
+  };
+  const details = fc.check(fc.property(historyArb(opts.history), holds), {
     seed: opts.seed,
     numRuns: Number.isFinite(opts.runs) ? opts.runs : 2 ** 31 - 1,
     ...(Number.isFinite(opts.budgetMs) ? { interruptAfterTimeLimit: opts.budgetMs, markInterruptAsFailure: false } : {}),
@@ -75,7 +83,7 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   let failure: Failure | null = null;
   if (details.failed && details.counterexample !== null) {
     // The time budget may have cut shrinking short: finish it from where it stopped.
-    const resumed = fc.check(fc.property(historyArb(opts.history), (h) => runHistory(opts.config, h.events, { impl: true }).violation === null), {
+    const resumed = fc.check(fc.property(historyArb(opts.history), holds), {
       seed: opts.seed, path: details.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: 120_000,
     });
     const [history] = resumed.failed && resumed.counterexample !== null ? resumed.counterexample : details.counterexample;

@@ -24,8 +24,9 @@ options:
   --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
   --layout L      uniform, fullTail or both (default: both)
   --events N      raw events drawn per history before the swarm filter (default: 80)
-  --workers N     run N worker threads, each on its own slice of the seed space (default: one
-                  per core, up to 4, with a budget; 1 with --runs)
+  --workers N     run N worker threads; histories go out in small chunks, each on its own seed,
+                  to whichever thread is idle (default: one per core, up to 4, with a budget;
+                  1 with --runs)
   --shard I/N     run shard I of N (0 <= I < N): a disjoint slice of the seed space, so a CI
                   matrix of N jobs spreads one exploration (each job: same --seed, its own I)
   --out DIR       where to write a counterexample (default: shrinks/)
@@ -84,21 +85,62 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
   return file;
 }
 
-/**
- * The same exploration spread over worker threads: worker w takes seed*W + w and runs/W histories
- * (the budget is shared in wall time, each worker gets all of it); summaries are merged.
- */
-async function inWorkers(opts: Omit<ExploreOptions, 'onProgress'>, workers: number): Promise<ExploreSummary> {
-  const runs = Number.isFinite(opts.runs) ? Math.ceil(opts.runs / workers) : Infinity;
-  const jobs = Array.from({ length: workers }, (_, w) => new Promise<ExploreSummary>((resolve, reject) => {
-    const worker = new Worker(new URL('./explore-worker.mjs', import.meta.url), {
-      workerData: { ...opts, seed: opts.seed * workers + w, runs: Number.isFinite(runs) ? runs : null, budgetMs: Number.isFinite(opts.budgetMs) ? opts.budgetMs : null },
+/** Worker threads that stay up for the whole exploration (both layouts): tsx loads once per thread. */
+class Pool {
+  private readonly threads: Worker[];
+  constructor(size: number) {
+    this.threads = Array.from({ length: size }, () => new Worker(new URL('./explore-worker.mjs', import.meta.url)));
+  }
+  get size(): number { return this.threads.length; }
+  run(thread: number, opts: Omit<ExploreOptions, 'onProgress'>): Promise<ExploreSummary> {
+    const worker = this.threads[thread]!;
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => { worker.off('message', done); reject(e); };
+      const done = (s: ExploreSummary) => { worker.off('error', fail); resolve(s); };
+      worker.once('message', done);
+      worker.once('error', fail);
+      worker.postMessage({ ...opts, runs: Number.isFinite(opts.runs) ? opts.runs : null, budgetMs: Number.isFinite(opts.budgetMs) ? opts.budgetMs : null });
     });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  }));
-  const all = await Promise.all(jobs);
-  return all.reduce<ExploreSummary | null>((a, b) => merge(a, b), null)!;
+  }
+  close(): Promise<unknown> { return Promise.all(this.threads.map((w) => w.terminate())); }
+}
+
+/** Chunk c of an exploration seeded s runs on seed s * 2^16 + c (kept in fast-check's 32-bit range). */
+const chunkSeed = (seed: number, c: number) => ((seed * 0x10000 + c) | 0);
+
+/**
+ * The same exploration spread over the pool: the histories are cut into small chunks, each on its
+ * own seed, and idle threads take the next chunk, so one long history does not hold up the rest.
+ * With --runs the result depends only on the seed and the runs, not on the number of threads or
+ * which ran what: summaries merge in chunk order, and after a violation only earlier chunks finish.
+ */
+async function inPool(opts: Omit<ExploreOptions, 'onProgress'>, pool: Pool, onProgress?: (histories: number) => void): Promise<ExploreSummary> {
+  const finite = Number.isFinite(opts.runs);
+  const size = finite ? Math.max(1, Math.min(25, Math.ceil(opts.runs / 8))) : 10;
+  const chunks = finite ? Math.ceil(opts.runs / size) : Infinity;
+  const deadline = Number.isFinite(opts.budgetMs) ? performance.now() + opts.budgetMs : Infinity;
+  const results: ExploreSummary[] = [];
+  let next = 0;
+  let failedAt = Infinity;
+  let done = 0;
+  const lane = async (thread: number): Promise<void> => {
+    for (;;) {
+      const c = next;
+      const left = deadline - performance.now();
+      if (c >= chunks || c > failedAt || left <= 0) return;
+      next++;
+      const runs = finite ? Math.min(size, opts.runs - c * size) : size;
+      const s = await pool.run(thread, { ...opts, seed: chunkSeed(opts.seed, c), runs, budgetMs: Number.isFinite(left) ? left : Infinity });
+      results[c] = s;
+      done += s.histories;
+      onProgress?.(done);
+      if (s.failure !== null) failedAt = Math.min(failedAt, c);
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size }, (_, t) => lane(t)));
+  const kept = results.filter((s, c) => s !== undefined && c <= failedAt);
+  const merged = kept.reduce<ExploreSummary | null>((a, b) => merge(a, b), null) ?? { ...(await pool.run(0, { ...opts, runs: 0 })) };
+  return { ...merged, seed: opts.seed, failure: Number.isFinite(failedAt) ? results[failedAt]!.failure : null };
 }
 
 export function parseShard(text: string | boolean | undefined): { index: number; of: number } {
@@ -138,12 +180,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
+  const pool = workers > 1 ? new Pool(workers) : null;
+  const report = (l: string) => (n: number) => process.stderr.write(`\r${l}: ${n} histories`);
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
     const opts = { config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events } };
-    const s = workers > 1 ? await inWorkers(opts, workers) : explore({
-      ...opts, onProgress: progress ? (n) => { if (n % 25 === 0) process.stderr.write(`\r${l}: ${n} histories`); } : undefined,
+    const s = pool !== null ? await inPool(opts, pool, progress ? report(l) : undefined) : explore({
+      ...opts, onProgress: progress ? (n) => { if (n % 25 === 0) report(l)(n); } : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     total = merge(total, s);
@@ -152,6 +196,7 @@ export async function run(argv: string[]): Promise<number> {
       break;
     }
   }
+  await pool?.close();
   const summary = total!;
   const ok = summary.failure === null && missedWitnesses(summary).length === 0;
   if (json) {
