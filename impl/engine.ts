@@ -186,7 +186,7 @@ function tick(c: Cluster): void {
   c.time++;
   const nodes = STORAGE_NODES.map((n) => c.storageNode(n));
   for (const n of nodes) persist(c, n);
-  for (const n of nodes) collectGarbage(n);
+  for (const n of nodes) collectGarbage(c, n);
   for (const n of nodes) gossip(c, n);
   controlTick(c);
   for (const id of c.computeIds) {

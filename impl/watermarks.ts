@@ -31,6 +31,8 @@ export class Watermarks {
   private readonly computed: Lsn[] = [];
   private readonly seen: Membership[] = [];
   readonly pgcl: Lsn[] = [];
+  /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
+  private moved: number[] = [];
   private version = -1;
   /** log.records[0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
@@ -80,12 +82,14 @@ export class Watermarks {
     if (value <= this.computed[pg] || !membersOf(m).includes(node)) return;
     this.computed[pg] = pgCompleteLsn(this.config, m, map);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
+    this.moved.push(pg);
   }
 
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
   remember(control: ControlPlane): void {
     this.sync(control);
-    for (let pg = 0; pg < control.pgs.length; pg++) this.reached[pg] = this.pgcl[pg]!;
+    for (const pg of this.moved) this.reached[pg] = this.pgcl[pg]!;
+    this.moved = [];
   }
 
   private sync(control: ControlPlane): void {
@@ -101,6 +105,7 @@ export class Watermarks {
       const pgcl = Math.max(this.reached[pg] ?? -1, computed);
       this.computed[pg] = computed;
       this.pgcl[pg] = pgcl;
+      this.moved.push(pg);
       if (before !== undefined && pgcl < before) lowered = true;
     }
     if (lowered) {
@@ -154,12 +159,29 @@ interface WinningSets {
 }
 
 const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
+/** By membership shape (sets and full segments; the epoch does not matter): thousands of PGs share a few. */
+const winningByShape = new WeakMap<Config, Map<string, WinningSets>>();
 
 function winningSets(config: Config, m: Membership): WinningSets {
   let byConfig = winningMemo.get(config);
   if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
   const known = byConfig.get(m);
   if (known !== undefined) return known;
+  let byShape = winningByShape.get(config);
+  if (byShape === undefined) winningByShape.set(config, (byShape = new Map()));
+  const shape = `${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
+  const same = byShape.get(shape);
+  if (same !== undefined) {
+    byConfig.set(m, same);
+    return same;
+  }
+  const out = computeWinningSets(config, m);
+  byShape.set(shape, out);
+  byConfig.set(m, out);
+  return out;
+}
+
+function computeWinningSets(config: Config, m: Membership): WinningSets {
   const { write } = quorumsFor(config, m);
   const members = membersOf(m);
   assert(members.length <= 16, 'a PG has at most a few sets of six members');
@@ -170,7 +192,5 @@ function winningSets(config: Config, m: Membership): WinningSets {
   // Minimal: no winning proper subset.
   const minimal = winning.filter((mask) => !winning.some((w) => w !== mask && (w & mask) === w));
   const sets = minimal.map((mask) => members.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0));
-  const out: WinningSets = { members, sets };
-  byConfig.set(m, out);
-  return out;
+  return { members, sets };
 }

@@ -59,6 +59,12 @@ export class WriterLog {
     return i >= 0 ? list[i]!.lsn : (this.lastPg[pg] ?? 0);
   }
 
+  /** The PG's last LSN allocated in this log (0: none). */
+  lastOf(pg: number): Lsn {
+    const list = this.byPg[pg];
+    return list === undefined || list.length === 0 ? 0 : list[list.length - 1]!.lsn;
+  }
+
   /** The PG's records above `lsn`, LSN order. */
   pgAbove(pg: number, lsn: Lsn): RedoRecord[] {
     const list = this.byPg[pg] ?? [];
