@@ -20,8 +20,10 @@ export function mod(n: number, m: number): number {
 
 /** The index of the last element of an ascending `xs` (by key) whose key is <= `at`, or -1. */
 export function lastAtOrBelow<T>(xs: readonly T[], key: (x: T) => number, at: number): number {
-  let lo = 0;
   let hi = xs.length;
+  // Logs are appended to and mostly asked about their end: try the last element first.
+  if (hi === 0 || key(xs[hi - 1]!) <= at) return hi - 1;
+  let lo = 0;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (key(xs[mid]!) <= at) lo = mid + 1;

@@ -32,6 +32,10 @@ export class Cluster {
   readonly net: Network;
   readonly storage = new Map<NodeId, StorageNode>();
   readonly compute = new Map<NodeId, ComputeNode>();
+  /** The storage nodes in STORAGE_NODES order (the tick walks them). */
+  readonly storageList: StorageNode[] = [];
+  /** Scratch for deliverAll: per node (net.nodes order) the messages pending at its start. */
+  readonly deliverCounts: number[] = [];
   /** The writer W first, then the replicas R1..Rn. */
   readonly computeIds: readonly NodeId[];
   /** Logical time: ticks so far. */
@@ -50,6 +54,7 @@ export class Cluster {
     this.net = new Network(allNodes(config));
     for (const n of STORAGE_NODES) {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
+      this.storageList.push(this.storageNode(n));
     }
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
     for (const r of this.computeIds.slice(1)) {

@@ -21,10 +21,11 @@ import { WorkSet } from './workset.js';
 
 type Via = 'write' | 'seal' | 'gossip';
 
-interface QueuedRecord {
+/** One message's records, queued as a batch (the queue length counts records, as the model's). */
+interface QueuedRecords {
   readonly pg: number;
-  readonly record: RedoRecord;
-  /** The epoch of the message that brought it: stale by persist time means dropped. */
+  readonly records: readonly RedoRecord[];
+  /** The epoch of the message that brought them: stale by persist time means dropped. */
   readonly epoch: number;
   readonly via: Via;
 }
@@ -41,7 +42,9 @@ export class StorageNode {
   /** The tick at which the node went down (meaningful while down). */
   downSince = 0;
   /** Received, not yet persisted (nor acknowledged): lost on a crash. */
-  queue: QueuedRecord[] = [];
+  queue: QueuedRecords[] = [];
+  /** Records in the queue. */
+  queued = 0;
   bases: QueuedBase[] = [];
   private readonly segments: Segment[];
   /**
@@ -115,6 +118,7 @@ export class StorageNode {
     this.up = false;
     this.downSince = time;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
@@ -123,6 +127,7 @@ export class StorageNode {
     this.up = true;
     this.downSince = 0;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
@@ -135,11 +140,14 @@ export class StorageNode {
     }
     this.mayHoldBlank = this.segments.length > 0;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
   enqueue(pg: number, records: readonly RedoRecord[], epoch: number, via: Via): void {
-    for (const record of records) this.queue.push({ pg, record, epoch, via });
+    if (records.length === 0) return;
+    this.queue.push({ pg, records, epoch, via });
+    this.queued += records.length;
   }
 }
 
@@ -224,24 +232,29 @@ function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
  */
 export function persist(c: Cluster, node: StorageNode): void {
   if (!node.up || (node.queue.length === 0 && node.bases.length === 0)) return;
-  const touched = new Set<number>();
-  for (const { pg, record, epoch } of node.queue) {
+  // The PGs touched: a handful per persist, so a list beats a set.
+  const touched: number[] = [];
+  for (const { pg, records, epoch } of node.queue) {
     const seg = node.segment(pg);
-    touched.add(pg);
-    if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.has(record.lsn) || record.lsn <= seg.gcPoint) continue;
-    seg.insert(record);
+    if (!touched.includes(pg)) touched.push(pg);
+    if (epoch < seg.epoch) continue;
+    for (const record of records) {
+      if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint || seg.has(record.lsn)) continue;
+      seg.insert(record);
+    }
   }
   // A base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of node.bases) {
     const seg = node.segment(pg);
-    touched.add(pg);
+    if (!touched.includes(pg)) touched.push(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
     seg.adoptBase(base);
   }
   node.queue = [];
+  node.queued = 0;
   node.bases = [];
-  for (const pg of [...touched].sort((a, b) => a - b)) {
+  touched.sort((a, b) => a - b);
+  for (const pg of touched) {
     node.gossipWork.add(pg);
     const seg = node.segment(pg);
     if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
@@ -256,7 +269,9 @@ export function persist(c: Cluster, node: StorageNode): void {
 export function gossip(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
-  for (const pg of node.gossipWork.sorted()) {
+  const todo = node.gossipWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const seg = node.segment(pg);
     const m = c.control.pgs[pg]!;
     const members = membersOf(m);
@@ -304,7 +319,9 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
   if (node.gcWork.size === 0) return;
-  for (const pg of node.gcWork.sorted()) {
+  const todo = node.gcWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const seg = node.segment(pg);
     const point = seg.pgmrpl;
     node.gcWork.delete(pg);

@@ -138,8 +138,11 @@ export class Watermarks {
  * storage fleet) and kept as member-index lists; an ack then costs a few comparisons.
  */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
-  const { members, sets } = winningSets(config, m);
-  const values = members.map((n) => scl?.get(n) ?? -1);
+  const { members, sets, threshold } = winningSets(config, m);
+  const values = scratch;
+  values.length = members.length;
+  for (let i = 0; i < members.length; i++) values[i] = scl?.get(members[i]!) ?? -1;
+  if (threshold > 0) return kthHighest(values, threshold);
   let best = -1;
   for (const set of sets) {
     let low = Infinity;
@@ -156,6 +159,32 @@ interface WinningSets {
   readonly members: readonly NodeId[];
   /** The minimal winning write sets, as indices into members. */
   readonly sets: readonly (readonly number[])[];
+  /** k when the minimal winning sets are exactly every k of the members (k of n), else 0. */
+  readonly threshold: number;
+}
+
+const scratch: number[] = [];
+
+/** The k-th highest of `values` (-1 when below 0): the best a k-of-n quorum reaches. Sorts `values`. */
+function kthHighest(values: number[], k: number): Lsn {
+  // Insertion sort, descending: n is at most a few sets of six.
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! < v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  const kth = values[k - 1]!;
+  return kth < 0 ? -1 : kth;
+}
+
+function binomial(n: number, k: number): number {
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - i + 1)) / i;
+  return Math.round(out);
 }
 
 const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
@@ -192,5 +221,7 @@ function computeWinningSets(config: Config, m: Membership): WinningSets {
   // Minimal: no winning proper subset.
   const minimal = winning.filter((mask) => !winning.some((w) => w !== mask && (w & mask) === w));
   const sets = minimal.map((mask) => members.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0));
-  return { members, sets };
+  const k = sets[0]?.length ?? 0;
+  const threshold = k > 0 && sets.every((set) => set.length === k) && sets.length === binomial(members.length, k) ? k : 0;
+  return { members, sets, threshold };
 }

@@ -1,9 +1,10 @@
 // A set of small non-negative integers (PG numbers) that need background work, iterated in
 // ascending order: ticks walk the PGs with something to do instead of every PG of the volume.
 //
-// Method: membership in a growable byte array plus an unordered list; `sorted` compacts the
-// list (dropping deleted entries) and sorts it, so add/delete are O(1) and a walk costs
-// O(k log k) for k members. Deleting during a walk is allowed (the walk uses a copy).
+// Method: membership in a growable byte array plus a list; add/delete are O(1) (a delete only
+// clears the flag), and `sorted` compacts and sorts the list in place only when an add broke the
+// order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
+// out-of-order adds).
 
 import { assert } from './assert.js';
 
@@ -11,6 +12,8 @@ export class WorkSet {
   private member = new Uint8Array(16);
   private list: number[] = [];
   private count = 0;
+  /** The list may be out of order or hold deleted or duplicate entries. */
+  private messy = false;
 
   get size(): number {
     return this.count;
@@ -21,34 +24,56 @@ export class WorkSet {
   }
 
   add(x: number): void {
-    assert(Number.isInteger(x) && x >= 0, 'work set members are non-negative integers');
     if (x >= this.member.length) {
+      assert(Number.isInteger(x) && x >= 0, 'work set members are non-negative integers');
       const grown = new Uint8Array(Math.max(x + 1, this.member.length * 2));
       grown.set(this.member);
       this.member = grown;
     }
     if (this.member[x] === 1) return;
     this.member[x] = 1;
-    this.list.push(x);
     this.count++;
+    const list = this.list;
+    if (list.length > 0 && list[list.length - 1]! >= x) this.messy = true;
+    list.push(x);
   }
 
   delete(x: number): void {
     if (!this.has(x)) return;
     this.member[x] = 0;
     this.count--;
+    this.messy = true;
   }
 
-  /** The members, ascending (a fresh array: the caller may add or delete while walking it). */
-  sorted(): number[] {
-    const live: number[] = [];
-    for (const x of this.list) if (this.member[x] === 1 && live[live.length - 1] !== x) live.push(x);
-    // The list may hold a member twice (deleted, then added again): dedupe after sorting.
-    live.sort((a, b) => a - b);
-    const out: number[] = [];
-    for (const x of live) if (out[out.length - 1] !== x) out.push(x);
-    this.list = out.slice();
-    assert(out.length === this.count, 'the work set list matches its count');
-    return out;
+  /**
+   * The members, ascending. The array is the set's own list, compacted and sorted in place: walk
+   * it up to the length it has on return. Adding or deleting during the walk is allowed (an add
+   * appends past that length, a delete only clears the member flag); the next call compacts.
+   */
+  sorted(): readonly number[] {
+    const list = this.list;
+    if (!this.messy) return list;
+    this.messy = false;
+    if (this.count === 0) {
+      if (list.length > 0) list.length = 0;
+      return list;
+    }
+    let ordered = true;
+    for (let i = 1; i < list.length; i++) {
+      if (list[i - 1]! >= list[i]!) {
+        ordered = false;
+        break;
+      }
+    }
+    if (!ordered) list.sort((a, b) => a - b);
+    // Drop deleted entries and duplicates (a member deleted, then added again, appears twice).
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
+      if (this.member[x] === 1 && (n === 0 || list[n - 1] !== x)) list[n++] = x;
+    }
+    if (list.length !== n) list.length = n;
+    assert(n === this.count, 'the work set list matches its count');
+    return list;
   }
 }

@@ -297,7 +297,9 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
   const point = minReadPoint(c, node, w);
-  for (const pg of w.gcWork.sorted()) {
+  const todo = w.gcWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const m = c.control.pgs[pg]!;
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
@@ -311,7 +313,9 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
 
 /** Resend to each sealed member every record of its PG above the SCL it last reported. */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
-  for (const pg of w.retransmitWork.sorted()) {
+  const todo = w.retransmitWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
     let lagging = false;
