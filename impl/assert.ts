@@ -31,3 +31,17 @@ export function lastAtOrBelow<T>(xs: readonly T[], key: (x: T) => number, at: nu
   }
   return lo - 1;
 }
+
+/** Sorts a short array of numbers ascending in place (insertion sort: no comparator call overhead). */
+export function sortSmall(xs: number[]): number[] {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  return xs;
+}

@@ -150,18 +150,25 @@ export class Segment {
   coalesce(point: Lsn): void {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
-    const newest = new Map<number, RedoRecord>();
-    for (const r of this.log) {
-      if (r.lsn > point) break;
-      if (!visibleAt(this.ranges, r, point)) continue;
-      const best = newest.get(r.page!);
-      if (best === undefined || r.lsn > best.lsn) newest.set(r.page!, r);
+    // Walk down from the last record at or below the point: the first visible write met of each
+    // page is its newest version there.
+    const log = this.log;
+    const end = lastAtOrBelow(log, byLsnKey, point);
+    const pagesSeen: number[] = [];
+    const kept: RedoRecord[] = [];
+    for (let i = end; i >= 0; i--) {
+      const r = log[i]!;
+      if (r.page === null) continue;
+      if (!pagesSeen.includes(r.page) && visibleAt(this.ranges, r, point)) {
+        pagesSeen.push(r.page);
+        kept.push(r);
+      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) kept.push(r);
     }
-    const keep = (r: RedoRecord): boolean => r.lsn > point || newest.get(r.page ?? -1) === r
-      || (r.page !== null && r.commitLsn > point && writeSurvives(this.ranges, r));
+    kept.reverse();
+    for (let i = end + 1; i < log.length; i++) kept.push(log[i]!);
     this.gcScl = this.scl;
     this.gcPoint = point;
-    this.rebuild(this.log.filter(keep));
+    this.rebuild(kept);
   }
 
   /** The page's value at a read point: the visible write with the highest LSN, else 0. */

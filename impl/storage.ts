@@ -13,7 +13,7 @@
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { membersOf } from '../model/types.js';
-import { assert } from './assert.js';
+import { assert, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled } from './log.js';
 import { Segment } from './segment.js';
@@ -253,7 +253,7 @@ export function persist(c: Cluster, node: StorageNode): void {
   node.queue = [];
   node.queued = 0;
   node.bases = [];
-  touched.sort((a, b) => a - b);
+  sortSmall(touched);
   for (const pg of touched) {
     node.gossipWork.add(pg);
     const seg = node.segment(pg);

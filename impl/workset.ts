@@ -58,22 +58,37 @@ export class WorkSet {
       if (list.length > 0) list.length = 0;
       return list;
     }
-    let ordered = true;
-    for (let i = 1; i < list.length; i++) {
-      if (list[i - 1]! >= list[i]!) {
-        ordered = false;
-        break;
-      }
-    }
-    if (!ordered) list.sort((a, b) => a - b);
-    // Drop deleted entries and duplicates (a member deleted, then added again, appears twice).
+    // Drop deleted entries first (a member deleted, then added again, appears again at the end).
     let n = 0;
     for (let i = 0; i < list.length; i++) {
       const x = list[i]!;
-      if (this.member[x] === 1 && (n === 0 || list[n - 1] !== x)) list[n++] = x;
+      if (this.member[x] === 1) list[n++] = x;
     }
     if (list.length !== n) list.length = n;
+    // Insertion sort: the list is short or nearly sorted (a few members re-added at the end).
+    if (n > 64 && inversionsExceed(list, n, 64)) list.sort((a, b) => a - b);
+    else for (let i = 1; i < n; i++) {
+      const x = list[i]!;
+      let j = i - 1;
+      while (j >= 0 && list[j]! > x) {
+        list[j + 1] = list[j]!;
+        j--;
+      }
+      list[j + 1] = x;
+    }
+    // Duplicates (deleted and re-added twice before a walk) are now adjacent.
+    let m = 0;
+    for (let i = 0; i < n; i++) if (m === 0 || list[m - 1] !== list[i]) list[m++] = list[i]!;
+    if (n !== m) list.length = m;
+    n = m;
     assert(n === this.count, 'the work set list matches its count');
     return list;
   }
+}
+
+/** Whether more than `limit` adjacent pairs are out of order (then a general sort is cheaper). */
+function inversionsExceed(list: readonly number[], n: number, limit: number): boolean {
+  let out = 0;
+  for (let i = 1; i < n; i++) if (list[i - 1]! > list[i]! && ++out > limit) return true;
+  return false;
 }

@@ -12,7 +12,7 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { membersOf, pgOfPage } from '../model/types.js';
-import { assert, mod } from './assert.js';
+import { assert, mod, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { sealRecord, versionOf } from './log.js';
 import type { RecoveryPlan } from './plan.js';
@@ -135,10 +135,10 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
   // The PGs this transaction touched, ascending (as the model walks every PG in order).
   const pgs: number[] = [];
   for (const r of fresh) if (!pgs.includes(r.pg)) pgs.push(r.pg);
-  pgs.sort((a, b) => a - b);
+  sortSmall(pgs);
   for (const pg of pgs) {
     const membership = c.control.pgs[pg]!;
-    const records = fresh.filter((r) => r.pg === pg);
+    const records = pgs.length === 1 ? fresh : fresh.filter((r) => r.pg === pg);
     for (const to of membersOf(membership)) {
       c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
