@@ -22,6 +22,8 @@ export interface Down {
   readonly status: 'down';
 }
 const DOWN: Down = Object.freeze({ status: 'down' });
+/** What an event that observed nothing returns (shared: most ticks and deliveries observe nothing). */
+const NONE: readonly Observation[] = Object.freeze([]);
 
 /** What a compute node is doing. A writer that learns of a newer epoch is fenced: it goes down. */
 export type ComputeNode = Down | Recovering | WriterUp | Replica;
@@ -109,8 +111,9 @@ export class Cluster {
   }
 
   /** The observations since the last drain. */
-  drain(): Observation[] {
+  drain(): readonly Observation[] {
     const out = this.out;
+    if (out.length === 0) return NONE;
     this.out = [];
     return out;
   }

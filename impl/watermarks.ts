@@ -139,8 +139,8 @@ export class Watermarks {
  */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
   const { members, sets, threshold } = winningSets(config, m);
-  const values = scratch;
-  values.length = members.length;
+  // A reused scratch array of the same length for the common shape (no allocation per ack).
+  const values = members.length === scratch.length ? scratch : (scratch = new Array<number>(members.length));
   for (let i = 0; i < members.length; i++) values[i] = scl?.get(members[i]!) ?? -1;
   if (threshold > 0) return kthHighest(values, threshold);
   let best = -1;
@@ -163,7 +163,7 @@ interface WinningSets {
   readonly threshold: number;
 }
 
-const scratch: number[] = [];
+let scratch: number[] = [];
 
 /** The k-th highest of `values` (-1 when below 0): the best a k-of-n quorum reaches. Sorts `values`. */
 function kthHighest(values: number[], k: number): Lsn {
