@@ -34,7 +34,7 @@ export class Watermarks {
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
   private moved: number[] = [];
   private version = -1;
-  /** log.records[0, prefix) lie at or below their PG's PGCL. */
+  /** The log's records [0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
   private vclCached: Lsn;
   private vdlCached: Lsn;
@@ -116,15 +116,16 @@ export class Watermarks {
   }
 
   private advance(): void {
-    const records = this.log.records;
-    while (this.prefix < records.length) {
-      const r = records[this.prefix]!;
-      const pgcl = this.pgcl[r.pg];
+    const log = this.log;
+    const count = log.length;
+    while (this.prefix < count) {
+      const lsn = log.base + 1 + this.prefix;
+      const pgcl = this.pgcl[log.pgAt(this.prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (r.lsn > pgcl) break;
+      if (lsn > pgcl) break;
+      if (log.cplAt(this.prefix)) this.vdlCached = lsn;
       this.prefix++;
-      this.vclCached = r.lsn;
-      if (r.cpl) this.vdlCached = r.lsn;
+      this.vclCached = lsn;
     }
   }
 }
