@@ -3,8 +3,9 @@
 // a freshly cached page must carry). Volatile: a writer crash loses it; storage has the log.
 //
 // Method: LSNs are dense above the base (the first record is base + 1, each next one is one
-// more), so record i is LSN base + 1 + i and the log keeps no record objects: one column per
-// field (numbers, a few bytes each) and per PG and per page the LSN lists. The objects shipped
+// more), so record i is LSN base + 1 + i and the log keeps no record objects: one typed column
+// per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed) and per
+// PG and per page the LSN lists. The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get equal frozen copies. "The records
 // of PG g at or below p" is a binary search in that PG's LSN list.
@@ -14,20 +15,23 @@ import { assert, lastAtOrBelow } from './assert.js';
 import { sealRecord } from './log.js';
 
 const itself = (x: number): number => x;
+const INT32_MAX = 2 ** 31 - 1;
 
 export class WriterLog {
   /** Records allocated. */
   private count = 0;
   /** The epoch of every record (one writer incarnation allocates under one epoch). */
   private epoch = 0;
-  private readonly pgs: number[] = [];
-  private readonly prevPgs: number[] = [];
-  private readonly txns: number[] = [];
-  private readonly commitLsns: number[] = [];
-  private readonly cpls: boolean[] = [];
+  // Typed columns (4 bytes a field, 1 for the CPL flag, 8 for the value), grown by doubling.
+  private capacity = 0;
+  private pgs = new Int32Array(0);
+  private prevPgs = new Int32Array(0);
+  private txns = new Int32Array(0);
+  private commitLsns = new Int32Array(0);
+  private cpls = new Uint8Array(0);
   /** -1: a commit record (no page). */
-  private readonly pages: number[] = [];
-  private readonly values: number[] = [];
+  private pages = new Int32Array(0);
+  private values = new Float64Array(0);
   private readonly byPg: Lsn[][] = [];
   private readonly byPage = new Map<number, Lsn[]>();
 
@@ -64,20 +68,39 @@ export class WriterLog {
     assert(r.prevVol === this.prevVol, 'the volume backlink names the previous record');
     if (this.count === 0) this.epoch = r.epoch;
     assert(r.epoch === this.epoch, 'one epoch per writer log');
-    this.count++;
-    this.pgs.push(r.pg);
-    this.prevPgs.push(r.prevPg);
-    this.txns.push(r.txn);
-    this.commitLsns.push(r.commitLsn);
-    this.cpls.push(r.cpl);
-    this.pages.push(r.page ?? -1);
-    this.values.push(r.value);
+    assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log columns hold 32-bit LSNs, txns and pages');
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.pgs[i] = r.pg;
+    this.prevPgs[i] = r.prevPg;
+    this.txns[i] = r.txn;
+    this.commitLsns[i] = r.commitLsn;
+    this.cpls[i] = r.cpl ? 1 : 0;
+    this.pages[i] = r.page ?? -1;
+    this.values[i] = r.value;
     (this.byPg[r.pg] ??= []).push(r.lsn);
     if (r.page !== null) {
       const list = this.byPage.get(r.page);
       if (list === undefined) this.byPage.set(r.page, [r.lsn]);
       else list.push(r.lsn);
     }
+  }
+
+  private grow(): void {
+    const capacity = Math.max(64, this.capacity * 2);
+    const more = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.pgs = more(this.pgs, (n) => new Int32Array(n));
+    this.prevPgs = more(this.prevPgs, (n) => new Int32Array(n));
+    this.txns = more(this.txns, (n) => new Int32Array(n));
+    this.commitLsns = more(this.commitLsns, (n) => new Int32Array(n));
+    this.cpls = more(this.cpls, (n) => new Uint8Array(n));
+    this.pages = more(this.pages, (n) => new Int32Array(n));
+    this.values = more(this.values, (n) => new Float64Array(n));
+    this.capacity = capacity;
   }
 
   /** The PG of the i-th record (LSN base + 1 + i). */
@@ -87,7 +110,7 @@ export class WriterLog {
 
   /** The i-th record ends an MTR (a consistency point). */
   cplAt(i: number): boolean {
-    return this.cpls[i]!;
+    return this.cpls[i] === 1;
   }
 
   /** The record at an LSN this log allocated (an equal frozen copy of the one shipped). */
@@ -97,7 +120,7 @@ export class WriterLog {
     const page = this.pages[i]!;
     return sealRecord({
       lsn, epoch: this.epoch, pg: this.pgs[i]!, prevPg: this.prevPgs[i]!, prevVol: i === 0 ? this.firstPrevVol : lsn - 1,
-      txn: this.txns[i]!, commitLsn: this.commitLsns[i]!, cpl: this.cpls[i]!, page: page < 0 ? null : page, value: this.values[i]!,
+      txn: this.txns[i]!, commitLsn: this.commitLsns[i]!, cpl: this.cpls[i] === 1, page: page < 0 ? null : page, value: this.values[i]!,
     });
   }
 

@@ -61,6 +61,8 @@ export interface Measurement {
   readonly heapMB: number;
   /** heapUsed after a forced GC at the end, the engine still reachable (null: no --expose-gc). */
   readonly heapAfterGcMB: number | null;
+  /** Array-buffer memory (typed arrays, outside heapUsed) at the end, after the forced GC if any. */
+  readonly arrayBuffersMB: number;
   /** Messages queued on the simulated network (impl), or pushed through the queues (floor). */
   readonly messages: number | null;
   readonly messagesPerRecord: number | null;
@@ -146,7 +148,7 @@ function runEngine(spec: Spec): Measurement {
   return {
     id: spec.id, engine: spec.engine, records, pgs: spec.pgs, txns, events: txns * 4,
     ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
-    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1),
+    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1), arrayBuffersMB: round(process.memoryUsage().arrayBuffers / MB, 1),
     messages, messagesPerRecord: messages === null ? null : round(messages / records, 2),
   };
 }
@@ -194,7 +196,7 @@ function runFloor(spec: Spec, messages: number, records: number): Measurement {
   return {
     id: spec.id, engine: 'floor', records, pgs: spec.pgs, txns, events: txns * 4,
     ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
-    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1),
+    heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1), arrayBuffersMB: round(process.memoryUsage().arrayBuffers / MB, 1),
     messages, messagesPerRecord: round(messages / records, 2),
   };
 }
@@ -254,8 +256,13 @@ function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
     // own effect.
     { ...r('(info) impl ns/message max/min over 1, 64, big PGs', perMessageFlat(by('impl-1e5-pg1'), by('impl-1e5-pg64'), big), '(no target)', () => true), met: null },
     r('impl-1e6 heap after GC, MB', by('impl-1e6')?.heapAfterGcMB ?? null, '< 200', (v) => v < 200),
+    r('impl-1e6 heap after GC + array buffers, MB', sumOrNull(by('impl-1e6')?.heapAfterGcMB, by('impl-1e6')?.arrayBuffersMB), '< 200', (v) => v < 200),
     r('impl-1e6 peak heapUsed, MB', by('impl-1e6')?.heapMB ?? null, '< 200', (v) => v < 200),
   ];
+}
+
+function sumOrNull(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a === null || a === undefined || b === null || b === undefined ? null : a + b;
 }
 
 function perMessageFlat(...ms: (Measurement | undefined)[]): number | null {
@@ -268,9 +275,9 @@ function perMessageFlat(...ms: (Measurement | undefined)[]): number | null {
 }
 
 function table(ms: readonly Measurement[]): string {
-  const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'heap peak MB', 'heap after GC MB', 'msgs/record'];
+  const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'heap peak MB', 'heap after GC MB', 'array buffers MB', 'msgs/record'];
   const rows = ms.map((m) => [m.id, m.engine, m.records.toLocaleString('en'), String(m.pgs), m.ms.toFixed(1),
-    m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.messagesPerRecord?.toFixed(2) ?? '-']);
+    m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.arrayBuffersMB.toFixed(1), m.messagesPerRecord?.toFixed(2) ?? '-']);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
