@@ -20,12 +20,28 @@ export function mod(n: number, m: number): number {
 
 /** The index of the last element of an ascending `xs` (by key) whose key is <= `at`, or -1. */
 export function lastAtOrBelow<T>(xs: readonly T[], key: (x: T) => number, at: number): number {
-  let lo = 0;
   let hi = xs.length;
+  // Logs are appended to and mostly asked about their end: try the last element first.
+  if (hi === 0 || key(xs[hi - 1]!) <= at) return hi - 1;
+  let lo = 0;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (key(xs[mid]!) <= at) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
+}
+
+/** Sorts a short array of numbers ascending in place (insertion sort: no comparator call overhead). */
+export function sortSmall(xs: number[]): number[] {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  return xs;
 }

@@ -22,6 +22,8 @@ export interface Down {
   readonly status: 'down';
 }
 const DOWN: Down = Object.freeze({ status: 'down' });
+/** What an event that observed nothing returns (shared: most ticks and deliveries observe nothing). */
+const NONE: readonly Observation[] = Object.freeze([]);
 
 /** What a compute node is doing. A writer that learns of a newer epoch is fenced: it goes down. */
 export type ComputeNode = Down | Recovering | WriterUp | Replica;
@@ -32,6 +34,10 @@ export class Cluster {
   readonly net: Network;
   readonly storage = new Map<NodeId, StorageNode>();
   readonly compute = new Map<NodeId, ComputeNode>();
+  /** The storage nodes in STORAGE_NODES order (the tick walks them). */
+  readonly storageList: StorageNode[] = [];
+  /** Scratch for deliverAll: per node (net.nodes order) the messages pending at its start. */
+  readonly deliverCounts: number[] = [];
   /** The writer W first, then the replicas R1..Rn. */
   readonly computeIds: readonly NodeId[];
   /** Logical time: ticks so far. */
@@ -50,6 +56,7 @@ export class Cluster {
     this.net = new Network(allNodes(config));
     for (const n of STORAGE_NODES) {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
+      this.storageList.push(this.storageNode(n));
     }
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
     for (const r of this.computeIds.slice(1)) {
@@ -104,8 +111,9 @@ export class Cluster {
   }
 
   /** The observations since the last drain. */
-  drain(): Observation[] {
+  drain(): readonly Observation[] {
     const out = this.out;
+    if (out.length === 0) return NONE;
     this.out = [];
     return out;
   }

@@ -63,8 +63,11 @@ export function membership(epoch: number, sets: readonly (readonly NodeId[])[], 
   });
 }
 
+/** Every PG starts with the same membership value: one frozen object, so per-value memos are shared. */
+let initialValue: Membership | null = null;
+
 export function initialMembership(): Membership {
-  return membership(1, [INITIAL_MEMBERS], FULL_NODES);
+  return (initialValue ??= membership(1, [INITIAL_MEMBERS], FULL_NODES));
 }
 
 export function controlTick(c: Cluster): void {

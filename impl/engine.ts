@@ -8,7 +8,7 @@
 import type { Engine } from '../model/engine.js';
 import type { Event } from '../model/events.js';
 import type { Config, Message, NodeId, Observation } from '../model/types.js';
-import { STORAGE_NODES, isStorage, nodesOfAz } from '../model/types.js';
+import { STORAGE_NODES, nodesOfAz } from '../model/types.js';
 import { assert, mod } from './assert.js';
 import { Cluster } from './cluster.js';
 import { addPg, controlTick } from './control.js';
@@ -92,20 +92,24 @@ function deliverChosen(c: Cluster, node: number, k: number, what: 'deliver' | 'd
 
 /** Every message pending when the event starts, node by node (allNodes order), in send order. */
 function deliverAll(c: Cluster): void {
-  const counts = c.net.nodes.map((n) => [n, c.net.queue(n).length] as const);
+  const nodes = c.net.nodes;
+  const counts = c.deliverCounts;
+  for (let i = 0; i < nodes.length; i++) counts[i] = c.net.queue(nodes[i]!).length;
   // Deliveries only append (to any queue), so node n's first `count` messages are exactly the ones
   // pending at the start, and taking them at once delivers the same messages in the same order.
-  for (const [n, count] of counts) {
+  for (let i = 0; i < nodes.length; i++) {
+    const count = counts[i]!;
     if (count === 0) continue;
-    for (const msg of c.net.takeFirst(n, count)) deliver(c, msg);
+    const batch = c.net.takeFirst(nodes[i]!, count);
+    for (let j = 0; j < batch.length; j++) deliver(c, batch[j]!);
   }
 }
 
 /** A message across a down link, or to a crashed node, is lost. */
 function deliver(c: Cluster, msg: Message): void {
   if (c.net.linkDown(msg.from, msg.to)) return;
-  if (isStorage(msg.to)) {
-    const node = c.storageNode(msg.to);
+  const node = c.storage.get(msg.to);
+  if (node !== undefined) {
     if (node.up) storageReceive(c, node, msg);
     return;
   }
@@ -184,9 +188,9 @@ function readReplica(c: Cluster, i: number, pages: readonly number[]): void {
 /** Storage persists, coalesces and gossips; the control plane heals; each compute node ticks. */
 function tick(c: Cluster): void {
   c.time++;
-  const nodes = STORAGE_NODES.map((n) => c.storageNode(n));
+  const nodes = c.storageList;
   for (const n of nodes) persist(c, n);
-  for (const n of nodes) collectGarbage(n);
+  for (const n of nodes) collectGarbage(c, n);
   for (const n of nodes) gossip(c, n);
   controlTick(c);
   for (const id of c.computeIds) {

@@ -42,6 +42,7 @@ export class Network {
   }
 
   linkDown(a: NodeId, b: NodeId): boolean {
+    if (this.cutsInForce.length === 0) return false;
     const sa = this.sides.get(a);
     const sb = this.sides.get(b);
     assert(sa !== undefined && sb !== undefined, () => `link ${a}-${b} between unknown nodes`);

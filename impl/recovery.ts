@@ -80,15 +80,24 @@ export function takeRecoveryResponse(c: Cluster, node: NodeId, x: Recovering, ms
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
 export function sendSeals(c: Cluster, node: NodeId, w: WriterUp): void {
-  c.control.pgs.forEach((m, pg) => {
+  w.syncControl(c.control.version, c.control.pgs.length);
+  // Only PGs in sealWork can need a seal: a PG leaves it once every member is caught up, and
+  // comes back on an ack of it or a membership write.
+  const todo = w.sealWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
+    const m = c.control.pgs[pg]!;
     const lastPg = w.plan.lastPg[pg] ?? 0;
+    let needed = false;
     for (const to of membersOf(m)) {
       const scl = w.sealed[pg]?.get(to) === undefined ? undefined : w.marks.sclOf(pg, to);
       if (scl !== undefined && scl >= lastPg) continue;
+      needed = true;
       const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
       c.send({ kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
-  });
+    if (!needed) w.sealWork.delete(pg);
+  }
 }
 
 /** Recovery ends when a write quorum of every PG is sealed and holds the PG's log up to the VDL. */

@@ -1,12 +1,15 @@
 // One segment: a PG's log as one storage node holds it, durable (a node crash keeps it whole).
 //
-// Method: records live in an LSN-ordered array with two indexes beside it (by LSN, by page), and
-// the SCL is kept incrementally. A record is complete when it is at or below the GC point, its PG
-// backlink is at or below the GC point, or its backlink names a complete record; SCL is the
-// highest complete LSN (or the SCL the segment had when it coalesced). Inserting a record marks
-// it complete if its predecessor is, then wakes every record that was waiting on it: each record
-// is marked once, so inserts cost O(1) amortized. Removing records (a seal annulling some,
-// coalescing) or moving the GC point rebuilds the indexes; both are rare background events.
+// Method: records live in an LSN-ordered array (found by binary search, appends being the common
+// case) with a parallel array of completeness flags, and the SCL is kept incrementally. A record
+// is complete when it is at or below the GC point, its PG backlink is at or below the GC point,
+// or its backlink names a complete record; SCL is the highest complete LSN (or the SCL the
+// segment had when it coalesced). Inserting a record marks it complete if its predecessor is,
+// then wakes every record that was waiting on it (a map allocated only when records arrive out
+// of order): each record is marked once, so inserts cost O(1) amortized. The page index serves
+// reads only; it is built on the first read after a change. Removing records (a seal annulling
+// some, coalescing) or moving the GC point rebuilds the flags; both are background events over
+// a log that coalescing keeps short.
 
 import type { Lsn, NodeId, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
 import { assert, lastAtOrBelow } from './assert.js';
@@ -36,11 +39,12 @@ export class Segment {
   pgmrpl: Lsn = 0;
 
   private log: RedoRecord[] = [];
-  private readonly byLsn = new Map<Lsn, RedoRecord>();
-  private readonly byPage = new Map<number, RedoRecord[]>();
-  private readonly complete = new Set<Lsn>();
-  /** Records whose PG backlink is not (yet) complete, keyed by that backlink. */
-  private readonly waiting = new Map<Lsn, Lsn[]>();
+  /** Parallel to log: the record is complete. */
+  private done: boolean[] = [];
+  /** Per page, its records in LSN order (null: stale, rebuilt on the next read). */
+  private byPage: Map<number, RedoRecord[]> | null = null;
+  /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
+  private waiting: Map<Lsn, Lsn[]> | null = null;
   private completeMax: Lsn = 0;
 
   private constructor(writer: NodeId, blank: boolean, incarnation: number) {
@@ -80,7 +84,17 @@ export class Segment {
   }
 
   has(lsn: Lsn): boolean {
-    return this.byLsn.has(lsn);
+    return this.indexOf(lsn) >= 0;
+  }
+
+  /** The record's index in the log, or -1 (appends are the common case: the last is tried first). */
+  private indexOf(lsn: Lsn): number {
+    const log = this.log;
+    const last = log.length - 1;
+    if (last < 0 || lsn > log[last]!.lsn) return -1;
+    if (log[last]!.lsn === lsn) return last;
+    const i = lastAtOrBelow(log, byLsnKey, lsn);
+    return i >= 0 && log[i]!.lsn === lsn ? i : -1;
   }
 
   /** The records, LSN order (a copy: messages must not see later changes). */
@@ -99,13 +113,18 @@ export class Segment {
 
   /** Persists one record (not held yet, above the GC point, not annulled: the caller checked). */
   insert(r: RedoRecord): void {
-    assert(!this.byLsn.has(r.lsn), 'one record per LSN in a segment');
     assert(r.lsn > this.gcPoint, 'nothing is persisted at or below the GC point');
-    const at = lastAtOrBelow(this.log, byLsnKey, r.lsn) + 1;
-    if (at === this.log.length) this.log.push(r);
-    else this.log.splice(at, 0, r);
-    this.byLsn.set(r.lsn, r);
-    if (r.page !== null) insertSorted(this.byPage, r.page, r);
+    const log = this.log;
+    if (log.length === 0 || log[log.length - 1]!.lsn < r.lsn) {
+      log.push(r);
+      this.done.push(false);
+    } else {
+      const at = lastAtOrBelow(log, byLsnKey, r.lsn) + 1;
+      assert(at === 0 || log[at - 1]!.lsn !== r.lsn, 'one record per LSN in a segment');
+      log.splice(at, 0, r);
+      this.done.splice(at, 0, false);
+    }
+    this.byPage = null;
     this.classify(r);
   }
 
@@ -131,23 +150,30 @@ export class Segment {
   coalesce(point: Lsn): void {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
-    const newest = new Map<number, RedoRecord>();
-    for (const r of this.log) {
-      if (r.lsn > point) break;
-      if (!visibleAt(this.ranges, r, point)) continue;
-      const best = newest.get(r.page!);
-      if (best === undefined || r.lsn > best.lsn) newest.set(r.page!, r);
+    // Walk down from the last record at or below the point: the first visible write met of each
+    // page is its newest version there.
+    const log = this.log;
+    const end = lastAtOrBelow(log, byLsnKey, point);
+    const pagesSeen: number[] = [];
+    const kept: RedoRecord[] = [];
+    for (let i = end; i >= 0; i--) {
+      const r = log[i]!;
+      if (r.page === null) continue;
+      if (!pagesSeen.includes(r.page) && visibleAt(this.ranges, r, point)) {
+        pagesSeen.push(r.page);
+        kept.push(r);
+      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) kept.push(r);
     }
-    const keep = (r: RedoRecord): boolean => r.lsn > point || newest.get(r.page ?? -1) === r
-      || (r.page !== null && r.commitLsn > point && writeSurvives(this.ranges, r));
+    kept.reverse();
+    for (let i = end + 1; i < log.length; i++) kept.push(log[i]!);
     this.gcScl = this.scl;
     this.gcPoint = point;
-    this.rebuild(this.log.filter(keep));
+    this.rebuild(kept);
   }
 
   /** The page's value at a read point: the visible write with the highest LSN, else 0. */
   pageValueAt(page: number, readPoint: Lsn): number {
-    const versions = this.byPage.get(page) ?? [];
+    const versions = this.pageIndex().get(page) ?? [];
     for (let i = versions.length - 1; i >= 0; i--) {
       const r = versions[i]!;
       if (visibleAt(this.ranges, r, readPoint)) return r.value;
@@ -158,61 +184,73 @@ export class Segment {
   /** Versions at or below the read point whose commit is above it (not annulled), LSN order. */
   pendingVersions(page: number, readPoint: Lsn): PendingVersion[] {
     const out: PendingVersion[] = [];
-    for (const r of this.byPage.get(page) ?? []) {
+    for (const r of this.pageIndex().get(page) ?? []) {
       if (r.lsn > readPoint) break;
       if (r.commitLsn > readPoint && !recordAnnulled(this.ranges, r) && !annulledBy(this.ranges, r.commitLsn, r.epoch)) out.push(versionOf(r));
     }
     return out;
   }
 
+  private pageIndex(): Map<number, RedoRecord[]> {
+    if (this.byPage !== null) return this.byPage;
+    const index = new Map<number, RedoRecord[]>();
+    for (const r of this.log) {
+      if (r.page === null) continue;
+      const list = index.get(r.page);
+      if (list === undefined) index.set(r.page, [r]);
+      else list.push(r);
+    }
+    this.byPage = index;
+    return index;
+  }
+
+  private isComplete(lsn: Lsn): boolean {
+    const i = this.indexOf(lsn);
+    return i >= 0 && this.done[i] === true;
+  }
+
   private classify(r: RedoRecord): void {
     assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
-    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.complete.has(r.prevPg)) this.markComplete(r.lsn);
+    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn);
     else {
-      const list = this.waiting.get(r.prevPg);
-      if (list === undefined) this.waiting.set(r.prevPg, [r.lsn]);
+      const waiting = (this.waiting ??= new Map());
+      const list = waiting.get(r.prevPg);
+      if (list === undefined) waiting.set(r.prevPg, [r.lsn]);
       else list.push(r.lsn);
     }
   }
 
   /** Marks a record complete, and every record waiting on it, transitively. */
   private markComplete(lsn: Lsn): void {
+    if (this.markOne(lsn) || this.waiting === null) return;
     const stack = [lsn];
     while (stack.length > 0) {
       const x = stack.pop()!;
-      assert(this.byLsn.has(x), 'only held records are complete');
-      if (this.complete.has(x)) continue;
-      this.complete.add(x);
-      if (x > this.completeMax) this.completeMax = x;
+      if (x !== lsn && this.markOne(x)) continue;
       const next = this.waiting.get(x);
       if (next === undefined) continue;
       this.waiting.delete(x);
       for (const y of next) stack.push(y);
     }
+    if (this.waiting.size === 0) this.waiting = null;
+  }
+
+  /** Flags one held record complete; true if it already was. */
+  private markOne(lsn: Lsn): boolean {
+    const i = this.indexOf(lsn);
+    assert(i >= 0, 'only held records are complete');
+    if (this.done[i] === true) return true;
+    this.done[i] = true;
+    if (lsn > this.completeMax) this.completeMax = lsn;
+    return false;
   }
 
   private rebuild(log: RedoRecord[]): void {
     this.log = log;
-    this.byLsn.clear();
-    this.byPage.clear();
-    this.complete.clear();
-    this.waiting.clear();
+    this.done = new Array<boolean>(log.length).fill(false);
+    this.byPage = null;
+    this.waiting = null;
     this.completeMax = 0;
-    for (const r of log) {
-      this.byLsn.set(r.lsn, r);
-      if (r.page !== null) insertSorted(this.byPage, r.page, r);
-      this.classify(r);
-    }
+    for (const r of log) this.classify(r);
   }
-}
-
-function insertSorted(index: Map<number, RedoRecord[]>, key: number, r: RedoRecord): void {
-  const list = index.get(key);
-  if (list === undefined) {
-    index.set(key, [r]);
-    return;
-  }
-  const at = lastAtOrBelow(list, byLsnKey, r.lsn) + 1;
-  if (at === list.length) list.push(r);
-  else list.splice(at, 0, r);
 }

@@ -63,7 +63,7 @@ export function snapshotOfCluster(c: Cluster): Snapshot {
       const s = n.segment(pg);
       segments.push({ epoch: s.epoch, sealedEpoch: s.sealedEpoch, membership: s.membership, incarnation: s.incarnation, blank: s.blank, gcPoint: s.gcPoint, lsns: s.lsns() });
     }
-    storage[id] = { up: n.up, queue: n.queue.length, segments };
+    storage[id] = { up: n.up, queue: n.queued, segments };
   }
   const compute: Record<NodeId, ComputeSnapshot> = {};
   for (const id of c.computeIds) {

@@ -13,17 +13,19 @@
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { membersOf } from '../model/types.js';
-import { assert } from './assert.js';
+import { assert, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled } from './log.js';
 import { Segment } from './segment.js';
+import { WorkSet } from './workset.js';
 
 type Via = 'write' | 'seal' | 'gossip';
 
-interface QueuedRecord {
+/** One message's records, queued as a batch (the queue length counts records, as the model's). */
+interface QueuedRecords {
   readonly pg: number;
-  readonly record: RedoRecord;
-  /** The epoch of the message that brought it: stale by persist time means dropped. */
+  readonly records: readonly RedoRecord[];
+  /** The epoch of the message that brought them: stale by persist time means dropped. */
   readonly epoch: number;
   readonly via: Via;
 }
@@ -40,13 +42,38 @@ export class StorageNode {
   /** The tick at which the node went down (meaningful while down). */
   downSince = 0;
   /** Received, not yet persisted (nor acknowledged): lost on a crash. */
-  queue: QueuedRecord[] = [];
+  queue: QueuedRecords[] = [];
+  /** Records in the queue. */
+  queued = 0;
   bases: QueuedBase[] = [];
   private readonly segments: Segment[];
+  /**
+   * Work sets, so background work per tick costs what the busy segments cost, not the volume:
+   *   gossipWork: segments that may need gossip or a seal (installed, sealed, persisted into,
+   *     coalesced, or every one after a membership write); dropped when found whole;
+   *   gcWork: segments told a PGMRPL above their GC point (on the gc message, and again on
+   *     every persist into them while that holds, since coalescing waits for the SCL to reach
+   *     the point); dropped once coalesced, or while they cannot coalesce yet.
+   */
+  readonly gossipWork = new WorkSet();
+  readonly gcWork = new WorkSet();
+  controlVersion = -1;
+
+  /** After a membership write every segment may need gossip or GC (a replacement turned whole). */
+  syncControl(version: number): void {
+    if (this.controlVersion === version) return;
+    this.controlVersion = version;
+    for (let pg = 0; pg < this.segments.length; pg++) {
+      this.gossipWork.add(pg);
+      const seg = this.segments[pg]!;
+      if (seg.pgmrpl > seg.gcPoint) this.gcWork.add(pg);
+    }
+  }
 
   constructor(readonly id: NodeId, segments: Segment[]) {
     assert(segments.length >= 1, 'a storage node holds a segment per PG');
     this.segments = segments;
+    for (let pg = 0; pg < segments.length; pg++) this.gossipWork.add(pg);
   }
 
   get pgCount(): number {
@@ -62,12 +89,14 @@ export class StorageNode {
   replaceSegment(pg: number, seg: Segment): void {
     assert(pg >= 0 && pg < this.segments.length, 'replace an existing segment');
     this.segments[pg] = seg;
+    this.gossipWork.add(pg);
     if (seg.blank) this.mayHoldBlank = true;
   }
 
   addSegment(pg: number, seg: Segment): void {
     assert(pg === this.segments.length, 'PGs are appended');
     this.segments.push(seg);
+    this.gossipWork.add(pg);
     if (seg.blank) this.mayHoldBlank = true;
   }
 
@@ -89,6 +118,7 @@ export class StorageNode {
     this.up = false;
     this.downSince = time;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
@@ -97,6 +127,7 @@ export class StorageNode {
     this.up = true;
     this.downSince = 0;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
@@ -105,14 +136,18 @@ export class StorageNode {
     for (let pg = 0; pg < this.segments.length; pg++) {
       const old = this.segments[pg]!;
       this.segments[pg] = Segment.empty(old.writer, true, old);
+      this.gossipWork.add(pg);
     }
     this.mayHoldBlank = this.segments.length > 0;
     this.queue = [];
+    this.queued = 0;
     this.bases = [];
   }
 
   enqueue(pg: number, records: readonly RedoRecord[], epoch: number, via: Via): void {
-    for (const record of records) this.queue.push({ pg, record, epoch, via });
+    if (records.length === 0) return;
+    this.queue.push({ pg, records, epoch, via });
+    this.queued += records.length;
   }
 }
 
@@ -141,7 +176,10 @@ function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
   seg.membership = membership;
   switch (msg.kind) {
     case 'gc':
-      if (msg.point > seg.pgmrpl) seg.pgmrpl = msg.point;
+      if (msg.point > seg.pgmrpl) {
+        seg.pgmrpl = msg.point;
+        node.gcWork.add(msg.pg);
+      }
       return;
     case 'write':
       // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
@@ -163,6 +201,8 @@ function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
       seg.sealedEpoch = msg.epoch;
       seg.writer = msg.from;
       seg.sealWith(msg.ranges);
+      node.gossipWork.add(msg.pg);
+      if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(msg.pg);
       node.enqueue(msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) node.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(c, node, msg.pg);
@@ -192,24 +232,34 @@ function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
  */
 export function persist(c: Cluster, node: StorageNode): void {
   if (!node.up || (node.queue.length === 0 && node.bases.length === 0)) return;
-  const touched = new Set<number>();
-  for (const { pg, record, epoch } of node.queue) {
+  // The PGs touched: a handful per persist, so a list beats a set.
+  const touched: number[] = [];
+  for (const { pg, records, epoch } of node.queue) {
     const seg = node.segment(pg);
-    touched.add(pg);
-    if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.has(record.lsn) || record.lsn <= seg.gcPoint) continue;
-    seg.insert(record);
+    if (!touched.includes(pg)) touched.push(pg);
+    if (epoch < seg.epoch) continue;
+    for (const record of records) {
+      if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint || seg.has(record.lsn)) continue;
+      seg.insert(record);
+    }
   }
   // A base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of node.bases) {
     const seg = node.segment(pg);
-    touched.add(pg);
+    if (!touched.includes(pg)) touched.push(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
     seg.adoptBase(base);
   }
   node.queue = [];
+  node.queued = 0;
   node.bases = [];
-  for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(c, node, pg);
+  sortSmall(touched);
+  for (const pg of touched) {
+    node.gossipWork.add(pg);
+    const seg = node.segment(pg);
+    if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
+    acknowledge(c, node, pg);
+  }
 }
 
 /**
@@ -218,16 +268,22 @@ export function persist(c: Cluster, node: StorageNode): void {
  */
 export function gossip(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
-  for (let pg = 0; pg < node.pgCount; pg++) {
+  node.syncControl(c.control.version);
+  const todo = node.gossipWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const seg = node.segment(pg);
     const m = c.control.pgs[pg]!;
     const members = membersOf(m);
-    if (!members.includes(node.id)) continue;
+    // Whole, or no member: nothing to do until the segment changes or the membership does.
+    if (!members.includes(node.id) || (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles())) {
+      node.gossipWork.delete(pg);
+      continue;
+    }
     if (seg.sealedEpoch === 0) {
       c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       continue;
     }
-    if (!(seg.blank || seg.hasHoles())) continue;
     // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
     const full = c.pageServers(pg);
     const others = (full.includes(node.id) && full.length > 1 ? full : members).filter((p) => p !== node.id);
@@ -259,12 +315,19 @@ function takeGossip(node: StorageNode, msg: Extract<Message, { kind: 'gossipResp
  * Background: coalesce each segment up to the PGMRPL it was told, once it holds everything up to
  * there. Reads at or above the PGMRPL see exactly what they saw before.
  */
-export function collectGarbage(node: StorageNode): void {
+export function collectGarbage(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
-  for (let pg = 0; pg < node.pgCount; pg++) {
+  node.syncControl(c.control.version);
+  if (node.gcWork.size === 0) return;
+  const todo = node.gcWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
     const seg = node.segment(pg);
     const point = seg.pgmrpl;
+    node.gcWork.delete(pg);
+    // Not yet possible: a persist into it (the SCL rising) or a membership write brings it back.
     if (seg.blank || point <= seg.gcPoint || seg.scl < point) continue;
     seg.coalesce(point);
+    node.gossipWork.add(pg);
   }
 }

@@ -31,8 +31,10 @@ export class Watermarks {
   private readonly computed: Lsn[] = [];
   private readonly seen: Membership[] = [];
   readonly pgcl: Lsn[] = [];
+  /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
+  private moved: number[] = [];
   private version = -1;
-  /** log.records[0, prefix) lie at or below their PG's PGCL. */
+  /** The log's records [0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
   private vclCached: Lsn;
   private vdlCached: Lsn;
@@ -80,12 +82,14 @@ export class Watermarks {
     if (value <= this.computed[pg] || !membersOf(m).includes(node)) return;
     this.computed[pg] = pgCompleteLsn(this.config, m, map);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
+    this.moved.push(pg);
   }
 
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
   remember(control: ControlPlane): void {
     this.sync(control);
-    for (let pg = 0; pg < control.pgs.length; pg++) this.reached[pg] = this.pgcl[pg]!;
+    for (const pg of this.moved) this.reached[pg] = this.pgcl[pg]!;
+    this.moved = [];
   }
 
   private sync(control: ControlPlane): void {
@@ -101,6 +105,7 @@ export class Watermarks {
       const pgcl = Math.max(this.reached[pg] ?? -1, computed);
       this.computed[pg] = computed;
       this.pgcl[pg] = pgcl;
+      this.moved.push(pg);
       if (before !== undefined && pgcl < before) lowered = true;
     }
     if (lowered) {
@@ -111,15 +116,16 @@ export class Watermarks {
   }
 
   private advance(): void {
-    const records = this.log.records;
-    while (this.prefix < records.length) {
-      const r = records[this.prefix]!;
-      const pgcl = this.pgcl[r.pg];
+    const log = this.log;
+    const count = log.length;
+    while (this.prefix < count) {
+      const lsn = log.base + 1 + this.prefix;
+      const pgcl = this.pgcl[log.pgAt(this.prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (r.lsn > pgcl) break;
+      if (lsn > pgcl) break;
+      if (log.cplAt(this.prefix)) this.vdlCached = lsn;
       this.prefix++;
-      this.vclCached = r.lsn;
-      if (r.cpl) this.vdlCached = r.lsn;
+      this.vclCached = lsn;
     }
   }
 }
@@ -133,8 +139,11 @@ export class Watermarks {
  * storage fleet) and kept as member-index lists; an ack then costs a few comparisons.
  */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
-  const { members, sets } = winningSets(config, m);
-  const values = members.map((n) => scl?.get(n) ?? -1);
+  const { members, sets, threshold } = winningSets(config, m);
+  // A reused scratch array of the same length for the common shape (no allocation per ack).
+  const values = members.length === scratch.length ? scratch : (scratch = new Array<number>(members.length));
+  for (let i = 0; i < members.length; i++) values[i] = scl?.get(members[i]!) ?? -1;
+  if (threshold > 0) return kthHighest(values, threshold);
   let best = -1;
   for (const set of sets) {
     let low = Infinity;
@@ -151,15 +160,58 @@ interface WinningSets {
   readonly members: readonly NodeId[];
   /** The minimal winning write sets, as indices into members. */
   readonly sets: readonly (readonly number[])[];
+  /** k when the minimal winning sets are exactly every k of the members (k of n), else 0. */
+  readonly threshold: number;
+}
+
+let scratch: number[] = [];
+
+/** The k-th highest of `values` (-1 when below 0): the best a k-of-n quorum reaches. Sorts `values`. */
+function kthHighest(values: number[], k: number): Lsn {
+  // Insertion sort, descending: n is at most a few sets of six.
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! < v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  const kth = values[k - 1]!;
+  return kth < 0 ? -1 : kth;
+}
+
+function binomial(n: number, k: number): number {
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - i + 1)) / i;
+  return Math.round(out);
 }
 
 const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
+/** By membership shape (sets and full segments; the epoch does not matter): thousands of PGs share a few. */
+const winningByShape = new WeakMap<Config, Map<string, WinningSets>>();
 
 function winningSets(config: Config, m: Membership): WinningSets {
   let byConfig = winningMemo.get(config);
   if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
   const known = byConfig.get(m);
   if (known !== undefined) return known;
+  let byShape = winningByShape.get(config);
+  if (byShape === undefined) winningByShape.set(config, (byShape = new Map()));
+  const shape = `${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
+  const same = byShape.get(shape);
+  if (same !== undefined) {
+    byConfig.set(m, same);
+    return same;
+  }
+  const out = computeWinningSets(config, m);
+  byShape.set(shape, out);
+  byConfig.set(m, out);
+  return out;
+}
+
+function computeWinningSets(config: Config, m: Membership): WinningSets {
   const { write } = quorumsFor(config, m);
   const members = membersOf(m);
   assert(members.length <= 16, 'a PG has at most a few sets of six members');
@@ -170,7 +222,7 @@ function winningSets(config: Config, m: Membership): WinningSets {
   // Minimal: no winning proper subset.
   const minimal = winning.filter((mask) => !winning.some((w) => w !== mask && (w & mask) === w));
   const sets = minimal.map((mask) => members.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0));
-  const out: WinningSets = { members, sets };
-  byConfig.set(m, out);
-  return out;
+  const k = sets[0]?.length ?? 0;
+  const threshold = k > 0 && sets.every((set) => set.length === k) && sets.length === binomial(members.length, k) ? k : 0;
+  return { members, sets, threshold };
 }

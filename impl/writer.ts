@@ -12,7 +12,7 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { membersOf, pgOfPage } from '../model/types.js';
-import { assert, mod } from './assert.js';
+import { assert, mod, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { sealRecord, versionOf } from './log.js';
 import type { RecoveryPlan } from './plan.js';
@@ -20,6 +20,7 @@ import { Reader, hedgeReads, issueRead, rotation, takeReadResp, type Route } fro
 import { completeSealing, recoveringTick, sendSeals, takeRecoveryResponse } from './recovery.js';
 import { Watermarks } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
+import { WorkSet } from './workset.js';
 
 export interface PendingTxn {
   readonly txn: number;
@@ -38,6 +39,23 @@ export class WriterUp {
   readonly reader = new Reader();
   /** Per replica: the lowest read point it reported using in this epoch. */
   readonly replicaPoints = new Map<NodeId, Lsn>();
+  /** Per PG: the PGMRPL last announced to it in this epoch (0: none yet). */
+  readonly gcAnnounced: number[] = [];
+  /** Per PG: the highest commit LSN of its records in this epoch (0: none). */
+  readonly pgCommitMax: number[] = [];
+  /**
+   * Work sets, so a tick costs what the active PGs cost, not the volume's size:
+   *   gcWork: PGs holding records that commit above the PGMRPL last announced to them;
+   *   retransmitWork: PGs where some sealed member may lag the PG's last record (on allocation
+   *     and on every ack of the PG; dropped once no member lags);
+   *   sealWork: PGs where some member may need a seal (every PG at first; on every ack of the PG;
+   *     dropped once none does).
+   * A membership write (control version) puts every PG in retransmitWork and sealWork.
+   */
+  readonly gcWork = new WorkSet();
+  readonly retransmitWork = new WorkSet();
+  readonly sealWork = new WorkSet();
+  controlVersion = -1;
 
   constructor(config: Config, readonly plan: RecoveryPlan, readonly epoch: number, status: 'sealing' | 'active', pgCount: number) {
     assert(epoch >= 1, 'epochs start at 1');
@@ -47,6 +65,16 @@ export class WriterUp {
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
     for (let pg = 0; pg < pgCount; pg++) this.sealed.push(new Map());
+  }
+
+  /** After a membership write (or a PG added), every PG may need seals or retransmission. */
+  syncControl(version: number, pgCount: number): void {
+    if (this.controlVersion === version) return;
+    this.controlVersion = version;
+    for (let pg = 0; pg < pgCount; pg++) {
+      this.sealWork.add(pg);
+      this.retransmitWork.add(pg);
+    }
   }
 
   /** Sealed into this epoch, and its reported SCL reaches `floor`. */
@@ -104,15 +132,17 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
 /** Each PG's share to every member; the whole transaction to every replica. */
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
-  const byPg: RedoRecord[][] = c.control.pgs.map(() => []);
-  for (const r of fresh) byPg[r.pg]!.push(r);
-  c.control.pgs.forEach((membership, pg) => {
-    const records = byPg[pg]!;
-    if (records.length === 0) return;
+  // The PGs this transaction touched, ascending (as the model walks every PG in order).
+  const pgs: number[] = [];
+  for (const r of fresh) if (!pgs.includes(r.pg)) pgs.push(r.pg);
+  sortSmall(pgs);
+  for (const pg of pgs) {
+    const membership = c.control.pgs[pg]!;
+    const records = pgs.length === 1 ? fresh : fresh.filter((r) => r.pg === pg);
     for (const to of membersOf(membership)) {
       c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
-  });
+  }
   for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
@@ -120,6 +150,9 @@ function allocate(w: WriterUp, pg: number, txn: number, commitLsn: Lsn, cpl: boo
   const lsn = w.log.nextLsn;
   const record = sealRecord({ lsn, epoch: w.epoch, pg, prevPg: w.log.floor(pg, lsn), prevVol: w.log.prevVol, txn, commitLsn, cpl, page, value });
   w.log.append(record);
+  if (commitLsn > (w.pgCommitMax[pg] ?? 0)) w.pgCommitMax[pg] = commitLsn;
+  w.gcWork.add(pg);
+  w.retransmitWork.add(pg);
   if (page !== null) w.reader.cacheApply(page, versionOf(record));
   return record;
 }
@@ -183,6 +216,8 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
  */
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
   const sealed = (w.sealed[msg.pg] ??= new Map());
+  w.sealWork.add(msg.pg);
+  w.retransmitWork.add(msg.pg);
   const known = sealed.get(msg.from) ?? 0;
   if (msg.scl < 0) {
     if (msg.incarnation >= known) sealed.delete(msg.from);
@@ -231,6 +266,7 @@ export function writerTick(c: Cluster, node: NodeId): void {
   if (x.status === 'down' || x.status === 'replica') return;
   if (x.status === 'recovering') return recoveringTick(c, node, x);
   assert(x instanceof WriterUp, 'a writer that is up');
+  x.syncControl(c.control.version, c.control.pgs.length);
   sendSeals(c, node, x);
   if (x.status === 'sealing') return completeSealing(c, node, x);
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
@@ -254,23 +290,44 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
   return point;
 }
 
+/**
+ * A PG is told the PGMRPL while it holds records of this epoch committing above the point last
+ * announced to it (as the model: an idle PG is not told again). Only PGs in gcWork can qualify.
+ */
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
+  if (w.gcWork.size === 0) return;
   const point = minReadPoint(c, node, w);
-  c.control.pgs.forEach((m, pg) => {
-    for (const to of membersOf(m)) {
-      if (w.sealed[pg]?.get(to) !== undefined) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+  const todo = w.gcWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
+    const m = c.control.pgs[pg]!;
+    if (point > (w.gcAnnounced[pg] ?? 0)) {
+      w.gcAnnounced[pg] = point;
+      for (const to of membersOf(m)) {
+        if (w.sealed[pg]?.get(to) !== undefined) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+      }
     }
-  });
+    if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
+  }
 }
 
 /** Resend to each sealed member every record of its PG above the SCL it last reported. */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
-  c.control.pgs.forEach((m, pg) => {
+  const todo = w.retransmitWork.sorted();
+  for (let k = 0, end = todo.length; k < end; k++) {
+    const pg = todo[k]!;
+    const m = c.control.pgs[pg]!;
+    const last = w.log.lastOf(pg);
+    let lagging = false;
     for (const to of membersOf(m)) {
       const scl = w.marks.sclOf(pg, to);
-      if (scl === undefined || w.sealed[pg]?.get(to) === undefined) continue;
+      if (scl === undefined || w.sealed[pg]?.get(to) === undefined || scl >= last) continue;
+      lagging = true;
       const records = w.log.pgAbove(pg, scl);
-      if (records.length > 0) c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
+      assert(records.length > 0, 'a lagging member misses records');
+      c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
-  });
+    // Nothing can lag again without an allocation, an ack of this PG or a membership write.
+    if (!lagging) w.retransmitWork.delete(pg);
+  }
 }

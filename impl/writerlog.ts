@@ -2,18 +2,38 @@
 // indexes by PG (for backlinks, retransmission and read routing) and by page (for the versions
 // a freshly cached page must carry). Volatile: a writer crash loses it; storage has the log.
 //
-// LSNs are dense above the base: the first record is base + 1 and each next one is one more, so
-// "the records of PG g at or below p" is a binary search in that PG's list.
+// Method: LSNs are dense above the base (the first record is base + 1, each next one is one
+// more), so record i is LSN base + 1 + i and the log keeps no record objects: one typed column
+// per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed) and per
+// PG and per page the LSN lists. The objects shipped
+// to storage are the ones `append` was given; the rare readers of old records (retransmission
+// to a lagging segment, a page's versions for the cache) get equal frozen copies. "The records
+// of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
 import { assert, lastAtOrBelow } from './assert.js';
+import { sealRecord } from './log.js';
 
-const lsnOf = (r: RedoRecord): number => r.lsn;
+const itself = (x: number): number => x;
+const INT32_MAX = 2 ** 31 - 1;
 
 export class WriterLog {
-  readonly records: RedoRecord[] = [];
-  private readonly byPg: RedoRecord[][] = [];
-  private readonly byPage = new Map<number, RedoRecord[]>();
+  /** Records allocated. */
+  private count = 0;
+  /** The epoch of every record (one writer incarnation allocates under one epoch). */
+  private epoch = 0;
+  // Typed columns (4 bytes a field, 1 for the CPL flag, 8 for the value), grown by doubling.
+  private capacity = 0;
+  private pgs = new Int32Array(0);
+  private prevPgs = new Int32Array(0);
+  private txns = new Int32Array(0);
+  private commitLsns = new Int32Array(0);
+  private cpls = new Uint8Array(0);
+  /** -1: a commit record (no page). */
+  private pages = new Int32Array(0);
+  private values = new Float64Array(0);
+  private readonly byPg: Lsn[][] = [];
+  private readonly byPage = new Map<number, Lsn[]>();
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -25,10 +45,14 @@ export class WriterLog {
     assert(firstPrevVol <= base, 'the recovered VDL is at or below the base');
   }
 
+  /** Records allocated. */
+  get length(): number {
+    return this.count;
+  }
+
   /** The highest LSN allocated, or the base. */
   get allocated(): Lsn {
-    const last = this.records[this.records.length - 1];
-    return last === undefined ? this.base : last.lsn;
+    return this.base + this.count;
   }
 
   get nextLsn(): Lsn {
@@ -36,38 +60,96 @@ export class WriterLog {
   }
 
   get prevVol(): Lsn {
-    const last = this.records[this.records.length - 1];
-    return last === undefined ? this.firstPrevVol : last.lsn;
+    return this.count === 0 ? this.firstPrevVol : this.allocated;
   }
 
   append(r: RedoRecord): void {
     assert(r.lsn === this.nextLsn, 'LSNs are allocated densely, in order');
     assert(r.prevVol === this.prevVol, 'the volume backlink names the previous record');
-    this.records.push(r);
-    (this.byPg[r.pg] ??= []).push(r);
+    if (this.count === 0) this.epoch = r.epoch;
+    assert(r.epoch === this.epoch, 'one epoch per writer log');
+    assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log columns hold 32-bit LSNs, txns and pages');
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.pgs[i] = r.pg;
+    this.prevPgs[i] = r.prevPg;
+    this.txns[i] = r.txn;
+    this.commitLsns[i] = r.commitLsn;
+    this.cpls[i] = r.cpl ? 1 : 0;
+    this.pages[i] = r.page ?? -1;
+    this.values[i] = r.value;
+    (this.byPg[r.pg] ??= []).push(r.lsn);
     if (r.page !== null) {
       const list = this.byPage.get(r.page);
-      if (list === undefined) this.byPage.set(r.page, [r]);
-      else list.push(r);
+      if (list === undefined) this.byPage.set(r.page, [r.lsn]);
+      else list.push(r.lsn);
     }
+  }
+
+  private grow(): void {
+    const capacity = Math.max(64, this.capacity * 2);
+    const more = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.pgs = more(this.pgs, (n) => new Int32Array(n));
+    this.prevPgs = more(this.prevPgs, (n) => new Int32Array(n));
+    this.txns = more(this.txns, (n) => new Int32Array(n));
+    this.commitLsns = more(this.commitLsns, (n) => new Int32Array(n));
+    this.cpls = more(this.cpls, (n) => new Uint8Array(n));
+    this.pages = more(this.pages, (n) => new Int32Array(n));
+    this.values = more(this.values, (n) => new Float64Array(n));
+    this.capacity = capacity;
+  }
+
+  /** The PG of the i-th record (LSN base + 1 + i). */
+  pgAt(i: number): number {
+    return this.pgs[i]!;
+  }
+
+  /** The i-th record ends an MTR (a consistency point). */
+  cplAt(i: number): boolean {
+    return this.cpls[i] === 1;
+  }
+
+  /** The record at an LSN this log allocated (an equal frozen copy of the one shipped). */
+  record(lsn: Lsn): RedoRecord {
+    const i = lsn - this.base - 1;
+    assert(i >= 0 && i < this.count, () => `LSN ${lsn} is not in this writer's log`);
+    const page = this.pages[i]!;
+    return sealRecord({
+      lsn, epoch: this.epoch, pg: this.pgs[i]!, prevPg: this.prevPgs[i]!, prevVol: i === 0 ? this.firstPrevVol : lsn - 1,
+      txn: this.txns[i]!, commitLsn: this.commitLsns[i]!, cpl: this.cpls[i] === 1, page: page < 0 ? null : page, value: this.values[i]!,
+    });
   }
 
   /** The last LSN of a PG at or below a point (a segment covers a read point when its SCL reaches it). */
   floor(pg: number, point: Lsn): Lsn {
     const list = this.byPg[pg] ?? [];
-    const i = lastAtOrBelow(list, lsnOf, point);
-    return i >= 0 ? list[i]!.lsn : (this.lastPg[pg] ?? 0);
+    const i = lastAtOrBelow(list, itself, point);
+    return i >= 0 ? list[i]! : (this.lastPg[pg] ?? 0);
+  }
+
+  /** The PG's last LSN allocated in this log (0: none). */
+  lastOf(pg: number): Lsn {
+    const list = this.byPg[pg];
+    return list === undefined || list.length === 0 ? 0 : list[list.length - 1]!;
   }
 
   /** The PG's records above `lsn`, LSN order. */
   pgAbove(pg: number, lsn: Lsn): RedoRecord[] {
-    const list = this.byPg[pg] ?? [];
-    return list.slice(lastAtOrBelow(list, lsnOf, lsn) + 1);
+    return this.above(this.byPg[pg] ?? [], lsn);
   }
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    const list = this.byPage.get(page) ?? [];
-    return list.slice(lastAtOrBelow(list, lsnOf, lsn) + 1);
+    return this.above(this.byPage.get(page) ?? [], lsn);
+  }
+
+  private above(lsns: readonly Lsn[], lsn: Lsn): RedoRecord[] {
+    const out: RedoRecord[] = [];
+    for (let i = lastAtOrBelow(lsns, itself, lsn) + 1; i < lsns.length; i++) out.push(this.record(lsns[i]!));
+    return out;
   }
 }

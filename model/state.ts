@@ -199,6 +199,8 @@ export interface WriterUp {
   readonly cache: readonly CachedPage[];
   /** Per replica: the lowest read point it reported using in this epoch. */
   readonly replicaPoints: Readonly<Record<NodeId, Lsn>>;
+  /** Per PG: the PGMRPL last announced to its members in this epoch (absent: none yet). */
+  readonly gcAnnounced: readonly Lsn[];
 }
 
 export function isWriterUp(c: ComputeState | undefined): c is WriterUp {

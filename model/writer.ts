@@ -28,7 +28,7 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
     scl: Array.from({ length: pgCount }, () => ({})),
     sealed: Array.from({ length: pgCount }, () => ({})),
     reached: Array.from({ length: pgCount }, () => -1),
-    records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {},
+    records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {}, gcAnnounced: [],
   };
 }
 
@@ -324,10 +324,22 @@ export function minReadPoint(s: State | Draft<State>, node: NodeId, w: WriterUp 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
   const point = minReadPoint(ctx.s, node, w);
   ctx.s.control.pgs.forEach((m, pg) => {
+    // Only a PG holding records of this epoch that commit above the point it was last told can
+    // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs
+    // costs nothing per tick (a lost announcement waits for the PG's next write).
+    const told = w.gcAnnounced[pg] ?? 0;
+    if (point <= told || !commitsAbove(w, pg, told)) return;
+    w.gcAnnounced[pg] = point;
     for (const to of membersOf(m)) {
       if (w.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
     }
   });
+}
+
+/** Some record of `pg` in this epoch commits above `lsn` (commit LSNs never decrease along the log). */
+function commitsAbove(w: Draft<WriterUp>, pg: number, lsn: Lsn): boolean {
+  for (let i = w.records.length - 1; i >= 0 && w.records[i]!.commitLsn > lsn; i--) if (w.records[i]!.pg === pg) return true;
+  return false;
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */

@@ -1,0 +1,94 @@
+// A set of small non-negative integers (PG numbers) that need background work, iterated in
+// ascending order: ticks walk the PGs with something to do instead of every PG of the volume.
+//
+// Method: membership in a growable byte array plus a list; add/delete are O(1) (a delete only
+// clears the flag), and `sorted` compacts and sorts the list in place only when an add broke the
+// order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
+// out-of-order adds).
+
+import { assert } from './assert.js';
+
+export class WorkSet {
+  private member = new Uint8Array(16);
+  private list: number[] = [];
+  private count = 0;
+  /** The list may be out of order or hold deleted or duplicate entries. */
+  private messy = false;
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(x: number): boolean {
+    return x < this.member.length && this.member[x] === 1;
+  }
+
+  add(x: number): void {
+    if (x >= this.member.length) {
+      assert(Number.isInteger(x) && x >= 0, 'work set members are non-negative integers');
+      const grown = new Uint8Array(Math.max(x + 1, this.member.length * 2));
+      grown.set(this.member);
+      this.member = grown;
+    }
+    if (this.member[x] === 1) return;
+    this.member[x] = 1;
+    this.count++;
+    const list = this.list;
+    if (list.length > 0 && list[list.length - 1]! >= x) this.messy = true;
+    list.push(x);
+  }
+
+  delete(x: number): void {
+    if (!this.has(x)) return;
+    this.member[x] = 0;
+    this.count--;
+    this.messy = true;
+  }
+
+  /**
+   * The members, ascending. The array is the set's own list, compacted and sorted in place: walk
+   * it up to the length it has on return. Adding or deleting during the walk is allowed (an add
+   * appends past that length, a delete only clears the member flag); the next call compacts.
+   */
+  sorted(): readonly number[] {
+    const list = this.list;
+    if (!this.messy) return list;
+    this.messy = false;
+    if (this.count === 0) {
+      if (list.length > 0) list.length = 0;
+      return list;
+    }
+    // Drop deleted entries first (a member deleted, then added again, appears again at the end).
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
+      if (this.member[x] === 1) list[n++] = x;
+    }
+    if (list.length !== n) list.length = n;
+    // Insertion sort: the list is short or nearly sorted (a few members re-added at the end).
+    if (n > 64 && inversionsExceed(list, n, 64)) list.sort((a, b) => a - b);
+    else for (let i = 1; i < n; i++) {
+      const x = list[i]!;
+      let j = i - 1;
+      while (j >= 0 && list[j]! > x) {
+        list[j + 1] = list[j]!;
+        j--;
+      }
+      list[j + 1] = x;
+    }
+    // Duplicates (deleted and re-added twice before a walk) are now adjacent.
+    let m = 0;
+    for (let i = 0; i < n; i++) if (m === 0 || list[m - 1] !== list[i]) list[m++] = list[i]!;
+    if (n !== m) list.length = m;
+    n = m;
+    assert(n === this.count, 'the work set list matches its count');
+    return list;
+  }
+}
+
+/** Whether more than `limit` adjacent pairs are out of order (then a general sort is cheaper). */
+function inversionsExceed(list: readonly number[], n: number, limit: number): boolean {
+  let out = 0;
+  for (let i = 1; i < n; i++) if (list[i - 1]! > list[i]! && ++out > limit) return true;
+  return false;
+}
