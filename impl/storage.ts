@@ -12,7 +12,7 @@
 // resets every segment (new incarnation, blank).
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { membersOf } from '../model/types.js';
+import { bug, membersOf } from '../model/types.js';
 import { assert } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled } from './log.js';
@@ -132,7 +132,8 @@ export function storageReceive(c: Cluster, node: StorageNode, msg: Message): voi
 function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
   const seg = node.segment(msg.pg);
   const membership = 'membership' in msg ? msg.membership : seg.membership;
-  if (msg.epoch < seg.epoch || membership < seg.membership) {
+  const staleWriteTaken = bug(c.config, 'storage-takes-stale-epoch') && msg.kind === 'write';
+  if ((msg.epoch < seg.epoch && !staleWriteTaken) || (membership < seg.membership && !bug(c.config, 'membership-epoch-unchecked'))) {
     const stale = msg.epoch < seg.epoch;
     c.observe({ kind: 'staleRefused', node: node.id, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
     c.send({ kind: 'rejected', from: node.id, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
@@ -182,7 +183,8 @@ function answerRead(c: Cluster, node: StorageNode, seg: Segment, msg: Extract<Me
 
 function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
   const seg = node.segment(pg);
-  c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: seg.scl, incarnation: seg.incarnation });
+  const scl = bug(c.config, 'scl-highest-held') ? Math.max(seg.scl, ...seg.lsns()) : seg.scl;
+  c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
 }
 
 /**
@@ -197,7 +199,7 @@ export function persist(c: Cluster, node: StorageNode): void {
     const seg = node.segment(pg);
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.has(record.lsn) || record.lsn <= seg.gcPoint) continue;
+    if ((seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
     seg.insert(record);
   }
   // A base last: the repair records that make it true are persisted by now.
@@ -205,7 +207,9 @@ export function persist(c: Cluster, node: StorageNode): void {
     const seg = node.segment(pg);
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
+    const pgmrpl = seg.pgmrpl;
     seg.adoptBase(base);
+    if (bug(c.config, 'gc-base-keeps-pgmrpl')) seg.pgmrpl = pgmrpl;
   }
   node.queue = [];
   node.bases = [];
@@ -224,7 +228,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
     const members = membersOf(m);
     if (!members.includes(node.id)) continue;
     if (seg.sealedEpoch === 0) {
-      c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      if (!bug(c.config, 'unsealed-member-silent')) c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       continue;
     }
     if (!(seg.blank || seg.hasHoles())) continue;

@@ -16,7 +16,7 @@
 // prefix must shrink to match what the model computes.
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
-import { membersOf, quorumsFor } from '../model/types.js';
+import { bug, membersOf, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert } from './assert.js';
 import type { ControlPlane } from './control.js';
@@ -49,6 +49,7 @@ export class Watermarks {
   current(control: ControlPlane): this {
     this.sync(control);
     this.advance();
+    if (bug(this.config, 'vcl-skips-gaps')) this.skipGaps();
     assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
     assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
     return this;
@@ -110,16 +111,22 @@ export class Watermarks {
     }
   }
 
+  /** Mutant 'vcl-skips-gaps': VCL jumps past records not yet on a write quorum. */
+  private skipGaps(): void {
+    for (const r of this.log.records) if (r.lsn <= this.pgcl[r.pg]! && r.lsn > this.vclCached) this.vclCached = r.lsn;
+    for (const r of this.log.records) if (r.cpl && r.lsn <= this.vclCached && r.lsn > this.vdlCached) this.vdlCached = r.lsn;
+  }
+
   private advance(): void {
     const records = this.log.records;
     while (this.prefix < records.length) {
       const r = records[this.prefix]!;
       const pgcl = this.pgcl[r.pg];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (r.lsn > pgcl) break;
+      if (r.lsn > pgcl || (r.lsn === pgcl && bug(this.config, 'vcl-prefix-off-by-one'))) break;
       this.prefix++;
       this.vclCached = r.lsn;
-      if (r.cpl) this.vdlCached = r.lsn;
+      if (r.cpl || bug(this.config, 'vdl-ignores-cpl')) this.vdlCached = r.lsn;
     }
   }
 }
@@ -160,7 +167,8 @@ function winningSets(config: Config, m: Membership): WinningSets {
   if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
   const known = byConfig.get(m);
   if (known !== undefined) return known;
-  const { write } = quorumsFor(config, m);
+  const pair = quorumsFor(config, m);
+  const write = bug(config, 'pgcl-read-quorum') ? pair.read : pair.write;
   const members = membersOf(m);
   assert(members.length <= 16, 'a PG has at most a few sets of six members');
   const winning: number[] = [];

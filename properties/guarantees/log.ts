@@ -7,6 +7,7 @@ import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
+import { writerSclBackwards } from './segments.js';
 
 /** The exhaustive check is memoized per quorum pair: memberships repeat. */
 const intersections = new Map<string, ReturnType<typeof checkIntersection>>();
@@ -98,6 +99,8 @@ export const watermarkMonotonic: Invariant = {
       const x = marksOf(v.prev, a.w);
       const y = marksOf(v.next, b.w);
       if (y.vdl < x.vdl || y.vcl < x.vcl) return `VDL ${x.vdl} -> ${y.vdl}, VCL ${x.vcl} -> ${y.vcl}`;
+      const view = a.w.scl === b.w.scl ? null : writerSclBackwards(a.w, b.w);
+      if (view !== null) return view;
       const pg = y.pgcl.findIndex((p, i) => p < (x.pgcl[i] ?? -1));
       if (pg >= 0) return `PGCL of PG ${pg}: ${x.pgcl[pg]} -> ${y.pgcl[pg]}`;
     }

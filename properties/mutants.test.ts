@@ -1,0 +1,47 @@
+// The mutant self-test, part 1: the catalog is whole, and every mutant's shrunk counterexample in
+// shrinks/mutants/ replays with its bug on, strictly: the recorded violation and exactly the
+// recorded observations. A model+impl mutant must be caught by an invariant on the model's run, an
+// impl-only one by lockstep disagreement. REWRITE=1 regenerates the recorded observations.
+// (properties/shrinks.test.ts replays the top-level shrinks/*.json only, without any bug.)
+
+import { describe, it, expect } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FAMILIES, MUTANTS, catalogProblems, mutantNamed } from './mutants.js';
+import { MUTANTS_DIR } from './commands/mutants.js';
+import { loadCounterexample, replay, rewrite } from './shrinks.js';
+
+const LOCKSTEP = ['agreement', 'agreement-state'];
+
+describe('the mutant catalog', () => {
+  it('lists every bug name once, at least 15, in every family, on both paths', () => {
+    expect(catalogProblems()).toEqual([]);
+    expect(MUTANTS.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(MUTANTS.map((m) => m.family))).toEqual(new Set(FAMILIES));
+    expect(MUTANTS.filter((m) => m.where === 'impl').length).toBeGreaterThanOrEqual(3);
+    expect(MUTANTS.filter((m) => m.where === 'model+impl').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shrinks/mutants/ holds a counterexample for each mutant and nothing else', () => {
+    const files = readdirSync(MUTANTS_DIR).filter((f) => f.endsWith('.json'));
+    expect(files.filter((f) => mutantNamed(f.slice(0, -'.json'.length)) === undefined)).toEqual([]);
+    expect(MUTANTS.filter((m) => !files.includes(`${m.name}.json`)).map((m) => m.name)).toEqual([]);
+  });
+});
+
+describe('each mutant\'s shrunk counterexample replays with its bug on', () => {
+  for (const m of MUTANTS) {
+    it(`${m.name} (${m.where})`, () => {
+      const file = join(MUTANTS_DIR, `${m.name}.json`);
+      expect(existsSync(file), `run: aurora-harness mutants --only ${m.name}`).toBe(true);
+      if (process.env.REWRITE === '1') rewrite(file);
+      const c = loadCounterexample(file);
+      expect(c.config.bugs).toEqual([m.name]);
+      expect(c.violation, 'a mutant counterexample records the violation it must reproduce').toBeTypeOf('string');
+      const r = replay(c);
+      expect(r.violation, `${c.title} (${r.message ?? 'no violation'})`).toBe(c.violation);
+      expect(r.actual, 'observations differ from the recorded ones (REWRITE=1 regenerates them; review the diff)').toEqual(c.expected);
+      expect(LOCKSTEP.includes(c.violation!), `${m.where} mutant caught by ${c.violation}`).toBe(m.where === 'impl');
+    });
+  }
+});
