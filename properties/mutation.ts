@@ -24,6 +24,8 @@ export interface HuntOptions {
   readonly shrink?: boolean;
   readonly shrinkBudgetMs?: number;
   readonly history?: HistoryOptions;
+  /** Start the search at this run of the seed's sequence (default 0: the first). */
+  readonly from?: number;
   /** Called after each history that held. */
   readonly onProgress?: (histories: number) => void;
 }
@@ -60,7 +62,7 @@ export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
     caughtAt = performance.now();
     return false;
   }), {
-    seed: opts.seed, endOnFailure: true,
+    seed: opts.seed, endOnFailure: true, ...((opts.from ?? 0) > 0 ? { path: String(opts.from) } : {}),
     numRuns: Number.isFinite(opts.maxHistories) ? opts.maxHistories : 2 ** 31 - 1,
     ...(Number.isFinite(opts.budgetMs) ? { interruptAfterTimeLimit: opts.budgetMs, markInterruptAsFailure: false } : {}),
   });

@@ -8,8 +8,13 @@ import { membersOf } from '../../model/types.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import { writerOf } from '../views.js';
 
-function sealedAndCaughtUp(w: WriterUp, pg: number, node: string): boolean {
-  return w.sealed[pg]?.[node] !== undefined && (w.scl[pg]?.[node] ?? -1) >= (w.plan.lastPg[pg] ?? 0);
+/**
+ * The segment acknowledged, in this epoch, an SCL reaching the PG's last LSN at or below the
+ * recovered VDL. (Only segments sealed into the epoch acknowledge in it; the writer's `sealed`
+ * flag is not used, because a later ack of -1 in the same step may clear it.)
+ */
+function caughtUpInEpoch(w: WriterUp, pg: number, node: string): boolean {
+  return (w.scl[pg]?.[node] ?? -1) >= (w.plan.lastPg[pg] ?? 0);
 }
 
 /**
@@ -34,8 +39,8 @@ export const recoveryQuorums: Invariant = {
     }
     if (b.w.status === 'active' && (a === null || fresh || a.w.status !== 'active')) {
       for (const [pg, m] of v.next.control.pgs.entries()) {
-        const caughtUp = membersOf(m).filter((n) => sealedAndCaughtUp(b.w, pg, n));
-        if (!specWriteQuorum(v.config, m, caughtUp)) return `writer ${b.node} of epoch ${b.w.epoch} went active with only {${caughtUp}} of PG ${pg} sealed and caught up`;
+        const caughtUp = membersOf(m).filter((n) => caughtUpInEpoch(b.w, pg, n));
+        if (!specWriteQuorum(v.config, m, caughtUp)) return `writer ${b.node} of epoch ${b.w.epoch} went active with only {${caughtUp}} of PG ${pg} caught up in its epoch`;
       }
     }
     return null;

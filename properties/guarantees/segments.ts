@@ -41,7 +41,7 @@ export const segmentLog: Invariant = {
 export function writerSclBackwards(a: WriterUp, b: WriterUp): string | null {
   for (const [pg, before] of a.scl.entries()) {
     const after = b.scl[pg];
-    if (after === before) continue;
+    if (before === undefined || after === before) continue;
     for (const [node, scl] of Object.entries(before)) {
       const now = after?.[node];
       if (now !== undefined && now < scl) return `the writer's SCL of ${node} PG ${pg} went ${scl} -> ${now} within epoch ${b.epoch}`;
