@@ -55,7 +55,8 @@ export const quorumRules: Invariant = {
 
 const mismatches = new Map<string, string | null>();
 function quorumMismatch(config: Config, m: Membership): string | null {
-  const key = `${config.layout}|${m.sets.map((s) => s.join(',')).join('+')}|${m.full.join(',')}`;
+  // The bugs are part of the key: a mutant's quorums (properties/mutants.ts) are not the design's.
+  const key = `${config.layout}|${config.bugs?.join(',') ?? ''}|${m.sets.map((s) => s.join(',')).join('+')}|${m.full.join(',')}`;
   if (mismatches.has(key)) return mismatches.get(key)!;
   const members = membersOf(m);
   const pair = quorumsFor(config, m);
