@@ -7,6 +7,7 @@
 // and shrinks it. With a number of histories and no time limit, both are deterministic.
 
 import fc from 'fast-check';
+import type { Event } from '../model/events.js';
 import type { Config } from '../model/types.js';
 import type { History, HistoryOptions } from './history.js';
 import { historyArb } from './history.js';
@@ -20,7 +21,7 @@ export interface HuntOptions {
   readonly maxHistories: number;
   /** Wall-clock budget of the search in milliseconds (Infinity: none). */
   readonly budgetMs: number;
-  /** Shrink the failing history (default true), within this many milliseconds (default 60 s). */
+  /** Shrink the failing history (default true), within about this many milliseconds (default 60 s). */
   readonly shrink?: boolean;
   readonly shrinkBudgetMs?: number;
   readonly history?: HistoryOptions;
@@ -74,15 +75,41 @@ export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
   const shrinkStart = performance.now();
   if (opts.shrink !== false) {
     const shrunk = fc.check(fc.property(arb, (h) => runHistory(config, h.events, { impl: true }).violation === null), {
-      seed: opts.seed, path: search.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: opts.shrinkBudgetMs ?? 60_000,
+      seed: opts.seed, path: search.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: (opts.shrinkBudgetMs ?? 60_000) / 2,
     });
     if (shrunk.failed && shrunk.counterexample !== null) [history] = shrunk.counterexample;
+  }
+  if (opts.shrink !== false) {
+    const caughtBy = runHistory(config, history.events, { impl: true }).violation?.invariant;
+    const deadline = performance.now() + (opts.shrinkBudgetMs ?? 60_000) / 2;
+    if (caughtBy !== undefined) history = { ...history, events: minimize(config, history.events, caughtBy, deadline) };
   }
   const violation = runHistory(config, history.events, { impl: true }).violation;
   return {
     ...base, caught: true, invariant: violation?.invariant ?? null, message: violation?.message ?? null,
     history, shrunkEvents: history.events.length, shrinkMs: Math.round(performance.now() - shrinkStart),
   };
+}
+
+/**
+ * After fast-check's shrink (which works on the swarm and the raw events), delete what is still
+ * not needed: runs of 8, 4, 2 and then single events, from the end, keeping a deletion whenever
+ * the same invariant still fails. Any list of events is a valid history, so every candidate runs.
+ */
+function minimize(config: Config, events: readonly Event[], invariant: string, deadline: number): Event[] {
+  let current = [...events];
+  const fails = (es: readonly Event[]) => runHistory(config, es, { impl: true }).violation?.invariant === invariant;
+  for (const size of [8, 4, 2, 1]) {
+    for (let i = current.length - size; i >= 0; i--) {
+      if (performance.now() > deadline) return current;
+      const candidate = [...current.slice(0, i), ...current.slice(i + size)];
+      if (fails(candidate)) {
+        current = candidate;
+        i = Math.min(i, current.length - size + 1);
+      }
+    }
+  }
+  return current;
 }
 
 /** The shrunk counterexample as a file of shrinks/mutants/: it records the bug and the violation. */
