@@ -38,7 +38,7 @@ function selected(only: string | boolean | undefined): readonly Mutant[] {
   if (typeof only !== 'string' || only.trim() === '') throw new UsageError(`--only: expected a comma-separated list of mutant names`);
   return only.split(',').map((name) => {
     const m = mutantNamed(name.trim());
-    if (m === undefined) throw new UsageError(`--only: unknown mutant '${name.trim()}' (aurora-harness mutants --help; the catalog is properties/mutants.ts)`);
+    if (m === undefined) throw new UsageError(`--only: unknown mutant '${name.trim()}' (the catalog: properties/mutants.ts)`);
     return m;
   });
 }
