@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { FAMILIES, MUTANTS, catalogProblems, mutantNamed } from './mutants.js';
 import { MUTANTS_DIR } from './commands/mutants.js';
 import { loadCounterexample, replay, rewrite } from './shrinks.js';
-import { writerSclBackwards } from './guarantees/segments.js';
-import type { WriterUp } from '../model/state.js';
+import { replicaVdlBackwards, writerSclBackwards } from './guarantees/segments.js';
+import type { State, WriterUp } from '../model/state.js';
+import type { StepView } from './invariant.js';
 
 const LOCKSTEP = ['agreement', 'agreement-state'];
 
@@ -56,5 +57,15 @@ describe('strengthened with the catalog', () => {
     const view = (scl: Record<string, number>[]) => ({ epoch: 2, scl }) as unknown as WriterUp;
     expect(writerSclBackwards(view([{ A1: 5 }, { B1: 2 }]), view([{ A1: 5 }, { B1: 4 }]))).toBeNull();
     expect(writerSclBackwards(view([{ A1: 5 }]), view([{ A1: 3 }]))).toContain('SCL of A1 PG 0 went 5 -> 3');
+  });
+
+  // Likewise a delayed VDL update that moves a replica's VDL back: replica-monotonic-reads judged
+  // only completed reads, and the generator rarely reorders two VDL updates before two reads.
+  it('replica-monotonic-reads sees a replica\'s VDL move back within an epoch', () => {
+    const replica = (epoch: number, vdl: number | null) => ({ status: 'replica', epoch, vdl });
+    const step = (a: object, b: object) => ({ prev: { compute: { R1: a } } as unknown as State, next: { compute: { R1: b } } as unknown as State }) as StepView;
+    expect(replicaVdlBackwards(step(replica(2, 5), replica(2, 7)))).toBeNull();
+    expect(replicaVdlBackwards(step(replica(2, 5), replica(3, 1)))).toBeNull();
+    expect(replicaVdlBackwards(step(replica(2, 5), replica(2, 3)))).toContain('R1 moved its VDL back from 5 to 3');
   });
 });

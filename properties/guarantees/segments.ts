@@ -1,8 +1,9 @@
 // Guarantees about what one segment's log and the writer's view of it look like. Added with the
-// mutant self-test (properties/mutants.ts): storage that persists a record twice, and a writer
-// whose view of a segment's SCL went back on a reordered ack, broke no other invariant.
+// mutant self-test (properties/mutants.ts): storage that persists a record twice, a writer whose
+// view of a segment's SCL went back on a reordered ack, and a replica whose VDL went back on a
+// reordered VDL update broke no other invariant.
 
-import type { Invariant } from '../invariant.js';
+import type { Invariant, StepView } from '../invariant.js';
 import type { WriterUp } from '../../model/state.js';
 import { STORAGE_NODES } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
@@ -45,6 +46,22 @@ export function writerSclBackwards(a: WriterUp, b: WriterUp): string | null {
     for (const [node, scl] of Object.entries(before)) {
       const now = after?.[node];
       if (now !== undefined && now < scl) return `the writer's SCL of ${node} PG ${pg} went ${scl} -> ${now} within epoch ${b.epoch}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A replica's VDL (its read point) never goes back within the writer epoch it follows: a delayed
+ * VDL update is older news, not a new read point. Part of `replica-monotonic-reads`, which
+ * otherwise judges only reads that completed.
+ */
+export function replicaVdlBackwards(v: StepView): string | null {
+  for (const [node, after] of Object.entries(v.next.compute)) {
+    const before = v.prev.compute[node];
+    if (after === before || before?.status !== 'replica' || after.status !== 'replica') continue;
+    if (before.epoch === after.epoch && before.vdl !== null && after.vdl !== null && after.vdl < before.vdl) {
+      return `${node} moved its VDL back from ${before.vdl} to ${after.vdl} within epoch ${after.epoch}`;
     }
   }
   return null;
