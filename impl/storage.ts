@@ -200,7 +200,7 @@ export function persist(c: Cluster, node: StorageNode): void {
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
     if ((seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
-    seg.insert(record);
+    seg.insert(record, !bug(c.config, 'scl-ignores-late-predecessor'));
   }
   // A base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of node.bases) {
@@ -244,7 +244,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
 function answerGossip(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   const seg = node.segment(msg.pg);
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = seg.recordsAfter(msg.after);
+  const records = seg.recordsAfter(bug(c.config, 'gossip-sends-above-own-scl') ? Math.max(msg.after, seg.scl) : msg.after);
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;

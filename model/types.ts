@@ -42,7 +42,8 @@ export const BUG_NAMES = [
   'recovery-below-read-quorum', 'truncation-to-highest-seen', 'storage-takes-stale-epoch',
   'writer-ignores-rejection', 'unsealed-member-silent', 'gc-base-keeps-pgmrpl',
   'pgmrpl-ignores-replicas', 'lal-checks-first-lsn', 'segment-persists-duplicate',
-  'read-response-counted-twice',
+  'read-response-counted-twice', 'scl-ignores-late-predecessor',
+  'gossip-sends-above-own-scl',
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 

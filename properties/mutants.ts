@@ -73,6 +73,8 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'A writer told by storage that a newer epoch exists keeps going instead of stepping down' },
   { name: 'unsealed-member-silent', family: 'gossip-hydration', where: 'model+impl', config: FULL_TAIL,
     mistake: 'A replacement segment that was never sealed waits for a write instead of asking the writer for a seal' },
+  { name: 'gossip-sends-above-own-scl', family: 'gossip-hydration', where: 'impl',
+    mistake: 'A gossip responder sends only the records above its own SCL, not everything the asking segment is missing' },
   { name: 'gc-base-keeps-pgmrpl', family: 'gc', where: 'model+impl', config: FULL_TAIL,
     mistake: 'A segment adopting a peer\'s coalesced base (seal, gossip) keeps its own lower PGMRPL' },
   { name: 'pgmrpl-ignores-replicas', family: 'gc', where: 'model+impl',
@@ -83,6 +85,8 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'Storage persists a record it already holds when a write is retransmitted or duplicated' },
   { name: 'read-response-counted-twice', family: 'duplicate-reorder', where: 'impl',
     mistake: 'A duplicated read response counts again towards the pages a read still waits for' },
+  { name: 'scl-ignores-late-predecessor', family: 'duplicate-reorder', where: 'impl',
+    mistake: 'The incremental SCL does not wake the records that waited for a late (reordered) predecessor' },
 ];
 
 const BY_NAME = new Map(MUTANTS.map((m) => [m.name, m] as const));
