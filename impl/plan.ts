@@ -9,6 +9,7 @@
 // of a duplicate keeps its place; sorts are stable.
 
 import type { Config, Lsn, NodeId, RedoRecord, TruncationRange } from '../model/types.js';
+import { bug } from '../model/types.js';
 import { assert } from './assert.js';
 import { recordAnnulled } from './log.js';
 
@@ -56,7 +57,8 @@ export function planRecovery(config: Config, epoch: number, responses: readonly 
   for (const r of chain) if (r.cpl && r.lsn > vdl) vdl = r.lsn;
   let rangeEnd = vdl;
   for (const r of seen) rangeEnd = Math.max(rangeEnd, r.to);
-  const truncateTo = rangeEnd + config.lal;
+  let truncateTo = rangeEnd + config.lal;
+  if (bug(config, 'truncation-to-highest-seen')) truncateTo = Math.max(vdl + 1, ...valid.map((r) => r.lsn), ...seen.map((r) => r.to));
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
   const survivors = [...valid.filter((r) => r.lsn <= gcPoint), ...chain.filter((r) => r.lsn <= vdl)];
   const records = responses.map((_, pg) => survivors.filter((r) => r.pg === pg));

@@ -8,7 +8,7 @@
 // issue. The cache is a small LRU list (cachePages entries), least recently used first.
 
 import type { Lsn, Message, NodeId, PendingVersion } from '../model/types.js';
-import { pgOfPage } from '../model/types.js';
+import { bug, pgOfPage } from '../model/types.js';
 import { assert, mod } from './assert.js';
 import type { Cluster } from './cluster.js';
 
@@ -113,7 +113,7 @@ export function issueRead(c: Cluster, at: NodeId, r: Reader, epoch: number, read
 /** A segment answered; returns the read point of the page read so the caller may cache it. */
 export function takeReadResp(c: Cluster, r: Reader, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
   const x = r.reads.get(msg.read);
-  const part = x?.pages.find((p) => p.page === msg.page && p.value === null);
+  const part = x?.pages.find((p) => p.page === msg.page && (p.value === null || bug(c.config, 'read-response-counted-twice')));
   if (x === undefined || part === undefined) return null;
   if (msg.tooOld) {
     // Storage has coalesced past this read point: the versions it needs are gone.
@@ -144,7 +144,8 @@ export function hedgeReads(c: Cluster, at: NodeId, r: Reader, epoch: number, rou
   const now = c.time;
   for (const x of r.reads.values()) {
     for (const p of x.pages) {
-      if (p.value !== null || (p.asked !== null && now - p.askedAt < c.config.hedgeTicks)) continue;
+      const waited = bug(c.config, 'hedge-timer-late') ? now - p.askedAt - 1 : now - p.askedAt;
+      if (p.value !== null || (p.asked !== null && waited < c.config.hedgeTicks)) continue;
       const to = route(p.pg, x.readPoint, x.read, p.asked) ?? p.asked;
       if (to === null) continue;
       if (p.asked !== null && to !== p.asked) c.observe({ kind: 'hedged', read: x.read, page: p.page, from: p.asked, to });

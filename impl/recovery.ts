@@ -9,7 +9,7 @@
 // Volatile, all of it: a crash mid-way simply starts over under a newer epoch.
 
 import type { Message, NodeId } from '../model/types.js';
-import { membersOf, quorumsFor } from '../model/types.js';
+import { bug, membersOf, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert } from './assert.js';
 import type { Cluster } from './cluster.js';
@@ -52,7 +52,7 @@ function pgsWithoutReadQuorum(c: Cluster, x: Recovering): number[] {
   const out: number[] = [];
   c.control.pgs.forEach((m, pg) => {
     const responders = (x.responses[pg] ?? []).map((r) => r.node);
-    if (!wins(quorumsFor(c.config, m).read, responders)) out.push(pg);
+    if (!(bug(c.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(c.config, m).read, responders))) out.push(pg);
   });
   return out;
 }

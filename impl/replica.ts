@@ -11,6 +11,7 @@
 // backlinks from the new VDL down to the old one, so a gap is found without sorting.
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
+import { bug } from '../model/types.js';
 import { assert } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { versionOf } from './log.js';
@@ -49,9 +50,10 @@ export function replicaReceive(c: Cluster, r: Replica, msg: Message): void {
   switch (msg.kind) {
     case 'stream':
       for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.has(rec.lsn)) r.buffer.set(rec.lsn, rec);
+      if (bug(c.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) r.reader.cacheApply(rec.page, versionOf(rec));
       return;
     case 'vdlUpdate':
-      return advance(r, msg.vdl, msg.covering);
+      return advance(r, msg.vdl, msg.covering, bug(c.config, 'replica-applies-across-gap'));
     case 'readResp': {
       if (msg.epoch !== r.epoch) return;
       const done = takeReadResp(c, r.reader, msg);
@@ -67,9 +69,9 @@ export function replicaReceive(c: Cluster, r: Replica, msg: Message): void {
 }
 
 /** Apply every buffered record up to the new VDL, if the stream has no gap; else drop the cache. */
-function advance(r: Replica, vdl: Lsn, covering: readonly (readonly NodeId[])[]): void {
+function advance(r: Replica, vdl: Lsn, covering: readonly (readonly NodeId[])[], acrossGap = false): void {
   if (r.vdl !== null && vdl <= r.vdl) return;
-  const chain = r.vdl === null ? null : streamChain(r.buffer, r.vdl, vdl);
+  const chain = r.vdl === null ? null : streamChain(r.buffer, r.vdl, vdl) ?? (acrossGap ? [...r.buffer.values()].filter((b) => b.lsn <= vdl).sort((a, b) => a.lsn - b.lsn) : null);
   if (chain === null) r.reader.cache = [];
   else for (const rec of chain) if (rec.page !== null) r.reader.cacheApply(rec.page, versionOf(rec));
   r.vdl = vdl;

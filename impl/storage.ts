@@ -12,7 +12,7 @@
 // resets every segment (new incarnation, blank).
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { membersOf } from '../model/types.js';
+import { bug, membersOf } from '../model/types.js';
 import { assert, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled } from './log.js';
@@ -167,7 +167,8 @@ export function storageReceive(c: Cluster, node: StorageNode, msg: Message): voi
 function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
   const seg = node.segment(msg.pg);
   const membership = 'membership' in msg ? msg.membership : seg.membership;
-  if (msg.epoch < seg.epoch || membership < seg.membership) {
+  const staleWriteTaken = bug(c.config, 'storage-takes-stale-epoch') && msg.kind === 'write';
+  if ((msg.epoch < seg.epoch && !staleWriteTaken) || (membership < seg.membership && !bug(c.config, 'membership-epoch-unchecked'))) {
     const stale = msg.epoch < seg.epoch;
     c.observe({ kind: 'staleRefused', node: node.id, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
     c.send({ kind: 'rejected', from: node.id, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
@@ -222,7 +223,8 @@ function answerRead(c: Cluster, node: StorageNode, seg: Segment, msg: Extract<Me
 
 function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
   const seg = node.segment(pg);
-  c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: seg.scl, incarnation: seg.incarnation });
+  const scl = bug(c.config, 'scl-highest-held') ? Math.max(seg.scl, ...seg.lsns()) : seg.scl;
+  c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
 }
 
 /**
@@ -239,8 +241,9 @@ export function persist(c: Cluster, node: StorageNode): void {
     if (!touched.includes(pg)) touched.push(pg);
     if (epoch < seg.epoch) continue;
     for (const record of records) {
-      if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint || seg.has(record.lsn)) continue;
-      seg.insert(record);
+      if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint) continue;
+      if (seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) continue;
+      seg.insert(record, !bug(c.config, 'scl-ignores-late-predecessor'));
     }
   }
   // A base last: the repair records that make it true are persisted by now.
@@ -248,7 +251,9 @@ export function persist(c: Cluster, node: StorageNode): void {
     const seg = node.segment(pg);
     if (!touched.includes(pg)) touched.push(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
+    const pgmrpl = seg.pgmrpl;
     seg.adoptBase(base);
+    if (bug(c.config, 'gc-base-keeps-pgmrpl')) seg.pgmrpl = pgmrpl;
   }
   node.queue = [];
   node.queued = 0;
@@ -281,7 +286,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
       continue;
     }
     if (seg.sealedEpoch === 0) {
-      c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      if (!bug(c.config, 'unsealed-member-silent')) c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       continue;
     }
     // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
@@ -296,7 +301,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
 function answerGossip(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   const seg = node.segment(msg.pg);
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = seg.recordsAfter(msg.after);
+  const records = seg.recordsAfter(bug(c.config, 'gossip-sends-above-own-scl') ? Math.max(msg.after, seg.scl) : msg.after);
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;

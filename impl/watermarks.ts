@@ -16,7 +16,7 @@
 // prefix must shrink to match what the model computes.
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
-import { membersOf, quorumsFor } from '../model/types.js';
+import { bug, membersOf, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert } from './assert.js';
 import type { ControlPlane } from './control.js';
@@ -51,6 +51,7 @@ export class Watermarks {
   current(control: ControlPlane): this {
     this.sync(control);
     this.advance();
+    if (bug(this.config, 'vcl-skips-gaps')) this.skipGaps();
     assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
     assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
     return this;
@@ -115,6 +116,19 @@ export class Watermarks {
     }
   }
 
+  /** Mutant 'vcl-skips-gaps': VCL jumps past records not yet on a write quorum. */
+  private skipGaps(): void {
+    const log = this.log;
+    for (let i = 0; i < log.length; i++) {
+      const lsn = log.base + 1 + i;
+      if (lsn <= this.pgcl[log.pgAt(i)]! && lsn > this.vclCached) this.vclCached = lsn;
+    }
+    for (let i = 0; i < log.length; i++) {
+      const lsn = log.base + 1 + i;
+      if (log.cplAt(i) && lsn <= this.vclCached && lsn > this.vdlCached) this.vdlCached = lsn;
+    }
+  }
+
   private advance(): void {
     const log = this.log;
     const count = log.length;
@@ -122,8 +136,8 @@ export class Watermarks {
       const lsn = log.base + 1 + this.prefix;
       const pgcl = this.pgcl[log.pgAt(this.prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (lsn > pgcl) break;
-      if (log.cplAt(this.prefix)) this.vdlCached = lsn;
+      if (lsn > pgcl || (lsn === pgcl && bug(this.config, 'vcl-prefix-off-by-one'))) break;
+      if (log.cplAt(this.prefix) || bug(this.config, 'vdl-ignores-cpl')) this.vdlCached = lsn;
       this.prefix++;
       this.vclCached = lsn;
     }
@@ -212,7 +226,8 @@ function winningSets(config: Config, m: Membership): WinningSets {
 }
 
 function computeWinningSets(config: Config, m: Membership): WinningSets {
-  const { write } = quorumsFor(config, m);
+  const pair = quorumsFor(config, m);
+  const write = bug(config, 'pgcl-read-quorum') ? pair.read : pair.write;
   const members = membersOf(m);
   assert(members.length <= 16, 'a PG has at most a few sets of six members');
   const winning: number[] = [];

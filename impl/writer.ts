@@ -11,7 +11,7 @@
 import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { membersOf, pgOfPage } from '../model/types.js';
+import { bug, membersOf, pgOfPage } from '../model/types.js';
 import { assert, mod, sortSmall } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { sealRecord, versionOf } from './log.js';
@@ -108,7 +108,7 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   const { vdl } = w.marks.current(c.control);
   const firstLsn = w.log.allocated + 1;
   const commitLsn = w.log.allocated + writes + 1;
-  if (commitLsn > vdl + c.config.lal) {
+  if ((bug(c.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + c.config.lal) {
     c.observe({ kind: 'refused', txn, reason: 'lal' });
     return;
   }
@@ -170,7 +170,7 @@ export function clientRead(c: Cluster, event: Extract<Event, { type: 'read' }>):
 function routeBySCL(c: Cluster, w: WriterUp): Route {
   return (pg, readPoint, read, after) => {
     const floor = w.log.floor(pg, readPoint);
-    return rotation(c.pageServers(pg), read, after).find((m) => w.covers(pg, m, floor)) ?? null;
+    return rotation(c.pageServers(pg), read, after).find((m) => bug(c.config, 'read-any-page-server') || w.covers(pg, m, floor)) ?? null;
   };
 }
 
@@ -181,7 +181,7 @@ export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
   assert(x !== undefined, () => `no compute node ${node}`);
   if (x.status === 'down' || x.status === 'replica') return;
   if (msg.kind === 'rejected') {
-    if (msg.epoch > x.epoch) {
+    if (msg.epoch > x.epoch && !bug(c.config, 'writer-ignores-rejection')) {
       c.observe({ kind: 'fenced', node, epoch: x.epoch, by: msg.epoch });
       c.setDown(node);
     }
@@ -237,9 +237,10 @@ function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
-  const { vdl } = w.marks.current(c.control);
+  const { vdl, pgcl } = w.marks.current(c.control);
+  const ownPg = (lsn: Lsn) => bug(c.config, 'commit-on-own-pg') && pgcl[w.log.pgAt(lsn - w.log.base - 1)]! >= lsn;
   let n = 0;
-  while (n < w.pendingTxns.length && w.pendingTxns[n]!.commitLsn <= vdl) {
+  while (n < w.pendingTxns.length && (w.pendingTxns[n]!.commitLsn <= vdl || ownPg(w.pendingTxns[n]!.commitLsn))) {
     const { txn, commitLsn } = w.pendingTxns[n++]!;
     c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
@@ -296,7 +297,7 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
  */
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
-  const point = minReadPoint(c, node, w);
+  const point = bug(c.config, 'pgmrpl-ignores-replicas') ? w.reader.lowestReadPoint(w.marks.current(c.control).vdl) : minReadPoint(c, node, w);
   const todo = w.gcWork.sorted();
   for (let k = 0, end = todo.length; k < end; k++) {
     const pg = todo[k]!;

@@ -15,6 +15,7 @@
 
 import type { RecoveryPlan, RecoveryResponse } from './state.js';
 import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
+import { bug } from './types.js';
 import { recordAnnulled, sortByLsn } from './log.js';
 
 export function planRecovery(
@@ -29,7 +30,8 @@ export function planRecovery(
   const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
   const kept = chain.filter((r) => r.cpl);
   const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
-  const truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
+  let truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
+  if (bug(config, 'truncation-to-highest-seen')) truncateTo = Math.max(vdl + 1, ...valid.map((r) => r.lsn), ...seen.map((r) => r.to));
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
   const survivors = [...valid.filter((r) => r.lsn <= gcPoint), ...chain.filter((r) => r.lsn <= vdl)];
   const records = responses.map((_, pg) => survivors.filter((r) => r.pg === pg));
@@ -42,6 +44,7 @@ export function planRecovery(
     records,
     lastPg: records.map((rs) => (rs.length === 0 ? 0 : rs[rs.length - 1]!.lsn)),
     annulled: valid.filter((r) => recordAnnulled([range], r)).length,
+    readFrom: responses.map((rs) => rs.map((r) => r.node)),
   };
 }
 

@@ -14,6 +14,7 @@ import type { Replica } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { send } from './network.js';
+import { bug } from './types.js';
 
 export function emptyReplica(): Replica {
   return { status: 'replica', epoch: 0, writer: null, vdl: null, buffer: [], covering: [], reads: [], cache: [] };
@@ -34,6 +35,7 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   switch (msg.kind) {
     case 'stream':
       for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.some((b) => b.lsn === rec.lsn)) r.buffer.push(rec);
+      if (bug(ctx.s.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
       return;
     case 'vdlUpdate':
       return advance(r, msg.vdl, msg.covering);

@@ -134,6 +134,8 @@ export interface RecoveryPlan {
   readonly lastPg: readonly Lsn[];
   /** Records read that the new range annuls. */
   readonly annulled: number;
+  /** Per PG: the segments whose responses the plan was made from (absent: the volume's creation). */
+  readonly readFrom?: readonly (readonly NodeId[])[];
 }
 
 export interface RecoveryResponse {

@@ -13,7 +13,7 @@ import type { Ctx } from './network.js';
 import { send } from './network.js';
 import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
-import { membersOf, pageServers } from './types.js';
+import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
@@ -43,7 +43,8 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     throw new Error(`storage node ${node} got ${msg.kind}`);
   }
   const membership = 'membership' in msg ? msg.membership : seg.membership;
-  if (msg.epoch < seg.epoch || membership < seg.membership) {
+  const staleWriteTaken = bug(ctx.s.config, 'storage-takes-stale-epoch') && msg.kind === 'write';
+  if ((msg.epoch < seg.epoch && !staleWriteTaken) || (membership < seg.membership && !bug(ctx.s.config, 'membership-epoch-unchecked'))) {
     const stale = msg.epoch < seg.epoch;
     ctx.out.push({ kind: 'staleRefused', node, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
@@ -107,7 +108,8 @@ function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecor
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
   const seg = segmentOf(ctx, node, pg);
-  send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl: sclOf(seg), incarnation: seg.incarnation });
+  const scl = bug(ctx.s.config, 'scl-highest-held') ? Math.max(sclOf(seg), ...seg.records.map((r) => r.lsn)) : sclOf(seg);
+  send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
 }
 
 /**
@@ -123,7 +125,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     const seg = n.durable.segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
+    if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.s.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
     seg.records = sortByLsn([...seg.records, record]);
   }
   // A seal's base last: the repair records that make it true are persisted by now.
@@ -134,7 +136,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     seg.gcPoint = base;
     seg.gcScl = Math.max(seg.gcScl, base);
     // The base was a PGMRPL some peer was told: it is one for this segment too.
-    seg.pgmrpl = Math.max(seg.pgmrpl, base);
+    if (!bug(ctx.s.config, 'gc-base-keeps-pgmrpl')) seg.pgmrpl = Math.max(seg.pgmrpl, base);
   }
   n.volatile.queue = [];
   n.volatile.bases = [];
@@ -154,7 +156,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
     const members = membersOf(m);
     if (!members.includes(node)) return;
     if (seg.sealedEpoch === 0) {
-      send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      if (!bug(ctx.s.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
     if (!(seg.blank || hasHoles(seg))) return;

@@ -2,7 +2,7 @@
 // observations. `impl/` imports this (and events.ts, engine.ts) and nothing else from `model/`.
 
 import type { Quorum, QuorumPair } from './quorum.js';
-import { and, or, fullTailQuorums, uniformQuorums, SEGMENTS_PER_PG, FULL_SEGMENTS } from './quorum.js';
+import { and, or, atLeast, fullTailQuorums, uniformQuorums, SEGMENTS_PER_PG, FULL_SEGMENTS } from './quorum.js';
 
 export interface Config {
   /** Protection groups the volume starts with (it grows by `addPg`). Tests use >= 2. */
@@ -23,6 +23,33 @@ export interface Config {
   readonly replicas: number;
   /** A member down (or blank) this many ticks is replaced through a membership change. */
   readonly replaceAfterTicks: number;
+  /**
+   * Deliberate bugs switched on (the mutant self-test, properties/mutants.ts); absent: none.
+   * Never set outside the mutant catalog, its tests and its counterexamples.
+   */
+  readonly bugs?: readonly BugName[];
+}
+
+/**
+ * The named bugs a configuration can switch on (properties/mutants.ts describes each). Each is a
+ * one-line guard where it lives: `if (bug(config, 'name')) ...`.
+ */
+export const BUG_NAMES = [
+  'write-quorum-3of6', 'fulltail-read-without-full', 'joint-write-newest-set-only',
+  'membership-epoch-unchecked', 'scl-highest-held', 'pgcl-read-quorum', 'vcl-skips-gaps', 'vdl-ignores-cpl',
+  'vcl-prefix-off-by-one', 'commit-on-own-pg', 'read-any-page-server',
+  'hedge-timer-late', 'replica-applies-on-arrival', 'replica-applies-across-gap',
+  'recovery-below-read-quorum', 'truncation-to-highest-seen', 'storage-takes-stale-epoch',
+  'writer-ignores-rejection', 'unsealed-member-silent', 'gc-base-keeps-pgmrpl',
+  'pgmrpl-ignores-replicas', 'lal-checks-first-lsn', 'segment-persists-duplicate',
+  'read-response-counted-twice', 'scl-ignores-late-predecessor',
+  'gossip-sends-above-own-scl',
+] as const;
+export type BugName = (typeof BUG_NAMES)[number];
+
+/** Is this deliberate bug switched on? (False for every configuration without `bugs`.) */
+export function bug(config: Config, name: BugName): boolean {
+  return config.bugs !== undefined && config.bugs.includes(name);
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -47,6 +74,7 @@ export function checkConfig(c: Config): string | null {
   if (!Number.isInteger(c.retransmitTicks) || c.retransmitTicks < 1) return `retransmitTicks must be >= 1`;
   if (!Number.isInteger(c.cachePages) || c.cachePages < 0) return `cachePages must be >= 0`;
   if (c.layout !== 'uniform' && c.layout !== 'fullTail') return `layout must be uniform or fullTail`;
+  if (c.bugs !== undefined && (!Array.isArray(c.bugs) || c.bugs.some((b) => !(BUG_NAMES as readonly string[]).includes(b)))) return `bugs must be a list of known bug names`;
   return null;
 }
 
@@ -127,6 +155,8 @@ export function pageServers(config: Config, m: Membership): NodeId[] {
 }
 
 function setQuorums(config: Config, set: readonly NodeId[], full: readonly NodeId[]): QuorumPair {
+  if (bug(config, 'write-quorum-3of6') && config.layout === 'uniform') return { ...uniformQuorums(set), write: atLeast(3, set) };
+  if (bug(config, 'fulltail-read-without-full') && config.layout === 'fullTail') return { ...fullTailQuorums(set, set.filter((n) => full.includes(n))), read: atLeast(3, set) };
   return config.layout === 'uniform'
     ? uniformQuorums(set)
     : fullTailQuorums(set, set.filter((n) => full.includes(n)));
@@ -140,6 +170,7 @@ export function quorumsFor(config: Config, m: Membership): QuorumPair {
   if (pair !== undefined) return pair;
   const pairs = m.sets.map((set) => setQuorums(config, set, m.full));
   pair = pairs.length === 1 ? pairs[0]! : { write: and(...pairs.map((p) => p.write)), read: or(...pairs.map((p) => p.read)) };
+  if (pairs.length > 1 && bug(config, 'joint-write-newest-set-only')) pair = { ...pair, write: pairs[pairs.length - 1]!.write };
   byConfig.set(m, pair);
   return pair;
 }

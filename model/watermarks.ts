@@ -12,7 +12,7 @@
 
 import type { WriterUp } from './state.js';
 import type { Config, Lsn, Membership, NodeId, RedoRecord } from './types.js';
-import { membersOf, quorumsFor } from './types.js';
+import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
 
 export interface Watermarks {
@@ -24,7 +24,8 @@ export interface Watermarks {
 
 /** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
 export function pgCompleteLsn(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
-  const { write } = quorumsFor(config, membership);
+  const pair = quorumsFor(config, membership);
+  const write = bug(config, 'pgcl-read-quorum') ? pair.read : pair.write;
   const members = membersOf(membership);
   const candidates = [...new Set(members.map((m) => scl[m] ?? -1))].sort((a, b) => b - a);
   for (const lsn of candidates) {
@@ -50,8 +51,9 @@ export function volumeDurableLsn(base: Lsn, records: readonly RedoRecord[], vcl:
 
 export function watermarks(config: Config, pgs: readonly Membership[], w: WriterUp): Watermarks {
   const pgcl = pgs.map((m, pg) => Math.max(w.reached[pg] ?? -1, pgCompleteLsn(config, m, w.scl[pg] ?? {})));
-  const vcl = volumeCompleteLsn(w.base, w.records, pgcl);
-  const vdl = volumeDurableLsn(w.base, w.records, vcl);
+  let vcl = volumeCompleteLsn(w.base, w.records, pgcl);
+  if (bug(config, 'vcl-skips-gaps')) for (const r of w.records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
+  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.base, w.records, vcl);
   const allocated = w.records.length === 0 ? w.base : w.records[w.records.length - 1]!.lsn;
   return { pgcl, vcl, vdl, allocated };
 }

@@ -14,7 +14,7 @@ import { mod, send } from './network.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
-import { computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
+import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
 import { pgFloor, watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
@@ -66,7 +66,7 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   const { vdl, allocated } = marks(s, w);
   const firstLsn = allocated + 1;
   const commitLsn = allocated + writes + 1;
-  if (commitLsn > vdl + s.config.lal) {
+  if ((bug(s.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + s.config.lal) {
     ctx.out.push({ kind: 'refused', txn, reason: 'lal' });
     return;
   }
@@ -125,7 +125,7 @@ function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
     const servers = pageServers(s.config, s.control.pgs[pg]!);
-    return rotation(servers, read, after).find((m) => covers(w, pg, m, floor)) ?? null;
+    return rotation(servers, read, after).find((m) => bug(s.config, 'read-any-page-server') || covers(w, pg, m, floor)) ?? null;
   };
 }
 
@@ -193,8 +193,9 @@ function remember(s: Draft<State>, w: Draft<WriterUp>): void {
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const { vdl } = marks(ctx.s, w);
-  while (w.pendingTxns.length > 0 && w.pendingTxns[0]!.commitLsn <= vdl) {
+  const { vdl, pgcl } = marks(ctx.s, w);
+  const ownPg = (lsn: Lsn) => bug(ctx.s.config, 'commit-on-own-pg') && pgcl[w.records.find((r) => r.lsn === lsn)!.pg]! >= lsn;
+  while (w.pendingTxns.length > 0 && (w.pendingTxns[0]!.commitLsn <= vdl || ownPg(w.pendingTxns[0]!.commitLsn))) {
     const { txn, commitLsn } = w.pendingTxns.shift()!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
@@ -236,7 +237,7 @@ function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
   const out: number[] = [];
   ctx.s.control.pgs.forEach((m, pg) => {
     const responders = (w.responses[pg] ?? []).map((r) => r.node);
-    if (!wins(quorumsFor(ctx.s.config, m).read, responders)) out.push(pg);
+    if (!(bug(ctx.s.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.s.config, m).read, responders))) out.push(pg);
   });
   return out;
 }
@@ -322,7 +323,7 @@ export function minReadPoint(s: State | Draft<State>, node: NodeId, w: WriterUp 
 }
 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const point = minReadPoint(ctx.s, node, w);
+  const point = bug(ctx.s.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, marks(ctx.s, w).vdl) : minReadPoint(ctx.s, node, w);
   ctx.s.control.pgs.forEach((m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
     // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs

@@ -29,6 +29,10 @@ describe('aurora-harness', () => {
     ['a shard past the end', ['explore', '--shard', '3/2'], '--shard: 3/2 needs 0 <= I < N'],
     ['a malformed shard', ['explore', '--shard', 'x'], "--shard: 'x' is not I/N"],
     ['zero workers', ['explore', '--workers', '0'], '--workers: 0 is not between 1 and 64'],
+    ['an unknown mutant', ['mutants', '--only', 'lal-checks-first-lsn,frobnicate'], "--only: unknown mutant 'frobnicate'"],
+    ['an empty mutant list', ['mutants', '--only', ''], '--only: expected a comma-separated list'],
+    ['zero runs per mutant', ['mutants', '--runs', '0'], '--runs: at least 1 history per mutant'],
+    ['a bad mutant budget', ['mutants', '--budget', 'soon'], "--budget: 'soon' is not a duration"],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -38,6 +42,21 @@ describe('aurora-harness', () => {
       expect(err[0]).toContain(message);
     });
   }
+
+  it('mutants: a caught mutant exits 0, prints the JSON summary and writes its counterexample; a survivor exits 1', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    const mutantsDir = join(dir, 'mutants');
+    expect(await main(['mutants', '--only', 'write-quorum-3of6', '--runs', '3', '--json', '--out', mutantsDir])).toBe(0);
+    const summary = JSON.parse(out.join('\n'));
+    expect(summary.mutants).toHaveLength(1);
+    expect(Object.keys(summary.mutants[0]).sort()).toEqual(['caught', 'histories', 'invariant', 'ms', 'name', 'shrunkEvents']);
+    expect(summary.mutants[0]).toMatchObject({ name: 'write-quorum-3of6', caught: true, invariant: 'quorum-intersection' });
+    const written = JSON.parse(readFileSync(join(mutantsDir, 'write-quorum-3of6.json'), 'utf8'));
+    expect(written).toMatchObject({ violation: 'quorum-intersection', config: { bugs: ['write-quorum-3of6'] } });
+    expect(await main(['replay', join(mutantsDir, 'write-quorum-3of6.json')])).toBe(0);
+    expect(await main(['mutants', '--only', 'replica-applies-across-gap', '--runs', '1', '--json', '--out', mutantsDir])).toBe(1);
+  });
 
   it('replays a kept counterexample as recorded (exit 0), and says so when the outcome changed (exit 1)', async () => {
     quiet();

@@ -6,9 +6,10 @@ import * as explore from './commands/explore.js';
 import * as replay from './commands/replay.js';
 import * as show from './commands/show.js';
 import * as exportHistory from './commands/export-history.js';
+import * as mutants from './commands/mutants.js';
 
 const COMMANDS: Record<string, { run(argv: string[]): Promise<number>; HELP: string }> = {
-  explore, replay, show, 'export-history': exportHistory,
+  explore, replay, show, 'export-history': exportHistory, mutants,
 };
 
 const HELP = `usage: aurora-harness COMMAND [options]   (aurora-harness COMMAND --help for each)
@@ -18,6 +19,7 @@ commands:
   replay FILE      replay a counterexample from shrinks/ and compare with its recorded outcome
   show FILE        a counterexample as a timeline (--html OUT for a self-contained page)
   export-history   a counterexample's client operations as a Jepsen-style history (JSON lines)
+  mutants          the mutant self-test: each catalogued bug switched on, explored until caught
 
 exit codes: 0 all held, 1 a violation or a changed outcome, 2 bad input`;
 

@@ -7,10 +7,12 @@ import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './gu
 import { gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
 import { agreement, agreementState } from './guarantees/agreement.js';
+import { segmentLog } from './guarantees/segments.js';
+import { recoveryQuorums } from './guarantees/recovery.js';
 
 export const INVARIANTS: readonly Invariant[] = [
   quorumIntersection, quorumRules, watermarkOrder, watermarkMonotonic, vdlIsCpl, commitRule,
-  durability, azPlusOne, fencing,
+  durability, azPlusOne, fencing, segmentLog, recoveryQuorums,
   readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, gcSafe,
   agreement,
   liveness, writesWithAzDown, agreementState,

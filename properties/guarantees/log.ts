@@ -7,6 +7,7 @@ import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
+import { writerSclBackwards } from './segments.js';
 
 /** The exhaustive check is memoized per quorum pair: memberships repeat. */
 const intersections = new Map<string, ReturnType<typeof checkIntersection>>();
@@ -54,7 +55,8 @@ export const quorumRules: Invariant = {
 
 const mismatches = new Map<string, string | null>();
 function quorumMismatch(config: Config, m: Membership): string | null {
-  const key = `${config.layout}|${m.sets.map((s) => s.join(',')).join('+')}|${m.full.join(',')}`;
+  // The bugs are part of the key: a mutant's quorums (properties/mutants.ts) are not the design's.
+  const key = `${config.layout}|${config.bugs?.join(',') ?? ''}|${m.sets.map((s) => s.join(',')).join('+')}|${m.full.join(',')}`;
   if (mismatches.has(key)) return mismatches.get(key)!;
   const members = membersOf(m);
   const pair = quorumsFor(config, m);
@@ -98,6 +100,8 @@ export const watermarkMonotonic: Invariant = {
       const x = marksOf(v.prev, a.w);
       const y = marksOf(v.next, b.w);
       if (y.vdl < x.vdl || y.vcl < x.vcl) return `VDL ${x.vdl} -> ${y.vdl}, VCL ${x.vcl} -> ${y.vcl}`;
+      const view = a.w.scl === b.w.scl ? null : writerSclBackwards(a.w, b.w);
+      if (view !== null) return view;
       const pg = y.pgcl.findIndex((p, i) => p < (x.pgcl[i] ?? -1));
       if (pg >= 0) return `PGCL of PG ${pg}: ${x.pgcl[pg]} -> ${y.pgcl[pg]}`;
     }

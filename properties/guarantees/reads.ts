@@ -7,6 +7,7 @@ import { recordAnnulled } from '../../model/log.js';
 import { visibleIn } from '../../model/reads.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 import { minReadPoint } from '../../model/writer.js';
+import { replicaVdlBackwards } from './segments.js';
 
 export const readAfterCommit: Invariant = {
   id: 'read-after-commit', tag: 'always',
@@ -33,7 +34,7 @@ export const replicaMonotonic: Invariant = {
   id: 'replica-monotonic-reads', tag: 'always',
   title: 'Reads at one replica never go back in time within a writer epoch',
   why: 'A replica\'s read point is its VDL, which only moves forward until a new writer truncates the log.',
-  check: fromOracle('replica-monotonic-reads'),
+  check: (v) => fromOracle('replica-monotonic-reads')(v) ?? replicaVdlBackwards(v),
 };
 
 function replicas(v: { next: { compute: Readonly<Record<string, { status: string }>> }; config: Parameters<typeof computeNodes>[0] }): [string, Replica][] {

@@ -1,0 +1,122 @@
+// aurora-harness mutants: the mutant self-test. For each bug of the catalog (properties/mutants.ts)
+// explore with that bug switched on until an invariant catches it or the budget ends, shrink the
+// failing history, and write it to shrinks/mutants/<name>.json (replayed by npm test with the bug
+// on). A mutant that survives means a guarantee the harness cannot defend: exit 1.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MUTANTS, mutantNamed, type Mutant } from '../mutants.js';
+import { hunt, mutantCounterexample, formatCounterexample, type HuntResult } from '../mutation.js';
+import { SHRINKS_DIR } from '../shrinks.js';
+import { UsageError, count, duration, parse } from './common.js';
+
+export const HELP = `usage: aurora-harness mutants [options]
+
+The mutant self-test: for each named bug of the catalog (properties/mutants.ts), switched on by
+configuration, explores generated histories (model and impl in lockstep, every invariant on) until
+an invariant catches it or the budget ends. Reports, per mutant, whether it was caught, after how
+many histories and milliseconds (shrinking not included), the shrunk counterexample's length in
+events and the invariant that caught it; then the median and slowest time to catch and the median
+shrunk length. Each shrunk counterexample is written to shrinks/mutants/<name>.json, recording the
+bug and the violation a replay must reproduce (npm test replays them).
+
+options:
+  --only A,B      only these mutants (names as in the catalog)
+  --seed N        seed of every mutant's search (default: 1)
+  --budget T      wall-clock budget of each mutant's search, e.g. 10s, 1m (default: 30s)
+  --runs N        at most N histories per mutant (deterministic; default: until the budget ends)
+  --out DIR       where to write the counterexamples (default: shrinks/mutants/)
+  --json          print { "mutants": [ { name, caught, histories, ms, shrunkEvents, invariant } ] }
+  -h, --help      this text
+
+exit codes: 0 every mutant caught, 1 a mutant survived, 2 bad input`;
+
+export const MUTANTS_DIR = join(SHRINKS_DIR, 'mutants');
+
+function selected(only: string | boolean | undefined): readonly Mutant[] {
+  if (only === undefined) return MUTANTS;
+  if (typeof only !== 'string' || only.trim() === '') throw new UsageError(`--only: expected a comma-separated list of mutant names`);
+  return only.split(',').map((name) => {
+    const m = mutantNamed(name.trim());
+    if (m === undefined) throw new UsageError(`--only: unknown mutant '${name.trim()}' (the catalog: properties/mutants.ts)`);
+    return m;
+  });
+}
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function printTable(results: readonly HuntResult[]): void {
+  const rows = results.map((r) => [
+    r.mutant.name, r.mutant.family, r.mutant.where, r.caught ? 'yes' : 'NO', String(r.histories), String(r.ms),
+    r.shrunkEvents === null ? '-' : String(r.shrunkEvents), r.invariant ?? '-',
+  ]);
+  const head = ['mutant', 'family', 'where', 'caught', 'histories', 'ms', 'shrunk', 'invariant'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const numeric = new Set([4, 5, 6]);
+  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  console.log(line(head));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+}
+
+function printSummary(results: readonly HuntResult[]): void {
+  const caught = results.filter((r) => r.caught);
+  const times = caught.map((r) => r.ms);
+  const lengths = caught.map((r) => r.shrunkEvents!);
+  const med = median(times);
+  const max = times.length === 0 ? null : Math.max(...times);
+  const medLen = median(lengths);
+  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  console.log('');
+  console.log(`caught ${caught.length} of ${results.length} (${mark(caught.length === results.length)}: every mutant caught)`);
+  console.log(`time to catch: median ${med ?? '-'} ms (${mark(med !== null && med <= 1000)}: <= 1 s), slowest ${max ?? '-'} ms (${mark(max !== null && max <= 30_000)}: <= 30 s)`);
+  console.log(`shrunk counterexample: median ${medLen ?? '-'} events (${mark(medLen !== null && medLen <= 10)}: <= 10)`);
+  const survivors = results.filter((r) => !r.caught).map((r) => r.mutant.name);
+  console.log(survivors.length === 0 ? 'RESULT ok' : `RESULT FAIL (survived: ${survivors.join(', ')})`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    only: { type: 'string' }, seed: { type: 'string' }, budget: { type: 'string' }, runs: { type: 'string' },
+    out: { type: 'string' }, json: { type: 'boolean' },
+  });
+  if (values.help) return (console.log(HELP), 0);
+  const mutants = selected(values.only);
+  const seed = count('--seed', values.seed, 1);
+  const runs = values.runs === undefined ? Infinity : count('--runs', values.runs, 0);
+  if (runs < 1) throw new UsageError('--runs: at least 1 history per mutant');
+  const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 30_000);
+  const out = (values.out as string | undefined) ?? MUTANTS_DIR;
+  const json = values.json === true;
+  const progress = process.stderr.isTTY === true;
+  const results: HuntResult[] = [];
+  if (!json) console.log(`SEED=${seed} mutants=${mutants.length} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} runs=${runs} per mutant`);
+  for (const [i, m] of mutants.entries()) {
+    const tag = `[${i + 1}/${mutants.length}] ${m.name}`;
+    if (progress) process.stderr.write(`\r\x1b[K${tag}`);
+    const r = hunt(m, {
+      seed, maxHistories: runs, budgetMs,
+      onProgress: progress ? (n) => { if (n % 5 === 0) process.stderr.write(`\r\x1b[K${tag}: ${n} histories`); } : undefined,
+    });
+    if (progress) process.stderr.write(`\r\x1b[K${tag}: ${r.caught ? `caught by ${r.invariant} after ${r.histories} histories; shrunk to ${r.shrunkEvents} events` : 'SURVIVED'}\n`);
+    if (r.caught) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, `${m.name}.json`), formatCounterexample(mutantCounterexample(r, seed)));
+    }
+    results.push(r);
+  }
+  if (json) {
+    console.log(JSON.stringify({
+      mutants: results.map((r) => ({ name: r.mutant.name, caught: r.caught, histories: r.histories, ms: r.ms, shrunkEvents: r.shrunkEvents, invariant: r.invariant })),
+    }));
+  } else {
+    printTable(results);
+    printSummary(results);
+  }
+  return results.every((r) => r.caught) ? 0 : 1;
+}

@@ -1,0 +1,28 @@
+// The mutant self-test, part 2: a bounded, deterministic search catches every mutant. Each mutant
+// is hunted with the seed its counterexample in shrinks/mutants/ was found with, over a window of
+// TEST_HISTORIES histories of that seed's sequence that starts at the run where the search caught
+// it (no wall clock, no shrinking): the same generator, runner and invariants as
+// `aurora-harness mutants`, so a change that blinds an invariant to a catalogued bug, or changes
+// what the generator draws, fails here. Starting at the recorded run keeps the test cheap: the
+// CLI measures how many histories the whole search needs.
+
+import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
+import { MUTANTS, TEST_HISTORIES } from './mutants.js';
+import { hunt } from './mutation.js';
+import { loadCounterexample } from './shrinks.js';
+import { MUTANTS_DIR } from './commands/mutants.js';
+
+const LOCKSTEP = ['agreement', 'agreement-state'];
+
+describe(`every mutant is caught by a deterministic search of ${TEST_HISTORIES} histories`, () => {
+  for (const m of MUTANTS) {
+    it(`${m.name} (${m.where})`, () => {
+      const meta = loadCounterexample(join(MUTANTS_DIR, `${m.name}.json`)).meta as { seed: number; histories: number };
+      const from = meta.histories - 1;
+      const r = hunt(m, { seed: meta.seed, from, maxHistories: TEST_HISTORIES, budgetMs: Infinity, shrink: false });
+      expect(r.caught, `${m.name} survived runs ${from}..${from + TEST_HISTORIES - 1} of seed ${meta.seed}`).toBe(true);
+      expect(LOCKSTEP.includes(r.invariant!), `${m.where} mutant caught by ${r.invariant}`).toBe(m.where === 'impl');
+    });
+  }
+});

@@ -1,0 +1,132 @@
+// Hunting one mutant: generated histories (the same generator and runner as `explore`, impl in
+// lockstep, every invariant on) under the mutant's configuration, until an invariant fails or the
+// search runs out of histories or time; then the failing history is shrunk.
+//
+// The search and the shrink are separate fast-check runs: the first stops at the first failure
+// (so the time to catch is measured without shrinking), the second replays that run by its path
+// and shrinks it. With a number of histories and no time limit, both are deterministic.
+
+import fc from 'fast-check';
+import type { Event } from '../model/events.js';
+import type { Config } from '../model/types.js';
+import type { History, HistoryOptions } from './history.js';
+import { historyArb } from './history.js';
+import { runHistory } from './run.js';
+import { mutantConfig, type Mutant } from './mutants.js';
+import { FORMAT, formatCounterexample, observe, type Counterexample } from './shrinks.js';
+
+export interface HuntOptions {
+  readonly seed: number;
+  /** Histories to try at most (Infinity: until the budget ends). */
+  readonly maxHistories: number;
+  /** Wall-clock budget of the search in milliseconds (Infinity: none). */
+  readonly budgetMs: number;
+  /** Shrink the failing history (default true), within about this many milliseconds (default 60 s). */
+  readonly shrink?: boolean;
+  readonly shrinkBudgetMs?: number;
+  readonly history?: HistoryOptions;
+  /** Start the search at this run of the seed's sequence (default 0: the first). */
+  readonly from?: number;
+  /** Called after each history that held. */
+  readonly onProgress?: (histories: number) => void;
+}
+
+export interface HuntResult {
+  readonly mutant: Mutant;
+  readonly config: Config;
+  readonly caught: boolean;
+  /** Histories run until the first violation (that one included), or in all when it survived. */
+  readonly histories: number;
+  /** Milliseconds until the first violation (or of the whole search when it survived). */
+  readonly ms: number;
+  /** The invariant violated by the (shrunk) counterexample, and how. */
+  readonly invariant: string | null;
+  readonly message: string | null;
+  /** The (shrunk) failing history, and its length in events (the liveness phase not counted). */
+  readonly history: History | null;
+  readonly shrunkEvents: number | null;
+  readonly shrinkMs: number;
+}
+
+export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
+  const config = mutantConfig(mutant);
+  const arb = historyArb(opts.history);
+  let histories = 0;
+  let caughtAt: number | null = null;
+  const start = performance.now();
+  const search = fc.check(fc.property(arb, (h) => {
+    histories++;
+    if (runHistory(config, h.events, { impl: true }).violation === null) {
+      opts.onProgress?.(histories);
+      return true;
+    }
+    caughtAt = performance.now();
+    return false;
+  }), {
+    seed: opts.seed, endOnFailure: true, ...((opts.from ?? 0) > 0 ? { path: String(opts.from) } : {}),
+    numRuns: Number.isFinite(opts.maxHistories) ? opts.maxHistories : 2 ** 31 - 1,
+    ...(Number.isFinite(opts.budgetMs) ? { interruptAfterTimeLimit: opts.budgetMs, markInterruptAsFailure: false } : {}),
+  });
+  const ms = Math.round((caughtAt ?? performance.now()) - start);
+  const base = { mutant, config, histories, ms, shrinkMs: 0 };
+  if (!search.failed) return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
+  if (search.counterexample === null) throw search.errorInstance ?? new Error(`mutant ${mutant.name}: the search failed without a counterexample`);
+  let [history] = search.counterexample;
+  const shrinkStart = performance.now();
+  if (opts.shrink !== false) {
+    const shrunk = fc.check(fc.property(arb, (h) => runHistory(config, h.events, { impl: true }).violation === null), {
+      seed: opts.seed, path: search.counterexamplePath ?? undefined, numRuns: 1, interruptAfterTimeLimit: (opts.shrinkBudgetMs ?? 60_000) / 2,
+    });
+    if (shrunk.failed && shrunk.counterexample !== null) [history] = shrunk.counterexample;
+  }
+  if (opts.shrink !== false) {
+    const caughtBy = runHistory(config, history.events, { impl: true }).violation?.invariant;
+    const deadline = performance.now() + (opts.shrinkBudgetMs ?? 60_000) / 2;
+    if (caughtBy !== undefined) history = { ...history, events: minimize(config, history.events, caughtBy, deadline) };
+  }
+  const violation = runHistory(config, history.events, { impl: true }).violation;
+  return {
+    ...base, caught: true, invariant: violation?.invariant ?? null, message: violation?.message ?? null,
+    history, shrunkEvents: history.events.length, shrinkMs: Math.round(performance.now() - shrinkStart),
+  };
+}
+
+/**
+ * After fast-check's shrink (which works on the swarm and the raw events), delete what is still
+ * not needed: runs of 8, 4, 2 and then single events, from the end, keeping a deletion whenever
+ * the same invariant still fails. Any list of events is a valid history, so every candidate runs.
+ */
+function minimize(config: Config, events: readonly Event[], invariant: string, deadline: number): Event[] {
+  let current = [...events];
+  const fails = (es: readonly Event[]) => runHistory(config, es, { impl: true }).violation?.invariant === invariant;
+  for (const size of [8, 4, 2, 1]) {
+    for (let i = current.length - size; i >= 0; i--) {
+      if (performance.now() > deadline) return current;
+      const candidate = [...current.slice(0, i), ...current.slice(i + size)];
+      if (fails(candidate)) {
+        current = candidate;
+        i = Math.min(i, current.length - size + 1);
+      }
+    }
+  }
+  return current;
+}
+
+/** The shrunk counterexample as a file of shrinks/mutants/: it records the bug and the violation. */
+export function mutantCounterexample(r: HuntResult, seed: number): Counterexample {
+  if (r.history === null || r.invariant === null) throw new Error(`mutant ${r.mutant.name} was not caught`);
+  const { name, family, where, mistake } = r.mutant;
+  return {
+    format: FORMAT,
+    title: `mutant ${name}: ${mistake}`,
+    why: `Caught by ${r.invariant} (${where === 'impl' ? 'impl only: lockstep disagreement' : 'model and impl: an invariant on the model\'s run'}): ${r.message}`,
+    invariant: r.invariant,
+    violation: r.invariant,
+    config: { ...(r.mutant.config ?? {}), bugs: [name] },
+    events: r.history.events,
+    expected: observe(r.config, r.history.events),
+    meta: { seed, family, where, histories: r.histories, foundBy: 'aurora-harness mutants' },
+  };
+}
+
+export { formatCounterexample };
