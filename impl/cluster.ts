@@ -7,8 +7,8 @@
 // appended in the order things happen and handed out per event by `drain`.
 
 import type { Config, Membership, Message, NodeId, Observation } from '../model/types.js';
-import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, pageServers } from '../model/types.js';
-import { assert } from './assert.js';
+import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes as allNodes_, checkConfig as checkConfig_, computeNodes as computeNodes_, pageServers as pageServers_ } from '../model/types.js';
+import { assert as assert_ } from './assert.js';
 import { ControlPlane } from './control.js';
 import { Network } from './network.js';
 import { emptyPlan } from './plan.js';
@@ -17,6 +17,13 @@ import { Replica } from './replica.js';
 import { Segment } from './segment.js';
 import { StorageNode } from './storage.js';
 import { WriterUp } from './writer.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const allNodes: typeof allNodes_ = allNodes_;
+const checkConfig: typeof checkConfig_ = checkConfig_;
+const computeNodes: typeof computeNodes_ = computeNodes_;
+const pageServers: typeof pageServers_ = pageServers_;
+const assert: typeof assert_ = assert_;
 
 export interface Down {
   readonly status: 'down';

@@ -10,10 +10,15 @@
 // counts membership writes so writers can tell cheaply that their cached PGCLs are stale.
 
 import type { Membership, NodeId } from '../model/types.js';
-import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf, membersOf } from '../model/types.js';
-import { assert } from './assert.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, membersOf as membersOf_ } from '../model/types.js';
+import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { Segment } from './segment.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const azOf: typeof azOf_ = azOf_;
+const membersOf: typeof membersOf_ = membersOf_;
+const assert: typeof assert_ = assert_;
 
 /**
  * The volume never grows past this many PGs (as in the model: addPg beyond it is a no-op). A

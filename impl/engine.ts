@@ -8,15 +8,34 @@
 import type { Engine } from '../model/engine.js';
 import type { Event } from '../model/events.js';
 import type { Config, Message, NodeId, Observation } from '../model/types.js';
-import { STORAGE_NODES, nodesOfAz } from '../model/types.js';
-import { assert, mod } from './assert.js';
+import { STORAGE_NODES, nodesOfAz as nodesOfAz_ } from '../model/types.js';
+import { assert as assert_, mod as mod_ } from './assert.js';
 import { Cluster } from './cluster.js';
-import { addPg, controlTick } from './control.js';
-import { startRecovery } from './recovery.js';
-import { Replica, replicaRead, replicaReceive, replicaTick } from './replica.js';
+import { addPg as addPg_, controlTick as controlTick_ } from './control.js';
+import { startRecovery as startRecovery_ } from './recovery.js';
+import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
 import { snapshotOfCluster, type Snapshot } from './snapshot.js';
-import { collectGarbage, gossip, persist, storageReceive } from './storage.js';
-import { clientRead, clientTxn, writerReceive, writerTick } from './writer.js';
+import { collectGarbage as collectGarbage_, gossip as gossip_, persist as persist_, storageReceive as storageReceive_ } from './storage.js';
+import { clientRead as clientRead_, clientTxn as clientTxn_, writerReceive as writerReceive_, writerTick as writerTick_ } from './writer.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const nodesOfAz: typeof nodesOfAz_ = nodesOfAz_;
+const assert: typeof assert_ = assert_;
+const mod: typeof mod_ = mod_;
+const addPg: typeof addPg_ = addPg_;
+const controlTick: typeof controlTick_ = controlTick_;
+const startRecovery: typeof startRecovery_ = startRecovery_;
+const replicaRead: typeof replicaRead_ = replicaRead_;
+const replicaReceive: typeof replicaReceive_ = replicaReceive_;
+const replicaTick: typeof replicaTick_ = replicaTick_;
+const collectGarbage: typeof collectGarbage_ = collectGarbage_;
+const gossip: typeof gossip_ = gossip_;
+const persist: typeof persist_ = persist_;
+const storageReceive: typeof storageReceive_ = storageReceive_;
+const clientRead: typeof clientRead_ = clientRead_;
+const clientTxn: typeof clientTxn_ = clientTxn_;
+const writerReceive: typeof writerReceive_ = writerReceive_;
+const writerTick: typeof writerTick_ = writerTick_;
 
 export class ImplEngine implements Engine {
   readonly name = 'impl';

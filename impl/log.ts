@@ -7,7 +7,10 @@
 // is the fast way.
 
 import type { Lsn, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
-import { assert } from './assert.js';
+import { assert as assert_ } from './assert.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const assert: typeof assert_ = assert_;
 
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
   for (const r of ranges) if (epoch < r.epoch && r.from < lsn && lsn <= r.to) return true;

@@ -10,7 +10,11 @@
 // when their signatures are equal, so a link check is one string comparison.
 
 import type { Message, NodeId } from '../model/types.js';
-import { assert, mod } from './assert.js';
+import { assert as assert_, mod as mod_ } from './assert.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const assert: typeof assert_ = assert_;
+const mod: typeof mod_ = mod_;
 
 export class Network {
   /** Every node, in allNodes order: `deliver {node}` indexes into it. */

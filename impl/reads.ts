@@ -8,9 +8,15 @@
 // issue. The cache is a small LRU list (cachePages entries), least recently used first.
 
 import type { Lsn, Message, NodeId, PendingVersion } from '../model/types.js';
-import { bug, pgOfPage } from '../model/types.js';
-import { assert, mod } from './assert.js';
+import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
+import { assert as assert_, mod as mod_ } from './assert.js';
 import type { Cluster } from './cluster.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const bug: typeof bug_ = bug_;
+const pgOfPage: typeof pgOfPage_ = pgOfPage_;
+const assert: typeof assert_ = assert_;
+const mod: typeof mod_ = mod_;
 
 export interface PageRead {
   readonly page: number;

@@ -9,12 +9,19 @@
 // Volatile, all of it: a crash mid-way simply starts over under a newer epoch.
 
 import type { Message, NodeId } from '../model/types.js';
-import { bug, membersOf, quorumsFor } from '../model/types.js';
+import { bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
 import { wins } from '../model/quorum.js';
-import { assert } from './assert.js';
+import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { planRecovery, type RecoveryResponse } from './plan.js';
-import { WriterUp, updateReplicas } from './writer.js';
+import { WriterUp, updateReplicas as updateReplicas_ } from './writer.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const bug: typeof bug_ = bug_;
+const membersOf: typeof membersOf_ = membersOf_;
+const quorumsFor: typeof quorumsFor_ = quorumsFor_;
+const assert: typeof assert_ = assert_;
+const updateReplicas: typeof updateReplicas_ = updateReplicas_;
 
 export class Recovering {
   readonly status = 'recovering';

@@ -11,11 +11,20 @@
 // backlinks from the new VDL down to the old one, so a gap is found without sorting.
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug } from '../model/types.js';
-import { assert } from './assert.js';
+import { bug as bug_ } from '../model/types.js';
+import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
-import { versionOf } from './log.js';
-import { Reader, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
+import { versionOf as versionOf_ } from './log.js';
+import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const bug: typeof bug_ = bug_;
+const assert: typeof assert_ = assert_;
+const versionOf: typeof versionOf_ = versionOf_;
+const hedgeReads: typeof hedgeReads_ = hedgeReads_;
+const issueRead: typeof issueRead_ = issueRead_;
+const rotation: typeof rotation_ = rotation_;
+const takeReadResp: typeof takeReadResp_ = takeReadResp_;
 
 export class Replica {
   readonly status = 'replica';

@@ -12,8 +12,17 @@
 // a log that coalescing keeps short.
 
 import type { Lsn, NodeId, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
-import { assert, lastAtOrBelow } from './assert.js';
-import { annulledBy, recordAnnulled, versionOf, visibleAt, writeSurvives } from './log.js';
+import { assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
+import { annulledBy as annulledBy_, recordAnnulled as recordAnnulled_, versionOf as versionOf_, visibleAt as visibleAt_, writeSurvives as writeSurvives_ } from './log.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const assert: typeof assert_ = assert_;
+const lastAtOrBelow: typeof lastAtOrBelow_ = lastAtOrBelow_;
+const annulledBy: typeof annulledBy_ = annulledBy_;
+const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
+const versionOf: typeof versionOf_ = versionOf_;
+const visibleAt: typeof visibleAt_ = visibleAt_;
+const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 
 const byLsnKey = (r: RedoRecord): number => r.lsn;
 

@@ -12,12 +12,19 @@
 // resets every segment (new incarnation, blank).
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug, membersOf } from '../model/types.js';
-import { assert, sortSmall } from './assert.js';
+import { bug as bug_, membersOf as membersOf_ } from '../model/types.js';
+import { assert as assert_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
-import { recordAnnulled } from './log.js';
+import { recordAnnulled as recordAnnulled_ } from './log.js';
 import { Segment } from './segment.js';
 import { WorkSet } from './workset.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const bug: typeof bug_ = bug_;
+const membersOf: typeof membersOf_ = membersOf_;
+const assert: typeof assert_ = assert_;
+const sortSmall: typeof sortSmall_ = sortSmall_;
+const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 
 type Via = 'write' | 'seal' | 'gossip';
 

@@ -16,11 +16,17 @@
 // prefix must shrink to match what the model computes.
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
-import { bug, membersOf, quorumsFor } from '../model/types.js';
+import { bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
 import { wins } from '../model/quorum.js';
-import { assert } from './assert.js';
+import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
 import type { WriterLog } from './writerlog.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const bug: typeof bug_ = bug_;
+const membersOf: typeof membersOf_ = membersOf_;
+const quorumsFor: typeof quorumsFor_ = quorumsFor_;
+const assert: typeof assert_ = assert_;
 
 export class Watermarks {
   /** Per PG, per segment: the highest SCL reported in this epoch. */

@@ -6,7 +6,10 @@
 // order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
 // out-of-order adds).
 
-import { assert } from './assert.js';
+import { assert as assert_ } from './assert.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const assert: typeof assert_ = assert_;
 
 export class WorkSet {
   private member = new Uint8Array(16);

@@ -9,18 +9,37 @@
 // messages (queued in send order); the world decides delivery.
 
 import type { Event } from '../model/events.js';
-import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue } from '../model/events.js';
+import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug, membersOf, pgOfPage } from '../model/types.js';
-import { assert, mod, sortSmall } from './assert.js';
+import { bug as bug_, membersOf as membersOf_, pgOfPage as pgOfPage_ } from '../model/types.js';
+import { assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
-import { sealRecord, versionOf } from './log.js';
+import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
-import { Reader, hedgeReads, issueRead, rotation, takeReadResp, type Route } from './reads.js';
-import { completeSealing, recoveringTick, sendSeals, takeRecoveryResponse } from './recovery.js';
+import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
+import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
 import { Watermarks } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
 import { WorkSet } from './workset.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const writeValue: typeof writeValue_ = writeValue_;
+const bug: typeof bug_ = bug_;
+const membersOf: typeof membersOf_ = membersOf_;
+const pgOfPage: typeof pgOfPage_ = pgOfPage_;
+const assert: typeof assert_ = assert_;
+const mod: typeof mod_ = mod_;
+const sortSmall: typeof sortSmall_ = sortSmall_;
+const sealRecord: typeof sealRecord_ = sealRecord_;
+const versionOf: typeof versionOf_ = versionOf_;
+const hedgeReads: typeof hedgeReads_ = hedgeReads_;
+const issueRead: typeof issueRead_ = issueRead_;
+const rotation: typeof rotation_ = rotation_;
+const takeReadResp: typeof takeReadResp_ = takeReadResp_;
+const completeSealing: typeof completeSealing_ = completeSealing_;
+const recoveringTick: typeof recoveringTick_ = recoveringTick_;
+const sendSeals: typeof sendSeals_ = sendSeals_;
+const takeRecoveryResponse: typeof takeRecoveryResponse_ = takeRecoveryResponse_;
 
 export interface PendingTxn {
   readonly txn: number;
@@ -90,7 +109,17 @@ function activeWriter(c: Cluster): WriterUp | null {
 }
 
 function replicasOf(c: Cluster, writer: NodeId): NodeId[] {
-  return c.computeIds.filter((n) => n !== writer);
+  const out: NodeId[] = [];
+  const ids = c.computeIds;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== writer) out.push(ids[i]!);
+  return out;
+}
+
+/** Whether any compute node other than `writer` exists (the bench's volumes have none). */
+function hasReplicas(c: Cluster, writer: NodeId): boolean {
+  const ids = c.computeIds;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== writer) return true;
+  return false;
 }
 
 // ---- Client work ---------------------------------------------------------------------------
@@ -102,9 +131,17 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
     c.observe({ kind: 'refused', txn, reason: 'noWriter' });
     return;
   }
-  const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
+  // The MTRs taken (at most MTRS_PER_TXN_MAX, each cut to WRITES_PER_MTR_MAX, empty ones left out).
+  const given = event.mtrs;
+  const mtrs: (readonly number[])[] = [];
   let writes = 0;
-  for (const m of mtrs) writes += m.length;
+  for (let m = 0; m < given.length && m < MTRS_PER_TXN_MAX; m++) {
+    const mtr = given[m]!;
+    if (mtr.length === 0) continue;
+    const cut = mtr.length > WRITES_PER_MTR_MAX ? mtr.slice(0, WRITES_PER_MTR_MAX) : mtr;
+    mtrs.push(cut);
+    writes += cut.length;
+  }
   const { vdl } = w.marks.current(c.control);
   const firstLsn = w.log.allocated + 1;
   const commitLsn = w.log.allocated + writes + 1;
@@ -116,11 +153,14 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   const pageCount = pgCount * c.config.pagesPerPg;
   const fresh: RedoRecord[] = [];
   let index = 0;
-  mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
-    const p = mod(page, pageCount);
-    const cpl = i === mtr.length - 1 && m < mtrs.length - 1;
-    fresh.push(allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index++)));
-  }));
+  for (let m = 0; m < mtrs.length; m++) {
+    const mtr = mtrs[m]!;
+    for (let i = 0; i < mtr.length; i++) {
+      const p = mod(mtr[i]!, pageCount);
+      const cpl = i === mtr.length - 1 && m < mtrs.length - 1;
+      fresh.push(allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index++)));
+    }
+  }
   const lastPg = fresh.length === 0 ? mod(txn, pgCount) : fresh[fresh.length - 1]!.pg;
   fresh.push(allocate(w, lastPg, txn, commitLsn, true, null, 0));
   assert(fresh[fresh.length - 1]!.lsn === commitLsn, 'the commit record has the commit LSN');
@@ -138,12 +178,19 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
   sortSmall(pgs);
   for (const pg of pgs) {
     const membership = c.control.pgs[pg]!;
-    const records = pgs.length === 1 ? fresh : fresh.filter((r) => r.pg === pg);
-    for (const to of membersOf(membership)) {
-      c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
+    const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
+    const members = membersOf(membership);
+    for (let i = 0; i < members.length; i++) {
+      c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
-  for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+  if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+}
+
+function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
+  const out: RedoRecord[] = [];
+  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out.push(records[i]!);
+  return out;
 }
 
 function allocate(w: WriterUp, pg: number, txn: number, commitLsn: Lsn, cpl: boolean, page: number | null, value: number): RedoRecord {
@@ -224,7 +271,7 @@ function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>
     return;
   }
   if (msg.incarnation < known) return;
-  sealed.set(msg.from, msg.incarnation);
+  if (msg.incarnation !== known || !sealed.has(msg.from)) sealed.set(msg.from, msg.incarnation);
   w.marks.raise(c.control, msg.pg, msg.from, msg.scl);
 }
 
@@ -238,19 +285,24 @@ function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
   const { vdl, pgcl } = w.marks.current(c.control);
-  const ownPg = (lsn: Lsn) => bug(c.config, 'commit-on-own-pg') && pgcl[w.log.pgAt(lsn - w.log.base - 1)]! >= lsn;
+  const pending = w.pendingTxns;
+  if (pending.length === 0) return;
+  const ownPg = bug(c.config, 'commit-on-own-pg');
   let n = 0;
-  while (n < w.pendingTxns.length && (w.pendingTxns[n]!.commitLsn <= vdl || ownPg(w.pendingTxns[n]!.commitLsn))) {
-    const { txn, commitLsn } = w.pendingTxns[n++]!;
+  while (n < pending.length) {
+    const { txn, commitLsn } = pending[n]!;
+    if (!(commitLsn <= vdl || (ownPg && pgcl[w.log.pgAt(commitLsn - w.log.base - 1)]! >= commitLsn))) break;
+    n++;
     c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (n > 0) w.pendingTxns.splice(0, n);
+  if (n === pending.length) pending.length = 0;
+  else if (n > 0) pending.splice(0, n);
 }
 
 /** Tell the replicas the VDL and, per PG, which page servers cover it. */
 export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
+  if (!hasReplicas(c, node)) return;
   const replicas = replicasOf(c, node);
-  if (replicas.length === 0) return;
   const { vdl } = w.marks.current(c.control);
   const covering = c.control.pgs.map((_, pg) => {
     const floor = w.log.floor(pg, vdl);
@@ -278,7 +330,7 @@ export function writerTick(c: Cluster, node: NodeId): void {
     updateReplicas(c, node, x);
     announceMinReadPoint(c, node, x);
   }
-  hedgeReads(c, node, x.reader, x.epoch, routeBySCL(c, x));
+  if (x.reader.reads.size > 0) hedgeReads(c, node, x.reader, x.epoch, routeBySCL(c, x));
 }
 
 /**

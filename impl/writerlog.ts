@@ -11,8 +11,13 @@
 // of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
-import { assert, lastAtOrBelow } from './assert.js';
-import { sealRecord } from './log.js';
+import { assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
+import { sealRecord as sealRecord_ } from './log.js';
+
+// Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
+const assert: typeof assert_ = assert_;
+const lastAtOrBelow: typeof lastAtOrBelow_ = lastAtOrBelow_;
+const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const itself = (x: number): number => x;
 const INT32_MAX = 2 ** 31 - 1;
