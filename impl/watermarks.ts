@@ -36,6 +36,8 @@ export class Watermarks {
   /** Per PG: the quorum answer over the membership in `seen`. */
   private readonly computed: Lsn[] = [];
   private readonly seen: Membership[] = [];
+  /** Per PG: the winning sets of the membership in `seen` (so an ack looks up no memo). */
+  private readonly winning: WinningSets[] = [];
   readonly pgcl: Lsn[] = [];
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
   private moved: number[] = [];
@@ -86,8 +88,10 @@ export class Watermarks {
     const m = control.pgs[pg];
     assert(m !== undefined && this.computed[pg] !== undefined, 'acks come from existing PGs');
     // Raising one SCL to at most the quorum answer cannot change it; nor can a non-member's.
-    if (value <= this.computed[pg] || !membersOf(m).includes(node)) return;
-    this.computed[pg] = pgCompleteLsn(this.config, m, map);
+    if (value <= this.computed[pg]) return;
+    const ws = this.winning[pg]!;
+    if (!ws.members.includes(node)) return;
+    this.computed[pg] = completeLsnOf(ws, map);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
   }
@@ -107,8 +111,10 @@ export class Watermarks {
       const m = control.pgs[pg]!;
       if (this.seen[pg] === m) continue;
       this.seen[pg] = m;
+      const ws = winningSets(this.config, m);
+      this.winning[pg] = ws;
       const before = this.pgcl[pg];
-      const computed = pgCompleteLsn(this.config, m, this.scl[pg]);
+      const computed = completeLsnOf(ws, this.scl[pg]);
       const pgcl = Math.max(this.reached[pg] ?? -1, computed);
       this.computed[pg] = computed;
       this.pgcl[pg] = pgcl;
@@ -159,7 +165,11 @@ export class Watermarks {
  * storage fleet) and kept as member-index lists; an ack then costs a few comparisons.
  */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
-  const { members, sets, threshold } = winningSets(config, m);
+  return completeLsnOf(winningSets(config, m), scl);
+}
+
+function completeLsnOf(ws: WinningSets, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
+  const { members, sets, threshold } = ws;
   // A reused scratch array of the same length for the common shape (no allocation per ack).
   const values = members.length === scratch.length ? scratch : (scratch = new Array<number>(members.length));
   for (let i = 0; i < members.length; i++) values[i] = scl?.get(members[i]!) ?? -1;
