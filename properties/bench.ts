@@ -306,10 +306,11 @@ function main(argv: readonly string[]): number {
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
   log(`bench: node ${process.version}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
   // Warm the JIT up on both engines (unreported), so the first measurement is not a cold start.
-  // One impl engine of 20,000 records was not enough on this 2-core machine: the next engine's
-  // first 10^4 records still ran 3-7x slower than its later ones (optimization still pending), so
-  // impl-1e4 measured the JIT, not the engine. Three engines in a row bring it to steady state.
-  for (let i = 0; i < 3; i++) runEngine({ id: 'warmup', engine: 'impl', records: 20_000, pgs: 2 });
+  // Note: an engine's first ~10^4 records run 3-8x slower than its later ones right after the
+  // forced GC each measurement starts with (measured in 10^4-record chunks: ~25,000-32,000 ns/record
+  // in the first chunk, ~3,600 after, with or without more warm-up engines), so impl-1e4 reports
+  // that start-up, not steady state.
+  runEngine({ id: 'warmup', engine: 'impl', records: 20_000, pgs: 2 });
   runEngine({ id: 'warmup', engine: 'model', records: 400, pgs: 2 });
   const out: Measurement[] = [];
   for (const spec of specs(quick, full)) {
