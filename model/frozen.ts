@@ -18,3 +18,18 @@ export function frozen<T extends object>(value: T): T {
   }
   return Object.freeze(out) as T;
 }
+
+/**
+ * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
+ * records) are immutable values, replaced whole and never changed in place, so the draft of one
+ * is always unmodified and stands for its base: reading the base costs nothing, where reading
+ * through the draft costs a proxy trap per element.
+ */
+export function view<T>(list: readonly T[]): readonly T[] {
+  return isDraft(list) ? (current(list as object) as readonly T[]) : list;
+}
+
+/** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
+export function appended<T>(list: readonly T[], x: T): readonly T[] {
+  return Object.freeze([...view(list), x]);
+}

@@ -16,10 +16,10 @@ import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { frozen } from './frozen.js';
+import { appended, frozen, view } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -94,10 +94,12 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
 }
 
 function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
-  const prevVol = w.records.length === 0 ? w.plan.vdl : w.records[w.records.length - 1]!.lsn;
-  const lsn = w.records.length === 0 ? w.base + 1 : prevVol + 1;
+  const records = view(w.records);
+  const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
+  const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
   const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
-  w.records.push(record);
+  // The log is a value: replaced by a longer one, never changed in place.
+  w.records = appended(records, record) as Draft<RedoRecord[]>;
   if (record.page !== null) cacheApply(w.cache, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
 }
@@ -162,7 +164,7 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
-    const own = w.records.filter((r) => r.page === msg.page && r.lsn > done.readPoint)
+    const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
     cacheInsert(w.cache, s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
@@ -336,7 +338,7 @@ function retransmit(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
     for (const to of membersOf(m)) {
       const scl = w.scl[pg]?.[to];
       if (scl === undefined || w.sealed[pg]?.[to] === undefined) continue;
-      const records = w.records.filter((r) => r.pg === pg && r.lsn > scl);
+      const records = pgRecordsAbove(view(w.records), pg, scl);
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });
