@@ -6,8 +6,8 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import { isDraft, original, type Draft } from 'immer';
-import { frozen } from './frozen.js';
+import type { Draft } from 'immer';
+import { frozen, view } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
@@ -47,10 +47,16 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
-  const queue = ctx.s.world.net[to]!;
-  const [taken] = queue.splice(index, 1);
-  // Messages are immutable: hand out the plain object, not a draft of it.
-  return (isDraft(taken) ? original(taken as object) : taken) as Message;
+  const queue = view(ctx.s.world.net[to]! as readonly Message[]);
+  ctx.s.world.net[to] = [...queue.slice(0, index), ...queue.slice(index + 1)] as Draft<Message>[];
+  return queue[index]!;
+}
+
+/** Removes and returns the first `count` messages of a queue, in send order. */
+export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
+  const queue = view(ctx.s.world.net[to]! as readonly Message[]);
+  ctx.s.world.net[to] = queue.slice(count) as Draft<Message>[];
+  return queue.slice(0, count);
 }
 
 export function mod(n: number, m: number): number {

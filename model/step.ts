@@ -8,7 +8,7 @@
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take } from './network.js';
+import { choose, mod, requeue, take, takeFirst } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -128,7 +128,7 @@ function duplicateChosen(ctx: Ctx, node: number, k: number): void {
 function deliverAll(ctx: Ctx): void {
   const counts = allNodes(ctx.s.config).map((n) => [n, ctx.s.world.net[n]!.length] as const);
   for (const [n, count] of counts) {
-    for (let i = 0; i < count; i++) deliver(ctx, take(ctx, n, 0));
+    for (const msg of takeFirst(ctx, n, count)) deliver(ctx, msg);
   }
 }
 

@@ -16,7 +16,7 @@ import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, pgRecordsAbove, watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { appended, frozen, view } from './frozen.js';
@@ -155,10 +155,10 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   if (msg.kind === 'ack') {
     const before = marks(s, w).vdl;
     takeAck(w, msg);
-    remember(s, w);
+    const { vdl } = remember(s, w);
     if (w.status === 'sealing') return completeSealing(ctx, node);
-    acknowledgeCommits(ctx, node, w);
-    if (marks(s, w).vdl > before) updateReplicas(ctx, node, w);
+    acknowledgeCommits(ctx, node, w, vdl);
+    if (vdl > before) updateReplicas(ctx, node, w, vdl);
   } else if (msg.kind === 'replicaStatus') {
     w.replicaPoints[msg.from] = msg.point;
   } else if (msg.kind === 'readResp' && w.status === 'active') {
@@ -187,15 +187,18 @@ function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): vo
   if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) scl[msg.from] = msg.scl;
 }
 
-/** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
-function remember(s: Draft<State>, w: Draft<WriterUp>): void {
-  const { pgcl } = marks(s, w);
-  pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+/**
+ * Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them.
+ * Returns the watermarks, which remembering does not move.
+ */
+function remember(s: Draft<State>, w: Draft<WriterUp>): Watermarks {
+  const m = marks(s, w);
+  m.pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+  return m;
 }
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
-function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const { vdl } = marks(ctx.s, w);
+function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
   while (w.pendingTxns.length > 0 && w.pendingTxns[0]!.commitLsn <= vdl) {
     const { txn, commitLsn } = w.pendingTxns.shift()!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
@@ -203,9 +206,8 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 }
 
 /** Tell the replicas the VDL and which segments cover it. */
-function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
   const s = ctx.s;
-  const { vdl } = marks(s, w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
     return pageServers(s.config, m).filter((n) => covers(w, pg, n, floor));
@@ -284,7 +286,7 @@ function completeSealing(ctx: Ctx, node: NodeId): void {
     kind: 'recovered', epoch: w.epoch, at: node, vdl: w.plan.vdl,
     truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
   });
-  updateReplicas(ctx, node, w);
+  updateReplicas(ctx, node, w, marks(ctx.s, w).vdl);
 }
 
 // ---- Time ----------------------------------------------------------------------------------
@@ -302,12 +304,12 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
   sendSeals(ctx, node, w);
   if (w.status === 'sealing') return completeSealing(ctx, node);
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
-  remember(ctx.s, w);
-  acknowledgeCommits(ctx, node, w);
+  const { vdl } = remember(ctx.s, w);
+  acknowledgeCommits(ctx, node, w, vdl);
   if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
-    updateReplicas(ctx, node, w);
-    announceMinReadPoint(ctx, node, w);
+    updateReplicas(ctx, node, w, vdl);
+    announceMinReadPoint(ctx, node, w, vdl);
   }
   hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
 }
@@ -317,14 +319,16 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
  * replica (as last reported in this epoch; one that has not reported holds it at the epoch's
  * base). Storage may coalesce below it, never at or above it.
  */
-export function minReadPoint(s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>): Lsn {
-  const own = lowestReadPoint(w, watermarks(s.config, s.control.pgs, w as WriterUp).vdl);
+export function minReadPoint(
+  s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>, vdl: Lsn = watermarks(s.config, s.control.pgs, w as WriterUp).vdl,
+): Lsn {
+  const own = lowestReadPoint(w, vdl);
   const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
   return Math.min(own, ...replicas);
 }
 
-function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const point = minReadPoint(ctx.s, node, w);
+function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
+  const point = minReadPoint(ctx.s, node, w, vdl);
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
       if (w.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
