@@ -35,6 +35,16 @@ function intactMembers(s: State, pg: number): NodeId[] {
   return membersOf(s.control.pgs[pg]!).filter((n) => !s.storage[n]!.durable.segments[pg]!.blank);
 }
 
+/** The state parts the durability check reads: every node's durable storage and the memberships. */
+function durableStamp(s: State): unknown[] {
+  return [s.control.pgs, ...STORAGE_NODES.map((n) => s.storage[n]!.durable)];
+}
+
+/** Same parts, by identity (state parts are immutable values). */
+function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
   return v.oracle.txns.filter(isCommitted);
 }
@@ -56,8 +66,18 @@ export const durability: Invariant = {
     const txns = committedTxns(v);
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
-    const holders = holdersByLsn(v.next);
+    // A committed transaction stays committed, and whether its records are held depends only on
+    // the durable storage and the memberships: while those are unchanged, only the transactions
+    // committed since the last check need checking.
+    const stamp = durableStamp(v.next);
+    const last = v.memo.derived.get('durability') as { stamp: readonly unknown[]; checked: ReadonlySet<number> } | undefined;
+    const checked = last !== undefined && sameParts(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
+    v.memo.derived.set('durability', { stamp, checked });
+    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId> }> | null = null;
     for (const t of txns) {
+      if (checked.has(t.txn)) continue;
+      checked.add(t.txn);
+      const holders = (holdersMemo ??= holdersByLsn(v.next));
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
         const pg = t.pgs[lsn - t.firstLsn]!;
         const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>() };
@@ -121,9 +141,14 @@ export const azPlusOne: Invariant = {
         }));
         const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
         if (!readable) continue;
-        const plan = planRecovery(v.config, v.next.control.epochNext, responses);
-        if (plan.vdl < need) {
-          return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${plan.vdl}, below committed ${need}`;
+        // Recovery's VDL is a pure function of the segments read: reused while they are the same.
+        const key = `az-plus-one ${az} ${extra}`;
+        const parts = responses.flatMap((rs, pg) => [pg, ...rs.flatMap((r) => [r.node, v.next.storage[r.node]!.durable.segments[pg]])]);
+        const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn } | undefined;
+        const vdl = last !== undefined && sameParts(last.parts, parts) ? last.vdl : planRecovery(v.config, v.next.control.epochNext, responses).vdl;
+        v.memo.derived.set(key, { parts, vdl });
+        if (vdl < need) {
+          return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${vdl}, below committed ${need}`;
         }
       }
     }
