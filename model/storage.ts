@@ -15,6 +15,7 @@ import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
+import { view } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -66,8 +67,8 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       const tooOld = msg.readPoint < seg.gcPoint;
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
-        value: tooOld ? 0 : pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
-        pending: tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint), tooOld,
+        value: tooOld ? 0 : pageValueAt(seg.ranges, view(seg.records), msg.page, msg.readPoint),
+        pending: tooOld ? [] : pendingVersions(seg.ranges, view(seg.records), msg.page, msg.readPoint), tooOld,
       });
       return;
     }
@@ -76,7 +77,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.epoch = msg.epoch;
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
-        records: [...seg.records], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
+        records: [...view(seg.records)], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
       });
       return;
     case 'seal':
@@ -85,7 +86,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.sealedEpoch = msg.epoch;
       seg.writer = msg.from;
       seg.ranges = [...msg.ranges];
-      seg.records = seg.records.filter((r) => !recordAnnulled(msg.ranges, r));
+      seg.records = view(seg.records).filter((r) => !recordAnnulled(msg.ranges, r));
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
@@ -119,15 +120,16 @@ export function persist(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   if (!n.volatile.up || (n.volatile.queue.length === 0 && n.volatile.bases.length === 0)) return;
   const touched = new Set<number>();
-  for (const { pg, record, epoch } of n.volatile.queue) {
+  for (const { pg, record, epoch } of view(n.volatile.queue)) {
     const seg = n.durable.segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if (seg.records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
-    seg.records = sortByLsn([...seg.records, record]);
+    const records = view(seg.records);
+    if (records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
+    seg.records = sortByLsn([...records, record]);
   }
   // A seal's base last: the repair records that make it true are persisted by now.
-  for (const { pg, base, epoch } of n.volatile.bases) {
+  for (const { pg, base, epoch } of view(n.volatile.bases)) {
     const seg = n.durable.segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
@@ -149,7 +151,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
 export function gossip(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node] as StorageNode;
   if (!n.volatile.up) return;
-  n.durable.segments.forEach((seg, pg) => {
+  view(n.durable.segments).forEach((seg, pg) => {
     const m = ctx.s.control.pgs[pg]!;
     const members = membersOf(m);
     if (!members.includes(node)) return;
@@ -168,7 +170,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
 
 function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = seg.records.filter((r) => r.lsn > msg.after);
+  const records = view(seg.records).filter((r) => r.lsn > msg.after);
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
@@ -189,13 +191,14 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Ext
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   if (!n.volatile.up) return;
-  for (const seg of n.durable.segments) {
-    const point = seg.pgmrpl;
-    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) continue;
-    seg.gcScl = sclOf(seg);
-    seg.records = coalesce(seg.ranges, seg.records, point);
+  view(n.durable.segments).forEach((plain, pg) => {
+    const point = plain.pgmrpl;
+    if (plain.blank || point <= plain.gcPoint || sclOf(plain) < point) return;
+    const seg = n.durable.segments[pg]!;
+    seg.gcScl = sclOf(plain);
+    seg.records = coalesce(plain.ranges, view(plain.records), point);
     seg.gcPoint = point;
-  }
+  });
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
