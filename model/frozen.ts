@@ -33,3 +33,8 @@ export function view<T>(list: readonly T[]): readonly T[] {
 export function appended<T>(list: readonly T[], x: T): readonly T[] {
   return Object.freeze([...view(list), x]);
 }
+
+/** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
+export function frozenList<T>(list: T[]): T[] {
+  return Object.freeze(list) as T[];
+}

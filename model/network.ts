@@ -7,7 +7,7 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { frozen, view } from './frozen.js';
+import { appended, frozen, view } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
@@ -16,18 +16,20 @@ export interface Ctx {
   readonly out: Observation[];
 }
 
-export function linkDown(world: World, a: NodeId, b: NodeId): boolean {
+export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): boolean {
   return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
 }
 
+// Queues are values: a send or a take replaces the destination's queue by a new frozen one.
+
 export function send(ctx: Ctx, msg: Message): void {
-  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  ctx.s.world.net[msg.to]!.push(frozen(msg) as Draft<Message>);
+  if (linkDown({ cuts: view(ctx.s.world.cuts) }, msg.from, msg.to)) return;
+  requeue(ctx, frozen(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
+  ctx.s.world.net[msg.to] = appended(ctx.s.world.net[msg.to]! as readonly Message[], msg) as Draft<Message>[];
 }
 
 /**
@@ -48,14 +50,14 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
   const queue = view(ctx.s.world.net[to]! as readonly Message[]);
-  ctx.s.world.net[to] = [...queue.slice(0, index), ...queue.slice(index + 1)] as Draft<Message>[];
+  ctx.s.world.net[to] = Object.freeze([...queue.slice(0, index), ...queue.slice(index + 1)]) as Draft<Message>[];
   return queue[index]!;
 }
 
 /** Removes and returns the first `count` messages of a queue, in send order. */
 export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
   const queue = view(ctx.s.world.net[to]! as readonly Message[]);
-  ctx.s.world.net[to] = queue.slice(count) as Draft<Message>[];
+  ctx.s.world.net[to] = Object.freeze(queue.slice(count)) as Draft<Message>[];
   return queue.slice(0, count);
 }
 

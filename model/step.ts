@@ -16,7 +16,7 @@ import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, persist
 import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership } from './control.js';
-import { frozen } from './frozen.js';
+import { frozen, view } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -135,7 +135,7 @@ function deliverAll(ctx: Ctx): void {
 /** A message across a down link, or to a crashed node, is lost. */
 function deliver(ctx: Ctx, msg: Message): void {
   const w = ctx.s.world;
-  if (w.cuts.some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
+  if (view(w.cuts).some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
   if (isStorage(msg.to)) {
     if (ctx.s.storage[msg.to]!.volatile.up) storageReceive(ctx, msg.to, msg);
     return;

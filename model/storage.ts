@@ -15,7 +15,7 @@ import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { view } from './frozen.js';
+import { frozenList, view } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -86,7 +86,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.sealedEpoch = msg.epoch;
       seg.writer = msg.from;
       seg.ranges = [...msg.ranges];
-      seg.records = view(seg.records).filter((r) => !recordAnnulled(msg.ranges, r));
+      seg.records = frozenList(view(seg.records).filter((r) => !recordAnnulled(msg.ranges, r)));
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
@@ -126,7 +126,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
     const records = view(seg.records);
     if (records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
-    seg.records = sortByLsn([...records, record]);
+    seg.records = frozenList(sortByLsn([...records, record]));
   }
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of view(n.volatile.bases)) {
@@ -196,7 +196,7 @@ export function collectGarbage(ctx: Ctx, node: NodeId): void {
     if (plain.blank || point <= plain.gcPoint || sclOf(plain) < point) return;
     const seg = n.durable.segments[pg]!;
     seg.gcScl = sclOf(plain);
-    seg.records = coalesce(plain.ranges, view(plain.records), point);
+    seg.records = frozenList(coalesce(plain.ranges, view(plain.records), point));
     seg.gcPoint = point;
   });
 }
