@@ -185,6 +185,7 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
     const a = v.prev.storage[n]!;
     const b = v.next.storage[n]!;
     if (a === b) continue;
+    let queuedBefore: Set<unknown> | undefined;
     for (let pg = 0; pg < a.durable.segments.length; pg++) {
       const x = a.durable.segments[pg]!;
       const y = b.durable.segments[pg]!;
@@ -192,12 +193,14 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
         return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
       }
-      const fresh = b.volatile.queue.filter((e) => e.pg === pg && !a.volatile.queue.includes(e));
+      const queued = (queuedBefore ??= new Set(a.volatile.queue));
+      const fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => e.pg === pg && !queued.has(e));
       const stale = fresh.find((e) => e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
+      const held = new Set(x.records);
       for (const r of y.records) {
-        if (x.records.includes(r)) continue;
+        if (held.has(r)) continue;
         const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }

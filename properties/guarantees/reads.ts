@@ -80,8 +80,9 @@ export const readRouting: Invariant = {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
       if (before === after) continue;
+      const pending = new Set(before);
       for (const m of after) {
-        if (m.kind !== 'readResp' || before.includes(m)) continue;
+        if (m.kind !== 'readResp' || pending.has(m)) continue;
         const membership = v.next.control.pgs[m.pg]!;
         if (!pageServers(v.config, membership).includes(m.from)) return `${m.from} answered read ${m.read} of PG ${m.pg} though it serves no pages of it`;
         const seg = v.next.storage[m.from]!.durable.segments[m.pg]!;

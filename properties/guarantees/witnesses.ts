@@ -99,8 +99,13 @@ export const WITNESSES: readonly Invariant[] = [
     hit: (v) => STORAGE_NODES.some((n) => {
       const before = v.prev.storage[n]!;
       const after = v.next.storage[n]!;
-      return after.durable.segments.some((seg, pg) => seg.records.some((r) => !(before.durable.segments[pg]?.records.includes(r) ?? false)
-        && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip')));
+      if (after.durable === before.durable) return false;
+      return after.durable.segments.some((seg, pg) => {
+        const old = before.durable.segments[pg]?.records;
+        if (old === seg.records) return false;
+        const held = new Set(old ?? []);
+        return seg.records.some((r) => !held.has(r) && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
+      });
     }),
   },
   {
