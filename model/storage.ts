@@ -11,7 +11,7 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, StorageNode } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
@@ -88,7 +88,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       seg.ranges = [...msg.ranges];
       seg.records = frozenList(view(seg.records).filter((r) => !recordAnnulled(msg.ranges, r)));
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
-      if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+      if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
       return;
   }
@@ -102,8 +102,13 @@ function pendingVersions(ranges: readonly TruncationRange[], records: readonly R
 }
 
 function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number, via: QueuedRecord['via']): void {
-  const queue = ctx.s.storage[node]!.volatile.queue;
-  for (const record of records) queue.push({ pg, record, epoch, via });
+  const v = ctx.s.storage[node]!.volatile;
+  v.queue = frozenList([...view(v.queue), ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]);
+}
+
+function queueBase(ctx: Ctx, node: NodeId, base: QueuedBase): void {
+  const v = ctx.s.storage[node]!.volatile;
+  v.bases = frozenList([...view(v.bases), Object.freeze(base)]);
 }
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
@@ -151,10 +156,10 @@ export function persist(ctx: Ctx, node: NodeId): void {
 export function gossip(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node] as StorageNode;
   if (!n.volatile.up) return;
-  view(n.durable.segments).forEach((seg, pg) => {
-    const m = ctx.s.control.pgs[pg]!;
+  ctx.s.control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
+    const seg = n.durable.segments[pg]!;
     if (seg.sealedEpoch === 0) {
       send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
@@ -181,7 +186,7 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: E
 function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
   if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
   enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'gossip');
-  if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+  if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
 }
 
 /**
@@ -191,14 +196,13 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Ext
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   if (!n.volatile.up) return;
-  view(n.durable.segments).forEach((plain, pg) => {
-    const point = plain.pgmrpl;
-    if (plain.blank || point <= plain.gcPoint || sclOf(plain) < point) return;
-    const seg = n.durable.segments[pg]!;
-    seg.gcScl = sclOf(plain);
-    seg.records = frozenList(coalesce(plain.ranges, view(plain.records), point));
+  for (const seg of n.durable.segments) {
+    const point = seg.pgmrpl;
+    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) continue;
+    seg.gcScl = sclOf(seg);
+    seg.records = frozenList(coalesce(seg.ranges, view(seg.records), point));
     seg.gcPoint = point;
-  });
+  }
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
