@@ -15,7 +15,7 @@
 // (`recordsByPg`, a pure function of the log, memoized per log value).
 
 import type { WriterUp } from './state.js';
-import type { Config, Lsn, Membership, NodeId, RedoRecord } from './types.js';
+import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
 import { view } from './frozen.js';
@@ -29,11 +29,29 @@ export interface Watermarks {
 
 /** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
 export function pgCompleteLsn(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
-  const { write } = quorumsFor(config, membership);
   const members = membersOf(membership);
-  const candidates = [...new Set(members.map((m) => scl[m] ?? -1))].sort((a, b) => b - a);
+  const reported = members.map((m) => scl[m] ?? -1);
+  // A pure function of (config, membership, the members' SCLs): memoized on those values.
+  const byMembership = pgclMemo.get(config) ?? new WeakMap<Membership, Map<string, Lsn>>();
+  pgclMemo.set(config, byMembership);
+  const known = byMembership.get(membership) ?? new Map<string, Lsn>();
+  byMembership.set(membership, known);
+  const key = reported.join(',');
+  let pgcl = known.get(key);
+  if (pgcl === undefined) {
+    if (known.size >= 64) known.clear(); // SCLs only move on: old vectors are not asked again
+    known.set(key, (pgcl = highestWinning(quorumsFor(config, membership).write, members, reported)));
+  }
+  return pgcl;
+}
+
+const pgclMemo = new WeakMap<Config, WeakMap<Membership, Map<string, Lsn>>>();
+
+/** The highest reported SCL that a write quorum of members has reached (-1: none). */
+function highestWinning(write: Quorum, members: readonly NodeId[], reported: readonly Lsn[]): Lsn {
+  const candidates = [...new Set(reported)].sort((a, b) => b - a);
   for (const lsn of candidates) {
-    if (lsn >= 0 && wins(write, members.filter((m) => (scl[m] ?? -1) >= lsn))) return lsn;
+    if (lsn >= 0 && wins(write, members.filter((_, i) => reported[i]! >= lsn))) return lsn;
   }
   return -1;
 }

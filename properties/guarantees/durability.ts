@@ -1,6 +1,6 @@
 // Guarantees about durability, availability, fencing and liveness.
 
-import type { Invariant } from '../invariant.js';
+import type { Invariant, StepView } from '../invariant.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import type { State } from '../../model/state.js';
 import type { Lsn, NodeId } from '../../model/types.js';
@@ -123,6 +123,38 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  * AZ+1: whichever AZ and one more node are lost, recovery from the durable state of what is left
  * (when that still holds a read quorum of every PG) finds every committed transaction.
  */
+/**
+ * For every cut of an AZ and one more node that leaves a read quorum of every PG: the VDL
+ * recovery finds from the durable state of what is left. A pure function of the durable storage
+ * and the memberships, so it is reused while they are the same values; and per cut, recovery's
+ * VDL is reused while the segments it reads are the same values.
+ */
+function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
+  const stamp = durableStamp(v.next);
+  const known = v.memo.derived.get('az-plus-one') as { stamp: readonly unknown[]; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
+  if (known !== undefined && sameParts(known.stamp, stamp)) return known.cuts;
+  const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
+  for (let az = 0; az < AZS.length; az++) {
+    for (const extra of STORAGE_NODES.filter((n) => !nodesOfAz(az).includes(n))) {
+      const alive = (n: NodeId) => !nodesOfAz(az).includes(n) && n !== extra;
+      const responses = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg).filter(alive).map((node) => {
+        const seg = v.next.storage[node]!.durable.segments[pg]!;
+        return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
+      }));
+      const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
+      if (!readable) continue;
+      const key = `az-plus-one ${az} ${extra}`;
+      const parts = responses.flatMap((rs, pg) => [pg, ...rs.flatMap((r) => [r.node, v.next.storage[r.node]!.durable.segments[pg]])]);
+      const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn } | undefined;
+      const vdl = last !== undefined && sameParts(last.parts, parts) ? last.vdl : planRecovery(v.config, v.next.control.epochNext, responses).vdl;
+      v.memo.derived.set(key, { parts, vdl });
+      cuts.push({ az, extra, vdl });
+    }
+  }
+  v.memo.derived.set('az-plus-one', { stamp, cuts });
+  return cuts;
+}
+
 export const azPlusOne: Invariant = {
   id: 'az-plus-one-recovery', tag: 'always',
   title: 'With an AZ and one more node down, recovery still finds every acknowledged commit',
@@ -132,25 +164,8 @@ export const azPlusOne: Invariant = {
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
     const need = Math.max(...txns.map((t) => t.commitLsn));
-    for (let az = 0; az < AZS.length; az++) {
-      for (const extra of STORAGE_NODES.filter((n) => !nodesOfAz(az).includes(n))) {
-        const alive = (n: NodeId) => !nodesOfAz(az).includes(n) && n !== extra;
-        const responses = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg).filter(alive).map((node) => {
-          const seg = v.next.storage[node]!.durable.segments[pg]!;
-          return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
-        }));
-        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
-        if (!readable) continue;
-        // Recovery's VDL is a pure function of the segments read: reused while they are the same.
-        const key = `az-plus-one ${az} ${extra}`;
-        const parts = responses.flatMap((rs, pg) => [pg, ...rs.flatMap((r) => [r.node, v.next.storage[r.node]!.durable.segments[pg]])]);
-        const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn } | undefined;
-        const vdl = last !== undefined && sameParts(last.parts, parts) ? last.vdl : planRecovery(v.config, v.next.control.epochNext, responses).vdl;
-        v.memo.derived.set(key, { parts, vdl });
-        if (vdl < need) {
-          return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${vdl}, below committed ${need}`;
-        }
-      }
+    for (const { az, extra, vdl } of recoveredCuts(v)) {
+      if (vdl < need) return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${vdl}, below committed ${need}`;
     }
     return null;
   },
