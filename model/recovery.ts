@@ -70,8 +70,21 @@ function uniqueRanges(ranges: readonly TruncationRange[]): TruncationRange[] {
   return [...byKey.values()].sort((a, b) => a.epoch - b.epoch || a.from - b.from);
 }
 
-/** Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. */
+/**
+ * Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. One per
+ * (LSN, epoch): the last copy seen, in the place of the first.
+ */
 function uniqueRecords(records: readonly RedoRecord[]): RedoRecord[] {
-  const byKey = new Map(records.map((r) => [`${r.lsn}:${r.epoch}`, r] as const));
-  return [...byKey.values()];
+  const at = new Map<Lsn, Map<number, number>>();
+  const out: RedoRecord[] = [];
+  for (const r of records) {
+    let byEpoch = at.get(r.lsn);
+    if (byEpoch === undefined) at.set(r.lsn, (byEpoch = new Map()));
+    const i = byEpoch.get(r.epoch);
+    if (i === undefined) {
+      byEpoch.set(r.epoch, out.length);
+      out.push(r);
+    } else out[i] = r;
+  }
+  return out;
 }

@@ -134,10 +134,12 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
   const known = v.memo.derived.get('az-plus-one') as { stamp: readonly unknown[]; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
   if (known !== undefined && sameParts(known.stamp, stamp)) return known.cuts;
   const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
+  const intact = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
   for (let az = 0; az < AZS.length; az++) {
-    for (const extra of STORAGE_NODES.filter((n) => !nodesOfAz(az).includes(n))) {
-      const alive = (n: NodeId) => !nodesOfAz(az).includes(n) && n !== extra;
-      const responses = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg).filter(alive).map((node) => {
+    const down = nodesOfAz(az);
+    for (const extra of STORAGE_NODES.filter((n) => !down.includes(n))) {
+      const alive = (n: NodeId) => !down.includes(n) && n !== extra;
+      const responses = v.next.control.pgs.map((_, pg) => intact[pg]!.filter(alive).map((node) => {
         const seg = v.next.storage[node]!.durable.segments[pg]!;
         return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
       }));
