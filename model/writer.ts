@@ -115,8 +115,19 @@ export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): v
 }
 
 /** Sealed into this epoch, and its reported SCL reaches `floor`. */
-function covers(w: Draft<WriterUp>, pg: number, node: NodeId, floor: number): boolean {
-  return w.sealed[pg]?.[node] !== undefined && (w.scl[pg]?.[node] ?? -1) >= floor;
+function covers(k: Acked, pg: number, node: NodeId, floor: number): boolean {
+  return k.sealed[pg]?.[node] !== undefined && (k.scl[pg]?.[node] ?? -1) >= floor;
+}
+
+/** What acknowledgements told the writer, per PG and member: sealed incarnations and SCLs. */
+interface Acked {
+  readonly sealed: readonly Readonly<Record<NodeId, number>>[];
+  readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
+}
+
+/** Read plainly, for the many lookups a tick or a route makes. */
+function acked(w: Draft<WriterUp>): Acked {
+  return { sealed: view(w.sealed), scl: view(w.scl) };
 }
 
 /**
@@ -127,7 +138,8 @@ function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
     const servers = pageServers(s.config, s.control.pgs[pg]!);
-    return rotation(servers, read, after).find((m) => covers(w, pg, m, floor)) ?? null;
+    const k = acked(w);
+    return rotation(servers, read, after).find((m) => covers(k, pg, m, floor)) ?? null;
   };
 }
 
@@ -208,9 +220,10 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn
 /** Tell the replicas the VDL and which segments cover it. */
 function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
   const s = ctx.s;
+  const k = acked(w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return pageServers(s.config, m).filter((n) => covers(w, pg, n, floor));
+    return pageServers(s.config, m).filter((n) => covers(k, pg, n, floor));
   });
   for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
@@ -262,12 +275,13 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
 function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     const lastPg = w.plan.lastPg[pg] ?? 0;
     for (const to of membersOf(m)) {
-      const scl = w.sealed[pg]?.[to] === undefined ? undefined : w.scl[pg]?.[to];
+      const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
-      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      const repair = view(w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
       send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
@@ -277,8 +291,9 @@ function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 function completeSealing(ctx: Ctx, node: NodeId): void {
   const w = writerAt(ctx.s, node);
   if (w === null || w.status !== 'sealing') return;
+  const k = acked(w);
   for (const [pg, m] of ctx.s.control.pgs.entries()) {
-    const caughtUp = membersOf(m).filter((n) => covers(w, pg, n, w.plan.lastPg[pg] ?? 0));
+    const caughtUp = membersOf(m).filter((n) => covers(k, pg, n, w.plan.lastPg[pg] ?? 0));
     if (!wins(quorumsFor(ctx.s.config, m).write, caughtUp)) return;
   }
   w.status = 'active';
@@ -329,19 +344,21 @@ export function minReadPoint(
 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
   const point = minReadPoint(ctx.s, node, w, vdl);
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
-      if (w.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+      if (k.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
     }
   });
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */
 function retransmit(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
-      const scl = w.scl[pg]?.[to];
-      if (scl === undefined || w.sealed[pg]?.[to] === undefined) continue;
+      const scl = k.scl[pg]?.[to];
+      if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
       const records = pgRecordsAbove(view(w.records), pg, scl);
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
