@@ -20,15 +20,7 @@ import { recordAnnulled, sortByLsn } from './log.js';
 export function planRecovery(
   config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[],
 ): RecoveryPlan {
-  const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
-  const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
-  const valid = all.filter((r) => !recordAnnulled(seen, r));
-  // Below the highest GC point every record was durable and consistent (it was below some VDL).
-  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
-  const chain = volumeChain(valid, gcPoint);
-  const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
-  const kept = chain.filter((r) => r.cpl);
-  const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
+  const { seen, valid, gcPoint, chain, vcl, vdl } = decide(responses);
   const truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
   const survivors = [...valid.filter((r) => r.lsn <= gcPoint), ...chain.filter((r) => r.lsn <= vdl)];
@@ -43,6 +35,25 @@ export function planRecovery(
     lastPg: records.map((rs) => (rs.length === 0 ? 0 : rs[rs.length - 1]!.lsn)),
     annulled: valid.filter((r) => recordAnnulled([range], r)).length,
   };
+}
+
+/** Recovery's VDL from what a read quorum of every PG returned (the plan's `vdl`). */
+export function recoveredVdl(responses: readonly (readonly RecoveryResponse[])[]): Lsn {
+  return decide(responses).vdl;
+}
+
+/** The decision: the valid records, the complete volume chain, VCL and VDL. */
+function decide(responses: readonly (readonly RecoveryResponse[])[]) {
+  const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
+  const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
+  const valid = all.filter((r) => !recordAnnulled(seen, r));
+  // Below the highest GC point every record was durable and consistent (it was below some VDL).
+  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
+  const chain = volumeChain(valid, gcPoint);
+  const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
+  const kept = chain.filter((r) => r.cpl);
+  const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
+  return { seen, valid, gcPoint, chain, vcl, vdl };
 }
 
 /**

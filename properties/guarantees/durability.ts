@@ -5,7 +5,7 @@ import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import type { State } from '../../model/state.js';
 import type { Lsn, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
-import { planRecovery } from '../../model/recovery.js';
+import { recoveredVdl } from '../../model/recovery.js';
 import { isCommitted, type OracleTxn } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
@@ -127,30 +127,35 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  * For every cut of an AZ and one more node that leaves a read quorum of every PG: the VDL
  * recovery finds from the durable state of what is left. A pure function of the durable storage
  * and the memberships, so it is reused while they are the same values; and per cut, recovery's
- * VDL is reused while the segments it reads are the same values.
+ * VDL is reused while the nodes it reads hold the same durable state.
  */
 function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
   const stamp = durableStamp(v.next);
   const known = v.memo.derived.get('az-plus-one') as { stamp: readonly unknown[]; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
   if (known !== undefined && sameParts(known.stamp, stamp)) return known.cuts;
   const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
-  const intact = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
+  let intact: NodeId[][] | undefined;
   for (let az = 0; az < AZS.length; az++) {
     const down = nodesOfAz(az);
     for (const extra of STORAGE_NODES.filter((n) => !down.includes(n))) {
       const alive = (n: NodeId) => !down.includes(n) && n !== extra;
-      const responses = v.next.control.pgs.map((_, pg) => intact[pg]!.filter(alive).map((node) => {
-        const seg = v.next.storage[node]!.durable.segments[pg]!;
-        return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
-      }));
-      const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
-      if (!readable) continue;
+      // What this cut reads: the memberships and the durable storage of the nodes left.
       const key = `az-plus-one ${az} ${extra}`;
-      const parts = responses.flatMap((rs, pg) => [pg, ...rs.flatMap((r) => [r.node, v.next.storage[r.node]!.durable.segments[pg]])]);
-      const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn } | undefined;
-      const vdl = last !== undefined && sameParts(last.parts, parts) ? last.vdl : planRecovery(v.config, v.next.control.epochNext, responses).vdl;
-      v.memo.derived.set(key, { parts, vdl });
-      cuts.push({ az, extra, vdl });
+      const parts = [v.next.control.pgs, ...STORAGE_NODES.filter(alive).map((n) => v.next.storage[n]!.durable)];
+      const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn | null } | undefined;
+      let vdl: Lsn | null;
+      if (last !== undefined && sameParts(last.parts, parts)) vdl = last.vdl;
+      else {
+        intact ??= v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
+        const responses = v.next.control.pgs.map((_, pg) => intact![pg]!.filter(alive).map((node) => {
+          const seg = v.next.storage[node]!.durable.segments[pg]!;
+          return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
+        }));
+        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
+        vdl = readable ? recoveredVdl(responses) : null;
+        v.memo.derived.set(key, { parts, vdl });
+      }
+      if (vdl !== null) cuts.push({ az, extra, vdl });
     }
   }
   v.memo.derived.set('az-plus-one', { stamp, cuts });
