@@ -2,8 +2,11 @@
 //
 // Pure: every transition runs inside immer's produce with auto-freeze on, so an accidental
 // mutation of a previous state throws. Simpler than the system on purpose: watermarks are
-// recomputed from scratch, lists are scanned. Handlers branch here; leaves live in writer.ts,
-// replica.ts, storage.ts, control.ts, recovery.ts and network.ts.
+// recomputed from the state (no incremental bookkeeping; pure functions of immutable values, such
+// as a log's per-PG index or a segment's SCL, are memoized per value), lists are scanned. Logs and
+// queues are values, replaced whole by new frozen lists and read plainly (frozen.ts), so immer
+// never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
+// control.ts, recovery.ts and network.ts.
 
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
