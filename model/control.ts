@@ -11,19 +11,16 @@
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import type { SegmentDurable } from './state.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
-import { emptySegment } from './storage.js';
+import { emptySegment, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { frozen } from './frozen.js';
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */
 export const PGS_MAX = 6;
 
-function segment(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
-  return ctx.s.storage[node]!.durable.segments[pg]!;
-}
+const segment = segmentOf;
 
 function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
   return ctx.s.storage[node]!.volatile.up && !segment(ctx, node, pg).blank;
@@ -52,7 +49,7 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const hydrated = (n: NodeId) => ctx.s.storage[n]!.volatile.up && segment(ctx, n, pg).sealedEpoch > 0
     && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
-  for (const n of fresh) segment(ctx, n, pg).blank = false;
+  for (const n of fresh) updateSegment(ctx, n, pg, { blank: false });
   step(ctx, m, pg, 'complete', [newest]);
   return true;
 }
@@ -62,7 +59,7 @@ function rollback(ctx: Ctx, m: Membership, pg: number): boolean {
   const stable = m.sets[0]!;
   if (!stable.every((n) => intact(ctx, n, pg))) return false;
   for (const n of membersOf(m).filter((x) => !stable.includes(x))) {
-    ctx.s.storage[n]!.durable.segments[pg] = emptySegment(segment(ctx, n, pg).writer, true, segment(ctx, n, pg)) as Draft<SegmentDurable>;
+    replaceSegment(ctx, n, pg, emptySegment(segment(ctx, n, pg).writer, true, segment(ctx, n, pg)));
   }
   step(ctx, m, pg, 'rollback', [stable]);
   return true;
@@ -77,7 +74,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   const spares = STORAGE_NODES.filter((n) => !used.includes(n) && ctx.s.storage[n]!.volatile.up);
   const spare = spares.find((n) => azOf(n) === azOf(gone));
   if (spare === undefined) return;
-  ctx.s.storage[spare]!.durable.segments[pg] = emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)) as Draft<SegmentDurable>;
+  replaceSegment(ctx, spare, pg, emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)));
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(ctx, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }
@@ -107,6 +104,6 @@ export function addPg(ctx: Ctx): void {
   }
   const pg = s.control.pgs.length;
   s.control.pgs.push(initialMembership() as Draft<Membership>);
-  for (const n of STORAGE_NODES) s.storage[n]!.durable.segments.push(emptySegment(s.control.writer, false) as Draft<SegmentDurable>);
+  for (const n of STORAGE_NODES) setSegments(ctx, n, [...segmentsOf(ctx, n), emptySegment(s.control.writer, false)]);
   ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
 }

@@ -30,8 +30,34 @@ export function initialSegment(writer: NodeId): SegmentDurable {
   return { ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 };
 }
 
-export function segmentOf(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
-  return ctx.s.storage[node]!.durable.segments[pg]!;
+/** A node's segment of a PG: a value (read plainly, never drafted). */
+export function segmentOf(ctx: Ctx, node: NodeId, pg: number): SegmentDurable {
+  return segmentsOf(ctx, node)[pg]!;
+}
+
+export function segmentsOf(ctx: Ctx, node: NodeId): readonly SegmentDurable[] {
+  return view(ctx.s.storage[node]!.durable.segments as readonly SegmentDurable[]);
+}
+
+/**
+ * Segments are values: a change replaces the segment, and the node's list of segments, by new
+ * frozen ones. A change that changes nothing keeps both. Returns the segment as it now is.
+ */
+export function updateSegment(ctx: Ctx, node: NodeId, pg: number, change: Partial<SegmentDurable>): SegmentDurable {
+  const seg = segmentOf(ctx, node, pg);
+  if ((Object.keys(change) as (keyof SegmentDurable)[]).every((k) => seg[k] === change[k])) return seg;
+  const next = Object.freeze({ ...seg, ...change });
+  replaceSegment(ctx, node, pg, next);
+  return next;
+}
+
+/** The node's segment of `pg` is `seg` from now on. */
+export function replaceSegment(ctx: Ctx, node: NodeId, pg: number, seg: SegmentDurable): void {
+  setSegments(ctx, node, segmentsOf(ctx, node).map((x, i) => (i === pg ? seg : x)));
+}
+
+export function setSegments(ctx: Ctx, node: NodeId, segments: SegmentDurable[]): void {
+  ctx.s.storage[node]!.durable.segments = frozenList(segments) as Draft<SegmentDurable>[];
 }
 
 /** A message handled by a storage node that is up. */
@@ -50,10 +76,10 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
     return;
   }
-  seg.membership = membership;
+  updateSegment(ctx, node, msg.pg, { membership });
   switch (msg.kind) {
     case 'gc':
-      if (msg.point > seg.pgmrpl) seg.pgmrpl = msg.point;
+      if (msg.point > seg.pgmrpl) updateSegment(ctx, node, msg.pg, { pgmrpl: msg.point });
       return;
     case 'write':
       // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
@@ -67,26 +93,25 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       const tooOld = msg.readPoint < seg.gcPoint;
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
-        value: tooOld ? 0 : pageValueAt(seg.ranges, view(seg.records), msg.page, msg.readPoint),
-        pending: tooOld ? [] : pendingVersions(seg.ranges, view(seg.records), msg.page, msg.readPoint), tooOld,
+        value: tooOld ? 0 : pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
+        pending: tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint), tooOld,
       });
       return;
     }
     case 'recoverReq':
       if (seg.blank) return;
-      seg.epoch = msg.epoch;
+      updateSegment(ctx, node, msg.pg, { epoch: msg.epoch });
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
-        records: [...view(seg.records)], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
+        records: [...seg.records], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
       });
       return;
     case 'seal':
       // The epoch and truncation ranges are durable as one write, then annulled records go.
-      seg.epoch = msg.epoch;
-      seg.sealedEpoch = msg.epoch;
-      seg.writer = msg.from;
-      seg.ranges = [...msg.ranges];
-      seg.records = frozenList(view(seg.records).filter((r) => !recordAnnulled(msg.ranges, r)));
+      updateSegment(ctx, node, msg.pg, {
+        epoch: msg.epoch, sealedEpoch: msg.epoch, writer: msg.from, ranges: [...msg.ranges],
+        records: frozenList(seg.records.filter((r) => !recordAnnulled(msg.ranges, r))),
+      });
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
@@ -125,24 +150,24 @@ export function persist(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   if (!n.volatile.up || (n.volatile.queue.length === 0 && n.volatile.bases.length === 0)) return;
   const touched = new Set<number>();
+  const before = segmentsOf(ctx, node);
+  const segments = [...before];
   for (const { pg, record, epoch } of view(n.volatile.queue)) {
-    const seg = n.durable.segments[pg]!;
+    const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    const records = view(seg.records);
-    if (records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
-    seg.records = frozenList(sortByLsn([...records, record]));
+    if (seg.records.some((r) => r.lsn === record.lsn) || record.lsn <= seg.gcPoint) continue;
+    segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
   }
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of view(n.volatile.bases)) {
-    const seg = n.durable.segments[pg]!;
+    const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
-    seg.gcPoint = base;
-    seg.gcScl = Math.max(seg.gcScl, base);
     // The base was a PGMRPL some peer was told: it is one for this segment too.
-    seg.pgmrpl = Math.max(seg.pgmrpl, base);
+    segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: Math.max(seg.pgmrpl, base) };
   }
+  if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments.map((seg, pg) => (seg === before[pg] ? seg : Object.freeze(seg))));
   n.volatile.queue = [];
   n.volatile.bases = [];
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
@@ -159,7 +184,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
   ctx.s.control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
-    const seg = n.durable.segments[pg]!;
+    const seg = segmentOf(ctx, node, pg);
     if (seg.sealedEpoch === 0) {
       send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
@@ -173,9 +198,9 @@ export function gossip(ctx: Ctx, node: NodeId): void {
   });
 }
 
-function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipReq' }>): void {
+function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = view(seg.records).filter((r) => r.lsn > msg.after);
+  const records = seg.records.filter((r) => r.lsn > msg.after);
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
@@ -183,7 +208,7 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: E
 }
 
 /** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
-function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
+function takeGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipResp' }>): void {
   if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
   enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'gossip');
   if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
@@ -196,13 +221,11 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Ext
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
   if (!n.volatile.up) return;
-  for (const seg of n.durable.segments) {
+  segmentsOf(ctx, node).forEach((seg, pg) => {
     const point = seg.pgmrpl;
-    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) continue;
-    seg.gcScl = sclOf(seg);
-    seg.records = frozenList(coalesce(seg.ranges, view(seg.records), point));
-    seg.gcPoint = point;
-  }
+    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) return;
+    updateSegment(ctx, node, pg, { gcScl: sclOf(seg), records: frozenList(coalesce(seg.ranges, seg.records, point)), gcPoint: point });
+  });
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
@@ -216,7 +239,7 @@ export function restartStorage(ctx: Ctx, node: NodeId): void {
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
 export function loseDisk(ctx: Ctx, node: NodeId): void {
   const n = ctx.s.storage[node]!;
-  n.durable.segments = n.durable.segments.map((seg) => emptySegment(seg.writer, true, seg) as Draft<SegmentDurable>);
+  setSegments(ctx, node, segmentsOf(ctx, node).map((seg) => emptySegment(seg.writer, true, seg)));
   n.volatile.queue = [];
   n.volatile.bases = [];
 }
