@@ -35,9 +35,15 @@ function intactMembers(s: State, pg: number): NodeId[] {
   return membersOf(s.control.pgs[pg]!).filter((n) => !s.storage[n]!.durable.segments[pg]!.blank);
 }
 
-/** The state parts the durability check reads: every node's durable storage and the memberships. */
-function durableStamp(s: State): unknown[] {
-  return [s.control.pgs, ...STORAGE_NODES.map((n) => s.storage[n]!.durable)];
+/**
+ * The state parts the durability checks read: the memberships and, of every segment on the given
+ * nodes, what it holds (log, ranges, GC point) and whether it is blank. (Not its promises or its
+ * PGMRPL, which change far more often.)
+ */
+function durableStamp(s: State, nodes: readonly NodeId[] = STORAGE_NODES): unknown[] {
+  const parts: unknown[] = [s.control.pgs];
+  for (const n of nodes) for (const seg of s.storage[n]!.durable.segments) parts.push(seg.records, seg.ranges, seg.gcPoint, seg.blank);
+  return parts;
 }
 
 /** Same parts, by identity (state parts are immutable values). */
@@ -67,8 +73,8 @@ export const durability: Invariant = {
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
     // A committed transaction stays committed, and whether its records are held depends only on
-    // the durable storage and the memberships: while those are unchanged, only the transactions
-    // committed since the last check need checking.
+    // what the segments hold and the memberships: while those are unchanged, only the
+    // transactions committed since the last check need checking.
     const stamp = durableStamp(v.next);
     const last = v.memo.derived.get('durability') as { stamp: readonly unknown[]; checked: ReadonlySet<number> } | undefined;
     const checked = last !== undefined && sameParts(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
@@ -127,7 +133,7 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  * For every cut of an AZ and one more node that leaves a read quorum of every PG: the VDL
  * recovery finds from the durable state of what is left. A pure function of the durable storage
  * and the memberships, so it is reused while they are the same values; and per cut, recovery's
- * VDL is reused while the nodes it reads hold the same durable state.
+ * VDL is reused while the segments it reads hold the same.
  */
 function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
   const stamp = durableStamp(v.next);
@@ -139,9 +145,9 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
     const down = nodesOfAz(az);
     for (const extra of STORAGE_NODES.filter((n) => !down.includes(n))) {
       const alive = (n: NodeId) => !down.includes(n) && n !== extra;
-      // What this cut reads: the memberships and the durable storage of the nodes left.
+      // What this cut reads: the memberships and what the segments of the nodes left hold.
       const key = `az-plus-one ${az} ${extra}`;
-      const parts = [v.next.control.pgs, ...STORAGE_NODES.filter(alive).map((n) => v.next.storage[n]!.durable)];
+      const parts = durableStamp(v.next, STORAGE_NODES.filter(alive));
       const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn | null } | undefined;
       let vdl: Lsn | null;
       if (last !== undefined && sameParts(last.parts, parts)) vdl = last.vdl;
