@@ -14,7 +14,7 @@ import type { Ctx } from './network.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
-import { emptySegment, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
+import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { frozen } from './frozen.js';
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */
@@ -23,12 +23,12 @@ export const PGS_MAX = 6;
 const segment = segmentOf;
 
 function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
-  return ctx.s.storage[node]!.volatile.up && !segment(ctx, node, pg).blank;
+  return nodeOf(ctx, node).volatile.up && !segment(ctx, node, pg).blank;
 }
 
 /** Down for replaceAfterTicks ticks, or blank without being a replacement in progress. */
 function failed(ctx: Ctx, m: Membership, node: NodeId, pg: number): boolean {
-  const v = ctx.s.storage[node]!.volatile;
+  const v = nodeOf(ctx, node).volatile;
   if (!v.up && ctx.s.world.time - v.downSince >= ctx.s.config.replaceAfterTicks) return true;
   return segment(ctx, node, pg).blank && m.sets[0]!.includes(node);
 }
@@ -46,7 +46,7 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
   const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => sclOf(segment(ctx, n, pg))));
-  const hydrated = (n: NodeId) => ctx.s.storage[n]!.volatile.up && segment(ctx, n, pg).sealedEpoch > 0
+  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0
     && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) updateSegment(ctx, n, pg, { blank: false });
@@ -71,7 +71,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   const gone = newest.find((n) => failed(ctx, m, n, pg));
   if (gone === undefined) return;
   const used = membersOf(m);
-  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && ctx.s.storage[n]!.volatile.up);
+  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && nodeOf(ctx, n).volatile.up);
   const spare = spares.find((n) => azOf(n) === azOf(gone));
   if (spare === undefined) return;
   replaceSegment(ctx, spare, pg, emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)));

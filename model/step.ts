@@ -15,11 +15,11 @@ import { choose, mod, requeue, take, takeFirst } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
-import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
+import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
 import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership } from './control.js';
-import { frozen, view } from './frozen.js';
+import { frozen, frozenList, view } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -34,10 +34,10 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   const pgs = Array.from({ length: config.pgCount }, initialMembership);
   const storage: Record<NodeId, StorageNode> = {};
   for (const n of STORAGE_NODES) {
-    storage[n] = {
-      durable: { segments: pgs.map(() => initialSegment(WRITER)) },
-      volatile: { up: true, downSince: 0, queue: [], bases: [] },
-    };
+    storage[n] = storageNodeValue(
+      Object.freeze({ segments: frozenList(pgs.map(() => initialSegment(WRITER))) }),
+      Object.freeze({ up: true, downSince: 0, queue: frozenList([]), bases: frozenList([]) }),
+    );
   }
   const emptyPlan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
@@ -140,7 +140,7 @@ function deliver(ctx: Ctx, msg: Message): void {
   const w = ctx.s.world;
   if (view(w.cuts).some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
   if (isStorage(msg.to)) {
-    if (ctx.s.storage[msg.to]!.volatile.up) storageReceive(ctx, msg.to, msg);
+    if (nodeOf(ctx, msg.to).volatile.up) storageReceive(ctx, msg.to, msg);
     return;
   }
   const c = ctx.s.compute[msg.to]!;
@@ -151,12 +151,12 @@ function deliver(ctx: Ctx, msg: Message): void {
 // ---- Faults --------------------------------------------------------------------------------
 
 function crashNode(ctx: Ctx, node: NodeId): void {
-  if (!ctx.s.storage[node]!.volatile.up) return noop(ctx, `${node} is down`);
+  if (!nodeOf(ctx, node).volatile.up) return noop(ctx, `${node} is down`);
   crashStorage(ctx, node);
 }
 
 function restartNode(ctx: Ctx, node: NodeId): void {
-  if (ctx.s.storage[node]!.volatile.up) return noop(ctx, `${node} is up`);
+  if (nodeOf(ctx, node).volatile.up) return noop(ctx, `${node} is up`);
   restartStorage(ctx, node);
 }
 

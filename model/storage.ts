@@ -11,23 +11,43 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedBase, QueuedRecord, SegmentDurable, StorageNode } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozenList, view } from './frozen.js';
+import { frozen, frozenList } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
-  return {
+  return Object.freeze({
     epoch: 0, sealedEpoch: 0, membership: 0, incarnation: (previous?.incarnation ?? 0) + 1, writer, blank,
-    ranges: [], records: [], gcPoint: 0, gcScl: 0, pgmrpl: 0,
-  };
+    ranges: frozenList([]), records: frozenList([]), gcPoint: 0, gcScl: 0, pgmrpl: 0,
+  });
 }
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */
 export function initialSegment(writer: NodeId): SegmentDurable {
-  return { ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 };
+  return Object.freeze({ ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 });
+}
+
+/**
+ * A storage node is a value, deeply frozen and opaque to immer (never drafted, read plainly): a
+ * change replaces it whole, keeping whichever of its durable and volatile parts did not change.
+ */
+export function storageNodeValue(durable: StorageDurable, volatile: StorageVolatile): StorageNode {
+  return frozen({ durable, volatile });
+}
+
+export function nodeOf(ctx: Ctx, node: NodeId): StorageNode {
+  return ctx.s.storage[node] as StorageNode;
+}
+
+function setDurable(ctx: Ctx, node: NodeId, durable: StorageDurable): void {
+  ctx.s.storage[node] = storageNodeValue(Object.freeze(durable), nodeOf(ctx, node).volatile) as Draft<StorageNode>;
+}
+
+function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
+  ctx.s.storage[node] = storageNodeValue(nodeOf(ctx, node).durable, Object.freeze(volatile)) as Draft<StorageNode>;
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */
@@ -36,7 +56,7 @@ export function segmentOf(ctx: Ctx, node: NodeId, pg: number): SegmentDurable {
 }
 
 export function segmentsOf(ctx: Ctx, node: NodeId): readonly SegmentDurable[] {
-  return view(ctx.s.storage[node]!.durable.segments as readonly SegmentDurable[]);
+  return nodeOf(ctx, node).durable.segments;
 }
 
 /**
@@ -46,7 +66,7 @@ export function segmentsOf(ctx: Ctx, node: NodeId): readonly SegmentDurable[] {
 export function updateSegment(ctx: Ctx, node: NodeId, pg: number, change: Partial<SegmentDurable>): SegmentDurable {
   const seg = segmentOf(ctx, node, pg);
   if ((Object.keys(change) as (keyof SegmentDurable)[]).every((k) => seg[k] === change[k])) return seg;
-  const next = Object.freeze({ ...seg, ...change });
+  const next = Object.freeze({ ...seg, ...change, ...(change.ranges === undefined ? {} : { ranges: frozenList([...change.ranges]) }) });
   replaceSegment(ctx, node, pg, next);
   return next;
 }
@@ -57,7 +77,7 @@ export function replaceSegment(ctx: Ctx, node: NodeId, pg: number, seg: SegmentD
 }
 
 export function setSegments(ctx: Ctx, node: NodeId, segments: SegmentDurable[]): void {
-  ctx.s.storage[node]!.durable.segments = frozenList(segments) as Draft<SegmentDurable>[];
+  setDurable(ctx, node, { segments: frozenList(segments) });
 }
 
 /** A message handled by a storage node that is up. */
@@ -127,13 +147,14 @@ function pendingVersions(ranges: readonly TruncationRange[], records: readonly R
 }
 
 function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number, via: QueuedRecord['via']): void {
-  const v = ctx.s.storage[node]!.volatile;
-  v.queue = frozenList([...view(v.queue), ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]);
+  if (records.length === 0) return;
+  const v = nodeOf(ctx, node).volatile;
+  setVolatile(ctx, node, { ...v, queue: frozenList([...v.queue, ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]) });
 }
 
 function queueBase(ctx: Ctx, node: NodeId, base: QueuedBase): void {
-  const v = ctx.s.storage[node]!.volatile;
-  v.bases = frozenList([...view(v.bases), Object.freeze(base)]);
+  const v = nodeOf(ctx, node).volatile;
+  setVolatile(ctx, node, { ...v, bases: frozenList([...v.bases, Object.freeze(base)]) });
 }
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
@@ -147,12 +168,12 @@ function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
  * promise, annulled ones and ones already held are dropped.
  */
 export function persist(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up || (n.volatile.queue.length === 0 && n.volatile.bases.length === 0)) return;
   const touched = new Set<number>();
   const before = segmentsOf(ctx, node);
   const segments = [...before];
-  for (const { pg, record, epoch } of view(n.volatile.queue)) {
+  for (const { pg, record, epoch } of n.volatile.queue) {
     const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
@@ -160,7 +181,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
   }
   // A seal's base last: the repair records that make it true are persisted by now.
-  for (const { pg, base, epoch } of view(n.volatile.bases)) {
+  for (const { pg, base, epoch } of n.volatile.bases) {
     const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
@@ -168,8 +189,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: Math.max(seg.pgmrpl, base) };
   }
   if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments.map((seg, pg) => (seg === before[pg] ? seg : Object.freeze(seg))));
-  n.volatile.queue = [];
-  n.volatile.bases = [];
+  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
@@ -179,7 +199,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
  * the writer the control plane names for a seal instead.
  */
 export function gossip(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node] as StorageNode;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
   ctx.s.control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
@@ -219,7 +239,7 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Me
  * there (its SCL reaches it). Reads at or above the PGMRPL see exactly what they saw before.
  */
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
   segmentsOf(ctx, node).forEach((seg, pg) => {
     const point = seg.pgmrpl;
@@ -229,17 +249,15 @@ export function collectGarbage(ctx: Ctx, node: NodeId): void {
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: false, downSince: ctx.s.world.time, queue: [], bases: [] };
+  setVolatile(ctx, node, { up: false, downSince: ctx.s.world.time, queue: frozenList([]), bases: frozenList([]) });
 }
 
 export function restartStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: true, downSince: 0, queue: [], bases: [] };
+  setVolatile(ctx, node, { up: true, downSince: 0, queue: frozenList([]), bases: frozenList([]) });
 }
 
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
 export function loseDisk(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
   setSegments(ctx, node, segmentsOf(ctx, node).map((seg) => emptySegment(seg.writer, true, seg)));
-  n.volatile.queue = [];
-  n.volatile.bases = [];
+  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
 }
