@@ -16,7 +16,7 @@ import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
-import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
+import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership } from './control.js';
 import { frozen, frozenList, view } from './frozen.js';
@@ -43,8 +43,8 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
   const writer = {
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
-    scl: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))),
-    sealed: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))),
+    scl: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0])))),
+    sealed: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1])))),
   };
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {

@@ -25,8 +25,8 @@ import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotati
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return {
     status, epoch, plan, base: plan.truncateTo,
-    scl: Array.from({ length: pgCount }, () => ({})),
-    sealed: Array.from({ length: pgCount }, () => ({})),
+    scl: Array.from({ length: pgCount }, () => known({})),
+    sealed: Array.from({ length: pgCount }, () => known({})),
     reached: Array.from({ length: pgCount }, () => -1),
     records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {},
   };
@@ -188,15 +188,25 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
  * incarnation than the one known sealed is stale.
  */
 function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): void {
-  const scl = (w.scl[msg.pg] ??= {});
-  const sealed = (w.sealed[msg.pg] ??= {});
+  const scl = (w.scl[msg.pg] ??= known({}));
+  const sealed = (w.sealed[msg.pg] ??= known({}));
   if (msg.scl < 0) {
-    if (msg.incarnation >= (sealed[msg.from] ?? 0)) delete sealed[msg.from];
+    if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
+      w.sealed[msg.pg] = known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)));
+    }
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  sealed[msg.from] = msg.incarnation;
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) scl[msg.from] = msg.scl;
+  if (sealed[msg.from] !== msg.incarnation) w.sealed[msg.pg] = known({ ...sealed, [msg.from]: msg.incarnation });
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl[msg.pg] = known({ ...scl, [msg.from]: msg.scl });
+}
+
+/**
+ * Per member, what one PG's acknowledgements said (an SCL, or a sealed incarnation): a value,
+ * replaced whole on change, that immer hands out as it is.
+ */
+export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record<NodeId, number>> {
+  return frozen(values);
 }
 
 /**
