@@ -20,6 +20,14 @@ export function frozen<T extends object>(value: T): T {
 }
 
 /**
+ * `value` as an opaque frozen value that immer hands out as it is, copied shallowly: its parts
+ * must be immutable values already.
+ */
+export function opaque<T extends object>(value: T): T {
+  return Object.freeze(Object.assign(new Immutable(), value)) as T;
+}
+
+/**
  * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
  * records) are immutable values, replaced whole and never changed in place, so the draft of one
  * is always unmodified and stands for its base: reading the base costs nothing, where reading

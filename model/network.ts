@@ -7,7 +7,7 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { appended, frozen, view } from './frozen.js';
+import { appended, frozen, opaque, view } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
@@ -29,7 +29,19 @@ export function send(ctx: Ctx, msg: Message): void {
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  ctx.s.world.net[msg.to] = appended(ctx.s.world.net[msg.to]! as readonly Message[], msg) as Draft<Message>[];
+  setQueue(ctx, msg.to, appended(queueOf(ctx, msg.to), msg));
+}
+
+/**
+ * The network's queues are one value (opaque to immer, read plainly): a send or a take replaces
+ * the destination's queue, and so the value, by a new frozen one.
+ */
+function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
+  ctx.s.world.net = opaque({ ...ctx.s.world.net, [to]: queue }) as Draft<World>['net'];
+}
+
+function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {
+  return ctx.s.world.net[to]! as readonly Message[];
 }
 
 /**
@@ -49,15 +61,15 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
-  const queue = view(ctx.s.world.net[to]! as readonly Message[]);
-  ctx.s.world.net[to] = Object.freeze([...queue.slice(0, index), ...queue.slice(index + 1)]) as Draft<Message>[];
+  const queue = queueOf(ctx, to);
+  setQueue(ctx, to, Object.freeze([...queue.slice(0, index), ...queue.slice(index + 1)]));
   return queue[index]!;
 }
 
 /** Removes and returns the first `count` messages of a queue, in send order. */
 export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
-  const queue = view(ctx.s.world.net[to]! as readonly Message[]);
-  ctx.s.world.net[to] = Object.freeze(queue.slice(count)) as Draft<Message>[];
+  const queue = queueOf(ctx, to);
+  setQueue(ctx, to, Object.freeze(queue.slice(count)));
   return queue.slice(0, count);
 }
 

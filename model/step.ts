@@ -19,7 +19,7 @@ import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf,
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership } from './control.js';
-import { frozen, frozenList, view } from './frozen.js';
+import { frozen, frozenList, opaque, view } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -55,7 +55,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
     control: { epochNext: 2, writer: WRITER, pgs },
     storage,
     compute,
-    world: { time: 0, net: Object.fromEntries(allNodes(config).map((n) => [n, []])), cuts: [], txnCount: 0, readCount: 0 },
+    world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
   };
 }
 
