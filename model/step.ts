@@ -53,7 +53,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   return {
     config: frozen({ ...config }),
     control: { epochNext: 2, writer: WRITER, pgs },
-    storage,
+    storage: opaque(storage),
     compute,
     world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
   };

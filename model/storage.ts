@@ -11,11 +11,11 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozen, frozenList } from './frozen.js';
+import { frozen, frozenList, opaque } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -43,11 +43,16 @@ export function nodeOf(ctx: Ctx, node: NodeId): StorageNode {
 }
 
 function setDurable(ctx: Ctx, node: NodeId, durable: StorageDurable): void {
-  ctx.s.storage[node] = storageNodeValue(Object.freeze(durable), nodeOf(ctx, node).volatile) as Draft<StorageNode>;
+  setNode(ctx, node, storageNodeValue(Object.freeze(durable), nodeOf(ctx, node).volatile));
 }
 
 function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
-  ctx.s.storage[node] = storageNodeValue(nodeOf(ctx, node).durable, Object.freeze(volatile)) as Draft<StorageNode>;
+  setNode(ctx, node, storageNodeValue(nodeOf(ctx, node).durable, Object.freeze(volatile)));
+}
+
+/** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
+function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
+  ctx.s.storage = opaque({ ...ctx.s.storage, [node]: value }) as Draft<State>['storage'];
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */
