@@ -9,8 +9,8 @@
 // writer and storage always use the current sets, and requests of an older membership epoch are
 // refused. The control plane sees storage state directly, as a monitoring service would.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
+import { setControl } from './network.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
@@ -82,7 +82,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
 /** One membership-epoch write: the PG's membership is replaced whole (it is an immutable value). */
 function step(ctx: Ctx, m: Membership, pg: number, kind: 'begin' | 'complete' | 'rollback', sets: readonly (readonly NodeId[])[], full = m.full): void {
   const next = membership(m.epoch + 1, sets, full);
-  ctx.s.control.pgs[pg] = next as Draft<Membership>;
+  setControl(ctx, { pgs: Object.freeze(ctx.s.control.pgs.map((x, i) => (i === pg ? next : x))) });
   ctx.out.push({ kind: 'membership', pg, epoch: next.epoch, step: kind, sets: next.sets });
 }
 
@@ -103,7 +103,7 @@ export function addPg(ctx: Ctx): void {
     return;
   }
   const pg = s.control.pgs.length;
-  s.control.pgs.push(initialMembership() as Draft<Membership>);
+  setControl(ctx, { pgs: Object.freeze([...s.control.pgs, initialMembership()]) });
   for (const n of STORAGE_NODES) setSegments(ctx, n, [...segmentsOf(ctx, n), emptySegment(s.control.writer, false)]);
   ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
 }

@@ -11,7 +11,7 @@
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take, takeFirst } from './network.js';
+import { choose, mod, requeue, setControl, take, takeFirst } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -52,7 +52,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   }
   return {
     config: frozen({ ...config }),
-    control: { epochNext: 2, writer: WRITER, pgs },
+    control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
     storage: opaque(storage),
     compute,
     world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
@@ -203,7 +203,7 @@ function failover(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status !== 'replica') return noop(ctx, `${node} is not a replica`);
-  ctx.s.control.writer = node;
+  setControl(ctx, { writer: node });
   startRecovery(ctx, node);
 }
 

@@ -10,7 +10,7 @@
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import { mod, send } from './network.js';
+import { mod, send, setControl } from './network.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
@@ -243,7 +243,8 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): v
 /** Crash recovery (or a failover) at `node`: ask every segment under a fresh epoch. */
 export function startRecovery(ctx: Ctx, node: NodeId): void {
   const s = ctx.s;
-  const epoch = s.control.epochNext++;
+  const epoch = s.control.epochNext;
+  setControl(ctx, { epochNext: epoch + 1 });
   s.compute[node] = { status: 'recovering', epoch, responses: s.control.pgs.map(() => []) };
   ctx.out.push({ kind: 'recoveryStarted', epoch, at: node });
   askForRecovery(ctx, node, epoch, () => true);
