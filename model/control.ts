@@ -10,12 +10,21 @@
 // refused. The control plane sees storage state directly, as a monitoring service would.
 
 import type { Ctx } from './network.js';
-import { setControl } from './network.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
-import { frozen } from './frozen.js';
+import { frozen, opaque } from './frozen.js';
+import type { Draft } from 'immer';
+import type { ControlDurable, State } from './state.js';
+
+/**
+ * The control plane's durable metadata is a value (opaque to immer, read plainly): a change
+ * replaces it whole.
+ */
+export function setControl(ctx: Ctx, change: Partial<ControlDurable>): void {
+  ctx.s.control = opaque({ ...ctx.s.control, ...change }) as Draft<State>['control'];
+}
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */
 export const PGS_MAX = 6;

@@ -8,7 +8,7 @@
 
 import type { Draft } from 'immer';
 import { appended, frozen, opaque, view } from './frozen.js';
-import type { ControlDurable, State, World } from './state.js';
+import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
 export interface Ctx {
@@ -20,19 +20,9 @@ export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): bool
   return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
 }
 
-// Queues are values: a send or a take replaces the destination's queue by a new frozen one.
-
 export function send(ctx: Ctx, msg: Message): void {
   if (linkDown({ cuts: view(ctx.s.world.cuts) }, msg.from, msg.to)) return;
   requeue(ctx, frozen(msg));
-}
-
-/**
- * The control plane's durable metadata is a value (opaque to immer, read plainly): a change
- * replaces it whole.
- */
-export function setControl(ctx: Ctx, change: Partial<ControlDurable>): void {
-  ctx.s.control = opaque({ ...ctx.s.control, ...change }) as Draft<State>['control'];
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */

@@ -11,14 +11,14 @@
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, setControl, take, takeFirst } from './network.js';
+import { choose, mod, requeue, take, takeFirst } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
-import { addPg, controlTick, initialMembership } from './control.js';
+import { addPg, controlTick, initialMembership, setControl } from './control.js';
 import { frozen, frozenList, opaque, view } from './frozen.js';
 
 setAutoFreeze(true);

@@ -10,7 +10,8 @@
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import { mod, send, setControl } from './network.js';
+import { mod, send } from './network.js';
+import { setControl } from './control.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
