@@ -2,8 +2,8 @@
 
 import type { Invariant, StepView } from '../invariant.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
-import type { State } from '../../model/state.js';
-import type { Lsn, NodeId } from '../../model/types.js';
+import type { State, StorageNode } from '../../model/state.js';
+import type { Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
 import { recoveredVdl } from '../../model/recovery.js';
 import { isCommitted, type OracleTxn } from '../oracle.js';
@@ -40,15 +40,36 @@ function intactMembers(s: State, pg: number): NodeId[] {
  * nodes, what it holds (log, ranges, GC point) and whether it is blank. (Not its promises or its
  * PGMRPL, which change far more often.)
  */
-function durableStamp(s: State, nodes: readonly NodeId[] = STORAGE_NODES): unknown[] {
-  const parts: unknown[] = [s.control.pgs];
-  for (const n of nodes) for (const seg of s.storage[n]!.durable.segments) parts.push(seg.records, seg.ranges, seg.gcPoint, seg.blank);
-  return parts;
+interface Stamp {
+  readonly pgs: readonly Membership[];
+  readonly nodes: readonly StorageNode[];
 }
 
-/** Same parts, by identity (state parts are immutable values). */
-function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function durableStamp(s: State, nodes: readonly NodeId[] = STORAGE_NODES): Stamp {
+  return { pgs: s.control.pgs, nodes: nodes.map((n) => s.storage[n]!) };
+}
+
+function sameStamp(a: Stamp, b: Stamp): boolean {
+  return a.pgs === b.pgs && a.nodes.length === b.nodes.length && a.nodes.every((n, i) => sameHoldings(n, b.nodes[i]!));
+}
+
+const holdingsMemo = new WeakMap<StorageNode, readonly unknown[]>();
+
+/** What a node's segments hold, memoized per node value (a node is an immutable value). */
+function holdings(n: StorageNode): readonly unknown[] {
+  let out = holdingsMemo.get(n);
+  if (out === undefined) {
+    out = n.durable.segments.flatMap((seg) => [seg.records, seg.ranges, seg.gcPoint, seg.blank]);
+    holdingsMemo.set(n, out);
+  }
+  return out;
+}
+
+function sameHoldings(a: StorageNode, b: StorageNode): boolean {
+  if (a === b || a.durable === b.durable) return true;
+  const x = holdings(a);
+  const y = holdings(b);
+  return x.length === y.length && x.every((part, i) => part === y[i]);
 }
 
 function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
@@ -76,8 +97,8 @@ export const durability: Invariant = {
     // what the segments hold and the memberships: while those are unchanged, only the
     // transactions committed since the last check need checking.
     const stamp = durableStamp(v.next);
-    const last = v.memo.derived.get('durability') as { stamp: readonly unknown[]; checked: ReadonlySet<number> } | undefined;
-    const checked = last !== undefined && sameParts(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
+    const last = v.memo.derived.get('durability') as { stamp: Stamp; checked: ReadonlySet<number> } | undefined;
+    const checked = last !== undefined && sameStamp(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
     v.memo.derived.set('durability', { stamp, checked });
     let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId> }> | null = null;
     for (const t of txns) {
@@ -137,8 +158,8 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  */
 function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
   const stamp = durableStamp(v.next);
-  const known = v.memo.derived.get('az-plus-one') as { stamp: readonly unknown[]; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
-  if (known !== undefined && sameParts(known.stamp, stamp)) return known.cuts;
+  const known = v.memo.derived.get('az-plus-one') as { stamp: Stamp; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
+  if (known !== undefined && sameStamp(known.stamp, stamp)) return known.cuts;
   const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
   let intact: NodeId[][] | undefined;
   for (let az = 0; az < AZS.length; az++) {
@@ -148,9 +169,9 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
       // What this cut reads: the memberships and what the segments of the nodes left hold.
       const key = `az-plus-one ${az} ${extra}`;
       const parts = durableStamp(v.next, STORAGE_NODES.filter(alive));
-      const last = v.memo.derived.get(key) as { parts: readonly unknown[]; vdl: Lsn | null } | undefined;
+      const last = v.memo.derived.get(key) as { parts: Stamp; vdl: Lsn | null } | undefined;
       let vdl: Lsn | null;
-      if (last !== undefined && sameParts(last.parts, parts)) vdl = last.vdl;
+      if (last !== undefined && sameStamp(last.parts, parts)) vdl = last.vdl;
       else {
         intact ??= v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
         const responses = v.next.control.pgs.map((_, pg) => intact![pg]!.filter(alive).map((node) => {
