@@ -15,7 +15,7 @@ import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, S
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozen, frozenList, opaque } from './frozen.js';
+import { frozenList, opaque } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -35,7 +35,7 @@ export function initialSegment(writer: NodeId): SegmentDurable {
  * change replaces it whole, keeping whichever of its durable and volatile parts did not change.
  */
 export function storageNodeValue(durable: StorageDurable, volatile: StorageVolatile): StorageNode {
-  return frozen({ durable, volatile });
+  return opaque({ durable, volatile });
 }
 
 export function nodeOf(ctx: Ctx, node: NodeId): StorageNode {

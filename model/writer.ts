@@ -20,7 +20,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, view } from './frozen.js';
+import { appended, frozen, opaque, view } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -207,7 +207,7 @@ function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): vo
  * replaced whole on change, that immer hands out as it is.
  */
 export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record<NodeId, number>> {
-  return frozen(values);
+  return opaque(values);
 }
 
 /**
