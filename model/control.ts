@@ -9,29 +9,35 @@
 // writer and storage always use the current sets, and requests of an older membership epoch are
 // refused. The control plane sees storage state directly, as a monitoring service would.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import type { SegmentDurable } from './state.js';
 import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
-import { emptySegment } from './storage.js';
-import { frozen } from './frozen.js';
+import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
+import { frozen, opaque } from './frozen.js';
+import type { Draft } from 'immer';
+import type { ControlDurable, State } from './state.js';
+
+/**
+ * The control plane's durable metadata is a value (opaque to immer, read plainly): a change
+ * replaces it whole.
+ */
+export function setControl(ctx: Ctx, change: Partial<ControlDurable>): void {
+  ctx.s.control = opaque({ ...ctx.s.control, ...change }) as Draft<State>['control'];
+}
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */
 export const PGS_MAX = 6;
 
-function segment(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
-  return ctx.s.storage[node]!.durable.segments[pg]!;
-}
+const segment = segmentOf;
 
 function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
-  return ctx.s.storage[node]!.volatile.up && !segment(ctx, node, pg).blank;
+  return nodeOf(ctx, node).volatile.up && !segment(ctx, node, pg).blank;
 }
 
 /** Down for replaceAfterTicks ticks, or blank without being a replacement in progress. */
 function failed(ctx: Ctx, m: Membership, node: NodeId, pg: number): boolean {
-  const v = ctx.s.storage[node]!.volatile;
+  const v = nodeOf(ctx, node).volatile;
   if (!v.up && ctx.s.world.time - v.downSince >= ctx.s.config.replaceAfterTicks) return true;
   return segment(ctx, node, pg).blank && m.sets[0]!.includes(node);
 }
@@ -49,10 +55,10 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
   const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => sclOf(segment(ctx, n, pg))));
-  const hydrated = (n: NodeId) => ctx.s.storage[n]!.volatile.up && segment(ctx, n, pg).sealedEpoch > 0
+  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0
     && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
-  for (const n of fresh) segment(ctx, n, pg).blank = false;
+  for (const n of fresh) updateSegment(ctx, n, pg, { blank: false });
   step(ctx, m, pg, 'complete', [newest]);
   return true;
 }
@@ -62,7 +68,7 @@ function rollback(ctx: Ctx, m: Membership, pg: number): boolean {
   const stable = m.sets[0]!;
   if (!stable.every((n) => intact(ctx, n, pg))) return false;
   for (const n of membersOf(m).filter((x) => !stable.includes(x))) {
-    ctx.s.storage[n]!.durable.segments[pg] = emptySegment(segment(ctx, n, pg).writer, true, segment(ctx, n, pg)) as Draft<SegmentDurable>;
+    replaceSegment(ctx, n, pg, emptySegment(segment(ctx, n, pg).writer, true, segment(ctx, n, pg)));
   }
   step(ctx, m, pg, 'rollback', [stable]);
   return true;
@@ -74,10 +80,10 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   const gone = newest.find((n) => failed(ctx, m, n, pg));
   if (gone === undefined) return;
   const used = membersOf(m);
-  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && ctx.s.storage[n]!.volatile.up);
+  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && nodeOf(ctx, n).volatile.up);
   const spare = spares.find((n) => azOf(n) === azOf(gone));
   if (spare === undefined) return;
-  ctx.s.storage[spare]!.durable.segments[pg] = emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)) as Draft<SegmentDurable>;
+  replaceSegment(ctx, spare, pg, emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)));
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(ctx, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }
@@ -85,7 +91,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
 /** One membership-epoch write: the PG's membership is replaced whole (it is an immutable value). */
 function step(ctx: Ctx, m: Membership, pg: number, kind: 'begin' | 'complete' | 'rollback', sets: readonly (readonly NodeId[])[], full = m.full): void {
   const next = membership(m.epoch + 1, sets, full);
-  ctx.s.control.pgs[pg] = next as Draft<Membership>;
+  setControl(ctx, { pgs: Object.freeze(ctx.s.control.pgs.map((x, i) => (i === pg ? next : x))) });
   ctx.out.push({ kind: 'membership', pg, epoch: next.epoch, step: kind, sets: next.sets });
 }
 
@@ -106,7 +112,7 @@ export function addPg(ctx: Ctx): void {
     return;
   }
   const pg = s.control.pgs.length;
-  s.control.pgs.push(initialMembership() as Draft<Membership>);
-  for (const n of STORAGE_NODES) s.storage[n]!.durable.segments.push(emptySegment(s.control.writer, false) as Draft<SegmentDurable>);
+  setControl(ctx, { pgs: Object.freeze([...s.control.pgs, initialMembership()]) });
+  for (const n of STORAGE_NODES) setSegments(ctx, n, [...segmentsOf(ctx, n), emptySegment(s.control.writer, false)]);
   ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
 }

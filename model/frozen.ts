@@ -18,3 +18,31 @@ export function frozen<T extends object>(value: T): T {
   }
   return Object.freeze(out) as T;
 }
+
+/**
+ * `value` as an opaque frozen value that immer hands out as it is, copied shallowly: its parts
+ * must be immutable values already.
+ */
+export function opaque<T extends object>(value: T): T {
+  return Object.freeze(Object.assign(new Immutable(), value)) as T;
+}
+
+/**
+ * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
+ * records) are immutable values, replaced whole and never changed in place, so the draft of one
+ * is always unmodified and stands for its base: reading the base costs nothing, where reading
+ * through the draft costs a proxy trap per element.
+ */
+export function view<T>(list: readonly T[]): readonly T[] {
+  return isDraft(list) ? (current(list as object) as readonly T[]) : list;
+}
+
+/** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
+export function appended<T>(list: readonly T[], x: T): readonly T[] {
+  return Object.freeze([...view(list), x]);
+}
+
+/** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
+export function frozenList<T>(list: T[]): T[] {
+  return Object.freeze(list) as T[];
+}

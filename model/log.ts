@@ -6,6 +6,7 @@
 // same way along volume backlinks. Written to be read, not to be fast: chains are recomputed.
 
 import type { Lsn, RedoRecord, TruncationRange } from './types.js';
+import { view } from './frozen.js';
 
 /** Records of an epoch older than a range's epoch, with an LSN in (from, to], are annulled. */
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
@@ -57,14 +58,24 @@ export function segmentCompleteLsn(records: readonly RedoRecord[], base: GcBase 
   return Math.max(0, base.gcScl, ...complete);
 }
 
+const sclMemo = new WeakMap<readonly RedoRecord[], Map<string, Lsn>>();
+
+/** A segment's SCL: a pure function of its log and GC base, memoized per frozen log. */
 export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
-  return segmentCompleteLsn(seg.records, seg);
+  const records = view(seg.records);
+  if (!Object.isFrozen(records)) return segmentCompleteLsn(records, seg);
+  let byBase = sclMemo.get(records);
+  if (byBase === undefined) sclMemo.set(records, (byBase = new Map()));
+  const key = `${seg.gcPoint}/${seg.gcScl}`;
+  let scl = byBase.get(key);
+  if (scl === undefined) byBase.set(key, (scl = segmentCompleteLsn(records, seg)));
+  return scl;
 }
 
 /** Records above the SCL: the segment knows it has holes below them (gossip fills them). */
 export function hasHoles(seg: GcBase & { readonly records: readonly RedoRecord[] }): boolean {
   const scl = sclOf(seg);
-  return seg.records.some((r) => r.lsn > scl);
+  return view(seg.records).some((r) => r.lsn > scl);
 }
 
 /**

@@ -6,8 +6,8 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import { isDraft, original, type Draft } from 'immer';
-import { frozen } from './frozen.js';
+import type { Draft } from 'immer';
+import { appended, frozen, opaque, view } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
@@ -16,18 +16,30 @@ export interface Ctx {
   readonly out: Observation[];
 }
 
-export function linkDown(world: World, a: NodeId, b: NodeId): boolean {
+export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): boolean {
   return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
 }
 
 export function send(ctx: Ctx, msg: Message): void {
-  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  ctx.s.world.net[msg.to]!.push(frozen(msg) as Draft<Message>);
+  if (linkDown({ cuts: view(ctx.s.world.cuts) }, msg.from, msg.to)) return;
+  requeue(ctx, frozen(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  ctx.s.world.net[msg.to]!.push(msg as Draft<Message>);
+  setQueue(ctx, msg.to, appended(queueOf(ctx, msg.to), msg));
+}
+
+/**
+ * The network's queues are one value (opaque to immer, read plainly): a send or a take replaces
+ * the destination's queue, and so the value, by a new frozen one.
+ */
+function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
+  ctx.s.world.net = opaque({ ...ctx.s.world.net, [to]: queue }) as Draft<World>['net'];
+}
+
+function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {
+  return ctx.s.world.net[to]! as readonly Message[];
 }
 
 /**
@@ -47,10 +59,16 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
-  const queue = ctx.s.world.net[to]!;
-  const [taken] = queue.splice(index, 1);
-  // Messages are immutable: hand out the plain object, not a draft of it.
-  return (isDraft(taken) ? original(taken as object) : taken) as Message;
+  const queue = queueOf(ctx, to);
+  setQueue(ctx, to, Object.freeze([...queue.slice(0, index), ...queue.slice(index + 1)]));
+  return queue[index]!;
+}
+
+/** Removes and returns the first `count` messages of a queue, in send order. */
+export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
+  const queue = queueOf(ctx, to);
+  setQueue(ctx, to, Object.freeze(queue.slice(count)));
+  return queue.slice(0, count);
 }
 
 export function mod(n: number, m: number): number {

@@ -21,15 +21,7 @@ import { recordAnnulled, sortByLsn } from './log.js';
 export function planRecovery(
   config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[],
 ): RecoveryPlan {
-  const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
-  const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
-  const valid = all.filter((r) => !recordAnnulled(seen, r));
-  // Below the highest GC point every record was durable and consistent (it was below some VDL).
-  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
-  const chain = volumeChain(valid, gcPoint);
-  const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
-  const kept = chain.filter((r) => r.cpl);
-  const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
+  const { seen, valid, gcPoint, chain, vcl, vdl } = decide(responses);
   let truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
   if (bug(config, 'truncation-to-highest-seen')) truncateTo = Math.max(vdl + 1, ...valid.map((r) => r.lsn), ...seen.map((r) => r.to));
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
@@ -46,6 +38,25 @@ export function planRecovery(
     annulled: valid.filter((r) => recordAnnulled([range], r)).length,
     readFrom: responses.map((rs) => rs.map((r) => r.node)),
   };
+}
+
+/** Recovery's VDL from what a read quorum of every PG returned (the plan's `vdl`). */
+export function recoveredVdl(responses: readonly (readonly RecoveryResponse[])[]): Lsn {
+  return decide(responses).vdl;
+}
+
+/** The decision: the valid records, the complete volume chain, VCL and VDL. */
+function decide(responses: readonly (readonly RecoveryResponse[])[]) {
+  const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
+  const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
+  const valid = all.filter((r) => !recordAnnulled(seen, r));
+  // Below the highest GC point every record was durable and consistent (it was below some VDL).
+  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
+  const chain = volumeChain(valid, gcPoint);
+  const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
+  const kept = chain.filter((r) => r.cpl);
+  const vdl = Math.max(gcPoint, kept.length === 0 ? 0 : kept[kept.length - 1]!.lsn);
+  return { seen, valid, gcPoint, chain, vcl, vdl };
 }
 
 /**
@@ -73,8 +84,21 @@ function uniqueRanges(ranges: readonly TruncationRange[]): TruncationRange[] {
   return [...byKey.values()].sort((a, b) => a.epoch - b.epoch || a.from - b.from);
 }
 
-/** Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. */
+/**
+ * Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. One per
+ * (LSN, epoch): the last copy seen, in the place of the first.
+ */
 function uniqueRecords(records: readonly RedoRecord[]): RedoRecord[] {
-  const byKey = new Map(records.map((r) => [`${r.lsn}:${r.epoch}`, r] as const));
-  return [...byKey.values()];
+  const at = new Map<Lsn, Map<number, number>>();
+  const out: RedoRecord[] = [];
+  for (const r of records) {
+    let byEpoch = at.get(r.lsn);
+    if (byEpoch === undefined) at.set(r.lsn, (byEpoch = new Map()));
+    const i = byEpoch.get(r.epoch);
+    if (i === undefined) {
+      byEpoch.set(r.epoch, out.length);
+      out.push(r);
+    } else out[i] = r;
+  }
+  return out;
 }

@@ -2,21 +2,24 @@
 //
 // Pure: every transition runs inside immer's produce with auto-freeze on, so an accidental
 // mutation of a previous state throws. Simpler than the system on purpose: watermarks are
-// recomputed from scratch, lists are scanned. Handlers branch here; leaves live in writer.ts,
-// replica.ts, storage.ts, control.ts, recovery.ts and network.ts.
+// recomputed from the state (no incremental bookkeeping; pure functions of immutable values, such
+// as a log's per-PG index or a segment's SCL, are memoized per value), lists are scanned. Logs and
+// queues are values, replaced whole by new frozen lists and read plainly (frozen.ts), so immer
+// never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
+// control.ts, recovery.ts and network.ts.
 
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take } from './network.js';
+import { choose, mod, requeue, take, takeFirst } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
-import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, persist, restartStorage, storageReceive } from './storage.js';
-import { clientRead, clientTxn, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
+import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
+import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
-import { addPg, controlTick, initialMembership } from './control.js';
-import { frozen } from './frozen.js';
+import { addPg, controlTick, initialMembership, setControl } from './control.js';
+import { frozen, frozenList, opaque, view } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -31,17 +34,17 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   const pgs = Array.from({ length: config.pgCount }, initialMembership);
   const storage: Record<NodeId, StorageNode> = {};
   for (const n of STORAGE_NODES) {
-    storage[n] = {
-      durable: { segments: pgs.map(() => initialSegment(WRITER)) },
-      volatile: { up: true, downSince: 0, queue: [], bases: [] },
-    };
+    storage[n] = storageNodeValue(
+      Object.freeze({ segments: frozenList(pgs.map(() => initialSegment(WRITER))) }),
+      Object.freeze({ up: true, downSince: 0, queue: frozenList([]), bases: frozenList([]) }),
+    );
   }
   const emptyPlan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
   const writer = {
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
-    scl: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))),
-    sealed: pgs.map(() => Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))),
+    scl: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0])))),
+    sealed: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1])))),
   };
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
@@ -49,10 +52,10 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   }
   return {
     config: frozen({ ...config }),
-    control: { epochNext: 2, writer: WRITER, pgs },
-    storage,
+    control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
+    storage: opaque(storage),
     compute,
-    world: { time: 0, net: Object.fromEntries(allNodes(config).map((n) => [n, []])), cuts: [], txnCount: 0, readCount: 0 },
+    world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
   };
 }
 
@@ -128,16 +131,16 @@ function duplicateChosen(ctx: Ctx, node: number, k: number): void {
 function deliverAll(ctx: Ctx): void {
   const counts = allNodes(ctx.s.config).map((n) => [n, ctx.s.world.net[n]!.length] as const);
   for (const [n, count] of counts) {
-    for (let i = 0; i < count; i++) deliver(ctx, take(ctx, n, 0));
+    for (const msg of takeFirst(ctx, n, count)) deliver(ctx, msg);
   }
 }
 
 /** A message across a down link, or to a crashed node, is lost. */
 function deliver(ctx: Ctx, msg: Message): void {
   const w = ctx.s.world;
-  if (w.cuts.some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
+  if (view(w.cuts).some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
   if (isStorage(msg.to)) {
-    if (ctx.s.storage[msg.to]!.volatile.up) storageReceive(ctx, msg.to, msg);
+    if (nodeOf(ctx, msg.to).volatile.up) storageReceive(ctx, msg.to, msg);
     return;
   }
   const c = ctx.s.compute[msg.to]!;
@@ -148,12 +151,12 @@ function deliver(ctx: Ctx, msg: Message): void {
 // ---- Faults --------------------------------------------------------------------------------
 
 function crashNode(ctx: Ctx, node: NodeId): void {
-  if (!ctx.s.storage[node]!.volatile.up) return noop(ctx, `${node} is down`);
+  if (!nodeOf(ctx, node).volatile.up) return noop(ctx, `${node} is down`);
   crashStorage(ctx, node);
 }
 
 function restartNode(ctx: Ctx, node: NodeId): void {
-  if (ctx.s.storage[node]!.volatile.up) return noop(ctx, `${node} is up`);
+  if (nodeOf(ctx, node).volatile.up) return noop(ctx, `${node} is up`);
   restartStorage(ctx, node);
 }
 
@@ -200,7 +203,7 @@ function failover(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status !== 'replica') return noop(ctx, `${node} is not a replica`);
-  ctx.s.control.writer = node;
+  setControl(ctx, { writer: node });
   startRecovery(ctx, node);
 }
 

@@ -11,26 +11,78 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedRecord, SegmentDurable, StorageNode } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
+import { frozenList, opaque } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
-  return {
+  return Object.freeze({
     epoch: 0, sealedEpoch: 0, membership: 0, incarnation: (previous?.incarnation ?? 0) + 1, writer, blank,
-    ranges: [], records: [], gcPoint: 0, gcScl: 0, pgmrpl: 0,
-  };
+    ranges: frozenList([]), records: frozenList([]), gcPoint: 0, gcScl: 0, pgmrpl: 0,
+  });
 }
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */
 export function initialSegment(writer: NodeId): SegmentDurable {
-  return { ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 };
+  return Object.freeze({ ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 });
 }
 
-export function segmentOf(ctx: Ctx, node: NodeId, pg: number): Draft<SegmentDurable> {
-  return ctx.s.storage[node]!.durable.segments[pg]!;
+/**
+ * A storage node is a value, deeply frozen and opaque to immer (never drafted, read plainly): a
+ * change replaces it whole, keeping whichever of its durable and volatile parts did not change.
+ */
+export function storageNodeValue(durable: StorageDurable, volatile: StorageVolatile): StorageNode {
+  return opaque({ durable, volatile });
+}
+
+export function nodeOf(ctx: Ctx, node: NodeId): StorageNode {
+  return ctx.s.storage[node] as StorageNode;
+}
+
+function setDurable(ctx: Ctx, node: NodeId, durable: StorageDurable): void {
+  setNode(ctx, node, storageNodeValue(Object.freeze(durable), nodeOf(ctx, node).volatile));
+}
+
+function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
+  setNode(ctx, node, storageNodeValue(nodeOf(ctx, node).durable, Object.freeze(volatile)));
+}
+
+/** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
+function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
+  ctx.s.storage = opaque({ ...ctx.s.storage, [node]: value }) as Draft<State>['storage'];
+}
+
+/** A node's segment of a PG: a value (read plainly, never drafted). */
+export function segmentOf(ctx: Ctx, node: NodeId, pg: number): SegmentDurable {
+  return segmentsOf(ctx, node)[pg]!;
+}
+
+export function segmentsOf(ctx: Ctx, node: NodeId): readonly SegmentDurable[] {
+  return nodeOf(ctx, node).durable.segments;
+}
+
+/**
+ * Segments are values: a change replaces the segment, and the node's list of segments, by new
+ * frozen ones. A change that changes nothing keeps both. Returns the segment as it now is.
+ */
+export function updateSegment(ctx: Ctx, node: NodeId, pg: number, change: Partial<SegmentDurable>): SegmentDurable {
+  const seg = segmentOf(ctx, node, pg);
+  if ((Object.keys(change) as (keyof SegmentDurable)[]).every((k) => seg[k] === change[k])) return seg;
+  const next = Object.freeze({ ...seg, ...change, ...(change.ranges === undefined ? {} : { ranges: frozenList([...change.ranges]) }) });
+  replaceSegment(ctx, node, pg, next);
+  return next;
+}
+
+/** The node's segment of `pg` is `seg` from now on. */
+export function replaceSegment(ctx: Ctx, node: NodeId, pg: number, seg: SegmentDurable): void {
+  setSegments(ctx, node, segmentsOf(ctx, node).map((x, i) => (i === pg ? seg : x)));
+}
+
+export function setSegments(ctx: Ctx, node: NodeId, segments: SegmentDurable[]): void {
+  setDurable(ctx, node, { segments: frozenList(segments) });
 }
 
 /** A message handled by a storage node that is up. */
@@ -50,10 +102,10 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
     return;
   }
-  seg.membership = membership;
+  updateSegment(ctx, node, msg.pg, { membership });
   switch (msg.kind) {
     case 'gc':
-      if (msg.point > seg.pgmrpl) seg.pgmrpl = msg.point;
+      if (msg.point > seg.pgmrpl) updateSegment(ctx, node, msg.pg, { pgmrpl: msg.point });
       return;
     case 'write':
       // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
@@ -74,7 +126,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     }
     case 'recoverReq':
       if (seg.blank) return;
-      seg.epoch = msg.epoch;
+      updateSegment(ctx, node, msg.pg, { epoch: msg.epoch });
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
         records: [...seg.records], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
@@ -82,13 +134,12 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       return;
     case 'seal':
       // The epoch and truncation ranges are durable as one write, then annulled records go.
-      seg.epoch = msg.epoch;
-      seg.sealedEpoch = msg.epoch;
-      seg.writer = msg.from;
-      seg.ranges = [...msg.ranges];
-      seg.records = seg.records.filter((r) => !recordAnnulled(msg.ranges, r));
+      updateSegment(ctx, node, msg.pg, {
+        epoch: msg.epoch, sealedEpoch: msg.epoch, writer: msg.from, ranges: [...msg.ranges],
+        records: frozenList(seg.records.filter((r) => !recordAnnulled(msg.ranges, r))),
+      });
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
-      if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+      if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
       acknowledge(ctx, node, msg.pg);
       return;
   }
@@ -102,8 +153,14 @@ function pendingVersions(ranges: readonly TruncationRange[], records: readonly R
 }
 
 function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number, via: QueuedRecord['via']): void {
-  const queue = ctx.s.storage[node]!.volatile.queue;
-  for (const record of records) queue.push({ pg, record, epoch, via });
+  if (records.length === 0) return;
+  const v = nodeOf(ctx, node).volatile;
+  setVolatile(ctx, node, { ...v, queue: frozenList([...v.queue, ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]) });
+}
+
+function queueBase(ctx: Ctx, node: NodeId, base: QueuedBase): void {
+  const v = nodeOf(ctx, node).volatile;
+  setVolatile(ctx, node, { ...v, bases: frozenList([...v.bases, Object.freeze(base)]) });
 }
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
@@ -118,28 +175,28 @@ function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
  * promise, annulled ones and ones already held are dropped.
  */
 export function persist(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up || (n.volatile.queue.length === 0 && n.volatile.bases.length === 0)) return;
   const touched = new Set<number>();
+  const before = segmentsOf(ctx, node);
+  const segments = [...before];
   for (const { pg, record, epoch } of n.volatile.queue) {
-    const seg = n.durable.segments[pg]!;
+    const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
     if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.s.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
-    seg.records = sortByLsn([...seg.records, record]);
+    segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
   }
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of n.volatile.bases) {
-    const seg = n.durable.segments[pg]!;
+    const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
-    seg.gcPoint = base;
-    seg.gcScl = Math.max(seg.gcScl, base);
     // The base was a PGMRPL some peer was told: it is one for this segment too.
-    if (!bug(ctx.s.config, 'gc-base-keeps-pgmrpl')) seg.pgmrpl = Math.max(seg.pgmrpl, base);
+    segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.s.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) };
   }
-  n.volatile.queue = [];
-  n.volatile.bases = [];
+  if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments.map((seg, pg) => (seg === before[pg] ? seg : Object.freeze(seg))));
+  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
@@ -149,12 +206,12 @@ export function persist(ctx: Ctx, node: NodeId): void {
  * the writer the control plane names for a seal instead.
  */
 export function gossip(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node] as StorageNode;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
-  n.durable.segments.forEach((seg, pg) => {
-    const m = ctx.s.control.pgs[pg]!;
+  ctx.s.control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
+    const seg = segmentOf(ctx, node, pg);
     if (seg.sealedEpoch === 0) {
       if (!bug(ctx.s.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
@@ -168,7 +225,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
   });
 }
 
-function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipReq' }>): void {
+function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
   const records = seg.records.filter((r) => r.lsn > msg.after);
   if (records.length === 0) return;
@@ -178,10 +235,10 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: E
 }
 
 /** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
-function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Extract<Message, { kind: 'gossipResp' }>): void {
+function takeGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipResp' }>): void {
   if (msg.epoch !== seg.sealedEpoch || msg.epoch < seg.epoch) return;
   enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'gossip');
-  if (msg.base > seg.gcPoint) ctx.s.storage[node]!.volatile.bases.push({ pg: msg.pg, base: msg.base, epoch: msg.epoch });
+  if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
 }
 
 /**
@@ -189,29 +246,25 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: Draft<SegmentDurable>, msg: Ext
  * there (its SCL reaches it). Reads at or above the PGMRPL see exactly what they saw before.
  */
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
+  const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
-  for (const seg of n.durable.segments) {
+  segmentsOf(ctx, node).forEach((seg, pg) => {
     const point = seg.pgmrpl;
-    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) continue;
-    seg.gcScl = sclOf(seg);
-    seg.records = coalesce(seg.ranges, seg.records, point);
-    seg.gcPoint = point;
-  }
+    if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) return;
+    updateSegment(ctx, node, pg, { gcScl: sclOf(seg), records: frozenList(coalesce(seg.ranges, seg.records, point)), gcPoint: point });
+  });
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: false, downSince: ctx.s.world.time, queue: [], bases: [] };
+  setVolatile(ctx, node, { up: false, downSince: ctx.s.world.time, queue: frozenList([]), bases: frozenList([]) });
 }
 
 export function restartStorage(ctx: Ctx, node: NodeId): void {
-  ctx.s.storage[node]!.volatile = { up: true, downSince: 0, queue: [], bases: [] };
+  setVolatile(ctx, node, { up: true, downSince: 0, queue: frozenList([]), bases: frozenList([]) });
 }
 
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
 export function loseDisk(ctx: Ctx, node: NodeId): void {
-  const n = ctx.s.storage[node]!;
-  n.durable.segments = n.durable.segments.map((seg) => emptySegment(seg.writer, true, seg) as Draft<SegmentDurable>);
-  n.volatile.queue = [];
-  n.volatile.bases = [];
+  setSegments(ctx, node, segmentsOf(ctx, node).map((seg) => emptySegment(seg.writer, true, seg)));
+  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
 }

@@ -96,14 +96,25 @@ export const FULL_NODES: readonly NodeId[] = ['A1', 'B1', 'C1'];
 if (INITIAL_MEMBERS.length !== SEGMENTS_PER_PG) throw new Error('one initial member per segment');
 if (FULL_NODES.length !== FULL_SEGMENTS) throw new Error('one full segment per AZ');
 
-/** Compute nodes: the initial writer, then the replicas. */
-export function computeNodes(config: Config): NodeId[] {
-  return [WRITER, ...Array.from({ length: config.replicas }, (_, i) => `R${i + 1}`)];
+const nodesMemo = new Map<number, { compute: NodeId[]; all: NodeId[] }>();
+
+function nodesFor(replicas: number): { compute: NodeId[]; all: NodeId[] } {
+  let known = nodesMemo.get(replicas);
+  if (known === undefined) {
+    const compute = Object.freeze([WRITER, ...Array.from({ length: replicas }, (_, i) => `R${i + 1}`)]) as NodeId[];
+    nodesMemo.set(replicas, (known = { compute, all: Object.freeze([...compute, ...STORAGE_NODES]) as NodeId[] }));
+  }
+  return known;
 }
 
-/** Every node: compute nodes first, then storage. `partition` events index into this. */
+/** Compute nodes: the initial writer, then the replicas. (A frozen list, the same for every call.) */
+export function computeNodes(config: Config): NodeId[] {
+  return nodesFor(config.replicas).compute;
+}
+
+/** Every node: compute nodes first, then storage. `partition` events index into this. (Frozen.) */
 export function allNodes(config: Config): NodeId[] {
-  return [...computeNodes(config), ...STORAGE_NODES];
+  return nodesFor(config.replicas).all;
 }
 
 export function isStorage(node: NodeId): boolean {

@@ -9,11 +9,16 @@
 //         to 103 (its next record, 105, not yet on a quorum) and PG2 complete to 104, VCL is 104.
 //   VDL   the highest consistency point (CPL: the end of an MTR, or the base recovery left) at or
 //         below VCL.
+//
+// The writer's records are in LSN order, so "the first record above its PG's PGCL" and "the last
+// CPL at or below VCL" are found by binary search, over the log and over each PG's part of it
+// (`recordsByPg`, a pure function of the log, memoized per log value).
 
 import type { WriterUp } from './state.js';
-import type { Config, Lsn, Membership, NodeId, RedoRecord } from './types.js';
+import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
+import { view } from './frozen.js';
 
 export interface Watermarks {
   readonly pgcl: readonly Lsn[];
@@ -24,43 +29,103 @@ export interface Watermarks {
 
 /** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
 export function pgCompleteLsn(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
-  const pair = quorumsFor(config, membership);
-  const write = bug(config, 'pgcl-read-quorum') ? pair.read : pair.write;
   const members = membersOf(membership);
-  const candidates = [...new Set(members.map((m) => scl[m] ?? -1))].sort((a, b) => b - a);
+  const reported = members.map((m) => scl[m] ?? -1);
+  // A pure function of (config, membership, the members' SCLs): memoized on those values.
+  const byMembership = pgclMemo.get(config) ?? new WeakMap<Membership, Map<string, Lsn>>();
+  pgclMemo.set(config, byMembership);
+  const known = byMembership.get(membership) ?? new Map<string, Lsn>();
+  byMembership.set(membership, known);
+  const key = reported.join(',');
+  let pgcl = known.get(key);
+  if (pgcl === undefined) {
+    if (known.size >= 64) known.clear(); // SCLs only move on: old vectors are not asked again
+    const pair = quorumsFor(config, membership);
+    known.set(key, (pgcl = highestWinning(bug(config, 'pgcl-read-quorum') ? pair.read : pair.write, members, reported)));
+  }
+  return pgcl;
+}
+
+const pgclMemo = new WeakMap<Config, WeakMap<Membership, Map<string, Lsn>>>();
+
+/** The highest reported SCL that a write quorum of members has reached (-1: none). */
+function highestWinning(write: Quorum, members: readonly NodeId[], reported: readonly Lsn[]): Lsn {
+  const candidates = [...new Set(reported)].sort((a, b) => b - a);
   for (const lsn of candidates) {
-    if (lsn >= 0 && wins(write, members.filter((m) => (scl[m] ?? -1) >= lsn))) return lsn;
+    if (lsn >= 0 && wins(write, members.filter((_, i) => reported[i]! >= lsn))) return lsn;
   }
   return -1;
 }
 
-export function volumeCompleteLsn(base: Lsn, records: readonly RedoRecord[], pgcl: readonly Lsn[]): Lsn {
-  let vcl = base;
-  for (const r of records) {
-    if (r.lsn > pgcl[r.pg]!) break;
-    vcl = r.lsn;
+/** The index of the first record with an LSN above `lsn`, in an LSN-ordered list. */
+export function firstAbove(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid]!.lsn > lsn) hi = mid;
+    else lo = mid + 1;
   }
-  return vcl;
+  return lo;
 }
 
+const byPgMemo = new WeakMap<readonly RedoRecord[], readonly (readonly RedoRecord[])[]>();
+
+/** Per PG, its records, in the log's (LSN) order. Memoized per frozen log: a log is a value. */
+export function recordsByPg(records: readonly RedoRecord[]): readonly (readonly RedoRecord[])[] {
+  const known = byPgMemo.get(records);
+  if (known !== undefined) return known;
+  const out: RedoRecord[][] = [];
+  for (const r of records) (out[r.pg] ??= []).push(r);
+  if (Object.isFrozen(records)) byPgMemo.set(records, out);
+  return out;
+}
+
+/** The records of `pg` above `lsn`, LSN order. */
+export function pgRecordsAbove(records: readonly RedoRecord[], pg: number, lsn: Lsn): RedoRecord[] {
+  const mine = recordsByPg(records)[pg] ?? [];
+  return mine.slice(firstAbove(mine, lsn));
+}
+
+/** VCL: the LSN of the record just before the first one above its PG's PGCL (the base: none before it). */
+export function volumeCompleteLsn(base: Lsn, records: readonly RedoRecord[], pgcl: readonly Lsn[]): Lsn {
+  let stop: Lsn = Infinity;
+  recordsByPg(records).forEach((mine, pg) => {
+    const limit = pgcl[pg];
+    if (mine === undefined || limit === undefined) return;
+    const i = firstAbove(mine, limit);
+    if (i < mine.length) stop = Math.min(stop, mine[i]!.lsn);
+  });
+  const end = stop === Infinity ? records.length : firstAbove(records, stop - 1);
+  return end === 0 ? base : records[end - 1]!.lsn;
+}
+
+/** VDL: the last CPL at or below VCL (the base: none). */
 export function volumeDurableLsn(base: Lsn, records: readonly RedoRecord[], vcl: Lsn): Lsn {
-  let vdl = base;
-  for (const r of records) if (r.cpl && r.lsn <= vcl) vdl = r.lsn;
-  return vdl;
+  for (let i = firstAbove(records, vcl) - 1; i >= 0; i--) if (records[i]!.cpl) return records[i]!.lsn;
+  return base;
 }
 
+const memo = new WeakMap<WriterUp, { config: Config; pgs: readonly Membership[]; marks: Watermarks }>();
+
+/** A pure function of the writer's state: memoized per frozen writer state. */
 export function watermarks(config: Config, pgs: readonly Membership[], w: WriterUp): Watermarks {
+  const known = memo.get(w);
+  if (known !== undefined && known.config === config && known.pgs === pgs) return known.marks;
+  const records = view(w.records);
   const pgcl = pgs.map((m, pg) => Math.max(w.reached[pg] ?? -1, pgCompleteLsn(config, m, w.scl[pg] ?? {})));
-  let vcl = volumeCompleteLsn(w.base, w.records, pgcl);
-  if (bug(config, 'vcl-skips-gaps')) for (const r of w.records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
-  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.base, w.records, vcl);
-  const allocated = w.records.length === 0 ? w.base : w.records[w.records.length - 1]!.lsn;
-  return { pgcl, vcl, vdl, allocated };
+  let vcl = volumeCompleteLsn(w.base, records, pgcl);
+  if (bug(config, 'vcl-skips-gaps')) for (const r of records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
+  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.base, records, vcl);
+  const allocated = records.length === 0 ? w.base : records[records.length - 1]!.lsn;
+  const marks = { pgcl, vcl, vdl, allocated };
+  if (Object.isFrozen(w) && Object.isFrozen(records) && Object.isFrozen(w.scl) && Object.isFrozen(w.reached)) memo.set(w, { config, pgs, marks });
+  return marks;
 }
 
 /** The last LSN of a PG at or below a point: a segment covers a read point when its SCL reaches it. */
 export function pgFloor(w: WriterUp, pg: number, point: Lsn): Lsn {
-  let floor = w.plan.lastPg[pg] ?? 0;
-  for (const r of w.records) if (r.pg === pg && r.lsn <= point) floor = r.lsn;
-  return floor;
+  const mine = recordsByPg(view(w.records))[pg] ?? [];
+  const i = firstAbove(mine, point);
+  return i > 0 ? mine[i - 1]!.lsn : (w.plan.lastPg[pg] ?? 0);
 }

@@ -11,22 +11,23 @@
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, send } from './network.js';
+import { setControl } from './control.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { frozen } from './frozen.js';
+import { appended, frozen, opaque, view } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return {
     status, epoch, plan, base: plan.truncateTo,
-    scl: Array.from({ length: pgCount }, () => ({})),
-    sealed: Array.from({ length: pgCount }, () => ({})),
+    scl: Array.from({ length: pgCount }, () => known({})),
+    sealed: Array.from({ length: pgCount }, () => known({})),
     reached: Array.from({ length: pgCount }, () => -1),
     records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {}, gcAnnounced: [],
   };
@@ -94,10 +95,12 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
 }
 
 function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
-  const prevVol = w.records.length === 0 ? w.plan.vdl : w.records[w.records.length - 1]!.lsn;
-  const lsn = w.records.length === 0 ? w.base + 1 : prevVol + 1;
+  const records = view(w.records);
+  const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
+  const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
   const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
-  w.records.push(record);
+  // The log is a value: replaced by a longer one, never changed in place.
+  w.records = appended(records, record) as Draft<RedoRecord[]>;
   if (record.page !== null) cacheApply(w.cache, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
 }
@@ -113,8 +116,19 @@ export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): v
 }
 
 /** Sealed into this epoch, and its reported SCL reaches `floor`. */
-function covers(w: Draft<WriterUp>, pg: number, node: NodeId, floor: number): boolean {
-  return w.sealed[pg]?.[node] !== undefined && (w.scl[pg]?.[node] ?? -1) >= floor;
+function covers(k: Acked, pg: number, node: NodeId, floor: number): boolean {
+  return k.sealed[pg]?.[node] !== undefined && (k.scl[pg]?.[node] ?? -1) >= floor;
+}
+
+/** What acknowledgements told the writer, per PG and member: sealed incarnations and SCLs. */
+interface Acked {
+  readonly sealed: readonly Readonly<Record<NodeId, number>>[];
+  readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
+}
+
+/** Read plainly, for the many lookups a tick or a route makes. */
+function acked(w: Draft<WriterUp>): Acked {
+  return { sealed: view(w.sealed), scl: view(w.scl) };
 }
 
 /**
@@ -125,7 +139,8 @@ function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
     const servers = pageServers(s.config, s.control.pgs[pg]!);
-    return rotation(servers, read, after).find((m) => bug(s.config, 'read-any-page-server') || covers(w, pg, m, floor)) ?? null;
+    const k = acked(w);
+    return rotation(servers, read, after).find((m) => bug(s.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
   };
 }
 
@@ -153,16 +168,16 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   if (msg.kind === 'ack') {
     const before = marks(s, w).vdl;
     takeAck(w, msg);
-    remember(s, w);
+    const { vdl } = remember(s, w);
     if (w.status === 'sealing') return completeSealing(ctx, node);
-    acknowledgeCommits(ctx, node, w);
-    if (marks(s, w).vdl > before) updateReplicas(ctx, node, w);
+    acknowledgeCommits(ctx, node, w, vdl);
+    if (vdl > before) updateReplicas(ctx, node, w, vdl);
   } else if (msg.kind === 'replicaStatus') {
     w.replicaPoints[msg.from] = msg.point;
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
-    const own = w.records.filter((r) => r.page === msg.page && r.lsn > done.readPoint)
+    const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
     cacheInsert(w.cache, s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
@@ -174,27 +189,40 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
  * incarnation than the one known sealed is stale.
  */
 function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): void {
-  const scl = (w.scl[msg.pg] ??= {});
-  const sealed = (w.sealed[msg.pg] ??= {});
+  const scl = (w.scl[msg.pg] ??= known({}));
+  const sealed = (w.sealed[msg.pg] ??= known({}));
   if (msg.scl < 0) {
-    if (msg.incarnation >= (sealed[msg.from] ?? 0)) delete sealed[msg.from];
+    if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
+      w.sealed[msg.pg] = known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)));
+    }
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  sealed[msg.from] = msg.incarnation;
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) scl[msg.from] = msg.scl;
+  if (sealed[msg.from] !== msg.incarnation) w.sealed[msg.pg] = known({ ...sealed, [msg.from]: msg.incarnation });
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl[msg.pg] = known({ ...scl, [msg.from]: msg.scl });
 }
 
-/** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
-function remember(s: Draft<State>, w: Draft<WriterUp>): void {
-  const { pgcl } = marks(s, w);
-  pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+/**
+ * Per member, what one PG's acknowledgements said (an SCL, or a sealed incarnation): a value,
+ * replaced whole on change, that immer hands out as it is.
+ */
+export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record<NodeId, number>> {
+  return opaque(values);
+}
+
+/**
+ * Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them.
+ * Returns the watermarks, which remembering does not move.
+ */
+function remember(s: Draft<State>, w: Draft<WriterUp>): Watermarks {
+  const m = marks(s, w);
+  m.pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+  return m;
 }
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
-function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const { vdl, pgcl } = marks(ctx.s, w);
-  const ownPg = (lsn: Lsn) => bug(ctx.s.config, 'commit-on-own-pg') && pgcl[w.records.find((r) => r.lsn === lsn)!.pg]! >= lsn;
+function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
+  const ownPg = (lsn: Lsn) => bug(ctx.s.config, 'commit-on-own-pg') && marks(ctx.s, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
   while (w.pendingTxns.length > 0 && (w.pendingTxns[0]!.commitLsn <= vdl || ownPg(w.pendingTxns[0]!.commitLsn))) {
     const { txn, commitLsn } = w.pendingTxns.shift()!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
@@ -202,12 +230,12 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 }
 
 /** Tell the replicas the VDL and which segments cover it. */
-function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
   const s = ctx.s;
-  const { vdl } = marks(s, w);
+  const k = acked(w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return pageServers(s.config, m).filter((n) => covers(w, pg, n, floor));
+    return pageServers(s.config, m).filter((n) => covers(k, pg, n, floor));
   });
   for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
@@ -217,7 +245,8 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 /** Crash recovery (or a failover) at `node`: ask every segment under a fresh epoch. */
 export function startRecovery(ctx: Ctx, node: NodeId): void {
   const s = ctx.s;
-  const epoch = s.control.epochNext++;
+  const epoch = s.control.epochNext;
+  setControl(ctx, { epochNext: epoch + 1 });
   s.compute[node] = { status: 'recovering', epoch, responses: s.control.pgs.map(() => []) };
   ctx.out.push({ kind: 'recoveryStarted', epoch, at: node });
   askForRecovery(ctx, node, epoch, () => true);
@@ -259,12 +288,13 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
 function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     const lastPg = w.plan.lastPg[pg] ?? 0;
     for (const to of membersOf(m)) {
-      const scl = w.sealed[pg]?.[to] === undefined ? undefined : w.scl[pg]?.[to];
+      const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
-      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      const repair = view(w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
       send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
@@ -274,8 +304,9 @@ function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 function completeSealing(ctx: Ctx, node: NodeId): void {
   const w = writerAt(ctx.s, node);
   if (w === null || w.status !== 'sealing') return;
+  const k = acked(w);
   for (const [pg, m] of ctx.s.control.pgs.entries()) {
-    const caughtUp = membersOf(m).filter((n) => covers(w, pg, n, w.plan.lastPg[pg] ?? 0));
+    const caughtUp = membersOf(m).filter((n) => covers(k, pg, n, w.plan.lastPg[pg] ?? 0));
     if (!wins(quorumsFor(ctx.s.config, m).write, caughtUp)) return;
   }
   w.status = 'active';
@@ -283,7 +314,7 @@ function completeSealing(ctx: Ctx, node: NodeId): void {
     kind: 'recovered', epoch: w.epoch, at: node, vdl: w.plan.vdl,
     truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
   });
-  updateReplicas(ctx, node, w);
+  updateReplicas(ctx, node, w, marks(ctx.s, w).vdl);
 }
 
 // ---- Time ----------------------------------------------------------------------------------
@@ -301,12 +332,12 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
   sendSeals(ctx, node, w);
   if (w.status === 'sealing') return completeSealing(ctx, node);
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
-  remember(ctx.s, w);
-  acknowledgeCommits(ctx, node, w);
+  const { vdl } = remember(ctx.s, w);
+  acknowledgeCommits(ctx, node, w, vdl);
   if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
-    updateReplicas(ctx, node, w);
-    announceMinReadPoint(ctx, node, w);
+    updateReplicas(ctx, node, w, vdl);
+    announceMinReadPoint(ctx, node, w, vdl);
   }
   hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
 }
@@ -316,14 +347,17 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
  * replica (as last reported in this epoch; one that has not reported holds it at the epoch's
  * base). Storage may coalesce below it, never at or above it.
  */
-export function minReadPoint(s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>): Lsn {
-  const own = lowestReadPoint(w, watermarks(s.config, s.control.pgs, w as WriterUp).vdl);
+export function minReadPoint(
+  s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>, vdl: Lsn = watermarks(s.config, s.control.pgs, w as WriterUp).vdl,
+): Lsn {
+  const own = lowestReadPoint(w, vdl);
   const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
   return Math.min(own, ...replicas);
 }
 
-function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
-  const point = bug(ctx.s.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, marks(ctx.s, w).vdl) : minReadPoint(ctx.s, node, w);
+function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
+  const point = bug(ctx.s.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
     // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs
@@ -332,24 +366,26 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void 
     if (point <= told || !commitsAbove(w, pg, told)) return;
     w.gcAnnounced[pg] = point;
     for (const to of membersOf(m)) {
-      if (w.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+      if (k.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
     }
   });
 }
 
 /** Some record of `pg` in this epoch commits above `lsn` (commit LSNs never decrease along the log). */
 function commitsAbove(w: Draft<WriterUp>, pg: number, lsn: Lsn): boolean {
-  for (let i = w.records.length - 1; i >= 0 && w.records[i]!.commitLsn > lsn; i--) if (w.records[i]!.pg === pg) return true;
+  const records = view(w.records);
+  for (let i = records.length - 1; i >= 0 && records[i]!.commitLsn > lsn; i--) if (records[i]!.pg === pg) return true;
   return false;
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */
 function retransmit(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+  const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
-      const scl = w.scl[pg]?.[to];
-      if (scl === undefined || w.sealed[pg]?.[to] === undefined) continue;
-      const records = w.records.filter((r) => r.pg === pg && r.lsn > scl);
+      const scl = k.scl[pg]?.[to];
+      if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
+      const records = pgRecordsAbove(view(w.records), pg, scl);
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });

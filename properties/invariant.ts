@@ -22,10 +22,15 @@ export interface RunMemo {
   readonly hydrated: Set<string>;
   /** Replicas seen behind the writer's VDL and not yet caught up. */
   readonly lagging: Set<string>;
+  /**
+   * What invariants derived from earlier states, keyed by invariant, so a check redoes only what
+   * the step changed. An entry records the (immutable) state parts it was derived from.
+   */
+  readonly derived: Map<string, unknown>;
 }
 
 export function newMemo(): RunMemo {
-  return { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0, failoverInFlight: false, hydrated: new Set(), lagging: new Set() };
+  return { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0, failoverInFlight: false, hydrated: new Set(), lagging: new Set(), derived: new Map() };
 }
 
 export interface StepView {

@@ -1,11 +1,11 @@
 // Guarantees about durability, availability, fencing and liveness.
 
-import type { Invariant } from '../invariant.js';
+import type { Invariant, StepView } from '../invariant.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
-import type { State } from '../../model/state.js';
-import type { Lsn, NodeId } from '../../model/types.js';
+import type { State, StorageNode } from '../../model/state.js';
+import type { Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
-import { planRecovery } from '../../model/recovery.js';
+import { recoveredVdl } from '../../model/recovery.js';
 import { isCommitted, type OracleTxn } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
@@ -35,6 +35,43 @@ function intactMembers(s: State, pg: number): NodeId[] {
   return membersOf(s.control.pgs[pg]!).filter((n) => !s.storage[n]!.durable.segments[pg]!.blank);
 }
 
+/**
+ * The state parts the durability checks read: the memberships and, of every segment on the given
+ * nodes, what it holds (log, ranges, GC point) and whether it is blank. (Not its promises or its
+ * PGMRPL, which change far more often.)
+ */
+interface Stamp {
+  readonly pgs: readonly Membership[];
+  readonly nodes: readonly StorageNode[];
+}
+
+function durableStamp(s: State, nodes: readonly NodeId[] = STORAGE_NODES): Stamp {
+  return { pgs: s.control.pgs, nodes: nodes.map((n) => s.storage[n]!) };
+}
+
+function sameStamp(a: Stamp, b: Stamp): boolean {
+  return a.pgs === b.pgs && a.nodes.length === b.nodes.length && a.nodes.every((n, i) => sameHoldings(n, b.nodes[i]!));
+}
+
+const holdingsMemo = new WeakMap<StorageNode, readonly unknown[]>();
+
+/** What a node's segments hold, memoized per node value (a node is an immutable value). */
+function holdings(n: StorageNode): readonly unknown[] {
+  let out = holdingsMemo.get(n);
+  if (out === undefined) {
+    out = n.durable.segments.flatMap((seg) => [seg.records, seg.ranges, seg.gcPoint, seg.blank]);
+    holdingsMemo.set(n, out);
+  }
+  return out;
+}
+
+function sameHoldings(a: StorageNode, b: StorageNode): boolean {
+  if (a === b || a.durable === b.durable) return true;
+  const x = holdings(a);
+  const y = holdings(b);
+  return x.length === y.length && x.every((part, i) => part === y[i]);
+}
+
 function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
   return v.oracle.txns.filter(isCommitted);
 }
@@ -56,8 +93,18 @@ export const durability: Invariant = {
     const txns = committedTxns(v);
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
-    const holders = holdersByLsn(v.next);
+    // A committed transaction stays committed, and whether its records are held depends only on
+    // what the segments hold and the memberships: while those are unchanged, only the
+    // transactions committed since the last check need checking.
+    const stamp = durableStamp(v.next);
+    const last = v.memo.derived.get('durability') as { stamp: Stamp; checked: ReadonlySet<number> } | undefined;
+    const checked = last !== undefined && sameStamp(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
+    v.memo.derived.set('durability', { stamp, checked });
+    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId> }> | null = null;
     for (const t of txns) {
+      if (checked.has(t.txn)) continue;
+      checked.add(t.txn);
+      const holders = (holdersMemo ??= holdersByLsn(v.next));
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
         const pg = t.pgs[lsn - t.firstLsn]!;
         const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>() };
@@ -103,6 +150,45 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  * AZ+1: whichever AZ and one more node are lost, recovery from the durable state of what is left
  * (when that still holds a read quorum of every PG) finds every committed transaction.
  */
+/**
+ * For every cut of an AZ and one more node that leaves a read quorum of every PG: the VDL
+ * recovery finds from the durable state of what is left. A pure function of the durable storage
+ * and the memberships, so it is reused while they are the same values; and per cut, recovery's
+ * VDL is reused while the segments it reads hold the same.
+ */
+function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
+  const stamp = durableStamp(v.next);
+  const known = v.memo.derived.get('az-plus-one') as { stamp: Stamp; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
+  if (known !== undefined && sameStamp(known.stamp, stamp)) return known.cuts;
+  const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
+  let intact: NodeId[][] | undefined;
+  for (let az = 0; az < AZS.length; az++) {
+    const down = nodesOfAz(az);
+    for (const extra of STORAGE_NODES.filter((n) => !down.includes(n))) {
+      const alive = (n: NodeId) => !down.includes(n) && n !== extra;
+      // What this cut reads: the memberships and what the segments of the nodes left hold.
+      const key = `az-plus-one ${az} ${extra}`;
+      const parts = durableStamp(v.next, STORAGE_NODES.filter(alive));
+      const last = v.memo.derived.get(key) as { parts: Stamp; vdl: Lsn | null } | undefined;
+      let vdl: Lsn | null;
+      if (last !== undefined && sameStamp(last.parts, parts)) vdl = last.vdl;
+      else {
+        intact ??= v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
+        const responses = v.next.control.pgs.map((_, pg) => intact![pg]!.filter(alive).map((node) => {
+          const seg = v.next.storage[node]!.durable.segments[pg]!;
+          return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
+        }));
+        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
+        vdl = readable ? recoveredVdl(responses) : null;
+        v.memo.derived.set(key, { parts, vdl });
+      }
+      if (vdl !== null) cuts.push({ az, extra, vdl });
+    }
+  }
+  v.memo.derived.set('az-plus-one', { stamp, cuts });
+  return cuts;
+}
+
 export const azPlusOne: Invariant = {
   id: 'az-plus-one-recovery', tag: 'always',
   title: 'With an AZ and one more node down, recovery still finds every acknowledged commit',
@@ -112,20 +198,8 @@ export const azPlusOne: Invariant = {
     if (txns.length === 0) return null;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
     const need = Math.max(...txns.map((t) => t.commitLsn));
-    for (let az = 0; az < AZS.length; az++) {
-      for (const extra of STORAGE_NODES.filter((n) => !nodesOfAz(az).includes(n))) {
-        const alive = (n: NodeId) => !nodesOfAz(az).includes(n) && n !== extra;
-        const responses = v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg).filter(alive).map((node) => {
-          const seg = v.next.storage[node]!.durable.segments[pg]!;
-          return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
-        }));
-        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
-        if (!readable) continue;
-        const plan = planRecovery(v.config, v.next.control.epochNext, responses);
-        if (plan.vdl < need) {
-          return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${plan.vdl}, below committed ${need}`;
-        }
-      }
+    for (const { az, extra, vdl } of recoveredCuts(v)) {
+      if (vdl < need) return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${vdl}, below committed ${need}`;
     }
     return null;
   },
@@ -160,6 +234,7 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
     const a = v.prev.storage[n]!;
     const b = v.next.storage[n]!;
     if (a === b) continue;
+    let queuedBefore: Set<unknown> | undefined;
     for (let pg = 0; pg < a.durable.segments.length; pg++) {
       const x = a.durable.segments[pg]!;
       const y = b.durable.segments[pg]!;
@@ -167,12 +242,14 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
         return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
       }
-      const fresh = b.volatile.queue.filter((e) => e.pg === pg && !a.volatile.queue.includes(e));
+      const queued = (queuedBefore ??= new Set(a.volatile.queue));
+      const fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => e.pg === pg && !queued.has(e));
       const stale = fresh.find((e) => e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
+      const held = new Set(x.records);
       for (const r of y.records) {
-        if (x.records.includes(r)) continue;
+        if (held.has(r)) continue;
         const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }

@@ -24,7 +24,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'recovery-truncated', tag: 'sometimes',
     title: 'A seal of a new epoch removed annulled records from a segment',
     why: 'Shows truncation really removed unacknowledged records from storage.',
-    hit: (v) => STORAGE_NODES.some((n) => v.next.storage[n]!.durable.segments.some((y, pg) => {
+    hit: (v) => STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
       const x = v.prev.storage[n]!.durable.segments[pg];
       return x !== undefined && x.incarnation === y.incarnation && y.sealedEpoch > x.sealedEpoch && y.records.length < x.records.length;
     })),
@@ -99,8 +99,13 @@ export const WITNESSES: readonly Invariant[] = [
     hit: (v) => STORAGE_NODES.some((n) => {
       const before = v.prev.storage[n]!;
       const after = v.next.storage[n]!;
-      return after.durable.segments.some((seg, pg) => seg.records.some((r) => !(before.durable.segments[pg]?.records.includes(r) ?? false)
-        && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip')));
+      if (after.durable === before.durable) return false;
+      return after.durable.segments.some((seg, pg) => {
+        const old = before.durable.segments[pg]?.records;
+        if (old === seg.records) return false;
+        const held = new Set(old ?? []);
+        return seg.records.some((r) => !held.has(r) && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
+      });
     }),
   },
   {
@@ -169,7 +174,7 @@ export const WITNESSES: readonly Invariant[] = [
     why: 'Shows coalescing below PGMRPL runs alongside live work without breaking reads.',
     hit(v) {
       const busy = Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
-      return busy && STORAGE_NODES.some((n) => v.next.storage[n]!.durable.segments.some((y, pg) => {
+      return busy && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
         const x = v.prev.storage[n]!.durable.segments[pg];
         return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
       }));
