@@ -10,10 +10,11 @@
 // when their signatures are equal, so a link check is one string comparison.
 
 import type { Message, NodeId } from '../model/types.js';
-import { assert as assert_, mod as mod_ } from './assert.js';
+import { fail as fail_, assert as assert_, mod as mod_ } from './assert.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
 
 export class Network {
@@ -41,7 +42,7 @@ export class Network {
 
   queue(node: NodeId): readonly Message[] {
     const q = this.queues.get(node);
-    assert(q !== undefined, () => `no queue for ${node}`);
+    if (q === undefined) fail(`no queue for ${node}`);
     return q;
   }
 
@@ -49,7 +50,7 @@ export class Network {
     if (this.cutsInForce.length === 0) return false;
     const sa = this.sides.get(a);
     const sb = this.sides.get(b);
-    assert(sa !== undefined && sb !== undefined, () => `link ${a}-${b} between unknown nodes`);
+    if (!(sa !== undefined && sb !== undefined)) fail(`link ${a}-${b} between unknown nodes`);
     return sa !== sb;
   }
 
@@ -84,14 +85,14 @@ export class Network {
 
   peek(to: NodeId, index: number): Message {
     const msg = this.mutableQueue(to)[index];
-    assert(msg !== undefined, () => `no message ${index} for ${to}`);
+    if (msg === undefined) fail(`no message ${index} for ${to}`);
     return msg;
   }
 
   /** Removes and returns the chosen message. */
   take(to: NodeId, index: number): Message {
     const q = this.mutableQueue(to);
-    assert(index >= 0 && index < q.length, () => `take ${index} of ${q.length} for ${to}`);
+    if (!(index >= 0 && index < q.length)) fail(`take ${index} of ${q.length} for ${to}`);
     return index === 0 ? q.shift()! : q.splice(index, 1)[0]!;
   }
 
@@ -101,7 +102,7 @@ export class Network {
    */
   takeFirst(to: NodeId, count: number): Message[] {
     const q = this.mutableQueue(to);
-    assert(count >= 0 && count <= q.length, () => `take ${count} of ${q.length} for ${to}`);
+    if (!(count >= 0 && count <= q.length)) fail(`take ${count} of ${q.length} for ${to}`);
     if (count === q.length) {
       this.queues.set(to, []);
       return q;
@@ -125,7 +126,7 @@ export class Network {
 
   private mutableQueue(node: NodeId): Message[] {
     const q = this.queues.get(node);
-    assert(q !== undefined, () => `no queue for ${node}`);
+    if (q === undefined) fail(`no queue for ${node}`);
     return q;
   }
 }

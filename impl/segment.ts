@@ -259,12 +259,33 @@ export class Segment {
     return false;
   }
 
+  /**
+   * Flags rebuilt from scratch. In LSN order nothing can wait on a record before it is classified
+   * (backlinks point backwards), so each is complete exactly when its backlink is, which is known
+   * by then: the previous record (the common case, no search) or found by binary search.
+   */
   private rebuild(log: RedoRecord[]): void {
     this.log = log;
-    this.done = new Array<boolean>(log.length).fill(false);
+    const n = log.length;
+    const done = new Array<boolean>(n).fill(false);
+    this.done = done;
     this.byPage = null;
     this.waiting = null;
     this.completeMax = 0;
-    for (const r of log) this.classify(r);
+    const gcPoint = this.gcPoint;
+    for (let i = 0; i < n; i++) {
+      const r = log[i]!;
+      const prev = r.prevPg;
+      assert(prev < r.lsn, 'PG backlinks point backwards');
+      if (r.lsn <= gcPoint || prev <= gcPoint || (i > 0 && log[i - 1]!.lsn === prev ? done[i - 1] === true : this.isComplete(prev))) {
+        done[i] = true;
+        if (r.lsn > this.completeMax) this.completeMax = r.lsn;
+      } else {
+        const waiting = (this.waiting ??= new Map());
+        const list = waiting.get(prev);
+        if (list === undefined) waiting.set(prev, [r.lsn]);
+        else list.push(r.lsn);
+      }
+    }
   }
 }

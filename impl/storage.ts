@@ -13,7 +13,7 @@
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, membersOf as membersOf_ } from '../model/types.js';
-import { assert as assert_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled as recordAnnulled_ } from './log.js';
 import { Segment } from './segment.js';
@@ -23,6 +23,7 @@ import { WorkSet } from './workset.js';
 const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const sortSmall: typeof sortSmall_ = sortSmall_;
 const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 
@@ -89,7 +90,7 @@ export class StorageNode {
 
   segment(pg: number): Segment {
     const seg = this.segments[pg];
-    assert(seg !== undefined, () => `${this.id} has no segment of PG ${pg}`);
+    if (seg === undefined) fail(`${this.id} has no segment of PG ${pg}`);
     return seg;
   }
 

@@ -12,7 +12,7 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, membersOf as membersOf_, pgOfPage as pgOfPage_ } from '../model/types.js';
-import { assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
@@ -28,6 +28,7 @@ const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
 const sortSmall: typeof sortSmall_ = sortSmall_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
@@ -225,7 +226,7 @@ function routeBySCL(c: Cluster, w: WriterUp): Route {
 
 export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
   const x = c.compute.get(node);
-  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x === undefined) fail(`no compute node ${node}`);
   if (x.status === 'down' || x.status === 'replica') return;
   if (msg.kind === 'rejected') {
     if (msg.epoch > x.epoch && !bug(c.config, 'writer-ignores-rejection')) {
@@ -315,7 +316,7 @@ export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
 
 export function writerTick(c: Cluster, node: NodeId): void {
   const x = c.compute.get(node);
-  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x === undefined) fail(`no compute node ${node}`);
   if (x.status === 'down' || x.status === 'replica') return;
   if (x.status === 'recovering') return recoveringTick(c, node, x);
   assert(x instanceof WriterUp, 'a writer that is up');
