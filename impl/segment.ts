@@ -25,6 +25,9 @@ const visibleAt: typeof visibleAt_ = visibleAt_;
 const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 
 const byLsnKey = (r: RedoRecord): number => r.lsn;
+/** Scratch for coalesce (emptied after each use, so it holds no record). */
+const pagesScratch: number[] = [];
+const keptScratch: RedoRecord[] = [];
 
 export class Segment {
   /** Highest volume epoch promised; requests of older epochs are refused. */
@@ -165,11 +168,13 @@ export class Segment {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
     // Walk down from the last record at or below the point: the first visible write met of each
-    // page is its newest version there.
+    // page is its newest version there. The kept records are compacted into the log's own array
+    // (no new arrays per coalesce: at 13,108 PGs a segment's arrays live until the PG's next
+    // write, long enough to be promoted, so fresh ones were old-space garbage).
     const log = this.log;
     const end = lastAtOrBelow(log, byLsnKey, point);
-    const pagesSeen: number[] = [];
-    const kept: RedoRecord[] = [];
+    const pagesSeen = pagesScratch;
+    const kept = keptScratch;
     for (let i = end; i >= 0; i--) {
       const r = log[i]!;
       if (r.page === null) continue;
@@ -178,11 +183,16 @@ export class Segment {
         kept.push(r);
       } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) kept.push(r);
     }
-    kept.reverse();
-    for (let i = end + 1; i < log.length; i++) kept.push(log[i]!);
+    // kept (reversed) then the records above the point; n <= i throughout, so in place is safe.
+    let n = 0;
+    for (let k = kept.length - 1; k >= 0; k--) log[n++] = kept[k]!;
+    for (let i = end + 1; i < log.length; i++) log[n++] = log[i]!;
+    if (log.length !== n) log.length = n;
+    pagesSeen.length = 0;
+    kept.length = 0;
     this.gcScl = this.scl;
     this.gcPoint = point;
-    this.rebuild(kept);
+    this.rebuild(log);
   }
 
   /** The page's value at a read point: the visible write with the highest LSN, else 0. */
@@ -267,8 +277,10 @@ export class Segment {
   private rebuild(log: RedoRecord[]): void {
     this.log = log;
     const n = log.length;
-    const done = new Array<boolean>(n).fill(false);
-    this.done = done;
+    // The flags array is reused (its old length is only ever trimmed or extended by one).
+    const done = this.done;
+    if (done.length > n) done.length = n;
+    for (let i = 0; i < n; i++) done[i] = false;
     this.byPage = null;
     this.waiting = null;
     this.completeMax = 0;
