@@ -187,9 +187,10 @@ export class Segment {
     let n = 0;
     for (let k = kept.length - 1; k >= 0; k--) log[n++] = kept[k]!;
     for (let i = end + 1; i < log.length; i++) log[n++] = log[i]!;
-    if (log.length !== n) log.length = n;
-    pagesSeen.length = 0;
-    kept.length = 0;
+    // pop, not a length write: shrinking through length is a slow runtime call.
+    while (log.length > n) log.pop();
+    while (pagesSeen.length > 0) pagesSeen.pop();
+    while (kept.length > 0) kept.pop();
     this.gcScl = this.scl;
     this.gcPoint = point;
     this.rebuild(log);
@@ -279,7 +280,7 @@ export class Segment {
     const n = log.length;
     // The flags array is reused (its old length is only ever trimmed or extended by one).
     const done = this.done;
-    if (done.length > n) done.length = n;
+    while (done.length > n) done.pop();
     for (let i = 0; i < n; i++) done[i] = false;
     this.byPage = null;
     this.waiting = null;

@@ -254,7 +254,8 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
   w.marks.remember(c.control);
   if (w.status === 'sealing') return completeSealing(c, node, w);
   acknowledgeCommits(c, node, w);
-  if (w.marks.current(c.control).vdl > before) updateReplicas(c, node, w);
+  // acknowledgeCommits brought the marks up to date (current) and changed none of them.
+  if (w.marks.vdl > before) updateReplicas(c, node, w);
 }
 
 /**
@@ -296,7 +297,7 @@ function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
     n++;
     c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (n === pending.length) pending.length = 0;
+  if (n === pending.length) while (pending.length > 0) pending.pop();
   else if (n > 0) pending.splice(0, n);
 }
 
