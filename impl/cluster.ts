@@ -16,6 +16,7 @@ import type { Recovering } from './recovery.js';
 import { Replica } from './replica.js';
 import { Segment } from './segment.js';
 import { StorageNode } from './storage.js';
+import { storageIndex } from './watermarks.js';
 import { WriterUp } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
@@ -131,8 +132,9 @@ function initialWriter(config: Config, pgCount: number): WriterUp {
   const w = new WriterUp(config, emptyPlan(pgCount), 1, 'active', pgCount);
   for (let pg = 0; pg < pgCount; pg++) {
     for (const n of INITIAL_MEMBERS) {
-      w.sealed[pg]!.set(n, 1);
-      w.marks.scl[pg]!.set(n, 0);
+      const i = storageIndex(n);
+      w.setSealed(pg, i, 1);
+      w.marks.setInitial(pg, i);
     }
   }
   return w;

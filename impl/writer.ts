@@ -18,7 +18,7 @@ import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
 import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
-import { Watermarks } from './watermarks.js';
+import { NODES, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
 import { WorkSet } from './workset.js';
 
@@ -41,6 +41,7 @@ const completeSealing: typeof completeSealing_ = completeSealing_;
 const recoveringTick: typeof recoveringTick_ = recoveringTick_;
 const sendSeals: typeof sendSeals_ = sendSeals_;
 const takeRecoveryResponse: typeof takeRecoveryResponse_ = takeRecoveryResponse_;
+const storageIndex: typeof storageIndex_ = storageIndex_;
 
 export interface PendingTxn {
   readonly txn: number;
@@ -50,8 +51,11 @@ export interface PendingTxn {
 export class WriterUp {
   status: 'sealing' | 'active';
   readonly base: Lsn;
-  /** Per PG, per member: the segment incarnation known sealed into this epoch (absent: seal it). */
-  readonly sealed: Map<NodeId, number>[] = [];
+  /**
+   * Per PG, per storage node (at pg * NODES + node number): the segment incarnation known sealed
+   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG.
+   */
+  private readonly sealedAt: number[] = [];
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
@@ -84,7 +88,27 @@ export class WriterUp {
     this.base = plan.truncateTo;
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
-    for (let pg = 0; pg < pgCount; pg++) this.sealed.push(new Map());
+    this.ensureSealed(pgCount - 1);
+  }
+
+  private ensureSealed(pg: number): void {
+    const a = this.sealedAt;
+    while (a.length < (pg + 1) * NODES) a.push(-1);
+  }
+
+  /** The incarnation of storage node number i's segment of the PG known sealed (-1: none). */
+  sealedIncarnation(pg: number, i: number): number {
+    return this.sealedAt[pg * NODES + i] ?? -1;
+  }
+
+  setSealed(pg: number, i: number, incarnation: number): void {
+    this.ensureSealed(pg);
+    this.sealedAt[pg * NODES + i] = incarnation;
+  }
+
+  /** The segment of storage node `node` is known sealed into this epoch. */
+  isSealed(pg: number, node: NodeId): boolean {
+    return this.sealedIncarnation(pg, storageIndex(node)) >= 0;
   }
 
   /** After a membership write (or a PG added), every PG may need seals or retransmission. */
@@ -99,7 +123,8 @@ export class WriterUp {
 
   /** Sealed into this epoch, and its reported SCL reaches `floor`. */
   covers(pg: number, node: NodeId, floor: Lsn): boolean {
-    return this.sealed[pg]?.get(node) !== undefined && (this.marks.sclOf(pg, node) ?? -1) >= floor;
+    const i = storageIndex(node);
+    return this.sealedIncarnation(pg, i) >= 0 && (this.marks.sclAt(pg, i) ?? -1) >= floor;
   }
 }
 
@@ -264,17 +289,19 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
  * known sealed is stale.
  */
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
-  const sealed = (w.sealed[msg.pg] ??= new Map());
-  w.sealWork.add(msg.pg);
-  w.retransmitWork.add(msg.pg);
-  const known = sealed.get(msg.from) ?? 0;
+  const pg = msg.pg;
+  const i = storageIndex(msg.from);
+  w.sealWork.add(pg);
+  w.retransmitWork.add(pg);
+  const sealed = w.sealedIncarnation(pg, i);
+  const known = sealed < 0 ? 0 : sealed;
   if (msg.scl < 0) {
-    if (msg.incarnation >= known) sealed.delete(msg.from);
+    if (msg.incarnation >= known && sealed >= 0) w.setSealed(pg, i, -1);
     return;
   }
   if (msg.incarnation < known) return;
-  if (msg.incarnation !== known || !sealed.has(msg.from)) sealed.set(msg.from, msg.incarnation);
-  w.marks.raise(c.control, msg.pg, msg.from, msg.scl);
+  if (msg.incarnation !== sealed) w.setSealed(pg, i, msg.incarnation);
+  w.marks.raiseAt(c.control, pg, i, msg.scl);
 }
 
 function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'readResp' }>): void {
@@ -359,7 +386,7 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       for (const to of membersOf(m)) {
-        if (w.sealed[pg]?.get(to) !== undefined) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
@@ -375,8 +402,9 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const last = w.log.lastOf(pg);
     let lagging = false;
     for (const to of membersOf(m)) {
-      const scl = w.marks.sclOf(pg, to);
-      if (scl === undefined || w.sealed[pg]?.get(to) === undefined || scl >= last) continue;
+      const i = storageIndex(to);
+      const scl = w.marks.sclAt(pg, i);
+      if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
       lagging = true;
       const records = w.log.pgAbove(pg, scl);
       assert(records.length > 0, 'a lagging member misses records');
