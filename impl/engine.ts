@@ -120,7 +120,17 @@ function deliverAll(c: Cluster): void {
     const count = counts[i]!;
     if (count === 0) continue;
     const batch = c.net.takeFirst(nodes[i]!, count);
-    for (let j = 0; j < batch.length; j++) deliver(c, batch[j]!);
+    // A storage node's object never changes (a crash only marks it down), so it is looked up
+    // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
+    const storage = c.storage.get(nodes[i]!);
+    if (storage === undefined) {
+      for (let j = 0; j < batch.length; j++) deliver(c, batch[j]!);
+      continue;
+    }
+    for (let j = 0; j < batch.length; j++) {
+      const msg = batch[j]!;
+      if (!c.net.linkDown(msg.from, msg.to) && storage.up) storageReceive(c, storage, msg);
+    }
   }
 }
 

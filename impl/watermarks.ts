@@ -16,7 +16,7 @@
 // prefix must shrink to match what the model computes.
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
-import { STORAGE_NODES, bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
+import { STORAGE_NODES as STORAGE_NODES_, bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
@@ -27,13 +27,22 @@ const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const quorumsFor: typeof quorumsFor_ = quorumsFor_;
 const assert: typeof assert_ = assert_;
+const STORAGE_NODES: readonly NodeId[] = STORAGE_NODES_;
 
 /** Storage nodes by number (STORAGE_NODES order): per-PG, per-node state is indexed by it. */
 export const NODES = STORAGE_NODES.length;
 const STORAGE_INDEX: ReadonlyMap<NodeId, number> = new Map(STORAGE_NODES.map((n, i) => [n, i]));
 
-/** A storage node's number; names map to numbers only at the boundary (messages, snapshots). */
+/**
+ * A storage node's number; names map to numbers only at the boundary (messages, snapshots).
+ * Fast path without hashing: the names are AZ letter + digit ('A1'..'C3', STORAGE_NODES order),
+ * so the number is (letter - 'A') * 3 + (digit - '1'), confirmed by comparing the name found
+ * there; any other name (should the list change) is looked up in the map.
+ */
 export function storageIndex(node: NodeId): number {
+  // (Two characters, then a range check: a NaN or out-of-range index is a slow keyed load.)
+  const guess = node.length === 2 ? (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49) : -1;
+  if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return guess;
   const i = STORAGE_INDEX.get(node);
   assert(i !== undefined, 'per-node state is kept for storage nodes');
   return i;

@@ -199,10 +199,11 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
   // The PGs this transaction touched, ascending (as the model walks every PG in order).
-  const pgs: number[] = [];
-  for (const r of fresh) if (!pgs.includes(r.pg)) pgs.push(r.pg);
+  const pgs = pgsScratch;
+  for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
   sortSmall(pgs);
-  for (const pg of pgs) {
+  for (let k = 0; k < pgs.length; k++) {
+    const pg = pgs[k]!;
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = membersOf(membership);
@@ -210,8 +211,12 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
       c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
+  while (pgs.length > 0) pgs.pop();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
+
+/** Scratch for shipRecords (it does not nest). */
+const pgsScratch: number[] = [];
 
 function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
   const out: RedoRecord[] = [];
