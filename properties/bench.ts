@@ -140,9 +140,10 @@ function newEngine(spec: Spec): Engine {
 }
 
 /**
- * Start-up, measured honestly: the forced GC comes first, then a separate warm-up engine of the
- * same kind and volume runs (discarded, unreported), then the measured engine is built and run
- * from its first record. Before this, the forced GC came right before the measured engine and its
+ * Start-up, measured honestly: the forced GC comes first, then separate warm-up engines of the
+ * same kind and volume run (WARM_UP_ENGINES of them, discarded, unreported: they warm the JIT as
+ * a long-running process would be), then the measured engine is built and run from its first
+ * record. Before this, the forced GC came right before the measured engine and its
  * first ~10^4 records ran 3-8x slower than its later ones (new space shrunk by the GC, the JIT's
  * code for this volume's shapes not yet warm), so impl-1e4 measured that start-up. The measured
  * engine still pays its own construction and every record from the first; `steadyNsPerRecord`
@@ -151,10 +152,19 @@ function newEngine(spec: Spec): Engine {
  */
 function warmUp(spec: Spec): void {
   const records = spec.engine === 'model' ? Math.min(spec.records, 400) : Math.min(spec.records, 20_000);
-  const engine = newEngine(spec);
-  let got = 0;
-  for (let i = 0; got < records; i++) got += runTxn(engine, i, spec.pgs, got + 1);
+  for (let k = 0; k < WARM_UP_ENGINES; k++) {
+    const engine = newEngine(spec);
+    let got = 0;
+    for (let i = 0; got < records; i++) got += runTxn(engine, i, spec.pgs, got + 1);
+  }
 }
+
+/**
+ * Warm-up engines per row: V8 keeps re-optimizing over the first few engines of a process (fresh
+ * 4,000-record engines measured 22,000, 7,000, 8,500, 15,000, 16,000, 16,000, 19,000, 10,000,
+ * then ~7,400 ns/record from the ninth on), so one warm-up engine left impl-1e4 measuring that.
+ */
+const WARM_UP_ENGINES = 3;
 
 function runEngine(spec: Spec, warm = true): Measurement {
   const txns = Math.ceil(spec.records / RECORDS_PER_TXN);
@@ -270,7 +280,10 @@ function specs(quick: boolean, full: boolean): Spec[] {
     // 13,108 PGs: ticks walk only the PGs with work (impl/workset.ts) and the PGMRPL goes only to
     // PGs with records committing above the point they were last told, so the per-record cost no
     // longer grows with the volume; the run still pays a one-off setup (every segment is created
-    // and visited once). By default this runs 10^4 records; --full runs 10^5.
+    // and visited once), and each PG's newest page versions live until its next write (~4,400
+    // txns later), so they are promoted and die in old space. Messages per record are 4.5x those
+    // at 1 PG (18 vs 4: a txn's pages fall in 3 PGs of 6 members each). By default this runs
+    // 10^4 records; --full runs 10^5.
     { id: `impl-pg${bigPgs}`, engine: 'impl', records: full ? n(1e5) : n(1e4), pgs: bigPgs },
   ];
 }
@@ -353,7 +366,7 @@ function main(argv: readonly string[]): number {
   // Progress goes to stderr under --json, so stdout is the one JSON object.
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
   log(`bench: node ${process.version}, ${COMPILED ? 'compiled (dist/)' : 'tsx (TypeScript transpiled on load)'}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
-  // Every engine row runs after a warm-up engine of its own kind and volume (see warmUp).
+  // Every engine row runs after warm-up engines of its own kind and volume (see warmUp).
   const out: Measurement[] = [];
   for (const spec of specs(quick, full)) {
     if (only !== null && !only.has(spec.id)) continue;
