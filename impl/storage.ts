@@ -305,10 +305,15 @@ export function gossip(c: Cluster, node: StorageNode): void {
   for (let k = 0, end = todo.length; k < end; k++) {
     const pg = todo[k]!;
     const seg = node.segment(pg);
+    // Whole, or no member: nothing to do until the segment changes or the membership does (the
+    // cheap test first: the members list is looked up only for a segment that is not whole).
+    if (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles()) {
+      node.gossipWork.delete(pg);
+      continue;
+    }
     const m = c.control.pgs[pg]!;
     const members = membersOf(m);
-    // Whole, or no member: nothing to do until the segment changes or the membership does.
-    if (!members.includes(node.id) || (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles())) {
+    if (!members.includes(node.id)) {
       node.gossipWork.delete(pg);
       continue;
     }
