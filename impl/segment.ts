@@ -105,6 +105,8 @@ export class Segment {
     const last = log.length - 1;
     if (last < 0 || lsn > log[last]!.lsn) return -1;
     if (log[last]!.lsn === lsn) return last;
+    // Then the one before: an appended record's backlink is usually the record it follows.
+    if (last > 0 && log[last - 1]!.lsn === lsn) return last - 1;
     const i = lastAtOrBelow(log, byLsnKey, lsn);
     return i >= 0 && log[i]!.lsn === lsn ? i : -1;
   }
