@@ -231,7 +231,7 @@ function allocate(w: WriterUp, pg: number, txn: number, commitLsn: Lsn, cpl: boo
   if (commitLsn > (w.pgCommitMax[pg] ?? 0)) w.pgCommitMax[pg] = commitLsn;
   w.gcWork.add(pg);
   w.retransmitWork.add(pg);
-  if (page !== null) w.reader.cacheApply(page, versionOf(record));
+  if (page !== null) w.reader.cacheApplyRecord(page, record);
   return record;
 }
 

@@ -48,7 +48,8 @@ export class WriterLog {
    */
   private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
   private readonly byPg: Lsn[][] = [];
-  private readonly byPage = new Map<number, Lsn[]>();
+  /** Per page (pages are dense from 0), its LSNs. */
+  private readonly byPage: (Lsn[] | undefined)[] = [];
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -96,9 +97,11 @@ export class WriterLog {
     this.recent[i & (RECENT - 1)] = r;
     (this.byPg[r.pg] ??= []).push(r.lsn);
     if (r.page !== null) {
-      const list = this.byPage.get(r.page);
-      if (list === undefined) this.byPage.set(r.page, [r.lsn]);
-      else list.push(r.lsn);
+      const list = this.byPage[r.page];
+      if (list === undefined) {
+        while (this.byPage.length < r.page) this.byPage.push(undefined);
+        this.byPage[r.page] = [r.lsn];
+      } else list.push(r.lsn);
     }
   }
 
@@ -162,7 +165,7 @@ export class WriterLog {
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPage.get(page) ?? [], lsn);
+    return this.above(this.byPage[page] ?? [], lsn);
   }
 
   private above(lsns: readonly Lsn[], lsn: Lsn): RedoRecord[] {
