@@ -406,12 +406,20 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
     let lagging = false;
+    // Members lagging at the same SCL (the usual case: they acknowledged the same writes) share
+    // one records list, as shipRecords' members do (messages never change their lists).
+    let sharedScl = -1;
+    let shared: RedoRecord[] = [];
     for (const to of membersOf(m)) {
       const i = storageIndex(to);
       const scl = w.marks.sclAt(pg, i);
       if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
       lagging = true;
-      const records = w.log.pgAbove(pg, scl);
+      if (scl !== sharedScl) {
+        shared = w.log.pgAbove(pg, scl);
+        sharedScl = scl;
+      }
+      const records = shared;
       assert(records.length > 0, 'a lagging member misses records');
       c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
