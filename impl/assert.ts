@@ -45,3 +45,11 @@ export function sortSmall(xs: number[]): number[] {
   }
   return xs;
 }
+
+/**
+ * Throws an assertion error: for hot paths, as `if (!cond) fail(`...`)`, where a message thunk
+ * passed to assert would be a closure allocated on every call.
+ */
+export function fail(message: string): never {
+  throw new ImplAssertionError(message);
+}

@@ -8,7 +8,7 @@
 
 import type { Config, Membership, Message, NodeId, Observation } from '../model/types.js';
 import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes as allNodes_, checkConfig as checkConfig_, computeNodes as computeNodes_, pageServers as pageServers_ } from '../model/types.js';
-import { assert as assert_ } from './assert.js';
+import { fail as fail_ } from './assert.js';
 import { ControlPlane } from './control.js';
 import { Network } from './network.js';
 import { emptyPlan } from './plan.js';
@@ -16,6 +16,7 @@ import type { Recovering } from './recovery.js';
 import { Replica } from './replica.js';
 import { Segment } from './segment.js';
 import { StorageNode } from './storage.js';
+import { storageIndex } from './watermarks.js';
 import { WriterUp } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
@@ -23,7 +24,7 @@ const allNodes: typeof allNodes_ = allNodes_;
 const checkConfig: typeof checkConfig_ = checkConfig_;
 const computeNodes: typeof computeNodes_ = computeNodes_;
 const pageServers: typeof pageServers_ = pageServers_;
-const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 
 export interface Down {
   readonly status: 'down';
@@ -77,18 +78,18 @@ export class Cluster {
 
   storageNode(id: NodeId): StorageNode {
     const n = this.storage.get(id);
-    assert(n !== undefined, () => `${id} is not a storage node`);
+    if (n === undefined) fail(`${id} is not a storage node`);
     return n;
   }
 
   computeNode(id: NodeId): ComputeNode {
     const x = this.compute.get(id);
-    assert(x !== undefined, () => `${id} is not a compute node`);
+    if (x === undefined) fail(`${id} is not a compute node`);
     return x;
   }
 
   setCompute(id: NodeId, x: ComputeNode): void {
-    assert(this.compute.has(id), () => `${id} is not a compute node`);
+    if (!this.compute.has(id)) fail(`${id} is not a compute node`);
     this.compute.set(id, x);
   }
 
@@ -99,7 +100,7 @@ export class Cluster {
   /** The members that serve page reads (all, or only the full segments in the full/tail layout). */
   pageServers(pg: number): NodeId[] {
     const m = this.control.pgs[pg];
-    assert(m !== undefined, () => `no PG ${pg}`);
+    if (m === undefined) fail(`no PG ${pg}`);
     let servers = this.pageServersMemo.get(m);
     if (servers === undefined) this.pageServersMemo.set(m, (servers = pageServers(this.config, m)));
     return servers;
@@ -131,8 +132,9 @@ function initialWriter(config: Config, pgCount: number): WriterUp {
   const w = new WriterUp(config, emptyPlan(pgCount), 1, 'active', pgCount);
   for (let pg = 0; pg < pgCount; pg++) {
     for (const n of INITIAL_MEMBERS) {
-      w.sealed[pg]!.set(n, 1);
-      w.marks.scl[pg]!.set(n, 0);
+      const i = storageIndex(n);
+      w.setSealed(pg, i, 1);
+      w.marks.setInitial(pg, i);
     }
   }
   return w;

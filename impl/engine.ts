@@ -120,7 +120,20 @@ function deliverAll(c: Cluster): void {
     const count = counts[i]!;
     if (count === 0) continue;
     const batch = c.net.takeFirst(nodes[i]!, count);
-    for (let j = 0; j < batch.length; j++) deliver(c, batch[j]!);
+    // A storage node's object never changes (a crash only marks it down), so it is looked up
+    // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
+    const storage = c.storage.get(nodes[i]!);
+    if (storage === undefined) {
+      for (let j = 0; j < batch.length; j++) {
+        const msg = batch[j]!;
+        if (!c.net.linkDown(msg.from, msg.to)) deliverToCompute(c, msg);
+      }
+      continue;
+    }
+    for (let j = 0; j < batch.length; j++) {
+      const msg = batch[j]!;
+      if (!c.net.linkDown(msg.from, msg.to) && storage.up) storageReceive(c, storage, msg);
+    }
   }
 }
 
@@ -132,6 +145,11 @@ function deliver(c: Cluster, msg: Message): void {
     if (node.up) storageReceive(c, node, msg);
     return;
   }
+  deliverToCompute(c, msg);
+}
+
+/** A message to a compute node (looked up each time: fencing or recovery replaces its state). */
+function deliverToCompute(c: Cluster, msg: Message): void {
   const x = c.computeNode(msg.to);
   if (x instanceof Replica) replicaReceive(c, x, msg);
   else if (x.status !== 'down') writerReceive(c, msg.to, msg);

@@ -13,7 +13,10 @@ import { assert as assert_ } from './assert.js';
 const assert: typeof assert_ = assert_;
 
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
-  for (const r of ranges) if (epoch < r.epoch && r.from < lsn && lsn <= r.to) return true;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (epoch < r.epoch && r.from < lsn && lsn <= r.to) return true;
+  }
   return false;
 }
 

@@ -10,16 +10,24 @@
 // when their signatures are equal, so a link check is one string comparison.
 
 import type { Message, NodeId } from '../model/types.js';
-import { assert as assert_, mod as mod_ } from './assert.js';
+import { STORAGE_NODES as STORAGE_NODES_ } from '../model/types.js';
+import { fail as fail_, assert as assert_, mod as mod_ } from './assert.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
+const STORAGE_NODES: readonly NodeId[] = STORAGE_NODES_;
 
 export class Network {
   /** Every node, in allNodes order: `deliver {node}` indexes into it. */
   readonly nodes: readonly NodeId[];
-  private readonly queues = new Map<NodeId, Message[]>();
+  /** Per node (nodes order): its in-flight messages. */
+  private readonly queues: Message[][] = [];
+  /** A node's position in nodes (the fast path for storage names is in indexOf). */
+  private readonly index = new Map<NodeId, number>();
+  /** Where STORAGE_NODES start in nodes (-1: not as one contiguous run in order). */
+  private readonly storageAt: number;
   private readonly sides = new Map<NodeId, string>();
   private cutsInForce: NodeId[][] = [];
   /** Messages queued so far (sent and not lost to a cut, plus duplicates): a counter for benchmarks. */
@@ -29,10 +37,13 @@ export class Network {
     assert(nodes.length > 0, 'a network of no nodes');
     assert(new Set(nodes).size === nodes.length, 'node names are unique');
     this.nodes = nodes;
-    for (const n of nodes) {
-      this.queues.set(n, []);
-      this.sides.set(n, '');
+    for (let i = 0; i < nodes.length; i++) {
+      this.queues.push([]);
+      this.index.set(nodes[i]!, i);
+      this.sides.set(nodes[i]!, '');
     }
+    const at = nodes.indexOf(STORAGE_NODES[0]!);
+    this.storageAt = at >= 0 && STORAGE_NODES.every((n, i) => nodes[at + i] === n) ? at : -1;
   }
 
   get cuts(): readonly (readonly NodeId[])[] {
@@ -40,16 +51,14 @@ export class Network {
   }
 
   queue(node: NodeId): readonly Message[] {
-    const q = this.queues.get(node);
-    assert(q !== undefined, () => `no queue for ${node}`);
-    return q;
+    return this.mutableQueue(node);
   }
 
   linkDown(a: NodeId, b: NodeId): boolean {
     if (this.cutsInForce.length === 0) return false;
     const sa = this.sides.get(a);
     const sb = this.sides.get(b);
-    assert(sa !== undefined && sb !== undefined, () => `link ${a}-${b} between unknown nodes`);
+    if (!(sa !== undefined && sb !== undefined)) fail(`link ${a}-${b} between unknown nodes`);
     return sa !== sb;
   }
 
@@ -84,14 +93,14 @@ export class Network {
 
   peek(to: NodeId, index: number): Message {
     const msg = this.mutableQueue(to)[index];
-    assert(msg !== undefined, () => `no message ${index} for ${to}`);
+    if (msg === undefined) fail(`no message ${index} for ${to}`);
     return msg;
   }
 
   /** Removes and returns the chosen message. */
   take(to: NodeId, index: number): Message {
     const q = this.mutableQueue(to);
-    assert(index >= 0 && index < q.length, () => `take ${index} of ${q.length} for ${to}`);
+    if (!(index >= 0 && index < q.length)) fail(`take ${index} of ${q.length} for ${to}`);
     return index === 0 ? q.shift()! : q.splice(index, 1)[0]!;
   }
 
@@ -101,9 +110,9 @@ export class Network {
    */
   takeFirst(to: NodeId, count: number): Message[] {
     const q = this.mutableQueue(to);
-    assert(count >= 0 && count <= q.length, () => `take ${count} of ${q.length} for ${to}`);
+    if (!(count >= 0 && count <= q.length)) fail(`take ${count} of ${q.length} for ${to}`);
     if (count === q.length) {
-      this.queues.set(to, []);
+      this.queues[this.indexOf(to)] = [];
       return q;
     }
     return q.splice(0, count);
@@ -124,8 +133,17 @@ export class Network {
   }
 
   private mutableQueue(node: NodeId): Message[] {
-    const q = this.queues.get(node);
-    assert(q !== undefined, () => `no queue for ${node}`);
+    const q = this.queues[this.indexOf(node)];
+    if (q === undefined) fail(`no queue for ${node}`);
     return q;
+  }
+
+  /** The node's position in nodes (-1: unknown). Storage names ('A1'..'C3') need no hashing. */
+  private indexOf(node: NodeId): number {
+    if (this.storageAt >= 0 && node.length === 2) {
+      const guess = (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49);
+      if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return this.storageAt + guess;
+    }
+    return this.index.get(node) ?? -1;
   }
 }

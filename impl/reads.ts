@@ -7,16 +7,18 @@
 // complete in the map: it completes (readOk) the moment its last page arrives or, all cached, at
 // issue. The cache is a small LRU list (cachePages entries), least recently used first.
 
-import type { Lsn, Message, NodeId, PendingVersion } from '../model/types.js';
+import type { Lsn, Message, NodeId, PendingVersion, RedoRecord } from '../model/types.js';
 import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
 import { assert as assert_, mod as mod_ } from './assert.js';
 import type { Cluster } from './cluster.js';
+import { versionOf as versionOf_ } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
 const mod: typeof mod_ = mod_;
+const versionOf: typeof versionOf_ = versionOf_;
 
 export interface PageRead {
   readonly page: number;
@@ -80,8 +82,21 @@ export class Reader {
 
   /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
   cacheApply(page: number, version: PendingVersion): void {
-    const entry = this.cache.find((e) => e.page === page);
+    const entry = this.cached(page);
     if (entry !== undefined) entry.versions.push(version);
+  }
+
+  /** cacheApply of a record's version, built only if the page is cached (the writer's hot path). */
+  cacheApplyRecord(page: number, r: RedoRecord): void {
+    const entry = this.cached(page);
+    if (entry !== undefined) entry.versions.push(versionOf(r));
+  }
+
+  /** The cache entry of a page (the first, as find would), without a closure per call. */
+  private cached(page: number): CachedPage | undefined {
+    const cache = this.cache;
+    for (let i = 0; i < cache.length; i++) if (cache[i]!.page === page) return cache[i];
+    return undefined;
   }
 }
 

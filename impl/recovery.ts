@@ -97,7 +97,7 @@ export function sendSeals(c: Cluster, node: NodeId, w: WriterUp): void {
     const lastPg = w.plan.lastPg[pg] ?? 0;
     let needed = false;
     for (const to of membersOf(m)) {
-      const scl = w.sealed[pg]?.get(to) === undefined ? undefined : w.marks.sclOf(pg, to);
+      const scl = w.isSealed(pg, to) ? w.marks.sclOf(pg, to) : undefined;
       if (scl !== undefined && scl >= lastPg) continue;
       needed = true;
       const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));

@@ -25,6 +25,9 @@ const visibleAt: typeof visibleAt_ = visibleAt_;
 const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 
 const byLsnKey = (r: RedoRecord): number => r.lsn;
+/** Scratch for coalesce (emptied after each use, so it holds no record). */
+const pagesScratch: number[] = [];
+const keptScratch: RedoRecord[] = [];
 
 export class Segment {
   /** Highest volume epoch promised; requests of older epochs are refused. */
@@ -102,6 +105,8 @@ export class Segment {
     const last = log.length - 1;
     if (last < 0 || lsn > log[last]!.lsn) return -1;
     if (log[last]!.lsn === lsn) return last;
+    // Then the one before: an appended record's backlink is usually the record it follows.
+    if (last > 0 && log[last - 1]!.lsn === lsn) return last - 1;
     const i = lastAtOrBelow(log, byLsnKey, lsn);
     return i >= 0 && log[i]!.lsn === lsn ? i : -1;
   }
@@ -165,11 +170,13 @@ export class Segment {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
     // Walk down from the last record at or below the point: the first visible write met of each
-    // page is its newest version there.
+    // page is its newest version there. The kept records are compacted into the log's own array
+    // (no new arrays per coalesce: at 13,108 PGs a segment's arrays live until the PG's next
+    // write, long enough to be promoted, so fresh ones were old-space garbage).
     const log = this.log;
     const end = lastAtOrBelow(log, byLsnKey, point);
-    const pagesSeen: number[] = [];
-    const kept: RedoRecord[] = [];
+    const pagesSeen = pagesScratch;
+    const kept = keptScratch;
     for (let i = end; i >= 0; i--) {
       const r = log[i]!;
       if (r.page === null) continue;
@@ -178,11 +185,17 @@ export class Segment {
         kept.push(r);
       } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) kept.push(r);
     }
-    kept.reverse();
-    for (let i = end + 1; i < log.length; i++) kept.push(log[i]!);
+    // kept (reversed) then the records above the point; n <= i throughout, so in place is safe.
+    let n = 0;
+    for (let k = kept.length - 1; k >= 0; k--) log[n++] = kept[k]!;
+    for (let i = end + 1; i < log.length; i++) log[n++] = log[i]!;
+    // pop, not a length write: shrinking through length is a slow runtime call.
+    while (log.length > n) log.pop();
+    while (pagesSeen.length > 0) pagesSeen.pop();
+    while (kept.length > 0) kept.pop();
     this.gcScl = this.scl;
     this.gcPoint = point;
-    this.rebuild(kept);
+    this.rebuild(log);
   }
 
   /** The page's value at a read point: the visible write with the highest LSN, else 0. */
@@ -259,12 +272,35 @@ export class Segment {
     return false;
   }
 
+  /**
+   * Flags rebuilt from scratch. In LSN order nothing can wait on a record before it is classified
+   * (backlinks point backwards), so each is complete exactly when its backlink is, which is known
+   * by then: the previous record (the common case, no search) or found by binary search.
+   */
   private rebuild(log: RedoRecord[]): void {
     this.log = log;
-    this.done = new Array<boolean>(log.length).fill(false);
+    const n = log.length;
+    // The flags array is reused (its old length is only ever trimmed or extended by one).
+    const done = this.done;
+    while (done.length > n) done.pop();
+    for (let i = 0; i < n; i++) done[i] = false;
     this.byPage = null;
     this.waiting = null;
     this.completeMax = 0;
-    for (const r of log) this.classify(r);
+    const gcPoint = this.gcPoint;
+    for (let i = 0; i < n; i++) {
+      const r = log[i]!;
+      const prev = r.prevPg;
+      assert(prev < r.lsn, 'PG backlinks point backwards');
+      if (r.lsn <= gcPoint || prev <= gcPoint || (i > 0 && log[i - 1]!.lsn === prev ? done[i - 1] === true : this.isComplete(prev))) {
+        done[i] = true;
+        if (r.lsn > this.completeMax) this.completeMax = r.lsn;
+      } else {
+        const waiting = (this.waiting ??= new Map());
+        const list = waiting.get(prev);
+        if (list === undefined) waiting.set(prev, [r.lsn]);
+        else list.push(r.lsn);
+      }
+    }
   }
 }

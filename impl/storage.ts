@@ -13,7 +13,7 @@
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, membersOf as membersOf_ } from '../model/types.js';
-import { assert as assert_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled as recordAnnulled_ } from './log.js';
 import { Segment } from './segment.js';
@@ -23,19 +23,11 @@ import { WorkSet } from './workset.js';
 const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const sortSmall: typeof sortSmall_ = sortSmall_;
 const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 
 type Via = 'write' | 'seal' | 'gossip';
-
-/** One message's records, queued as a batch (the queue length counts records, as the model's). */
-interface QueuedRecords {
-  readonly pg: number;
-  readonly records: readonly RedoRecord[];
-  /** The epoch of the message that brought them: stale by persist time means dropped. */
-  readonly epoch: number;
-  readonly via: Via;
-}
 
 /** A coalesced base (seal or gossip): adopted at persist, after the records queued before it. */
 interface QueuedBase {
@@ -48,9 +40,17 @@ export class StorageNode {
   up = true;
   /** The tick at which the node went down (meaningful while down). */
   downSince = 0;
-  /** Received, not yet persisted (nor acknowledged): lost on a crash. */
-  queue: QueuedRecords[] = [];
-  /** Records in the queue. */
+  /**
+   * Received, not yet persisted (nor acknowledged): lost on a crash. One entry per message's
+   * records (a batch), as parallel columns reused from persist to persist (no object per message):
+   * entry i is PG queuePg[i], records queueRecords[i], brought by a message of epoch
+   * queueEpoch[i] (stale by persist time means dropped); entries [0, queueLength) are live.
+   */
+  readonly queuePg: number[] = [];
+  readonly queueRecords: (readonly RedoRecord[] | null)[] = [];
+  readonly queueEpoch: number[] = [];
+  queueLength = 0;
+  /** Records in the queue (the model's queue length). */
   queued = 0;
   bases: QueuedBase[] = [];
   private readonly segments: Segment[];
@@ -89,7 +89,7 @@ export class StorageNode {
 
   segment(pg: number): Segment {
     const seg = this.segments[pg];
-    assert(seg !== undefined, () => `${this.id} has no segment of PG ${pg}`);
+    if (seg === undefined) fail(`${this.id} has no segment of PG ${pg}`);
     return seg;
   }
 
@@ -124,8 +124,7 @@ export class StorageNode {
     assert(this.up, 'crash a node that is up');
     this.up = false;
     this.downSince = time;
-    this.queue = [];
-    this.queued = 0;
+    this.clearQueue();
     this.bases = [];
   }
 
@@ -133,8 +132,7 @@ export class StorageNode {
     assert(!this.up, 'restart a node that is down');
     this.up = true;
     this.downSince = 0;
-    this.queue = [];
-    this.queued = 0;
+    this.clearQueue();
     this.bases = [];
   }
 
@@ -146,15 +144,30 @@ export class StorageNode {
       this.gossipWork.add(pg);
     }
     this.mayHoldBlank = this.segments.length > 0;
-    this.queue = [];
-    this.queued = 0;
+    this.clearQueue();
     this.bases = [];
   }
 
-  enqueue(pg: number, records: readonly RedoRecord[], epoch: number, via: Via): void {
+  enqueue(pg: number, records: readonly RedoRecord[], epoch: number, _via: Via): void {
     if (records.length === 0) return;
-    this.queue.push({ pg, records, epoch, via });
+    const i = this.queueLength++;
+    if (i < this.queuePg.length) {
+      this.queuePg[i] = pg;
+      this.queueRecords[i] = records;
+      this.queueEpoch[i] = epoch;
+    } else {
+      this.queuePg.push(pg);
+      this.queueRecords.push(records);
+      this.queueEpoch.push(epoch);
+    }
     this.queued += records.length;
+  }
+
+  /** Empties the queue (its columns are kept for reuse; record lists are let go). */
+  clearQueue(): void {
+    for (let i = 0; i < this.queueLength; i++) this.queueRecords[i] = null;
+    this.queueLength = 0;
+    this.queued = 0;
   }
 }
 
@@ -240,14 +253,18 @@ function acknowledge(c: Cluster, node: StorageNode, pg: number): void {
  * and ones at or below the GC point are dropped.
  */
 export function persist(c: Cluster, node: StorageNode): void {
-  if (!node.up || (node.queue.length === 0 && node.bases.length === 0)) return;
-  // The PGs touched: a handful per persist, so a list beats a set.
-  const touched: number[] = [];
-  for (const { pg, records, epoch } of node.queue) {
+  if (!node.up || (node.queueLength === 0 && node.bases.length === 0)) return;
+  // The PGs touched: a handful per persist, so a list beats a set (a scratch list: persist does
+  // not nest).
+  const touched = touchedScratch;
+  for (let q = 0, end = node.queueLength; q < end; q++) {
+    const pg = node.queuePg[q]!;
+    const records = node.queueRecords[q]!;
     const seg = node.segment(pg);
     if (!touched.includes(pg)) touched.push(pg);
-    if (epoch < seg.epoch) continue;
-    for (const record of records) {
+    if (node.queueEpoch[q]! < seg.epoch) continue;
+    for (let k = 0; k < records.length; k++) {
+      const record = records[k]!;
       if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint) continue;
       if (seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) continue;
       seg.insert(record, !bug(c.config, 'scl-ignores-late-predecessor'));
@@ -262,17 +279,20 @@ export function persist(c: Cluster, node: StorageNode): void {
     seg.adoptBase(base);
     if (bug(c.config, 'gc-base-keeps-pgmrpl')) seg.pgmrpl = pgmrpl;
   }
-  node.queue = [];
-  node.queued = 0;
-  node.bases = [];
+  node.clearQueue();
+  if (node.bases.length > 0) node.bases = [];
   sortSmall(touched);
-  for (const pg of touched) {
+  for (let k = 0; k < touched.length; k++) {
+    const pg = touched[k]!;
     node.gossipWork.add(pg);
     const seg = node.segment(pg);
     if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
     acknowledge(c, node, pg);
   }
+  while (touched.length > 0) touched.pop();
 }
+
+const touchedScratch: number[] = [];
 
 /**
  * Background: a segment with holes, or a blank one hydrating, asks one peer (round robin by time)
@@ -285,10 +305,15 @@ export function gossip(c: Cluster, node: StorageNode): void {
   for (let k = 0, end = todo.length; k < end; k++) {
     const pg = todo[k]!;
     const seg = node.segment(pg);
+    // Whole, or no member: nothing to do until the segment changes or the membership does (the
+    // cheap test first: the members list is looked up only for a segment that is not whole).
+    if (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles()) {
+      node.gossipWork.delete(pg);
+      continue;
+    }
     const m = c.control.pgs[pg]!;
     const members = membersOf(m);
-    // Whole, or no member: nothing to do until the segment changes or the membership does.
-    if (!members.includes(node.id) || (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles())) {
+    if (!members.includes(node.id)) {
       node.gossipWork.delete(pg);
       continue;
     }

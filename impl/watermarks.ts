@@ -16,7 +16,7 @@
 // prefix must shrink to match what the model computes.
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
-import { bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
+import { STORAGE_NODES as STORAGE_NODES_, bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
@@ -27,10 +27,33 @@ const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const quorumsFor: typeof quorumsFor_ = quorumsFor_;
 const assert: typeof assert_ = assert_;
+const STORAGE_NODES: readonly NodeId[] = STORAGE_NODES_;
+
+/** Storage nodes by number (STORAGE_NODES order): per-PG, per-node state is indexed by it. */
+export const NODES = STORAGE_NODES.length;
+const STORAGE_INDEX: ReadonlyMap<NodeId, number> = new Map(STORAGE_NODES.map((n, i) => [n, i]));
+
+/**
+ * A storage node's number; names map to numbers only at the boundary (messages, snapshots).
+ * Fast path without hashing: the names are AZ letter + digit ('A1'..'C3', STORAGE_NODES order),
+ * so the number is (letter - 'A') * 3 + (digit - '1'), confirmed by comparing the name found
+ * there; any other name (should the list change) is looked up in the map.
+ */
+export function storageIndex(node: NodeId): number {
+  // (Two characters, then a range check: a NaN or out-of-range index is a slow keyed load.)
+  const guess = node.length === 2 ? (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49) : -1;
+  if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return guess;
+  const i = STORAGE_INDEX.get(node);
+  assert(i !== undefined, 'per-node state is kept for storage nodes');
+  return i;
+}
 
 export class Watermarks {
-  /** Per PG, per segment: the highest SCL reported in this epoch. */
-  readonly scl: Map<NodeId, Lsn>[] = [];
+  /**
+   * Per PG, per storage node (at pg * NODES + node number): the highest SCL reported in this
+   * epoch, -1 for none. One flat array of small integers instead of a Map per PG.
+   */
+  private readonly scl: number[] = [];
   /** Per PG: the highest PGCL remembered in this epoch (a membership change never lowers it). */
   private readonly reached: Lsn[];
   /** Per PG: the quorum answer over the membership in `seen`. */
@@ -50,7 +73,7 @@ export class Watermarks {
   constructor(private readonly config: Config, private readonly log: WriterLog, pgCount: number) {
     assert(pgCount >= 1, 'a volume has PGs');
     this.reached = Array.from({ length: pgCount }, () => -1);
-    for (let pg = 0; pg < pgCount; pg++) this.scl.push(new Map());
+    this.ensure(pgCount - 1);
     this.vclCached = log.base;
     this.vdlCached = log.base;
   }
@@ -73,25 +96,48 @@ export class Watermarks {
     return this.vdlCached;
   }
 
+  /** Room for PG `pg` (a PG added later starts with no SCL reported). */
+  private ensure(pg: number): void {
+    const scl = this.scl;
+    while (scl.length < (pg + 1) * NODES) scl.push(-1);
+  }
+
   sclOf(pg: number, node: NodeId): Lsn | undefined {
-    return this.scl[pg]?.get(node);
+    return this.sclAt(pg, storageIndex(node));
+  }
+
+  /** The SCL reported by storage node number `i` for the PG (undefined: none). */
+  sclAt(pg: number, i: number): Lsn | undefined {
+    const v = this.scl[pg * NODES + i];
+    return v === undefined || v < 0 ? undefined : v;
+  }
+
+  /** The initial volume: a segment known to hold nothing, at SCL 0. */
+  setInitial(pg: number, i: number): void {
+    this.ensure(pg);
+    this.scl[pg * NODES + i] = 0;
   }
 
   /** An ack raised (or first reported) a segment's SCL. */
   raise(control: ControlPlane, pg: number, node: NodeId, value: Lsn): void {
+    this.raiseAt(control, pg, storageIndex(node), value);
+  }
+
+  /** raise, by the storage node's number `i`. */
+  raiseAt(control: ControlPlane, pg: number, i: number, value: Lsn): void {
     assert(value >= 0, 'a needs-seal ack reports no SCL');
-    const map = (this.scl[pg] ??= new Map());
-    const old = map.get(node);
-    if (old !== undefined && value <= old) return;
-    map.set(node, value);
+    const at = pg * NODES + i;
+    if (at >= this.scl.length) this.ensure(pg);
+    if (value <= this.scl[at]!) return;
+    this.scl[at] = value;
     this.sync(control);
     const m = control.pgs[pg];
     assert(m !== undefined && this.computed[pg] !== undefined, 'acks come from existing PGs');
     // Raising one SCL to at most the quorum answer cannot change it; nor can a non-member's.
     if (value <= this.computed[pg]) return;
     const ws = this.winning[pg]!;
-    if (!ws.members.includes(node)) return;
-    this.computed[pg] = completeLsnOf(ws, map);
+    if ((ws.memberMask & (1 << i)) === 0) return;
+    this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
   }
@@ -114,7 +160,8 @@ export class Watermarks {
       const ws = winningSets(this.config, m);
       this.winning[pg] = ws;
       const before = this.pgcl[pg];
-      const computed = completeLsnOf(ws, this.scl[pg]);
+      this.ensure(pg);
+      const computed = completeLsnOf(ws, this.scl, pg * NODES);
       const pgcl = Math.max(this.reached[pg] ?? -1, computed);
       this.computed[pg] = computed;
       this.pgcl[pg] = pgcl;
@@ -165,14 +212,16 @@ export class Watermarks {
  * storage fleet) and kept as member-index lists; an ack then costs a few comparisons.
  */
 export function pgCompleteLsn(config: Config, m: Membership, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
-  return completeLsnOf(winningSets(config, m), scl);
+  const flat = STORAGE_NODES.map((n) => scl?.get(n) ?? -1);
+  return completeLsnOf(winningSets(config, m), flat, 0);
 }
 
-function completeLsnOf(ws: WinningSets, scl: ReadonlyMap<NodeId, Lsn> | undefined): Lsn {
-  const { members, sets, threshold } = ws;
+/** `scl[base + i]`: the SCL of storage node number i (-1 or past the end: none). */
+function completeLsnOf(ws: WinningSets, scl: readonly number[], base: number): Lsn {
+  const { members, memberIndex, sets, threshold } = ws;
   // A reused scratch array of the same length for the common shape (no allocation per ack).
   const values = members.length === scratch.length ? scratch : (scratch = new Array<number>(members.length));
-  for (let i = 0; i < members.length; i++) values[i] = scl?.get(members[i]!) ?? -1;
+  for (let i = 0; i < members.length; i++) values[i] = scl[base + memberIndex[i]!] ?? -1;
   if (threshold > 0) return kthHighest(values, threshold);
   let best = -1;
   for (const set of sets) {
@@ -188,6 +237,9 @@ function completeLsnOf(ws: WinningSets, scl: ReadonlyMap<NodeId, Lsn> | undefine
 
 interface WinningSets {
   readonly members: readonly NodeId[];
+  /** The members' storage node numbers, and the same as a bit mask. */
+  readonly memberIndex: readonly number[];
+  readonly memberMask: number;
   /** The minimal winning write sets, as indices into members. */
   readonly sets: readonly (readonly number[])[];
   /** k when the minimal winning sets are exactly every k of the members (k of n), else 0. */
@@ -255,5 +307,7 @@ function computeWinningSets(config: Config, m: Membership): WinningSets {
   const sets = minimal.map((mask) => members.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0));
   const k = sets[0]?.length ?? 0;
   const threshold = k > 0 && sets.every((set) => set.length === k) && sets.length === binomial(members.length, k) ? k : 0;
-  return { members, sets, threshold };
+  const memberIndex = members.map(storageIndex);
+  const memberMask = memberIndex.reduce((mask, i) => mask | (1 << i), 0);
+  return { members, memberIndex, memberMask, sets, threshold };
 }

@@ -58,7 +58,8 @@ export class WorkSet {
     if (!this.messy) return list;
     this.messy = false;
     if (this.count === 0) {
-      if (list.length > 0) list.length = 0;
+      // pop, not a length write: shrinking through length is a slow runtime call.
+      while (list.length > 0) list.pop();
       return list;
     }
     // Drop deleted entries first (a member deleted, then added again, appears again at the end).
@@ -67,7 +68,7 @@ export class WorkSet {
       const x = list[i]!;
       if (this.member[x] === 1) list[n++] = x;
     }
-    if (list.length !== n) list.length = n;
+    while (list.length > n) list.pop();
     // Insertion sort: the list is short or nearly sorted (a few members re-added at the end).
     if (n > 64 && inversionsExceed(list, n, 64)) list.sort((a, b) => a - b);
     else for (let i = 1; i < n; i++) {
@@ -82,7 +83,7 @@ export class WorkSet {
     // Duplicates (deleted and re-added twice before a walk) are now adjacent.
     let m = 0;
     for (let i = 0; i < n; i++) if (m === 0 || list[m - 1] !== list[i]) list[m++] = list[i]!;
-    if (n !== m) list.length = m;
+    while (list.length > m) list.pop();
     n = m;
     assert(n === this.count, 'the work set list matches its count');
     return list;

@@ -12,13 +12,13 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, membersOf as membersOf_, pgOfPage as pgOfPage_ } from '../model/types.js';
-import { assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
 import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
-import { Watermarks } from './watermarks.js';
+import { NODES, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
 import { WorkSet } from './workset.js';
 
@@ -28,6 +28,7 @@ const bug: typeof bug_ = bug_;
 const membersOf: typeof membersOf_ = membersOf_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
 const sortSmall: typeof sortSmall_ = sortSmall_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
@@ -40,6 +41,7 @@ const completeSealing: typeof completeSealing_ = completeSealing_;
 const recoveringTick: typeof recoveringTick_ = recoveringTick_;
 const sendSeals: typeof sendSeals_ = sendSeals_;
 const takeRecoveryResponse: typeof takeRecoveryResponse_ = takeRecoveryResponse_;
+const storageIndex: typeof storageIndex_ = storageIndex_;
 
 export interface PendingTxn {
   readonly txn: number;
@@ -49,8 +51,11 @@ export interface PendingTxn {
 export class WriterUp {
   status: 'sealing' | 'active';
   readonly base: Lsn;
-  /** Per PG, per member: the segment incarnation known sealed into this epoch (absent: seal it). */
-  readonly sealed: Map<NodeId, number>[] = [];
+  /**
+   * Per PG, per storage node (at pg * NODES + node number): the segment incarnation known sealed
+   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG.
+   */
+  private readonly sealedAt: number[] = [];
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
@@ -83,7 +88,27 @@ export class WriterUp {
     this.base = plan.truncateTo;
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
-    for (let pg = 0; pg < pgCount; pg++) this.sealed.push(new Map());
+    this.ensureSealed(pgCount - 1);
+  }
+
+  private ensureSealed(pg: number): void {
+    const a = this.sealedAt;
+    while (a.length < (pg + 1) * NODES) a.push(-1);
+  }
+
+  /** The incarnation of storage node number i's segment of the PG known sealed (-1: none). */
+  sealedIncarnation(pg: number, i: number): number {
+    return this.sealedAt[pg * NODES + i] ?? -1;
+  }
+
+  setSealed(pg: number, i: number, incarnation: number): void {
+    this.ensureSealed(pg);
+    this.sealedAt[pg * NODES + i] = incarnation;
+  }
+
+  /** The segment of storage node `node` is known sealed into this epoch. */
+  isSealed(pg: number, node: NodeId): boolean {
+    return this.sealedIncarnation(pg, storageIndex(node)) >= 0;
   }
 
   /** After a membership write (or a PG added), every PG may need seals or retransmission. */
@@ -98,7 +123,8 @@ export class WriterUp {
 
   /** Sealed into this epoch, and its reported SCL reaches `floor`. */
   covers(pg: number, node: NodeId, floor: Lsn): boolean {
-    return this.sealed[pg]?.get(node) !== undefined && (this.marks.sclOf(pg, node) ?? -1) >= floor;
+    const i = storageIndex(node);
+    return this.sealedIncarnation(pg, i) >= 0 && (this.marks.sclAt(pg, i) ?? -1) >= floor;
   }
 }
 
@@ -173,10 +199,11 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
   // The PGs this transaction touched, ascending (as the model walks every PG in order).
-  const pgs: number[] = [];
-  for (const r of fresh) if (!pgs.includes(r.pg)) pgs.push(r.pg);
+  const pgs = pgsScratch;
+  for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
   sortSmall(pgs);
-  for (const pg of pgs) {
+  for (let k = 0; k < pgs.length; k++) {
+    const pg = pgs[k]!;
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = membersOf(membership);
@@ -184,8 +211,12 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
       c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
+  while (pgs.length > 0) pgs.pop();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
+
+/** Scratch for shipRecords (it does not nest). */
+const pgsScratch: number[] = [];
 
 function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
   const out: RedoRecord[] = [];
@@ -200,7 +231,7 @@ function allocate(w: WriterUp, pg: number, txn: number, commitLsn: Lsn, cpl: boo
   if (commitLsn > (w.pgCommitMax[pg] ?? 0)) w.pgCommitMax[pg] = commitLsn;
   w.gcWork.add(pg);
   w.retransmitWork.add(pg);
-  if (page !== null) w.reader.cacheApply(page, versionOf(record));
+  if (page !== null) w.reader.cacheApplyRecord(page, record);
   return record;
 }
 
@@ -225,7 +256,7 @@ function routeBySCL(c: Cluster, w: WriterUp): Route {
 
 export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
   const x = c.compute.get(node);
-  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x === undefined) fail(`no compute node ${node}`);
   if (x.status === 'down' || x.status === 'replica') return;
   if (msg.kind === 'rejected') {
     if (msg.epoch > x.epoch && !bug(c.config, 'writer-ignores-rejection')) {
@@ -253,7 +284,8 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
   w.marks.remember(c.control);
   if (w.status === 'sealing') return completeSealing(c, node, w);
   acknowledgeCommits(c, node, w);
-  if (w.marks.current(c.control).vdl > before) updateReplicas(c, node, w);
+  // acknowledgeCommits brought the marks up to date (current) and changed none of them.
+  if (w.marks.vdl > before) updateReplicas(c, node, w);
 }
 
 /**
@@ -262,17 +294,19 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
  * known sealed is stale.
  */
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
-  const sealed = (w.sealed[msg.pg] ??= new Map());
-  w.sealWork.add(msg.pg);
-  w.retransmitWork.add(msg.pg);
-  const known = sealed.get(msg.from) ?? 0;
+  const pg = msg.pg;
+  const i = storageIndex(msg.from);
+  w.sealWork.add(pg);
+  w.retransmitWork.add(pg);
+  const sealed = w.sealedIncarnation(pg, i);
+  const known = sealed < 0 ? 0 : sealed;
   if (msg.scl < 0) {
-    if (msg.incarnation >= known) sealed.delete(msg.from);
+    if (msg.incarnation >= known && sealed >= 0) w.setSealed(pg, i, -1);
     return;
   }
   if (msg.incarnation < known) return;
-  if (msg.incarnation !== known || !sealed.has(msg.from)) sealed.set(msg.from, msg.incarnation);
-  w.marks.raise(c.control, msg.pg, msg.from, msg.scl);
+  if (msg.incarnation !== sealed) w.setSealed(pg, i, msg.incarnation);
+  w.marks.raiseAt(c.control, pg, i, msg.scl);
 }
 
 function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'readResp' }>): void {
@@ -295,7 +329,7 @@ function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
     n++;
     c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (n === pending.length) pending.length = 0;
+  if (n === pending.length) while (pending.length > 0) pending.pop();
   else if (n > 0) pending.splice(0, n);
 }
 
@@ -315,7 +349,7 @@ export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
 
 export function writerTick(c: Cluster, node: NodeId): void {
   const x = c.compute.get(node);
-  assert(x !== undefined, () => `no compute node ${node}`);
+  if (x === undefined) fail(`no compute node ${node}`);
   if (x.status === 'down' || x.status === 'replica') return;
   if (x.status === 'recovering') return recoveringTick(c, node, x);
   assert(x instanceof WriterUp, 'a writer that is up');
@@ -357,7 +391,7 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       for (const to of membersOf(m)) {
-        if (w.sealed[pg]?.get(to) !== undefined) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
@@ -372,11 +406,20 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
     let lagging = false;
+    // Members lagging at the same SCL (the usual case: they acknowledged the same writes) share
+    // one records list, as shipRecords' members do (messages never change their lists).
+    let sharedScl = -1;
+    let shared: RedoRecord[] = [];
     for (const to of membersOf(m)) {
-      const scl = w.marks.sclOf(pg, to);
-      if (scl === undefined || w.sealed[pg]?.get(to) === undefined || scl >= last) continue;
+      const i = storageIndex(to);
+      const scl = w.marks.sclAt(pg, i);
+      if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
       lagging = true;
-      const records = w.log.pgAbove(pg, scl);
+      if (scl !== sharedScl) {
+        shared = w.log.pgAbove(pg, scl);
+        sharedScl = scl;
+      }
+      const records = shared;
       assert(records.length > 0, 'a lagging member misses records');
       c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }

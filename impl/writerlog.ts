@@ -7,20 +7,24 @@
 // per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed) and per
 // PG and per page the LSN lists. The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
-// to a lagging segment, a page's versions for the cache) get equal frozen copies. "The records
+// to a lagging segment, a page's versions for the cache) get the shipped object while it is among
+// the last 4,096 appended, else an equal frozen copy. "The records
 // of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
-import { assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
+import { fail as fail_, assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
 import { sealRecord as sealRecord_ } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
+const fail: typeof fail_ = fail_;
 const lastAtOrBelow: typeof lastAtOrBelow_ = lastAtOrBelow_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const itself = (x: number): number => x;
 const INT32_MAX = 2 ** 31 - 1;
+/** Record objects kept for retransmission (a power of two). */
+const RECENT = 4096;
 
 export class WriterLog {
   /** Records allocated. */
@@ -37,8 +41,15 @@ export class WriterLog {
   /** -1: a commit record (no page). */
   private pages = new Int32Array(0);
   private values = new Float64Array(0);
+  /**
+   * The last RECENT record objects appended, by index mod RECENT: retransmission (every few ticks
+   * to a member whose ack is still in flight) asks for a PG's newest records, and gets the objects
+   * first shipped instead of rebuilt copies; bounded, so the log still holds no record per LSN.
+   */
+  private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
   private readonly byPg: Lsn[][] = [];
-  private readonly byPage = new Map<number, Lsn[]>();
+  /** Per page (pages are dense from 0), its LSNs. */
+  private readonly byPage: (Lsn[] | undefined)[] = [];
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -83,11 +94,14 @@ export class WriterLog {
     this.cpls[i] = r.cpl ? 1 : 0;
     this.pages[i] = r.page ?? -1;
     this.values[i] = r.value;
+    this.recent[i & (RECENT - 1)] = r;
     (this.byPg[r.pg] ??= []).push(r.lsn);
     if (r.page !== null) {
-      const list = this.byPage.get(r.page);
-      if (list === undefined) this.byPage.set(r.page, [r.lsn]);
-      else list.push(r.lsn);
+      const list = this.byPage[r.page];
+      if (list === undefined) {
+        while (this.byPage.length < r.page) this.byPage.push(undefined);
+        this.byPage[r.page] = [r.lsn];
+      } else list.push(r.lsn);
     }
   }
 
@@ -121,7 +135,9 @@ export class WriterLog {
   /** The record at an LSN this log allocated (an equal frozen copy of the one shipped). */
   record(lsn: Lsn): RedoRecord {
     const i = lsn - this.base - 1;
-    assert(i >= 0 && i < this.count, () => `LSN ${lsn} is not in this writer's log`);
+    if (!(i >= 0 && i < this.count)) fail(`LSN ${lsn} is not in this writer's log`);
+    const kept = this.recent[i & (RECENT - 1)];
+    if (kept !== undefined && kept.lsn === lsn) return kept;
     const page = this.pages[i]!;
     return sealRecord({
       lsn, epoch: this.epoch, pg: this.pgs[i]!, prevPg: this.prevPgs[i]!, prevVol: i === 0 ? this.firstPrevVol : lsn - 1,
@@ -149,7 +165,7 @@ export class WriterLog {
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPage.get(page) ?? [], lsn);
+    return this.above(this.byPage[page] ?? [], lsn);
   }
 
   private above(lsns: readonly Lsn[], lsn: Lsn): RedoRecord[] {
