@@ -55,7 +55,8 @@ function merge(a: ExploreSummary | null, b: ExploreSummary): ExploreSummary {
 }
 
 function printSummary(s: ExploreSummary, layouts: string[], written: string | null): void {
-  const missed = missedWitnesses(s);
+  // After a violation the run stopped early: unreached witnesses say nothing then.
+  const missed = s.failure === null ? missedWitnesses(s) : [];
   console.log(`histories ${s.histories}, events ${s.events}, layouts ${layouts.join('+')}`);
   console.log('invariants (checks / violations):');
   for (const i of s.invariants.filter((x) => x.tag !== 'sometimes')) {
