@@ -147,6 +147,31 @@ export class Segment {
   /** False only inside an insert of mutant 'scl-ignores-late-predecessor' (properties/mutants.ts). */
   private wakeWaiters = true;
 
+  /**
+   * Persist's fast path: appends a record above the GC point and every held one, whose backlink
+   * is at or below the GC point or is the last held record, already complete, while nothing
+   * waits (the steady case: no search, no waiter map). False: nothing done, the caller takes the
+   * general path (which would mark it complete exactly so).
+   */
+  tryAppendComplete(r: RedoRecord): boolean {
+    if (this.waiting !== null) return false;
+    const log = this.log;
+    const last = log.length - 1;
+    const gcPoint = this.gcPoint;
+    if (r.lsn <= gcPoint) return false;
+    if (last < 0) {
+      if (r.prevPg > gcPoint) return false;
+    } else {
+      const tail = log[last]!;
+      if (!(r.lsn > tail.lsn && (r.prevPg <= gcPoint || (r.prevPg === tail.lsn && this.done[last] === true)))) return false;
+    }
+    log.push(r);
+    this.done.push(true);
+    if (r.lsn > this.completeMax) this.completeMax = r.lsn;
+    this.byPage = null;
+    return true;
+  }
+
   /** A seal: drops every record the ranges annul, then holds those ranges. */
   sealWith(ranges: readonly TruncationRange[]): void {
     this.ranges = [...ranges];

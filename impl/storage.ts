@@ -179,8 +179,32 @@ export function storageReceive(c: Cluster, node: StorageNode, msg: Message): voi
   switch (msg.kind) {
     case 'gossipReq': return answerGossip(c, node, msg);
     case 'gossipResp': return takeGossip(node, msg);
-    case 'write': case 'readReq': case 'recoverReq': case 'seal': case 'gc': return takeRequest(c, node, msg);
+    case 'write': return takeWrite(c, node, msg);
+    case 'gc': return takeGc(c, node, msg);
+    case 'readReq': case 'recoverReq': case 'seal': return takeRequest(c, node, msg);
     default: throw new Error(`storage node ${node.id} got ${msg.kind}`);
+  }
+}
+
+/** takeRequest for a write, its current case first (a stale one, and so any mutant, goes there). */
+function takeWrite(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'write' }>): void {
+  const seg = node.segment(msg.pg);
+  if (msg.epoch < seg.epoch || msg.membership < seg.membership) return takeRequest(c, node, msg);
+  seg.membership = msg.membership;
+  if (msg.epoch !== seg.sealedEpoch) {
+    c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
+    return;
+  }
+  node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
+}
+
+/** takeRequest for a gc message, its current case first (a stale one goes there). */
+function takeGc(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'gc' }>): void {
+  const seg = node.segment(msg.pg);
+  if (msg.epoch < seg.epoch) return takeRequest(c, node, msg);
+  if (msg.point > seg.pgmrpl) {
+    seg.pgmrpl = msg.point;
+    node.gcWork.add(msg.pg);
   }
 }
 
@@ -265,7 +289,10 @@ export function persist(c: Cluster, node: StorageNode): void {
     if (node.queueEpoch[q]! < seg.epoch) continue;
     for (let k = 0; k < records.length; k++) {
       const record = records[k]!;
-      if (recordAnnulled(seg.ranges, record) || record.lsn <= seg.gcPoint) continue;
+      if (recordAnnulled(seg.ranges, record)) continue;
+      // Steady state: the record extends a complete log (no search, no waiter map).
+      if (seg.tryAppendComplete(record)) continue;
+      if (record.lsn <= seg.gcPoint) continue;
       if (seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) continue;
       seg.insert(record, !bug(c.config, 'scl-ignores-late-predecessor'));
     }
