@@ -220,7 +220,13 @@ export class Segment {
     while (kept.length > 0) kept.pop();
     this.gcScl = this.scl;
     this.gcPoint = point;
-    this.rebuild(log);
+    if (this.waiting !== null) return this.rebuild(log);
+    // Nothing waited, so every record was complete, and each kept one still is (at or below the
+    // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
+    const done = this.done;
+    while (done.length > n) done.pop();
+    this.completeMax = n > 0 ? log[n - 1]!.lsn : 0;
+    this.byPage = null;
   }
 
   /** The page's value at a read point: the visible write with the highest LSN, else 0. */
