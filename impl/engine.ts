@@ -113,26 +113,26 @@ function deliverChosen(c: Cluster, node: number, k: number, what: 'deliver' | 'd
 function deliverAll(c: Cluster): void {
   const nodes = c.net.nodes;
   const counts = c.deliverCounts;
-  for (let i = 0; i < nodes.length; i++) counts[i] = c.net.queue(nodes[i]!).length;
+  const net = c.net;
+  for (let i = 0; i < nodes.length; i++) counts[i] = net.pendingAt(i);
   // Deliveries only append (to any queue), so node n's first `count` messages are exactly the ones
-  // pending at the start, and taking them at once delivers the same messages in the same order.
+  // pending at the start, and taking them one by one from the front delivers them in send order.
   for (let i = 0; i < nodes.length; i++) {
     const count = counts[i]!;
     if (count === 0) continue;
-    const batch = c.net.takeFirst(nodes[i]!, count);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
     // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
     const storage = c.storage.get(nodes[i]!);
     if (storage === undefined) {
-      for (let j = 0; j < batch.length; j++) {
-        const msg = batch[j]!;
-        if (!c.net.linkDown(msg.from, msg.to)) deliverToCompute(c, msg);
+      for (let j = 0; j < count; j++) {
+        const msg = net.takeFirstAt(i);
+        if (!net.linkDown(msg.from, msg.to)) deliverToCompute(c, msg);
       }
       continue;
     }
-    for (let j = 0; j < batch.length; j++) {
-      const msg = batch[j]!;
-      if (!c.net.linkDown(msg.from, msg.to) && storage.up) storageReceive(c, storage, msg);
+    for (let j = 0; j < count; j++) {
+      const msg = net.takeFirstAt(i);
+      if (!net.linkDown(msg.from, msg.to) && storage.up) storageReceive(c, storage, msg);
     }
   }
 }

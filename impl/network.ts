@@ -19,11 +19,20 @@ const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
 const STORAGE_NODES: readonly NodeId[] = STORAGE_NODES_;
 
+/** What a taken slot holds (no message is kept alive by a dead slot). */
+const GONE: Message = Object.freeze({ kind: 'gc', from: '', to: '', epoch: 0, pg: 0, point: 0 }) as Message;
+
 export class Network {
   /** Every node, in allNodes order: `deliver {node}` indexes into it. */
   readonly nodes: readonly NodeId[];
-  /** Per node (nodes order): its in-flight messages. */
-  private readonly queues: Message[][] = [];
+  /**
+   * Per node (nodes order): its in-flight messages are bufs[i][heads[i] .. ends[i]), in send
+   * order. A buffer is reused, never shrunk (a fresh array per delivery regrew from empty on
+   * every push run; a shrinking length write is a runtime call); taken slots hold GONE.
+   */
+  private readonly bufs: Message[][] = [];
+  private readonly heads: number[] = [];
+  private readonly ends: number[] = [];
   /** A node's position in nodes (the fast path for storage names is in indexOf). */
   private readonly index = new Map<NodeId, number>();
   /** Where STORAGE_NODES start in nodes (-1: not as one contiguous run in order). */
@@ -38,7 +47,9 @@ export class Network {
     assert(new Set(nodes).size === nodes.length, 'node names are unique');
     this.nodes = nodes;
     for (let i = 0; i < nodes.length; i++) {
-      this.queues.push([]);
+      this.bufs.push([]);
+      this.heads.push(0);
+      this.ends.push(0);
       this.index.set(nodes[i]!, i);
       this.sides.set(nodes[i]!, '');
     }
@@ -50,8 +61,20 @@ export class Network {
     return this.cutsInForce;
   }
 
+  /** The in-flight messages to a node, in send order (a copy). */
   queue(node: NodeId): readonly Message[] {
-    return this.mutableQueue(node);
+    const i = this.at(node);
+    return this.bufs[i]!.slice(this.heads[i]!, this.ends[i]!);
+  }
+
+  /** How many messages are in flight to nodes[i]. */
+  pendingAt(i: number): number {
+    return this.ends[i]! - this.heads[i]!;
+  }
+
+  /** How many messages are in flight to a node. */
+  pending(node: NodeId): number {
+    return this.pendingAt(this.at(node));
   }
 
   linkDown(a: NodeId, b: NodeId): boolean {
@@ -66,14 +89,21 @@ export class Network {
   send(msg: Message): void {
     assert(msg.from !== msg.to, 'a node never sends to itself');
     if (this.linkDown(msg.from, msg.to)) return;
-    this.mutableQueue(msg.to).push(msg);
+    this.append(this.at(msg.to), msg);
+  }
+
+  private append(i: number, msg: Message): void {
+    const q = this.bufs[i]!;
+    const end = this.ends[i]!;
+    if (end < q.length) q[end] = msg;
+    else q.push(msg);
+    this.ends[i] = end + 1;
     this.queued++;
   }
 
   /** Appends a message as it is (a duplicate): no partition check, as in the model. */
   requeue(msg: Message): void {
-    this.mutableQueue(msg.to).push(msg);
-    this.queued++;
+    this.append(this.at(msg.to), msg);
   }
 
   /**
@@ -84,38 +114,50 @@ export class Network {
     const n = this.nodes.length;
     const start = mod(node, n);
     for (let i = 0; i < n; i++) {
-      const to = this.nodes[(start + i) % n]!;
-      const q = this.mutableQueue(to);
-      if (q.length > 0) return { to, index: mod(k, q.length) };
+      const at = (start + i) % n;
+      const count = this.pendingAt(at);
+      if (count > 0) return { to: this.nodes[at]!, index: mod(k, count) };
     }
     return null;
   }
 
   peek(to: NodeId, index: number): Message {
-    const msg = this.mutableQueue(to)[index];
-    if (msg === undefined) fail(`no message ${index} for ${to}`);
+    const i = this.at(to);
+    if (!(index >= 0 && index < this.pendingAt(i))) fail(`no message ${index} for ${to}`);
+    return this.bufs[i]![this.heads[i]! + index]!;
+  }
+
+  /** Removes and returns the chosen message (the later ones move down a slot). */
+  take(to: NodeId, index: number): Message {
+    const i = this.at(to);
+    const count = this.pendingAt(i);
+    if (!(index >= 0 && index < count)) fail(`take ${index} of ${count} for ${to}`);
+    if (index === 0) return this.takeFirstAt(i);
+    const q = this.bufs[i]!;
+    const at = this.heads[i]! + index;
+    const msg = q[at]!;
+    const end = this.ends[i]! - 1;
+    for (let j = at; j < end; j++) q[j] = q[j + 1]!;
+    q[end] = GONE;
+    this.ends[i] = end;
     return msg;
   }
 
-  /** Removes and returns the chosen message. */
-  take(to: NodeId, index: number): Message {
-    const q = this.mutableQueue(to);
-    if (!(index >= 0 && index < q.length)) fail(`take ${index} of ${q.length} for ${to}`);
-    return index === 0 ? q.shift()! : q.splice(index, 1)[0]!;
-  }
-
   /**
-   * Removes and returns the first `count` messages (deliverAll's batch): one splice, or the whole
-   * array swapped for a fresh one, instead of a shift per message.
+   * Removes and returns the first message to nodes[i] (one is pending): deliverAll's step, which
+   * takes a node's messages pending at its start one by one (deliveries only append).
    */
-  takeFirst(to: NodeId, count: number): Message[] {
-    const q = this.mutableQueue(to);
-    if (!(count >= 0 && count <= q.length)) fail(`take ${count} of ${q.length} for ${to}`);
-    if (count === q.length) {
-      this.queues[this.indexOf(to)] = [];
-      return q;
-    }
-    return q.splice(0, count);
+  takeFirstAt(i: number): Message {
+    const q = this.bufs[i]!;
+    const head = this.heads[i]!;
+    if (!(head < this.ends[i]!)) fail(`take from ${this.nodes[i]} with nothing pending`);
+    const msg = q[head]!;
+    q[head] = GONE;
+    if (head + 1 === this.ends[i]) {
+      this.heads[i] = 0;
+      this.ends[i] = 0;
+    } else this.heads[i] = head + 1;
+    return msg;
   }
 
   /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */
@@ -132,10 +174,11 @@ export class Network {
     for (const n of this.nodes) this.sides.set(n, '');
   }
 
-  private mutableQueue(node: NodeId): Message[] {
-    const q = this.queues[this.indexOf(node)];
-    if (q === undefined) fail(`no queue for ${node}`);
-    return q;
+  /** The node's position in nodes (it must be a node of this network). */
+  private at(node: NodeId): number {
+    const i = this.indexOf(node);
+    if (i < 0) fail(`no queue for ${node}`);
+    return i;
   }
 
   /** The node's position in nodes (-1: unknown). Storage names ('A1'..'C3') need no hashing. */

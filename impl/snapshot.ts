@@ -76,7 +76,7 @@ export function snapshotOfCluster(c: Cluster): Snapshot {
     else compute[id] = { status: 'down' };
   }
   const net: Record<NodeId, number> = {};
-  for (const id of c.net.nodes) net[id] = c.net.queue(id).length;
+  for (const id of c.net.nodes) net[id] = c.net.pending(id);
   return {
     world: { time: c.time, txnCount: c.txnCount, readCount: c.readCount },
     control: { epochNext: c.control.epochNext, writer: c.control.writer, pgs: c.control.pgs.map(membershipOf) },
