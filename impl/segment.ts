@@ -91,6 +91,15 @@ export class Segment {
     return last !== undefined && last.lsn > this.scl;
   }
 
+  /**
+   * Sealed, not blank, no holes: gossip has nothing to do for it. Only a change that work sets
+   * already track (a persist into it, a seal, a coalesce, a reset, a membership write) can end
+   * that, so a whole segment need not be put in gossip work (gossip would only drop it).
+   */
+  whole(): boolean {
+    return this.sealedEpoch !== 0 && !this.blank && !this.hasHoles();
+  }
+
   get size(): number {
     return this.log.length;
   }

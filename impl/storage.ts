@@ -311,8 +311,8 @@ export function persist(c: Cluster, node: StorageNode): void {
   sortSmall(touched);
   for (let k = 0; k < touched.length; k++) {
     const pg = touched[k]!;
-    node.gossipWork.add(pg);
     const seg = node.segment(pg);
+    if (!seg.whole()) node.gossipWork.add(pg);
     if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
     acknowledge(c, node, pg);
   }
@@ -334,7 +334,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
     const seg = node.segment(pg);
     // Whole, or no member: nothing to do until the segment changes or the membership does (the
     // cheap test first: the members list is looked up only for a segment that is not whole).
-    if (seg.sealedEpoch !== 0 && !seg.blank && !seg.hasHoles()) {
+    if (seg.whole()) {
       node.gossipWork.delete(pg);
       continue;
     }
@@ -392,6 +392,6 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
     // Not yet possible: a persist into it (the SCL rising) or a membership write brings it back.
     if (seg.blank || point <= seg.gcPoint || seg.scl < point) continue;
     seg.coalesce(point);
-    node.gossipWork.add(pg);
+    if (!seg.whole()) node.gossipWork.add(pg);
   }
 }
