@@ -4,11 +4,15 @@
 // drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
 // element; as instances of a class they are handed out as they are, and frozen here instead.
 
-import { current, isDraft } from 'immer';
+import { current, isDraft, isModified, original } from 'immer';
 
 class Immutable {}
 
-const plain = <T>(x: T): T => (isDraft(x) ? current(x as object) as T : x);
+/**
+ * The value a draft stands for: its base while unmodified (immer's current() would first ask
+ * whether the draft is frozen, a proxy trap per element), else a copy.
+ */
+const plain = <T>(x: T): T => (isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
 
 /** A frozen copy of `value` that immer treats as an opaque, unchanging value. */
 export function frozen<T extends object>(value: T): T {
@@ -34,7 +38,7 @@ export function opaque<T extends object>(value: T): T {
  * through the draft costs a proxy trap per element.
  */
 export function view<T>(list: readonly T[]): readonly T[] {
-  return isDraft(list) ? (current(list as object) as readonly T[]) : list;
+  return plain(list);
 }
 
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
@@ -45,4 +49,12 @@ export function appended<T>(list: readonly T[], x: T): readonly T[] {
 /** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
 export function frozenList<T>(list: T[]): T[] {
   return Object.freeze(list) as T[];
+}
+
+/**
+ * A list to read from, not to keep: the base of an unmodified draft (read plainly), else the list
+ * or draft itself (a modified draft is read through it rather than copied).
+ */
+export function peek<T>(list: readonly T[]): readonly T[] {
+  return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
 }
