@@ -31,6 +31,13 @@ export function opaque<T extends object>(value: T): T {
   return Object.freeze(Object.assign(new Immutable(), value)) as T;
 }
 
+/** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */
+export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K, part: T[K]): T {
+  const out = Object.assign(new Immutable(), value) as T;
+  out[key] = part;
+  return Object.freeze(out);
+}
+
 /**
  * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
  * records) are immutable values, replaced whole and never changed in place, so the draft of one
