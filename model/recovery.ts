@@ -16,7 +16,7 @@
 import type { RecoveryPlan, RecoveryResponse } from './state.js';
 import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
 import { bug } from './types.js';
-import { recordAnnulled, sortByLsn } from './log.js';
+import { recordAnnulled } from './log.js';
 
 export function planRecovery(
   config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[],
@@ -70,8 +70,17 @@ function decide(responses: readonly (readonly RecoveryResponse[])[]) {
 function validRecords(responses: readonly (readonly RecoveryResponse[])[]) {
   const flat = responses.flat();
   const seen = uniqueRanges(flat.flatMap((r) => r.ranges));
-  const all = uniqueRecords(flat.flatMap((r) => r.records));
-  const valid = all.filter((r) => !recordAnnulled(seen, r));
+  const read: RedoRecord[] = [];
+  for (const r of flat) for (const x of r.records) read.push(x);
+  const all = uniqueRecords(read.sort((a, b) => a.lsn - b.lsn));
+  // A range annuls only LSNs in (from, to]: outside every range's span no range need be asked.
+  let low = Infinity;
+  let high = -Infinity;
+  for (const x of seen) {
+    low = Math.min(low, x.from);
+    high = Math.max(high, x.to);
+  }
+  const valid = all.filter((r) => r.lsn <= low || r.lsn > high || !recordAnnulled(seen, r));
   let gcPoint = 0;
   for (const r of flat) gcPoint = Math.max(gcPoint, r.gcPoint);
   return { seen, valid, gcPoint };
@@ -118,11 +127,10 @@ function uniqueRanges(ranges: readonly TruncationRange[]): TruncationRange[] {
 /**
  * Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. One per
  * (LSN, epoch), LSN order: the last copy seen, in the place of the first (copies of one LSN keep
- * the order their epochs were first seen in).
+ * the order their epochs were first seen in). `sorted`: the records read, stably sorted by LSN
+ * (so each LSN's copies are in the order they were seen).
  */
-function uniqueRecords(records: readonly RedoRecord[]): RedoRecord[] {
-  // A stable sort by LSN keeps each LSN's copies in the order they were seen.
-  const sorted = sortByLsn(records);
+function uniqueRecords(sorted: readonly RedoRecord[]): RedoRecord[] {
   const out: RedoRecord[] = [];
   let first = 0; // where the current LSN's records start in out
   for (const r of sorted) {
