@@ -12,12 +12,14 @@ class Immutable {}
  * The value a draft stands for: its base while unmodified (immer's current() would first ask
  * whether the draft is frozen, a proxy trap per element), else a copy.
  */
-const plain = <T>(x: T): T => (isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
+const plain = <T>(x: T): T => (typeof x === 'object' && x !== null && isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
 
 /** A frozen copy of `value` that immer treats as an opaque, unchanging value. */
 export function frozen<T extends object>(value: T): T {
   const out = new Immutable() as Record<string, unknown>;
-  for (const [k, v] of Object.entries(plain(value))) {
+  const source = plain(value) as Record<string, unknown>;
+  for (const k of Object.keys(source)) {
+    const v = source[k];
     out[k] = Array.isArray(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
   }
   return Object.freeze(out) as T;
