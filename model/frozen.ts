@@ -4,16 +4,22 @@
 // drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
 // element; as instances of a class they are handed out as they are, and frozen here instead.
 
-import { current, isDraft } from 'immer';
+import { current, isDraft, isModified, original } from 'immer';
 
 class Immutable {}
 
-const plain = <T>(x: T): T => (isDraft(x) ? current(x as object) as T : x);
+/**
+ * The value a draft stands for: its base while unmodified (immer's current() would first ask
+ * whether the draft is frozen, a proxy trap per element), else a copy.
+ */
+const plain = <T>(x: T): T => (typeof x === 'object' && x !== null && isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
 
 /** A frozen copy of `value` that immer treats as an opaque, unchanging value. */
 export function frozen<T extends object>(value: T): T {
   const out = new Immutable() as Record<string, unknown>;
-  for (const [k, v] of Object.entries(plain(value))) {
+  const source = plain(value) as Record<string, unknown>;
+  for (const k of Object.keys(source)) {
+    const v = source[k];
     out[k] = Array.isArray(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
   }
   return Object.freeze(out) as T;
@@ -27,6 +33,13 @@ export function opaque<T extends object>(value: T): T {
   return Object.freeze(Object.assign(new Immutable(), value)) as T;
 }
 
+/** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */
+export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K, part: T[K]): T {
+  const out = Object.assign(new Immutable(), value) as T;
+  out[key] = part;
+  return Object.freeze(out);
+}
+
 /**
  * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
  * records) are immutable values, replaced whole and never changed in place, so the draft of one
@@ -34,7 +47,7 @@ export function opaque<T extends object>(value: T): T {
  * through the draft costs a proxy trap per element.
  */
 export function view<T>(list: readonly T[]): readonly T[] {
-  return isDraft(list) ? (current(list as object) as readonly T[]) : list;
+  return plain(list);
 }
 
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
@@ -45,4 +58,12 @@ export function appended<T>(list: readonly T[], x: T): readonly T[] {
 /** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
 export function frozenList<T>(list: T[]): T[] {
   return Object.freeze(list) as T[];
+}
+
+/**
+ * A list to read from, not to keep: the base of an unmodified draft (read plainly), else the list
+ * or draft itself (a modified draft is read through it rather than copied).
+ */
+export function peek<T>(list: readonly T[]): readonly T[] {
+  return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
 }

@@ -7,7 +7,7 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { appended, frozen, opaque, view } from './frozen.js';
+import { appended, frozen, opaqueWith, view } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Message, NodeId, Observation } from './types.js';
 
@@ -35,7 +35,8 @@ export function requeue(ctx: Ctx, msg: Message): void {
  * the destination's queue, and so the value, by a new frozen one.
  */
 function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
-  ctx.s.world.net = opaque({ ...ctx.s.world.net, [to]: queue }) as Draft<World>['net'];
+  const world = ctx.s.world;
+  world.net = opaqueWith(world.net as World['net'], to, queue) as Draft<World>['net'];
 }
 
 function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {

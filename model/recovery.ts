@@ -16,7 +16,7 @@
 import type { RecoveryPlan, RecoveryResponse } from './state.js';
 import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
 import { bug } from './types.js';
-import { recordAnnulled, sortByLsn } from './log.js';
+import { recordAnnulled } from './log.js';
 
 export function planRecovery(
   config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[],
@@ -42,16 +42,20 @@ export function planRecovery(
 
 /** Recovery's VDL from what a read quorum of every PG returned (the plan's `vdl`). */
 export function recoveredVdl(responses: readonly (readonly RecoveryResponse[])[]): Lsn {
-  return decide(responses).vdl;
+  const { valid, gcPoint } = validRecords(responses);
+  // The last CPL on the chain: walk the chain down from its head to the first CPL.
+  const { byLsn, head } = chainHead(valid, gcPoint);
+  for (let lsn = head; lsn > gcPoint;) {
+    const r = byLsn.get(lsn)!;
+    if (r.cpl) return Math.max(gcPoint, r.lsn);
+    lsn = r.prevVol;
+  }
+  return gcPoint;
 }
 
 /** The decision: the valid records, the complete volume chain, VCL and VDL. */
 function decide(responses: readonly (readonly RecoveryResponse[])[]) {
-  const seen = uniqueRanges(responses.flat().flatMap((r) => r.ranges));
-  const all = sortByLsn(uniqueRecords(responses.flat().flatMap((r) => r.records)));
-  const valid = all.filter((r) => !recordAnnulled(seen, r));
-  // Below the highest GC point every record was durable and consistent (it was below some VDL).
-  const gcPoint = Math.max(0, ...responses.flat().map((r) => r.gcPoint));
+  const { seen, valid, gcPoint } = validRecords(responses);
   const chain = volumeChain(valid, gcPoint);
   const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
   const kept = chain.filter((r) => r.cpl);
@@ -60,16 +64,52 @@ function decide(responses: readonly (readonly RecoveryResponse[])[]) {
 }
 
 /**
+ * The ranges seen, the records read that no range annuls (one per LSN and epoch, LSN order) and
+ * the highest GC point: below it every record was durable and consistent (it was below some VDL).
+ */
+function validRecords(responses: readonly (readonly RecoveryResponse[])[]) {
+  const flat = responses.flat();
+  const seen = uniqueRanges(flat.flatMap((r) => r.ranges));
+  const read: RedoRecord[] = [];
+  for (const r of flat) for (const x of r.records) read.push(x);
+  const all = uniqueRecords(read.sort((a, b) => a.lsn - b.lsn));
+  // A range annuls only LSNs in (from, to]: outside every range's span no range need be asked.
+  let low = Infinity;
+  let high = -Infinity;
+  for (const x of seen) {
+    low = Math.min(low, x.from);
+    high = Math.max(high, x.to);
+  }
+  const valid = all.filter((r) => r.lsn <= low || r.lsn > high || !recordAnnulled(seen, r));
+  let gcPoint = 0;
+  for (const r of flat) gcPoint = Math.max(gcPoint, r.gcPoint);
+  return { seen, valid, gcPoint };
+}
+
+/** Above the GC point: each valid record by LSN, and the highest LSN whose volume chain is complete. */
+function chainHead(valid: readonly RedoRecord[], gcPoint: Lsn): { byLsn: Map<Lsn, RedoRecord>; head: Lsn } {
+  const byLsn = new Map<Lsn, RedoRecord>();
+  const complete = new Set<Lsn>();
+  let head = 0;
+  for (const r of valid) {
+    if (r.lsn <= gcPoint) continue;
+    byLsn.set(r.lsn, r);
+    if (r.prevVol <= gcPoint || complete.has(r.prevVol)) {
+      complete.add(r.lsn);
+      head = Math.max(head, r.lsn);
+    }
+  }
+  return { byLsn, head };
+}
+
+/**
  * The records on the complete volume chain ending at the highest complete LSN, in LSN order,
  * down to the GC point (below it the log is coalesced). Each record's volume backlink names the
  * previous valid record, so the chain from VCL visits every valid record down to there.
  */
 function volumeChain(valid: readonly RedoRecord[], gcPoint: Lsn): RedoRecord[] {
-  const above = valid.filter((r) => r.lsn > gcPoint);
-  const byLsn = new Map(above.map((r) => [r.lsn, r] as const));
-  const complete = new Set<Lsn>();
-  for (const r of above) if (r.prevVol <= gcPoint || complete.has(r.prevVol)) complete.add(r.lsn);
-  let head = Math.max(0, ...complete);
+  const { byLsn, head: top } = chainHead(valid, gcPoint);
+  let head = top;
   const chain: RedoRecord[] = [];
   while (head > gcPoint) {
     const r = byLsn.get(head)!;
@@ -86,19 +126,22 @@ function uniqueRanges(ranges: readonly TruncationRange[]): TruncationRange[] {
 
 /**
  * Two copies of one LSN are one record (same epoch) or an annulled one and a valid one. One per
- * (LSN, epoch): the last copy seen, in the place of the first.
+ * (LSN, epoch), LSN order: the last copy seen, in the place of the first (copies of one LSN keep
+ * the order their epochs were first seen in). `sorted`: the records read, stably sorted by LSN
+ * (so each LSN's copies are in the order they were seen).
  */
-function uniqueRecords(records: readonly RedoRecord[]): RedoRecord[] {
-  const at = new Map<Lsn, Map<number, number>>();
+function uniqueRecords(sorted: readonly RedoRecord[]): RedoRecord[] {
   const out: RedoRecord[] = [];
-  for (const r of records) {
-    let byEpoch = at.get(r.lsn);
-    if (byEpoch === undefined) at.set(r.lsn, (byEpoch = new Map()));
-    const i = byEpoch.get(r.epoch);
-    if (i === undefined) {
-      byEpoch.set(r.epoch, out.length);
+  let first = 0; // where the current LSN's records start in out
+  for (const r of sorted) {
+    if (out.length === first || out[first]!.lsn !== r.lsn) {
+      first = out.length;
       out.push(r);
-    } else out[i] = r;
+      continue;
+    }
+    let i = first;
+    while (i < out.length && out[i]!.epoch !== r.epoch) i++;
+    out[i] = r;
   }
   return out;
 }

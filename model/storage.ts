@@ -15,7 +15,7 @@ import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, S
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozenList, opaque } from './frozen.js';
+import { frozenList, opaque, opaqueWith } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -52,7 +52,7 @@ function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
 
 /** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
 function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
-  ctx.s.storage = opaque({ ...ctx.s.storage, [node]: value }) as Draft<State>['storage'];
+  ctx.s.storage = opaqueWith(ctx.s.storage as State['storage'], node, value) as Draft<State>['storage'];
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */

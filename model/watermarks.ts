@@ -18,7 +18,7 @@ import type { WriterUp } from './state.js';
 import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
-import { view } from './frozen.js';
+import { peek, view } from './frozen.js';
 
 export interface Watermarks {
   readonly pgcl: readonly Lsn[];
@@ -29,6 +29,17 @@ export interface Watermarks {
 
 /** During a membership change the write quorum is joint, so PGCL needs every set's quorum. */
 export function pgCompleteLsn(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
+  // A PG's SCLs are one frozen value, replaced whole when one moves: its last answer is kept.
+  const last = bySclMemo.get(scl);
+  if (last !== undefined && last.config === config && last.membership === membership) return last.pgcl;
+  const pgcl = pgclOfVector(config, membership, scl);
+  if (Object.isFrozen(scl)) bySclMemo.set(scl, { config, membership, pgcl });
+  return pgcl;
+}
+
+const bySclMemo = new WeakMap<object, { config: Config; membership: Membership; pgcl: Lsn }>();
+
+function pgclOfVector(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
   const members = membersOf(membership);
   const reported = members.map((m) => scl[m] ?? -1);
   // A pure function of (config, membership, the members' SCLs): memoized on those values.
@@ -113,7 +124,10 @@ export function watermarks(config: Config, pgs: readonly Membership[], w: Writer
   const known = memo.get(w);
   if (known !== undefined && known.config === config && known.pgs === pgs) return known.marks;
   const records = view(w.records);
-  const pgcl = pgs.map((m, pg) => Math.max(w.reached[pg] ?? -1, pgCompleteLsn(config, m, w.scl[pg] ?? {})));
+  // Read plainly while unchanged in this step (no proxy trap per element).
+  const reached = peek(w.reached);
+  const scl = peek(w.scl);
+  const pgcl = pgs.map((m, pg) => Math.max(reached[pg] ?? -1, pgCompleteLsn(config, m, scl[pg] ?? {})));
   let vcl = volumeCompleteLsn(w.base, records, pgcl);
   if (bug(config, 'vcl-skips-gaps')) for (const r of records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
   const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.base, records, vcl);

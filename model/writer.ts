@@ -20,7 +20,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, opaque, view } from './frozen.js';
+import { appended, frozen, opaque, peek, view } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -216,7 +216,8 @@ export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record
  */
 function remember(s: Draft<State>, w: Draft<WriterUp>): Watermarks {
   const m = marks(s, w);
-  m.pgcl.forEach((p, pg) => { w.reached[pg] = p; });
+  const reached = peek(w.reached);
+  m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) w.reached[pg] = p; });
   return m;
 }
 
