@@ -14,6 +14,7 @@ import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { planRecovery, type RecoveryResponse } from './plan.js';
+import { storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterUp, updateReplicas as updateReplicas_ } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
@@ -22,6 +23,7 @@ const membersOf: typeof membersOf_ = membersOf_;
 const quorumsFor: typeof quorumsFor_ = quorumsFor_;
 const assert: typeof assert_ = assert_;
 const updateReplicas: typeof updateReplicas_ = updateReplicas_;
+const storageIndex: typeof storageIndex_ = storageIndex_;
 
 export class Recovering {
   readonly status = 'recovering';
@@ -96,8 +98,11 @@ export function sendSeals(c: Cluster, node: NodeId, w: WriterUp): void {
     const m = c.control.pgs[pg]!;
     const lastPg = w.plan.lastPg[pg] ?? 0;
     let needed = false;
-    for (const to of membersOf(m)) {
-      const scl = w.isSealed(pg, to) ? w.marks.sclOf(pg, to) : undefined;
+    const members = membersOf(m);
+    for (let j = 0; j < members.length; j++) {
+      const to = members[j]!;
+      const i = storageIndex(to);
+      const scl = w.sealedIncarnation(pg, i) >= 0 ? w.marks.sclAt(pg, i) : undefined;
       if (scl !== undefined && scl >= lastPg) continue;
       needed = true;
       const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));

@@ -63,7 +63,7 @@ export class Watermarks {
   private readonly winning: WinningSets[] = [];
   readonly pgcl: Lsn[] = [];
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
-  private moved: number[] = [];
+  private readonly moved: number[] = [];
   private version = -1;
   /** The log's records [0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
@@ -145,8 +145,12 @@ export class Watermarks {
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
   remember(control: ControlPlane): void {
     this.sync(control);
-    for (const pg of this.moved) this.reached[pg] = this.pgcl[pg]!;
-    this.moved = [];
+    // The list is reused (emptied by pop: no new array per ack).
+    const moved = this.moved;
+    while (moved.length > 0) {
+      const pg = moved.pop()!;
+      this.reached[pg] = this.pgcl[pg]!;
+    }
   }
 
   private sync(control: ControlPlane): void {
