@@ -5,23 +5,21 @@
 // Method: LSNs are dense above the base (the first record is base + 1, each next one is one
 // more), so record i is LSN base + 1 + i and the log keeps no record objects: one typed column
 // per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed) and per
-// PG and per page the LSN lists. The objects shipped
+// PG and per page the LSN lists (typed too, grown by doubling). The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get the shipped object while it is among
 // the last 4,096 appended, else an equal frozen copy. "The records
 // of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
-import { fail as fail_, assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
+import { fail as fail_, assert as assert_ } from './assert.js';
 import { sealRecord as sealRecord_ } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
-const lastAtOrBelow: typeof lastAtOrBelow_ = lastAtOrBelow_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 
-const itself = (x: number): number => x;
 const INT32_MAX = 2 ** 31 - 1;
 /** Record objects kept for retransmission (a power of two). */
 const RECENT = 4096;
@@ -47,9 +45,10 @@ export class WriterLog {
    * first shipped instead of rebuilt copies; bounded, so the log still holds no record per LSN.
    */
   private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
-  private readonly byPg: Lsn[][] = [];
+  /** Per PG, its LSNs (in LSN order: byPg[pg][0 .. byPgCount[pg]), a typed list grown by doubling). */
+  private readonly byPg: LsnList[] = [];
   /** Per page (pages are dense from 0), its LSNs. */
-  private readonly byPage: (Lsn[] | undefined)[] = [];
+  private readonly byPage: (LsnList | undefined)[] = [];
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -95,13 +94,13 @@ export class WriterLog {
     this.pages[i] = r.page ?? -1;
     this.values[i] = r.value;
     this.recent[i & (RECENT - 1)] = r;
-    (this.byPg[r.pg] ??= []).push(r.lsn);
+    const byPg = this.byPg;
+    while (byPg.length <= r.pg) byPg.push(new LsnList());
+    byPg[r.pg]!.push(r.lsn);
     if (r.page !== null) {
-      const list = this.byPage[r.page];
-      if (list === undefined) {
-        while (this.byPage.length < r.page) this.byPage.push(undefined);
-        this.byPage[r.page] = [r.lsn];
-      } else list.push(r.lsn);
+      const byPage = this.byPage;
+      while (byPage.length <= r.page) byPage.push(undefined);
+      (byPage[r.page] ??= new LsnList()).push(r.lsn);
     }
   }
 
@@ -147,30 +146,68 @@ export class WriterLog {
 
   /** The last LSN of a PG at or below a point (a segment covers a read point when its SCL reaches it). */
   floor(pg: number, point: Lsn): Lsn {
-    const list = this.byPg[pg] ?? [];
-    const i = lastAtOrBelow(list, itself, point);
-    return i >= 0 ? list[i]! : (this.lastPg[pg] ?? 0);
+    const list = this.byPg[pg];
+    const i = list === undefined ? -1 : list.lastAtOrBelow(point);
+    return i >= 0 ? list!.at(i) : (this.lastPg[pg] ?? 0);
   }
 
   /** The PG's last LSN allocated in this log (0: none). */
   lastOf(pg: number): Lsn {
     const list = this.byPg[pg];
-    return list === undefined || list.length === 0 ? 0 : list[list.length - 1]!;
+    return list === undefined || list.length === 0 ? 0 : list.at(list.length - 1);
   }
 
   /** The PG's records above `lsn`, LSN order. */
   pgAbove(pg: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPg[pg] ?? [], lsn);
+    return this.above(this.byPg[pg], lsn);
   }
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPage[page] ?? [], lsn);
+    return this.above(this.byPage[page], lsn);
   }
 
-  private above(lsns: readonly Lsn[], lsn: Lsn): RedoRecord[] {
+  private above(lsns: LsnList | undefined, lsn: Lsn): RedoRecord[] {
     const out: RedoRecord[] = [];
-    for (let i = lastAtOrBelow(lsns, itself, lsn) + 1; i < lsns.length; i++) out.push(this.record(lsns[i]!));
+    if (lsns === undefined) return out;
+    for (let i = lsns.lastAtOrBelow(lsn) + 1; i < lsns.length; i++) out.push(this.record(lsns.at(i)));
     return out;
+  }
+}
+
+/**
+ * An ascending list of LSNs in an Int32Array grown by doubling: off the JS heap, so the lists
+ * that grow for a writer's whole life are neither scanned nor promoted by the GC.
+ */
+class LsnList {
+  private data = new Int32Array(16);
+  length = 0;
+
+  push(lsn: Lsn): void {
+    assert(lsn <= INT32_MAX && (this.length === 0 || this.data[this.length - 1]! < lsn), 'LSN lists ascend and hold 32-bit LSNs');
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = lsn;
+  }
+
+  at(i: number): Lsn {
+    return this.data[i]!;
+  }
+
+  /** The index of the last LSN at or below `at` (-1: none); the last is tried first. */
+  lastAtOrBelow(at: Lsn): number {
+    const data = this.data;
+    let hi = this.length;
+    if (hi === 0 || data[hi - 1]! <= at) return hi - 1;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (data[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
   }
 }
