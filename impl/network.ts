@@ -87,7 +87,7 @@ export class Network {
 
   /** Queues a message for its destination, unless the link is down (then it is lost). */
   send(msg: Message): void {
-    assert(msg.from !== msg.to, 'a node never sends to itself');
+    if (msg.from === msg.to) fail(`${msg.from} sends to itself`);
     if (this.linkDown(msg.from, msg.to)) return;
     this.append(this.at(msg.to), msg);
   }

@@ -69,6 +69,10 @@ export class Watermarks {
   private prefix = 0;
   private vclCached: Lsn;
   private vdlCached: Lsn;
+  /** Mutant guards, read once (a cluster's config is frozen): current and advance run on every ack. */
+  private readonly skipsGaps: boolean;
+  private readonly prefixOffByOne: boolean;
+  private readonly ignoresCpl: boolean;
 
   constructor(private readonly config: Config, private readonly log: WriterLog, pgCount: number) {
     assert(pgCount >= 1, 'a volume has PGs');
@@ -76,13 +80,16 @@ export class Watermarks {
     this.ensure(pgCount - 1);
     this.vclCached = log.base;
     this.vdlCached = log.base;
+    this.skipsGaps = bug(config, 'vcl-skips-gaps');
+    this.prefixOffByOne = bug(config, 'vcl-prefix-off-by-one');
+    this.ignoresCpl = bug(config, 'vdl-ignores-cpl');
   }
 
   /** Brings every cached mark up to date with the control plane; then read vcl/vdl/pgcl. */
   current(control: ControlPlane): this {
     this.sync(control);
     this.advance();
-    if (bug(this.config, 'vcl-skips-gaps')) this.skipGaps();
+    if (this.skipsGaps) this.skipGaps();
     assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
     assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
     return this;
@@ -199,8 +206,8 @@ export class Watermarks {
       const lsn = log.base + 1 + this.prefix;
       const pgcl = this.pgcl[log.pgAt(this.prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (lsn > pgcl || (lsn === pgcl && bug(this.config, 'vcl-prefix-off-by-one'))) break;
-      if (log.cplAt(this.prefix) || bug(this.config, 'vdl-ignores-cpl')) this.vdlCached = lsn;
+      if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne)) break;
+      if (log.cplAt(this.prefix) || this.ignoresCpl) this.vdlCached = lsn;
       this.prefix++;
       this.vclCached = lsn;
     }
