@@ -6,10 +6,11 @@
 // order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
 // out-of-order adds).
 
-import { assert as assert_ } from './assert.js';
+import { assert as assert_, sortSmall as sortSmall_ } from './assert.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
+const sortSmall: typeof sortSmall_ = sortSmall_;
 
 export class WorkSet {
   private member = new Uint8Array(16);
@@ -71,15 +72,7 @@ export class WorkSet {
     while (list.length > n) list.pop();
     // Insertion sort: the list is short or nearly sorted (a few members re-added at the end).
     if (n > 64 && inversionsExceed(list, n, 64)) list.sort((a, b) => a - b);
-    else for (let i = 1; i < n; i++) {
-      const x = list[i]!;
-      let j = i - 1;
-      while (j >= 0 && list[j]! > x) {
-        list[j + 1] = list[j]!;
-        j--;
-      }
-      list[j + 1] = x;
-    }
+    else sortSmall(list);
     // Duplicates (deleted and re-added twice before a walk) are now adjacent.
     let m = 0;
     for (let i = 0; i < n; i++) if (m === 0 || list[m - 1] !== list[i]) list[m++] = list[i]!;

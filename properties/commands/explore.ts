@@ -140,7 +140,7 @@ async function inPool(opts: Omit<ExploreOptions, 'onProgress'>, pool: Pool, onPr
   };
   await Promise.all(Array.from({ length: pool.size }, (_, t) => lane(t)));
   const kept = results.filter((s, c) => s !== undefined && c <= failedAt);
-  const merged = kept.reduce<ExploreSummary | null>((a, b) => merge(a, b), null) ?? { ...(await pool.run(0, { ...opts, runs: 0 })) };
+  const merged = kept.reduce<ExploreSummary | null>((a, b) => merge(a, b), null) ?? await pool.run(0, { ...opts, runs: 0 });
   return { ...merged, seed: opts.seed, failure: Number.isFinite(failedAt) ? results[failedAt]!.failure : null };
 }
 
