@@ -33,6 +33,8 @@ describe('aurora-harness', () => {
     ['an empty mutant list', ['mutants', '--only', ''], '--only: expected a comma-separated list'],
     ['zero runs per mutant', ['mutants', '--runs', '0'], '--runs: at least 1 history per mutant'],
     ['a bad mutant budget', ['mutants', '--budget', 'soon'], "--budget: 'soon' is not a duration"],
+    ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
+    ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -56,6 +58,16 @@ describe('aurora-harness', () => {
     expect(written).toMatchObject({ violation: 'quorum-intersection', config: { bugs: ['write-quorum-3of6'] } });
     expect(await main(['replay', join(mutantsDir, 'write-quorum-3of6.json')])).toBe(0);
     expect(await main(['mutants', '--only', 'replica-applies-across-gap', '--runs', '1', '--json', '--out', mutantsDir])).toBe(1);
+  });
+
+  it('bench --json prints one object with the measurements asked for', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--quick', '--json', '--only', 'impl-1e4,impl-1e5-pg1'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { measurements: { id: string; engine: string; records: number; pgs: number; recordsPerSec: number; heapMB: number }[] };
+    expect(r.measurements.map((m) => [m.id, m.engine, m.pgs])).toEqual([['impl-1e4', 'impl', 2], ['impl-1e5-pg1', 'impl', 1]]);
+    for (const m of r.measurements) expect(m.recordsPerSec).toBeGreaterThan(0);
   });
 
   it('replays a kept counterexample as recorded (exit 0), and says so when the outcome changed (exit 1)', async () => {

@@ -7,9 +7,10 @@ import * as replay from './commands/replay.js';
 import * as show from './commands/show.js';
 import * as exportHistory from './commands/export-history.js';
 import * as mutants from './commands/mutants.js';
+import * as bench from './commands/bench.js';
 
 const COMMANDS: Record<string, { run(argv: string[]): Promise<number>; HELP: string }> = {
-  explore, replay, show, 'export-history': exportHistory, mutants,
+  explore, replay, show, 'export-history': exportHistory, mutants, bench,
 };
 
 const HELP = `usage: aurora-harness COMMAND [options]   (aurora-harness COMMAND --help for each)
@@ -20,6 +21,7 @@ commands:
   show FILE        a counterexample as a timeline (--html OUT for a self-contained page)
   export-history   a counterexample's client operations as a Jepsen-style history (JSON lines)
   mutants          the mutant self-test: each catalogued bug switched on, explored until caught
+  bench            the throughput benchmark: model and impl records/s, cost per record, heap
 
 exit codes: 0 all held, 1 a violation or a changed outcome, 2 bad input`;
 

@@ -6,12 +6,14 @@
 //   (a test fails when the committed file differs from what this would write)
 
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.js';
 import { DEFAULT_CONFIG, type Config } from '../model/types.js';
 import { INVARIANTS } from './invariants.js';
 import { explore, type ExploreSummary } from './exploration.js';
 
-export const DOC_PATH = fileURLToPath(new URL('../docs/INVARIANTS.md', import.meta.url));
+export const DOC_PATH = join(ROOT, 'docs', 'INVARIANTS.md');
 export const REFERENCE = { seed: 1, runs: 25 } as const;
 
 const LAYOUTS: readonly Config[] = [DEFAULT_CONFIG, { ...DEFAULT_CONFIG, pgCount: 3, layout: 'fullTail', lal: 16 }];

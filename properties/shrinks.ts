@@ -8,16 +8,16 @@
 
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Event } from '../model/events.js';
 import { EVENT_TYPES } from '../model/events.js';
 import { DEFAULT_CONFIG, checkConfig, type Config } from '../model/types.js';
 import { describeEvent, describeObservation } from '../model/describe.js';
 import { initialState, step } from '../model/step.js';
 import { runHistory } from './run.js';
+import { ROOT } from './paths.js';
 
 export const FORMAT = 'aurora-harness/counterexample@1';
-export const SHRINKS_DIR = fileURLToPath(new URL('../shrinks/', import.meta.url));
+export const SHRINKS_DIR = join(ROOT, 'shrinks');
 
 export interface Counterexample {
   readonly format: typeof FORMAT;

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { explore, missedWitnesses, type ExploreOptions, type ExploreSummary } from '../exploration.js';
 import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
 import { UsageError, count, duration, parse } from './common.js';
+import { COMPILED } from '../paths.js';
 
 export const HELP = `usage: aurora-harness explore [options]
 
@@ -90,7 +91,7 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
 class Pool {
   private readonly threads: Worker[];
   constructor(size: number) {
-    this.threads = Array.from({ length: size }, () => new Worker(new URL('./explore-worker.mjs', import.meta.url)));
+    this.threads = Array.from({ length: size }, () => new Worker(new URL(COMPILED ? './explore-worker.js' : './explore-worker.mjs', import.meta.url)));
   }
   get size(): number { return this.threads.length; }
   run(thread: number, opts: Omit<ExploreOptions, 'onProgress'>): Promise<ExploreSummary> {

@@ -1,0 +1,30 @@
+// aurora-harness bench: the issue-4 benchmark (properties/bench.ts), the same run as npm run bench.
+// Loaded only when asked for: the benchmark module sets up a forced GC when it loads.
+
+export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID]
+
+A steady fault-free workload through the model and impl/ at several sizes, with a plain-queue
+floor; records/s, ns/record, heap, messages per record, and the issue-4 targets (met or MISS).
+
+  --json        print one JSON object { measurements, ratios } on stdout (progress on stderr)
+  --quick       small sizes (a smoke run of a few seconds)
+  --full        the 13,108-PG run at 10^5 records (default 10^4)
+  --only a,b    run only the named measurements: model-1e3, model-1e4, impl-1e4, impl-1e5,
+                impl-1e6, floor-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108 (impl-pg512
+                with --quick)
+  -h, --help    this text
+
+Runs the compiled dist/ code when it is newer than the sources (npm run build), else the
+TypeScript through tsx, which is slower; the first line says which.
+exit codes: 0 the run completed (targets are reported, not asserted), 1 the run failed, 2 bad input`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) return (console.log(HELP), 0);
+  const bench = await import('../bench.js');
+  try {
+    return bench.main(argv);
+  } catch (e) {
+    console.error((e as Error).message);
+    return 1;
+  }
+}
