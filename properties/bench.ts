@@ -55,6 +55,8 @@ interface Spec {
   readonly pgs: number;
   /** For the floor: the impl measurement whose message count it replays. */
   readonly of?: string;
+  /** Each txn's pages all in one PG (see txnEvent). */
+  readonly local?: boolean;
 }
 
 export interface Measurement {
@@ -62,6 +64,8 @@ export interface Measurement {
   readonly engine: 'model' | 'impl' | 'floor';
   readonly records: number;
   readonly pgs: number;
+  /** Each txn's pages in one PG (absent: spread over PGs; see txnEvent). */
+  readonly local?: boolean;
   readonly txns: number;
   readonly events: number;
   readonly ms: number;
@@ -84,14 +88,18 @@ function config(pgs: number): Config {
   return { ...DEFAULT_CONFIG, pgCount: pgs, pagesPerPg: PAGES_PER_PG, replicas: 0, lal: 1_000_000 };
 }
 
-/** Txn i's 3 pages: the next three in a round-robin over PGs (pg = k mod pgs), 1 or 2 MTRs. */
-function txnEvent(i: number, pgs: number): Event {
+/**
+ * Txn i's 3 pages, in 1 or 2 MTRs. Spread (the default): the next three pages of a round-robin
+ * over PGs (pg = k mod pgs), so from 3 PGs up a txn's records go to 3 or 4 PGs. Local: all three
+ * in PG i mod pgs (its two pages, one written twice), so every txn costs the same messages
+ * whatever the volume's size, and every PG still takes writes.
+ */
+function txnEvent(i: number, pgs: number, local = false): Event {
   const page = (k: number): number => (k % pgs) * PAGES_PER_PG + (Math.floor(k / pgs) % PAGES_PER_PG);
   const k = 3 * i;
-  const a = page(k);
-  const b = page(k + 1);
-  const c = page(k + 2);
-  return { type: 'txn', mtrs: i % 2 === 0 ? [[a, b, c]] : [[a], [b, c]] };
+  const base = (i % pgs) * PAGES_PER_PG;
+  const [a, b, c] = local ? [base + (i % 2), base + 1 - (i % 2), base + (i % 2)] : [page(k), page(k + 1), page(k + 2)];
+  return { type: 'txn', mtrs: i % 2 === 0 ? [[a!, b!, c!]] : [[a!], [b!, c!]] };
 }
 
 const DELIVER_ALL: Event = { type: 'deliverAll' };
@@ -128,8 +136,8 @@ function fail(message: string): never {
 }
 
 /** Applies one txn and its settle steps; checks it was accepted and committed, in order. */
-function runTxn(engine: Engine, i: number, pgs: number, expectLsn: number): number {
-  const accepted = engine.apply(txnEvent(i, pgs));
+function runTxn(engine: Engine, i: number, pgs: number, expectLsn: number, local = false): number {
+  const accepted = engine.apply(txnEvent(i, pgs, local));
   const a = accepted[0];
   if (accepted.length !== 1 || a === undefined || a.kind !== 'accepted' || a.txn !== i) {
     fail(`${engine.name}: txn ${i} not accepted: ${JSON.stringify(accepted)}`);
@@ -173,7 +181,7 @@ function warmUp(spec: Spec): void {
   for (let k = 0; k < WARM_UP_ENGINES; k++) {
     const engine = newEngine(spec);
     let got = 0;
-    for (let i = 0; got < records; i++) got += runTxn(engine, i, spec.pgs, got + 1);
+    for (let i = 0; got < records; i++) got += runTxn(engine, i, spec.pgs, got + 1, spec.local);
   }
 }
 
@@ -198,7 +206,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < txns; i++) {
     if (i === half) { tHalf = process.hrtime.bigint(); recordsAtHalf = records; }
-    records += runTxn(engine, i, spec.pgs, records + 1);
+    records += runTxn(engine, i, spec.pgs, records + 1, spec.local);
     if (i % sampleEvery === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
   const t1 = process.hrtime.bigint();
@@ -215,7 +223,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
   // Keep the engine alive through the post-GC sample.
   if (engine.name === '') console.log();
   return {
-    id: spec.id, engine: spec.engine, records, pgs: spec.pgs, txns, events: txns * 4,
+    id: spec.id, engine: spec.engine, records, pgs: spec.pgs, ...(spec.local === true ? { local: true } : {}), txns, events: txns * 4,
     ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
     steadyNsPerRecord: round(steadyNs / (records - recordsAtHalf), 0),
     heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1), arrayBuffersMB: round(process.memoryUsage().arrayBuffers / MB, 1),
@@ -303,6 +311,10 @@ function specs(quick: boolean, full: boolean): Spec[] {
     // at 1 PG (18 vs 4: a txn's pages fall in 3 PGs of 6 members each). By default this runs
     // 10^4 records; --full runs 10^5.
     { id: `impl-pg${bigPgs}`, engine: 'impl', records: full ? n(1e5) : n(1e4), pgs: bigPgs },
+    // The same volumes with each txn's pages in one PG: messages per record stay at 1 PG's, so
+    // what is left of the growth is the volume's own cost (its per-PG state, its work sets).
+    { id: 'impl-1e5-pg64-local', engine: 'impl', records: n(1e5), pgs: 64, local: true },
+    { id: `impl-pg${bigPgs}-local`, engine: 'impl', records: full ? n(1e5) : n(1e4), pgs: bigPgs, local: true },
   ];
 }
 
@@ -315,12 +327,15 @@ interface Ratio {
 
 function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
   const by = (id: string): Measurement | undefined => ms.find((m) => m.id === id);
-  const big = ms.find((m) => m.engine === 'impl' && m.pgs > 64);
+  const big = ms.find((m) => m.engine === 'impl' && m.pgs > 64 && m.local !== true);
+  const bigLocal = ms.find((m) => m.engine === 'impl' && m.pgs > 64 && m.local === true);
   const r = (name: string, value: number | null, target: string, ok: (v: number) => boolean): Ratio =>
     ({ name, value: value === null ? null : round(value, 2), target, met: value === null ? null : ok(value) });
   const div = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : a / b);
   const pgNs = [by('impl-1e5-pg1'), by('impl-1e5-pg64'), big].map((m) => m?.nsPerRecord);
-  const pgFlat = pgNs.every((x) => x !== undefined) ? Math.max(...(pgNs as number[])) / Math.min(...(pgNs as number[])) : null;
+  const spread = (xs: (number | undefined)[]): number | null => (xs.every((x) => x !== undefined) ? Math.max(...(xs as number[])) / Math.min(...(xs as number[])) : null);
+  const pgFlat = spread(pgNs);
+  const pgFlatLocal = spread([by('impl-1e5-pg1'), by('impl-1e5-pg64-local'), bigLocal].map((m) => m?.nsPerRecord));
   const top = quick ? 'impl-1e6 (quick: 1e4)' : 'impl-1e6';
   return [
     r(`${top} records/s`, by('impl-1e6')?.recordsPerSec ?? null, '>= 1,000,000', (v) => v >= 1e6),
@@ -329,6 +344,7 @@ function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
     r('impl ns/record 64 PGs / 1 PG (1e5 records)', div(by('impl-1e5-pg64')?.nsPerRecord, by('impl-1e5-pg1')?.nsPerRecord), '<= 1.5', (v) => v <= 1.5),
     r(`impl ns/record ${big?.pgs ?? '?'} PGs (${big?.records ?? '?'} records) / 1 PG (1e5 records)`, div(big?.nsPerRecord, by('impl-1e5-pg1')?.nsPerRecord), '<= 1.5', (v) => v <= 1.5),
     r('impl ns/record max/min over 1, 64, big PGs', pgFlat, '<= 1.5', (v) => v <= 1.5),
+    r('impl ns/record max/min over 1, 64, big PGs, PG-local txns', pgFlatLocal, '<= 1.5', (v) => v <= 1.5),
     r('impl / floor ns/record at 1e6', div(by('impl-1e6')?.nsPerRecord, by('floor-1e6')?.nsPerRecord), '<= 3', (v) => v <= 3),
     // Not a target: the workload sends more messages per record once a txn's 3 pages fall in 3
     // PGs (4 per record at 1 PG, about 13 from 3 PGs up), so cost per message shows the volume's

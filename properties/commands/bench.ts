@@ -10,8 +10,8 @@ floor; records/s, ns/record, heap, messages per record, and the issue-4 targets 
   --quick       small sizes (a smoke run of a few seconds)
   --full        the 13,108-PG run at 10^5 records (default 10^4)
   --only a,b    run only the named measurements: model-1e3, model-1e4, impl-1e4, impl-1e5,
-                impl-1e6, floor-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108 (impl-pg512
-                with --quick)
+                impl-1e6, floor-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108,
+                impl-1e5-pg64-local, impl-pg13108-local (with --quick: impl-pg512, impl-pg512-local)
   -h, --help    this text
 
 Runs the compiled dist/ code when it is newer than the sources (npm run build), else the
