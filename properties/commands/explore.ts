@@ -55,10 +55,12 @@ function merge(a: ExploreSummary | null, b: ExploreSummary): ExploreSummary {
   };
 }
 
-function printSummary(s: ExploreSummary, layouts: string[], written: string | null): void {
+function printSummary(s: ExploreSummary, layouts: string[], written: string | null, ms: number, workers: number): void {
   // After a violation the run stopped early: unreached witnesses say nothing then.
   const missed = s.failure === null ? missedWitnesses(s) : [];
-  console.log(`histories ${s.histories}, events ${s.events}, layouts ${layouts.join('+')}`);
+  const secs = ms / 1000;
+  const rate = secs > 0 ? `, ${Math.round(s.histories / secs)} histories/s (${Math.round(s.events / secs)} events/s) on ${workers} thread${workers === 1 ? '' : 's'}` : '';
+  console.log(`histories ${s.histories}, events ${s.events}, layouts ${layouts.join('+')}, ${secs.toFixed(1)} s${rate}`);
   console.log('invariants (checks / violations):');
   for (const i of s.invariants.filter((x) => x.tag !== 'sometimes')) {
     console.log(`  ${i.violations > 0 ? 'FAIL' : 'ok  '} ${i.id.padEnd(24)} ${i.tag.padEnd(10)} ${String(i.checks).padStart(9)} / ${i.violations}`);
@@ -209,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
       failure: summary.failure && { invariant: summary.failure.invariant, message: summary.failure.message, events: summary.failure.history.events, file: written },
     }));
   } else {
-    printSummary(summary, layouts, written);
+    printSummary(summary, layouts, written, performance.now() - start, workers);
   }
   return ok ? 0 : 1;
 }
