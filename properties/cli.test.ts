@@ -33,6 +33,8 @@ describe('aurora-harness', () => {
     ['an empty mutant list', ['mutants', '--only', ''], '--only: expected a comma-separated list'],
     ['zero runs per mutant', ['mutants', '--runs', '0'], '--runs: at least 1 history per mutant'],
     ['a bad mutant budget', ['mutants', '--budget', 'soon'], "--budget: 'soon' is not a duration"],
+    ['an unknown fault kind', ['explore', '--faults', 'drop,frobnicate'], "--faults: unknown fault kind 'frobnicate'"],
+    ['an empty fault list', ['explore', '--faults', ','], '--faults: expected a comma-separated list'],
     ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
   ];
@@ -58,6 +60,19 @@ describe('aurora-harness', () => {
     expect(written).toMatchObject({ violation: 'quorum-intersection', config: { bugs: ['write-quorum-3of6'] } });
     expect(await main(['replay', join(mutantsDir, 'write-quorum-3of6.json')])).toBe(0);
     expect(await main(['mutants', '--only', 'replica-applies-across-gap', '--runs', '1', '--json', '--out', mutantsDir])).toBe(1);
+  });
+
+  it('explore --faults draws only the fault kinds listed, and a witness left unreached then does not fail the run', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    expect(await main(['explore', '--runs', '6', '--layout', 'uniform', '--faults', 'drop,duplicate', '--json'])).toBe(0);
+    const r = JSON.parse(out[0]!) as { ok: boolean; faults: string[]; coverage: Record<string, number>; invariants: { tag: string; hits: number }[] };
+    expect(r.faults).toEqual(['drop', 'duplicate']);
+    expect(r.coverage.drop! + r.coverage.duplicate!).toBeGreaterThan(0);
+    // Never generated; the liveness phase's own events (heal, restarts, recover) aside.
+    for (const kind of ['crashNode', 'loseDisk', 'partition', 'crashWriter', 'crashReplica', 'failover']) expect(r.coverage[kind], kind).toBe(0);
+    expect(r.invariants.some((i) => i.tag === 'sometimes' && i.hits === 0)).toBe(true);
+    expect(r.ok).toBe(true);
   });
 
   it('bench --json prints one object with the measurements asked for', async () => {
