@@ -35,6 +35,8 @@ describe('aurora-harness', () => {
     ['a bad mutant budget', ['mutants', '--budget', 'soon'], "--budget: 'soon' is not a duration"],
     ['an unknown fault kind', ['explore', '--faults', 'drop,frobnicate'], "--faults: unknown fault kind 'frobnicate'"],
     ['an empty fault list', ['explore', '--faults', ','], '--faults: expected a comma-separated list'],
+    ['export-history with neither FILE nor --seed', ['export-history'], 'a counterexample FILE or --seed N is required'],
+    ['export-history --index without --seed', ['export-history', '--index', '2'], '--index needs --seed N'],
     ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
   ];
@@ -73,6 +75,24 @@ describe('aurora-harness', () => {
     for (const kind of ['crashNode', 'loseDisk', 'partition', 'crashWriter', 'crashReplica', 'failover']) expect(r.coverage[kind], kind).toBe(0);
     expect(r.invariants.some((i) => i.tag === 'sometimes' && i.hits === 0)).toBe(true);
     expect(r.ok).toBe(true);
+  });
+
+  it('export-history --seed prints a generated history as JSON lines, the same each time', async () => {
+    const runs: string[][] = [[], []];
+    for (const out of runs) {
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+      expect(await main(['export-history', '--seed', '7', '--index', '3'])).toBe(0);
+      vi.restoreAllMocks();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    const ops = runs[0]!.map((l) => JSON.parse(l) as { type: string; f: string; index: number });
+    expect(ops.length).toBeGreaterThan(10);
+    ops.forEach((op, i) => {
+      expect(op.index).toBe(i);
+      expect(['invoke', 'ok', 'fail', 'info']).toContain(op.type);
+      expect(['txn', 'read']).toContain(op.f);
+    });
+    expect(ops.filter((o) => o.type === 'invoke').length).toBe(ops.filter((o) => o.type !== 'invoke').length);
   });
 
   it('bench --json prints one object with the measurements asked for', async () => {
