@@ -38,7 +38,7 @@ function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
 /** Down for replaceAfterTicks ticks, or blank without being a replacement in progress. */
 function failed(ctx: Ctx, m: Membership, node: NodeId, pg: number): boolean {
   const v = nodeOf(ctx, node).volatile;
-  if (!v.up && ctx.s.world.time - v.downSince >= ctx.s.config.replaceAfterTicks) return true;
+  if (!v.up && ctx.s.world.time - v.downSince >= ctx.config.replaceAfterTicks) return true;
   return segment(ctx, node, pg).blank && m.sets[0]!.includes(node);
 }
 
@@ -114,5 +114,5 @@ export function addPg(ctx: Ctx): void {
   const pg = s.control.pgs.length;
   setControl(ctx, { pgs: Object.freeze([...s.control.pgs, initialMembership()]) });
   for (const n of STORAGE_NODES) setSegments(ctx, n, [...segmentsOf(ctx, n), emptySegment(s.control.writer, false)]);
-  ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
+  ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * ctx.config.pagesPerPg, (pg + 1) * ctx.config.pagesPerPg - 1] });
 }

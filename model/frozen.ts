@@ -67,3 +67,10 @@ export function frozenList<T>(list: T[]): T[] {
 export function peek<T>(list: readonly T[]): readonly T[] {
   return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
 }
+
+/** `list` with index `i` set to `x`, frozen (a new value, holes kept; the old one is unchanged). */
+export function withAt<T>(list: readonly T[], i: number, x: T): readonly T[] {
+  const out = list.slice();
+  out[i] = x;
+  return Object.freeze(out);
+}

@@ -7,13 +7,15 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { appended, frozen, opaqueWith, view } from './frozen.js';
+import { appended, frozen, opaque, opaqueWith, view } from './frozen.js';
 import type { State, World } from './state.js';
-import type { Message, NodeId, Observation } from './types.js';
+import type { Config, Message, NodeId, Observation } from './types.js';
 
 export interface Ctx {
   readonly s: Draft<State>;
   readonly out: Observation[];
+  /** The configuration, read plainly (a step never changes it). */
+  readonly config: Config;
 }
 
 export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): boolean {
@@ -65,12 +67,19 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
   return queue[index]!;
 }
 
-/** Removes and returns the first `count` messages of a queue, in send order. */
-export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
-  const queue = queueOf(ctx, to);
-  setQueue(ctx, to, Object.freeze(queue.slice(count)));
-  return queue.slice(0, count);
+/**
+ * Removes every pending message: returns the queues as they were (node by node, in the order
+ * given) and leaves every queue empty, in one change of the network's value.
+ */
+export function takeAll(ctx: Ctx, nodes: readonly NodeId[]): (readonly Message[])[] {
+  const world = ctx.s.world;
+  const net = world.net as World['net'];
+  const queues = nodes.map((n) => net[n]!);
+  if (queues.some((q) => q.length > 0)) world.net = opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) as Draft<World>['net'];
+  return queues;
 }
+
+const EMPTY: readonly Message[] = Object.freeze([]);
 
 export function mod(n: number, m: number): number {
   return ((Math.trunc(n) % m) + m) % m;

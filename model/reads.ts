@@ -55,10 +55,10 @@ export function issueRead(
 ): void {
   const s = ctx.s;
   const read = s.world.readCount++;
-  const pageCount = s.control.pgs.length * s.config.pagesPerPg;
+  const pageCount = s.control.pgs.length * ctx.config.pagesPerPg;
   const unique = [...new Set(pages.map((p) => mod(p, pageCount)))];
   const parts: PendingPageRead[] = unique.map((page) => {
-    const pg = pgOfPage(s.config, page);
+    const pg = pgOfPage(ctx.config, page);
     const cached = cacheLookup(r.cache, page, readPoint);
     if (cached !== null) return { page, pg, asked: null, askedAt: s.world.time, value: cached, from: 'cache' };
     // No segment known to cover the read point yet (a PG just added): ask on a later tick.
@@ -112,7 +112,7 @@ export function hedgeReads(ctx: Ctx, at: NodeId, r: Draft<Reader>, epoch: number
   const now = ctx.s.world.time;
   for (const x of r.reads) {
     for (const p of x.pages) {
-      if (p.value !== null || (p.asked !== null && now - p.askedAt < ctx.s.config.hedgeTicks)) continue;
+      if (p.value !== null || (p.asked !== null && now - p.askedAt < ctx.config.hedgeTicks)) continue;
       const to = route(p.pg, x.readPoint, x.read, p.asked) ?? p.asked;
       if (to === null) continue;
       if (p.asked !== null && to !== p.asked) ctx.out.push({ kind: 'hedged', read: x.read, page: p.page, from: p.asked, to });

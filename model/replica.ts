@@ -35,7 +35,7 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   switch (msg.kind) {
     case 'stream':
       for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.some((b) => b.lsn === rec.lsn)) r.buffer.push(rec);
-      if (bug(ctx.s.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+      if (bug(ctx.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
       return;
     case 'vdlUpdate':
       return advance(r, msg.vdl, msg.covering);
@@ -44,7 +44,7 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       const done = takeReadResp(ctx, r, msg);
       // Cache only a page read at the current VDL: versions applied since were discarded.
       if (done !== null && done.readPoint === r.vdl) {
-        cacheInsert(r.cache, ctx.s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
+        cacheInsert(r.cache, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
       }
       return;
     }

@@ -11,7 +11,7 @@
 import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take, takeFirst } from './network.js';
+import { choose, mod, requeue, take, takeAll } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -43,8 +43,8 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
   const writer = {
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
-    scl: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0])))),
-    sealed: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1])))),
+    scl: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))))),
+    sealed: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))))),
   };
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
@@ -62,7 +62,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
 export function step(state: State, event: Event): StepResult {
   const out: Observation[] = [];
   const next = produce(state, (s) => {
-    apply({ s, out }, event);
+    apply({ s, out, config: state.config }, event);
   });
   return { state: next, observations: out };
 }
@@ -80,7 +80,7 @@ function apply(ctx: Ctx, e: Event): void {
     case 'restartNode': return restartNode(ctx, storageNode(e.node));
     case 'loseDisk': return loseDisk(ctx, storageNode(e.node));
     case 'partition': {
-      const nodes = allNodes(ctx.s.config);
+      const nodes = allNodes(ctx.config);
       return partition(ctx, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
     }
     case 'partitionAz': return partition(ctx, nodesOfAz(mod(e.az, 3)));
@@ -102,26 +102,26 @@ function storageNode(i: number): NodeId {
 
 /** The i-th compute node that is not the control plane's writer (null: there is none). */
 function otherCompute(ctx: Ctx, i: number): NodeId | null {
-  const others = computeNodes(ctx.s.config).filter((n) => n !== ctx.s.control.writer);
+  const others = computeNodes(ctx.config).filter((n) => n !== ctx.s.control.writer);
   return others.length === 0 ? null : others[mod(i, others.length)]!;
 }
 
 // ---- Network choices -----------------------------------------------------------------------
 
 function deliverChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   deliver(ctx, take(ctx, c.to, c.index));
 }
 
 function dropChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   take(ctx, c.to, c.index);
 }
 
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   const msg = ctx.s.world.net[c.to]![c.index]!;
   requeue(ctx, (isDraft(msg) ? current(msg as object) : msg) as Message);
@@ -129,9 +129,9 @@ function duplicateChosen(ctx: Ctx, node: number, k: number): void {
 
 /** Every message pending when the event starts, node by node, in send order. */
 function deliverAll(ctx: Ctx): void {
-  const counts = allNodes(ctx.s.config).map((n) => [n, ctx.s.world.net[n]!.length] as const);
-  for (const [n, count] of counts) {
-    for (const msg of takeFirst(ctx, n, count)) deliver(ctx, msg);
+  // Messages sent meanwhile join the emptied queues, to wait for a later event.
+  for (const queue of takeAll(ctx, allNodes(ctx.config))) {
+    for (const msg of queue) deliver(ctx, msg);
   }
 }
 
@@ -161,8 +161,8 @@ function restartNode(ctx: Ctx, node: NodeId): void {
 }
 
 function partition(ctx: Ctx, nodes: NodeId[]): void {
-  if (nodes.length === 0 || nodes.length === allNodes(ctx.s.config).length) return noop(ctx, 'empty partition');
-  const order = allNodes(ctx.s.config);
+  if (nodes.length === 0 || nodes.length === allNodes(ctx.config).length) return noop(ctx, 'empty partition');
+  const order = allNodes(ctx.config);
   ctx.s.world.cuts.push(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
 }
 
@@ -224,7 +224,7 @@ function tick(ctx: Ctx): void {
   for (const n of STORAGE_NODES) collectGarbage(ctx, n);
   for (const n of STORAGE_NODES) gossip(ctx, n);
   controlTick(ctx);
-  for (const n of computeNodes(ctx.s.config)) {
+  for (const n of computeNodes(ctx.config)) {
     const c = ctx.s.compute[n]!;
     if (c.status === 'replica') replicaTick(ctx, n);
     else writerTick(ctx, n);

@@ -20,16 +20,16 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, opaque, peek, view } from './frozen.js';
+import { appended, frozen, frozenList, opaque, view, withAt } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return {
     status, epoch, plan, base: plan.truncateTo,
-    scl: Array.from({ length: pgCount }, () => known({})),
-    sealed: Array.from({ length: pgCount }, () => known({})),
-    reached: Array.from({ length: pgCount }, () => -1),
-    records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {}, gcAnnounced: [],
+    scl: frozenList(Array.from({ length: pgCount }, () => known({}))),
+    sealed: frozenList(Array.from({ length: pgCount }, () => known({}))),
+    reached: frozenList(Array.from({ length: pgCount }, () => -1)),
+    records: frozenList([]), pendingTxns: [], reads: [], cache: [], replicaPoints: {}, gcAnnounced: [],
   };
 }
 
@@ -44,12 +44,12 @@ function writerAt(s: Draft<State>, node: NodeId): Draft<WriterUp> | null {
   return isWriterUp(w) ? (w as Draft<WriterUp>) : null;
 }
 
-function replicasOf(s: Draft<State>, writer: NodeId): NodeId[] {
-  return computeNodes(s.config).filter((n) => n !== writer);
+function replicasOf(ctx: Ctx, writer: NodeId): NodeId[] {
+  return computeNodes(ctx.config).filter((n) => n !== writer);
 }
 
-function marks(s: Draft<State>, w: Draft<WriterUp>) {
-  return watermarks(s.config, s.control.pgs, w);
+function marks(ctx: Ctx, w: Draft<WriterUp>) {
+  return watermarks(ctx.config, ctx.s.control.pgs, w);
 }
 
 // ---- Client work ---------------------------------------------------------------------------
@@ -64,20 +64,20 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   }
   const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
   const writes = mtrs.reduce((n, m) => n + m.length, 0);
-  const { vdl, allocated } = marks(s, w);
+  const { vdl, allocated } = marks(ctx, w);
   const firstLsn = allocated + 1;
   const commitLsn = allocated + writes + 1;
-  if ((bug(s.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + s.config.lal) {
+  if ((bug(ctx.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + ctx.config.lal) {
     ctx.out.push({ kind: 'refused', txn, reason: 'lal' });
     return;
   }
-  const pageCount = s.control.pgs.length * s.config.pagesPerPg;
+  const pageCount = s.control.pgs.length * ctx.config.pagesPerPg;
   const fresh: RedoRecord[] = [];
   let index = 0;
   mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
     const last = i === mtr.length - 1 && m < mtrs.length - 1;
     const p = mod(page, pageCount);
-    fresh.push(allocate(w, { pg: pgOfPage(s.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
+    fresh.push(allocate(w, { pg: pgOfPage(ctx.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
   }));
   const lastPg = fresh.length === 0 ? mod(txn, s.control.pgs.length) : fresh[fresh.length - 1]!.pg;
   fresh.push(allocate(w, { pg: lastPg, txn, commitLsn, cpl: true, page: null, value: 0 }));
@@ -91,7 +91,7 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
       send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   });
-  for (const to of replicasOf(s, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
 function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
@@ -112,7 +112,7 @@ export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): v
     ctx.out.push({ kind: 'readRefused', read: s.world.readCount++, at: null, reason: 'noWriter' });
     return;
   }
-  issueRead(ctx, s.control.writer, w, w.epoch, marks(s, w).vdl, event.pages, routeBySCL(s, w));
+  issueRead(ctx, s.control.writer, w, w.epoch, marks(ctx, w).vdl, event.pages, routeBySCL(ctx, w));
 }
 
 /** Sealed into this epoch, and its reported SCL reaches `floor`. */
@@ -135,12 +135,12 @@ function acked(w: Draft<WriterUp>): Acked {
  * A segment whose reported SCL covers the read point: it holds every record of the PG at or below
  * it. The writer knows SCLs from acknowledgements.
  */
-function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
+function routeBySCL(ctx: Ctx, w: Draft<WriterUp>): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
-    const servers = pageServers(s.config, s.control.pgs[pg]!);
+    const servers = pageServers(ctx.config, ctx.s.control.pgs[pg]!);
     const k = acked(w);
-    return rotation(servers, read, after).find((m) => bug(s.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
+    return rotation(servers, read, after).find((m) => bug(ctx.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
   };
 }
 
@@ -166,9 +166,9 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   }
   const w = c as Draft<WriterUp>;
   if (msg.kind === 'ack') {
-    const before = marks(s, w).vdl;
+    const before = marks(ctx, w).vdl;
     takeAck(w, msg);
-    const { vdl } = remember(s, w);
+    const { vdl } = remember(ctx, w);
     if (w.status === 'sealing') return completeSealing(ctx, node);
     acknowledgeCommits(ctx, node, w, vdl);
     if (vdl > before) updateReplicas(ctx, node, w, vdl);
@@ -179,7 +179,7 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     if (done === null) return;
     const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
-    cacheInsert(w.cache, s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
+    cacheInsert(w.cache, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
 }
 
@@ -189,17 +189,20 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
  * incarnation than the one known sealed is stale.
  */
 function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): void {
-  const scl = (w.scl[msg.pg] ??= known({}));
-  const sealed = (w.sealed[msg.pg] ??= known({}));
+  const pg = msg.pg;
+  let scl = view(w.scl)[pg];
+  if (scl === undefined) w.scl = withAt(view(w.scl), pg, (scl = known({}))) as Draft<WriterUp>['scl'];
+  let sealed = view(w.sealed)[pg];
+  if (sealed === undefined) w.sealed = withAt(view(w.sealed), pg, (sealed = known({}))) as Draft<WriterUp>['sealed'];
   if (msg.scl < 0) {
     if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
-      w.sealed[msg.pg] = known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)));
+      w.sealed = withAt(view(w.sealed), pg, known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)))) as Draft<WriterUp>['sealed'];
     }
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  if (sealed[msg.from] !== msg.incarnation) w.sealed[msg.pg] = known({ ...sealed, [msg.from]: msg.incarnation });
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl[msg.pg] = known({ ...scl, [msg.from]: msg.scl });
+  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(view(w.sealed), pg, known({ ...sealed, [msg.from]: msg.incarnation })) as Draft<WriterUp>['sealed'];
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(view(w.scl), pg, known({ ...scl, [msg.from]: msg.scl })) as Draft<WriterUp>['scl'];
 }
 
 /**
@@ -214,16 +217,17 @@ export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record
  * Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them.
  * Returns the watermarks, which remembering does not move.
  */
-function remember(s: Draft<State>, w: Draft<WriterUp>): Watermarks {
-  const m = marks(s, w);
-  const reached = peek(w.reached);
-  m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) w.reached[pg] = p; });
+function remember(ctx: Ctx, w: Draft<WriterUp>): Watermarks {
+  const m = marks(ctx, w);
+  let reached = view(w.reached);
+  m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) reached = withAt(reached, pg, p); });
+  if (reached !== view(w.reached)) w.reached = reached as Draft<WriterUp>['reached'];
   return m;
 }
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
-  const ownPg = (lsn: Lsn) => bug(ctx.s.config, 'commit-on-own-pg') && marks(ctx.s, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
+  const ownPg = (lsn: Lsn) => bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
   while (w.pendingTxns.length > 0 && (w.pendingTxns[0]!.commitLsn <= vdl || ownPg(w.pendingTxns[0]!.commitLsn))) {
     const { txn, commitLsn } = w.pendingTxns.shift()!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
@@ -236,9 +240,9 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): v
   const k = acked(w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return pageServers(s.config, m).filter((n) => covers(k, pg, n, floor));
+    return pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor));
   });
-  for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
 // ---- Recovery ------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
   const out: number[] = [];
   ctx.s.control.pgs.forEach((m, pg) => {
     const responders = (w.responses[pg] ?? []).map((r) => r.node);
-    if (!(bug(ctx.s.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.s.config, m).read, responders))) out.push(pg);
+    if (!(bug(ctx.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.config, m).read, responders))) out.push(pg);
   });
   return out;
 }
@@ -281,7 +285,7 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
   if (i >= 0) rs.splice(i, 1);
   rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint } as Draft<RecoveryResponse>);
   if (pgsWithoutReadQuorum(ctx, node).length > 0) return;
-  const plan = planRecovery(ctx.s.config, w.epoch, w.responses);
+  const plan = planRecovery(ctx.config, w.epoch, w.responses);
   const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length) as Draft<WriterUp>;
   ctx.s.compute[node] = up;
   sendSeals(ctx, node, up);
@@ -308,14 +312,14 @@ function completeSealing(ctx: Ctx, node: NodeId): void {
   const k = acked(w);
   for (const [pg, m] of ctx.s.control.pgs.entries()) {
     const caughtUp = membersOf(m).filter((n) => covers(k, pg, n, w.plan.lastPg[pg] ?? 0));
-    if (!wins(quorumsFor(ctx.s.config, m).write, caughtUp)) return;
+    if (!wins(quorumsFor(ctx.config, m).write, caughtUp)) return;
   }
   w.status = 'active';
   ctx.out.push({
     kind: 'recovered', epoch: w.epoch, at: node, vdl: w.plan.vdl,
     truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
   });
-  updateReplicas(ctx, node, w, marks(ctx.s, w).vdl);
+  updateReplicas(ctx, node, w, marks(ctx, w).vdl);
 }
 
 // ---- Time ----------------------------------------------------------------------------------
@@ -333,14 +337,14 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
   sendSeals(ctx, node, w);
   if (w.status === 'sealing') return completeSealing(ctx, node);
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
-  const { vdl } = remember(ctx.s, w);
+  const { vdl } = remember(ctx, w);
   acknowledgeCommits(ctx, node, w, vdl);
-  if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
+  if (ctx.s.world.time % ctx.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
     updateReplicas(ctx, node, w, vdl);
     announceMinReadPoint(ctx, node, w, vdl);
   }
-  hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
+  hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx, w));
 }
 
 /**
@@ -357,7 +361,7 @@ export function minReadPoint(
 }
 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
-  const point = bug(ctx.s.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
+  const point = bug(ctx.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
   const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
