@@ -15,6 +15,7 @@ import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { send } from './network.js';
 import { bug } from './types.js';
+import { frozenList, view } from './frozen.js';
 
 export function emptyReplica(): Replica {
   return { status: 'replica', epoch: 0, writer: null, vdl: null, buffer: [], covering: [], reads: [], cache: [] };
@@ -34,8 +35,8 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   }
   switch (msg.kind) {
     case 'stream':
-      for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.some((b) => b.lsn === rec.lsn)) r.buffer.push(rec);
-      if (bug(ctx.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+      buffer(r, msg.records);
+      if (bug(ctx.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
       return;
     case 'vdlUpdate':
       return advance(r, msg.vdl, msg.covering);
@@ -44,7 +45,7 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       const done = takeReadResp(ctx, r, msg);
       // Cache only a page read at the current VDL: versions applied since were discarded.
       if (done !== null && done.readPoint === r.vdl) {
-        cacheInsert(r.cache, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
+        cacheInsert(r, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
       }
       return;
     }
@@ -53,14 +54,23 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   }
 }
 
+/** Stream records above the VDL, not yet buffered, join the buffer (a new frozen list). */
+function buffer(r: Draft<Replica>, records: readonly RedoRecord[]): void {
+  const held = view(r.buffer as readonly RedoRecord[]);
+  const next = [...held];
+  for (const rec of records) if ((r.vdl === null || rec.lsn > r.vdl) && !next.some((b) => b.lsn === rec.lsn)) next.push(rec);
+  if (next.length > held.length) r.buffer = frozenList(next);
+}
+
 /** Apply every buffered record up to the new VDL, if the stream has no gap; else drop the cache. */
 function advance(r: Draft<Replica>, vdl: Lsn, covering: readonly (readonly NodeId[])[]): void {
   if (r.vdl !== null && vdl <= r.vdl) return;
-  const chain = r.vdl === null ? null : streamChain(r.buffer as RedoRecord[], r.vdl, vdl);
+  const buffer = view(r.buffer as readonly RedoRecord[]);
+  const chain = r.vdl === null ? null : streamChain(buffer, r.vdl, vdl);
   if (chain === null) r.cache = [];
-  else for (const rec of chain) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+  else for (const rec of chain) if (rec.page !== null) cacheApply(r, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
   r.vdl = vdl;
-  r.buffer = r.buffer.filter((b) => b.lsn > vdl);
+  r.buffer = frozenList(buffer.filter((b) => b.lsn > vdl));
   r.covering = covering.map((c) => [...c]);
 }
 
@@ -89,7 +99,8 @@ export function replicaRead(ctx: Ctx, node: NodeId, pages: readonly number[]): v
 }
 
 function routeByCovering(r: Draft<Replica>): Route {
-  return (pg, _readPoint, read, after) => rotation(r.covering[pg] ?? [], read, after)[0] ?? null;
+  const covering = view(r.covering as readonly (readonly NodeId[])[]);
+  return (pg, _readPoint, read, after) => rotation(covering[pg] ?? [], read, after)[0] ?? null;
 }
 
 /** Hedge reads, and tell the writer the lowest read point still in use (for PGMRPL). */

@@ -101,7 +101,7 @@ function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'pre
   const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
   // The log is a value: replaced by a longer one, never changed in place.
   w.records = appended(records, record) as Draft<RedoRecord[]>;
-  if (record.page !== null) cacheApply(w.cache, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
+  if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
 }
 
@@ -179,7 +179,7 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     if (done === null) return;
     const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
-    cacheInsert(w.cache, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
+    cacheInsert(w, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
 }
 
