@@ -74,3 +74,10 @@ export function withAt<T>(list: readonly T[], i: number, x: T): readonly T[] {
   out[i] = x;
   return Object.freeze(out);
 }
+
+/** A deeply frozen copy of plain data (objects and arrays); parts already frozen are kept as they are. */
+export function frozenDeep<T>(x: T): T {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return x;
+  if (Array.isArray(x)) return Object.freeze(x.map(frozenDeep)) as T;
+  return Object.freeze(Object.fromEntries(Object.entries(x).map(([k, v]) => [k, frozenDeep(v)]))) as T;
+}

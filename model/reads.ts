@@ -2,7 +2,6 @@
 // from the node's cache or from one segment that covers the read point, and hedges to another
 // covering segment when no answer comes within hedgeTicks. No quorum reads in normal operation.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
@@ -12,8 +11,8 @@ import { appended, frozenList, view, withAt } from './frozen.js';
 
 /** The part of a compute node's state that reads use. */
 export interface Reader {
-  reads: PendingRead[];
-  cache: CachedPage[];
+  reads: readonly PendingRead[];
+  cache: readonly CachedPage[];
 }
 
 /** Picks a segment of `pg` covering the read point, starting at a spot chosen by the read number, after `after`. */
@@ -30,7 +29,7 @@ export function visibleIn(entry: CachedPage, readPoint: Lsn): number {
 // A reader's pending reads and its cache are values: lists of frozen entries, read plainly and
 // replaced whole by new frozen lists on change (so immer never drafts an entry).
 
-function cacheOf(r: Draft<Reader> | Reader): readonly CachedPage[] {
+function cacheOf(r: Reader): readonly CachedPage[] {
   return view(r.cache as readonly CachedPage[]);
 }
 
@@ -38,16 +37,16 @@ function readsOf(r: { readonly reads: readonly PendingRead[] }): readonly Pendin
   return view(r.reads);
 }
 
-function setCache(r: Draft<Reader>, cache: readonly CachedPage[]): void {
-  r.cache = frozenList(cache as CachedPage[]) as Draft<CachedPage[]>;
+function setCache(r: Reader, cache: readonly CachedPage[]): void {
+  r.cache = frozenList(cache as CachedPage[]);
 }
 
-function setReads(r: Draft<Reader>, reads: readonly PendingRead[]): void {
-  r.reads = frozenList(reads as PendingRead[]) as Draft<PendingRead[]>;
+function setReads(r: Reader, reads: readonly PendingRead[]): void {
+  r.reads = frozenList(reads as PendingRead[]);
 }
 
 /** The cached page's value at a read point (and the page becomes most recently used), or null. */
-export function cacheLookup(r: Draft<Reader>, page: number, readPoint: Lsn): number | null {
+export function cacheLookup(r: Reader, page: number, readPoint: Lsn): number | null {
   const cache = cacheOf(r);
   const i = cache.findIndex((c) => c.page === page);
   if (i < 0 || cache[i]!.asOf > readPoint) return null;
@@ -56,7 +55,7 @@ export function cacheLookup(r: Draft<Reader>, page: number, readPoint: Lsn): num
   return visibleIn(entry, readPoint);
 }
 
-export function cacheInsert(r: Draft<Reader>, capacity: number, entry: CachedPage): void {
+export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): void {
   if (capacity === 0) return;
   const cache = cacheOf(r);
   const i = cache.findIndex((c) => c.page === entry.page);
@@ -66,7 +65,7 @@ export function cacheInsert(r: Draft<Reader>, capacity: number, entry: CachedPag
 }
 
 /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
-export function cacheApply(r: Draft<Reader>, page: number, version: PendingVersion): void {
+export function cacheApply(r: Reader, page: number, version: PendingVersion): void {
   const cache = cacheOf(r);
   const i = cache.findIndex((c) => c.page === page);
   if (i < 0) return;
@@ -75,7 +74,7 @@ export function cacheApply(r: Draft<Reader>, page: number, version: PendingVersi
 }
 
 export function issueRead(
-  ctx: Ctx, at: NodeId, r: Draft<Reader>, epoch: number, readPoint: Lsn, pages: readonly number[], route: Route,
+  ctx: Ctx, at: NodeId, r: Reader, epoch: number, readPoint: Lsn, pages: readonly number[], route: Route,
 ): void {
   const s = ctx.s;
   const read = s.world.readCount++;
@@ -91,13 +90,13 @@ export function issueRead(
     if (to !== null) send(ctx, { kind: 'readReq', from: at, to, epoch, pg, read, page, readPoint });
     return Object.freeze({ page, pg, asked: to, askedAt: time, value: null, from: null });
   });
-  setReads(r, [...readsOf(r as Reader), Object.freeze({ read, at, readPoint, pages: frozenList(parts) })]);
+  setReads(r, [...readsOf(r), Object.freeze({ read, at, readPoint, pages: frozenList(parts) })]);
   finishReads(ctx, r);
 }
 
 /** A segment answered; returns the page read so the caller may cache it. */
-export function takeReadResp(ctx: Ctx, r: Draft<Reader>, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
-  const reads = readsOf(r as Reader);
+export function takeReadResp(ctx: Ctx, r: Reader, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
+  const reads = readsOf(r);
   const i = reads.findIndex((x) => x.read === msg.read);
   const read = reads[i];
   const j = read === undefined ? -1 : read.pages.findIndex((p) => p.page === msg.page && p.value === null);
@@ -120,8 +119,8 @@ export function lowestReadPoint(r: { readonly reads: readonly PendingRead[] }, c
 }
 
 /** Every read with all its pages answered is done: reported, in issue order, and forgotten. */
-export function finishReads(ctx: Ctx, r: Draft<Reader>): void {
-  const reads = readsOf(r as Reader);
+export function finishReads(ctx: Ctx, r: Reader): void {
+  const reads = readsOf(r);
   const done = (x: PendingRead) => !x.pages.some((p) => p.value === null);
   if (!reads.some(done)) return;
   for (const x of reads) {
@@ -138,9 +137,9 @@ export function finishReads(ctx: Ctx, r: Draft<Reader>): void {
  * A page read unanswered for hedgeTicks ticks is asked again, of another covering segment if any;
  * one that found no covering segment yet tries again.
  */
-export function hedgeReads(ctx: Ctx, at: NodeId, r: Draft<Reader>, epoch: number, route: Route): void {
+export function hedgeReads(ctx: Ctx, at: NodeId, r: Reader, epoch: number, route: Route): void {
   const now = ctx.s.world.time;
-  const reads = readsOf(r as Reader);
+  const reads = readsOf(r);
   let next = reads;
   reads.forEach((x, i) => {
     let pages = x.pages;

@@ -16,7 +16,7 @@ import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
-import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
+import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership, setControl } from './control.js';
 import { frozen, frozenList, opaque, view } from './frozen.js';
@@ -41,11 +41,11 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   }
   const emptyPlan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
-  const writer = {
+  const writer = writerValue({
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
     scl: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))))),
     sealed: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))))),
-  };
+  });
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
     compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) };
