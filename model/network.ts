@@ -7,7 +7,7 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { appended, frozen, opaque, opaqueWith, view } from './frozen.js';
+import { appended, frozen, opaque, opaqueWith } from './frozen.js';
 import type { State, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 
@@ -22,8 +22,27 @@ export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): bool
   return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
 }
 
+/**
+ * The world (time, counters, queues, partitions) is a value, opaque to immer (read plainly): a
+ * change replaces it whole, keeping whichever of its parts did not change.
+ */
+export function worldValue(world: World): World {
+  return opaque(world);
+}
+
+export function setWorld(ctx: Ctx, change: Partial<World>): void {
+  ctx.s.world = worldValue({ ...(ctx.s.world as World), ...change }) as Draft<World>;
+}
+
+/** The next read number (reads are numbered across the cluster). */
+export function nextRead(ctx: Ctx): number {
+  const read = ctx.s.world.readCount;
+  setWorld(ctx, { readCount: read + 1 });
+  return read;
+}
+
 export function send(ctx: Ctx, msg: Message): void {
-  if (linkDown({ cuts: view(ctx.s.world.cuts) }, msg.from, msg.to)) return;
+  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
   requeue(ctx, frozen(msg));
 }
 
@@ -37,8 +56,7 @@ export function requeue(ctx: Ctx, msg: Message): void {
  * the destination's queue, and so the value, by a new frozen one.
  */
 function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
-  const world = ctx.s.world;
-  world.net = opaqueWith(world.net as World['net'], to, queue) as Draft<World>['net'];
+  setWorld(ctx, { net: opaqueWith(ctx.s.world.net as World['net'], to, queue) });
 }
 
 function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {
@@ -72,10 +90,9 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
  * given) and leaves every queue empty, in one change of the network's value.
  */
 export function takeAll(ctx: Ctx, nodes: readonly NodeId[]): (readonly Message[])[] {
-  const world = ctx.s.world;
-  const net = world.net as World['net'];
+  const net = ctx.s.world.net as World['net'];
   const queues = nodes.map((n) => net[n]!);
-  if (queues.some((q) => q.length > 0)) world.net = opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) as Draft<World>['net'];
+  if (queues.some((q) => q.length > 0)) setWorld(ctx, { net: opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) });
   return queues;
 }
 

@@ -3,7 +3,7 @@
 // covering segment when no answer comes within hedgeTicks. No quorum reads in normal operation.
 
 import type { Ctx } from './network.js';
-import { mod, send } from './network.js';
+import { mod, nextRead, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
 import type { Lsn, Message, NodeId, PendingVersion } from './types.js';
 import { pgOfPage } from './types.js';
@@ -77,7 +77,7 @@ export function issueRead(
   ctx: Ctx, at: NodeId, r: Reader, epoch: number, readPoint: Lsn, pages: readonly number[], route: Route,
 ): void {
   const s = ctx.s;
-  const read = s.world.readCount++;
+  const read = nextRead(ctx);
   const time = s.world.time;
   const pageCount = s.control.pgs.length * ctx.config.pagesPerPg;
   const unique = [...new Set(pages.map((p) => mod(p, pageCount)))];

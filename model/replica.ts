@@ -13,7 +13,7 @@ import type { Ctx } from './network.js';
 import type { Replica } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
-import { send } from './network.js';
+import { nextRead, send } from './network.js';
 import { bug } from './types.js';
 import { frozenList, view } from './frozen.js';
 
@@ -92,7 +92,7 @@ function streamChain(buffer: readonly RedoRecord[], from: Lsn, to: Lsn): RedoRec
 export function replicaRead(ctx: Ctx, node: NodeId, pages: readonly number[]): void {
   const r = replicaAt(ctx, node);
   if (r === null || r.vdl === null) {
-    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'replicaNotReady' });
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: node, reason: 'replicaNotReady' });
     return;
   }
   issueRead(ctx, node, r, r.epoch, r.vdl, pages, routeByCovering(r));

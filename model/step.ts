@@ -8,10 +8,10 @@
 // never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
 // control.ts, recovery.ts and network.ts.
 
-import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
+import { produce, setAutoFreeze, type Draft } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take, takeAll } from './network.js';
+import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
 import type { ComputeState, Replica, State, StorageNode } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -19,7 +19,7 @@ import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf,
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
 import { addPg, controlTick, initialMembership, setControl } from './control.js';
-import { frozen, frozenList, opaque, view } from './frozen.js';
+import { frozen, frozenList, opaque } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -55,7 +55,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
     control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
     storage: opaque(storage),
     compute,
-    world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
+    world: worldValue({ time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: frozenList([]), txnCount: 0, readCount: 0 }),
   };
 }
 
@@ -123,8 +123,7 @@ function dropChosen(ctx: Ctx, node: number, k: number): void {
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
   const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
-  const msg = ctx.s.world.net[c.to]![c.index]!;
-  requeue(ctx, (isDraft(msg) ? current(msg as object) : msg) as Message);
+  requeue(ctx, ctx.s.world.net[c.to]![c.index]!);
 }
 
 /** Every message pending when the event starts, node by node, in send order. */
@@ -137,8 +136,7 @@ function deliverAll(ctx: Ctx): void {
 
 /** A message across a down link, or to a crashed node, is lost. */
 function deliver(ctx: Ctx, msg: Message): void {
-  const w = ctx.s.world;
-  if (view(w.cuts).some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
+  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
   if (isStorage(msg.to)) {
     if (nodeOf(ctx, msg.to).volatile.up) storageReceive(ctx, msg.to, msg);
     return;
@@ -163,12 +161,12 @@ function restartNode(ctx: Ctx, node: NodeId): void {
 function partition(ctx: Ctx, nodes: NodeId[]): void {
   if (nodes.length === 0 || nodes.length === allNodes(ctx.config).length) return noop(ctx, 'empty partition');
   const order = allNodes(ctx.config);
-  ctx.s.world.cuts.push(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+  setWorld(ctx, { cuts: frozenList([...ctx.s.world.cuts, frozenList(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)))]) });
 }
 
 function heal(ctx: Ctx): void {
   if (ctx.s.world.cuts.length === 0) return noop(ctx, 'nothing to heal');
-  ctx.s.world.cuts = [];
+  setWorld(ctx, { cuts: frozenList([]) });
 }
 
 function crashWriter(ctx: Ctx): void {
@@ -210,7 +208,7 @@ function failover(ctx: Ctx, i: number): void {
 function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
   const node = otherCompute(ctx, i);
   if (node === null || ctx.s.compute[node]!.status !== 'replica') {
-    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'noReplica' });
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: node, reason: 'noReplica' });
     return;
   }
   replicaRead(ctx, node, pages);
@@ -219,7 +217,7 @@ function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
 // ---- Time ----------------------------------------------------------------------------------
 
 function tick(ctx: Ctx): void {
-  ctx.s.world.time++;
+  setWorld(ctx, { time: ctx.s.world.time + 1 });
   for (const n of STORAGE_NODES) persist(ctx, n);
   for (const n of STORAGE_NODES) collectGarbage(ctx, n);
   for (const n of STORAGE_NODES) gossip(ctx, n);

@@ -10,7 +10,7 @@
 
 import { current, type Draft } from 'immer';
 import type { Ctx } from './network.js';
-import { mod, send } from './network.js';
+import { mod, nextRead, send, setWorld } from './network.js';
 import { setControl } from './control.js';
 import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
 import { isWriterUp } from './state.js';
@@ -81,7 +81,8 @@ function marks(ctx: Ctx, w: WriterUp) {
 
 export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): void {
   const s = ctx.s;
-  const txn = s.world.txnCount++;
+  const txn = s.world.txnCount;
+  setWorld(ctx, { txnCount: txn + 1 });
   const node = s.control.writer;
   const w = edit(ctx, node);
   if (w === null || w.status !== 'active') {
@@ -136,7 +137,7 @@ export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): v
   const node = s.control.writer;
   const w = edit(ctx, node);
   if (w === null || w.status !== 'active') {
-    ctx.out.push({ kind: 'readRefused', read: s.world.readCount++, at: null, reason: 'noWriter' });
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: null, reason: 'noWriter' });
     return;
   }
   issueRead(ctx, node, w, w.epoch, marks(ctx, w).vdl, event.pages, routeBySCL(ctx, w));
