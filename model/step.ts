@@ -17,7 +17,7 @@ import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
-import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
+import { emptyReplica, replicaRead, replicaReceive, replicaTick, replicaValue } from './replica.js';
 import { addPg, controlTick, initialMembership, setControl } from './control.js';
 import { frozen, frozenList, opaque } from './frozen.js';
 
@@ -48,7 +48,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   });
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
-    compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) };
+    compute[r] = replicaValue({ ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) });
   }
   return {
     config: frozen({ ...config }),

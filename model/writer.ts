@@ -20,7 +20,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, frozenDeep, frozenList, opaque, view, withAt } from './frozen.js';
+import { appended, frozen, frozenDeep, frozenList, kept, opaque, view, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -46,7 +46,7 @@ export function writerValue(w: WriterUp): WriterUp {
  * A writer being changed by one handler: a plain shallow copy of its value, whose parts are
  * replaced (never changed in place) and which `commit` makes the node's state.
  */
-type WriterEdit = { -readonly [K in keyof WriterUp]: WriterUp[K] };
+type WriterEdit = Edit<WriterUp>;
 
 /** The writer at `node`, to edit (null: no writer up there). */
 function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
@@ -57,8 +57,8 @@ function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
 /** The edited writer becomes the node's state (kept as it was if nothing changed). */
 function commit(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   const old = ctx.s.compute[node] as WriterUp;
-  if ((Object.keys(w) as (keyof WriterUp)[]).every((k) => old[k] === w[k])) return;
-  ctx.s.compute[node] = writerValue(w) as Draft<WriterUp>;
+  const next = kept(old, w);
+  if (next !== old) ctx.s.compute[node] = next as Draft<WriterUp>;
 }
 
 /** Edit the writer at `node` with `change`, if it is up, and keep the result. */
