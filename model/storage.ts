@@ -208,12 +208,15 @@ export function persist(ctx: Ctx, node: NodeId): void {
 export function gossip(ctx: Ctx, node: NodeId): void {
   const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
-  ctx.s.control.pgs.forEach((m, pg) => {
+  // Gossip only sends: the node's segments and the control plane stay as they are meanwhile.
+  const segments = n.durable.segments;
+  const control = ctx.s.control;
+  control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
-    const seg = segmentOf(ctx, node, pg);
+    const seg = segments[pg]!;
     if (seg.sealedEpoch === 0) {
-      if (!bug(ctx.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      if (!bug(ctx.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
     if (!(seg.blank || hasHoles(seg))) return;
