@@ -20,7 +20,8 @@ export function frozen<T extends object>(value: T): T {
   const source = plain(value) as Record<string, unknown>;
   for (const k of Object.keys(source)) {
     const v = source[k];
-    out[k] = Array.isArray(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
+    // A frozen list is a value already (lists are frozen only once their items are values).
+    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
   }
   return Object.freeze(out) as T;
 }

@@ -42,13 +42,19 @@ export function nextRead(ctx: Ctx): number {
 }
 
 export function send(ctx: Ctx, msg: Message): void {
-  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  requeue(ctx, frozen(msg));
+  const world = ctx.s.world as World;
+  if (linkDown(world, msg.from, msg.to)) return;
+  enqueue(ctx, world, frozen(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  setQueue(ctx, msg.to, appended(queueOf(ctx, msg.to), msg));
+  enqueue(ctx, ctx.s.world as World, msg);
+}
+
+/** `world` (the world as it is) with the message appended to its destination's queue. */
+function enqueue(ctx: Ctx, world: World, msg: Message): void {
+  ctx.s.world = worldValue({ ...world, net: opaqueWith(world.net, msg.to, appended(world.net[msg.to]!, msg)) }) as Draft<World>;
 }
 
 /**
