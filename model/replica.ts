@@ -8,9 +8,9 @@
 // reads those pages from storage again. A newer writer epoch means the log was truncated: the
 // replica starts over, empty, and reads nothing until it hears that writer's VDL.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import type { Replica } from './state.js';
+import { setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { nextRead, send } from './network.js';
@@ -39,7 +39,7 @@ function editReplica(ctx: Ctx, node: NodeId, change: (r: ReplicaEdit) => void): 
   const r = { ...old };
   change(r);
   const next = kept(old, r);
-  if (next !== old) ctx.s.compute[node] = next as Draft<Replica>;
+  if (next !== old) setCompute(ctx, node, next);
 }
 
 export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {

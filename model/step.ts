@@ -8,11 +8,12 @@
 // never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
 // control.ts, recovery.ts and network.ts.
 
-import { produce, setAutoFreeze, type Draft } from 'immer';
+import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
 import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
-import type { ComputeState, Replica, State, StorageNode } from './state.js';
+import type { ComputeState, State, StorageNode } from './state.js';
+import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
@@ -54,7 +55,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
     config: frozen({ ...config }),
     control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
     storage: opaque(storage),
-    compute,
+    compute: opaque(compute),
     world: worldValue({ time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: frozenList([]), txnCount: 0, readCount: 0 }),
   };
 }
@@ -172,7 +173,7 @@ function heal(ctx: Ctx): void {
 function crashWriter(ctx: Ctx): void {
   const node = ctx.s.control.writer;
   if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `writer ${node} is down`);
-  ctx.s.compute[node] = { status: 'down' };
+  setCompute(ctx, node, DOWN);
 }
 
 function recover(ctx: Ctx): void {
@@ -186,14 +187,14 @@ function crashReplica(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `${node} is down`);
-  ctx.s.compute[node] = { status: 'down' };
+  setCompute(ctx, node, DOWN);
 }
 
 function restartReplica(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status !== 'down') return noop(ctx, `${node} is up`);
-  ctx.s.compute[node] = emptyReplica() as Draft<Replica>;
+  setCompute(ctx, node, emptyReplica());
 }
 
 /** The control plane makes a replica the writer; it recovers under a new epoch. */

@@ -8,12 +8,12 @@
 // on tick. Nothing here is durable: a crash of the writer loses all of it. Which compute node is
 // the writer, and each PG's membership, the writer reads from the control plane.
 
-import { current, type Draft } from 'immer';
+import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, nextRead, send, setWorld } from './network.js';
 import { setControl } from './control.js';
-import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
-import { isWriterUp } from './state.js';
+import type { RecoveryPlan, RecoveryResponse, State, WriterRecovering, WriterUp } from './state.js';
+import { DOWN, isWriterUp, setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
@@ -58,7 +58,7 @@ function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
 function commit(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   const old = ctx.s.compute[node] as WriterUp;
   const next = kept(old, w);
-  if (next !== old) ctx.s.compute[node] = next as Draft<WriterUp>;
+  if (next !== old) setCompute(ctx, node, next);
 }
 
 /** Edit the writer at `node` with `change`, if it is up, and keep the result. */
@@ -182,7 +182,7 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   if (msg.kind === 'rejected') {
     if (msg.epoch > c.epoch) {
       ctx.out.push({ kind: 'fenced', node, epoch: c.epoch, by: msg.epoch });
-      s.compute[node] = { status: 'down' };
+      setCompute(ctx, node, DOWN);
     }
     return;
   }
@@ -282,12 +282,17 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
 
 // ---- Recovery ------------------------------------------------------------------------------
 
+/** A recovering writer's state: a value, its responses frozen. */
+function recovering(epoch: number, responses: readonly (readonly RecoveryResponse[])[]): WriterRecovering {
+  return opaque({ status: 'recovering' as const, epoch, responses: frozenDeep(responses.map((rs) => [...rs])) });
+}
+
 /** Crash recovery (or a failover) at `node`: ask every segment under a fresh epoch. */
 export function startRecovery(ctx: Ctx, node: NodeId): void {
   const s = ctx.s;
   const epoch = s.control.epochNext;
   setControl(ctx, { epochNext: epoch + 1 });
-  s.compute[node] = { status: 'recovering', epoch, responses: s.control.pgs.map(() => []) };
+  setCompute(ctx, node, recovering(epoch, s.control.pgs.map(() => [])));
   ctx.out.push({ kind: 'recoveryStarted', epoch, at: node });
   askForRecovery(ctx, node, epoch, () => true);
 }
@@ -312,17 +317,18 @@ function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
 }
 
 function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { kind: 'recoverResp' }>): void {
-  const w = ctx.s.compute[node]!;
+  const w = (ctx.s.compute as State['compute'])[node]!;
   if (w.status !== 'recovering') return;
-  while (w.responses.length < ctx.s.control.pgs.length) w.responses.push([]);
-  const rs = w.responses[msg.pg]!;
-  const i = rs.findIndex((r) => r.node === msg.from);
-  if (i >= 0) rs.splice(i, 1);
-  rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint } as Draft<RecoveryResponse>);
+  const responses = [...w.responses];
+  while (responses.length < ctx.s.control.pgs.length) responses.push([]);
+  // A segment's latest response replaces its earlier one.
+  const response: RecoveryResponse = { node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint };
+  responses[msg.pg] = [...responses[msg.pg]!.filter((r) => r.node !== msg.from), response];
+  setCompute(ctx, node, recovering(w.epoch, responses));
   if (pgsWithoutReadQuorum(ctx, node).length > 0) return;
-  const plan = planRecovery(ctx.config, w.epoch, current(w.responses) as RecoveryResponse[][]);
+  const plan = planRecovery(ctx.config, w.epoch, responses);
   const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length);
-  ctx.s.compute[node] = up as Draft<WriterUp>;
+  setCompute(ctx, node, up);
   sendSeals(ctx, node, up);
 }
 
