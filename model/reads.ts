@@ -60,7 +60,7 @@ export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): voi
   const cache = cacheOf(r);
   const i = cache.findIndex((c) => c.page === entry.page);
   if (i >= 0 && cache[i]!.asOf >= entry.asOf) return;
-  const next = [...cache.filter((_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList([...entry.versions]) })];
+  const next = [...cache.filter((_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
   setCache(r, next.length > capacity ? next.slice(1) : next);
 }
 

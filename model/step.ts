@@ -3,10 +3,13 @@
 // Pure: every transition runs inside immer's produce with auto-freeze on, so an accidental
 // mutation of a previous state throws. Simpler than the system on purpose: watermarks are
 // recomputed from the state (no incremental bookkeeping; pure functions of immutable values, such
-// as a log's per-PG index or a segment's SCL, are memoized per value), lists are scanned. Logs and
-// queues are values, replaced whole by new frozen lists and read plainly (frozen.ts), so immer
-// never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
-// control.ts, recovery.ts and network.ts.
+// as a log's per-PG index, a segment's SCL or the writer's watermarks, are memoized per value),
+// lists are scanned. Every part of the state (config, control plane, storage fleet, compute nodes,
+// world) is a value opaque to immer (frozen.ts): read plainly, and replaced whole, keeping its
+// unchanged parts, by a new frozen value on change; so immer proxies only the root. A writer or
+// replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Edit/kept).
+// Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts, control.ts, recovery.ts
+// and network.ts.
 
 import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';

@@ -275,7 +275,7 @@ function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
   const k = acked(w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor));
+    return frozenList(pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor)));
   });
   for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
