@@ -118,10 +118,14 @@ export function lowestReadPoint(r: { readonly reads: readonly PendingRead[] }, c
   return Math.min(current, ...readsOf(r).map((x) => x.readPoint));
 }
 
+/** Every page of the read is answered. */
+function done(x: PendingRead): boolean {
+  return !x.pages.some((p) => p.value === null);
+}
+
 /** Every read with all its pages answered is done: reported, in issue order, and forgotten. */
 export function finishReads(ctx: Ctx, r: Reader): void {
   const reads = readsOf(r);
-  const done = (x: PendingRead) => !x.pages.some((p) => p.value === null);
   if (!reads.some(done)) return;
   for (const x of reads) {
     if (!done(x)) continue;

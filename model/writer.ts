@@ -259,14 +259,18 @@ function remember(ctx: Ctx, w: WriterEdit): Watermarks {
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): void {
-  const ownPg = (lsn: Lsn) => bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
   const pending = w.pendingTxns;
   let done = 0;
-  while (done < pending.length && (pending[done]!.commitLsn <= vdl || ownPg(pending[done]!.commitLsn))) {
+  while (done < pending.length && (pending[done]!.commitLsn <= vdl || ownPg(ctx, w, pending[done]!.commitLsn))) {
     const { txn, commitLsn } = pending[done++]!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
   if (done > 0) w.pendingTxns = frozenList(pending.slice(done));
+}
+
+/** Only with the commit-on-own-pg bug: the commit record's own PG is complete to it. */
+function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
+  return bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
 }
 
 /** Tell the replicas the VDL and which segments cover it. */
