@@ -36,10 +36,10 @@ function intact(ctx: Ctx, node: NodeId, pg: number): boolean {
 }
 
 /** Down for replaceAfterTicks ticks, or blank without being a replacement in progress. */
-function failed(ctx: Ctx, m: Membership, node: NodeId, pg: number): boolean {
-  const v = nodeOf(ctx, node).volatile;
-  if (!v.up && ctx.s.world.time - v.downSince >= ctx.s.config.replaceAfterTicks) return true;
-  return segment(ctx, node, pg).blank && m.sets[0]!.includes(node);
+function failed(ctx: Ctx, fleet: State['storage'], m: Membership, node: NodeId, pg: number): boolean {
+  const n = fleet[node]!;
+  if (!n.volatile.up && ctx.s.world.time - n.volatile.downSince >= ctx.config.replaceAfterTicks) return true;
+  return n.durable.segments[pg]!.blank && m.sets[0]!.includes(node);
 }
 
 export function controlTick(ctx: Ctx): void {
@@ -77,10 +77,12 @@ function rollback(ctx: Ctx, m: Membership, pg: number): boolean {
 /** Replace the first failed member of the newest set by an up spare of the same AZ (AZ+1 needs two per AZ). */
 function begin(ctx: Ctx, m: Membership, pg: number): void {
   const newest = m.sets[m.sets.length - 1]!;
-  const gone = newest.find((n) => failed(ctx, m, n, pg));
+  // The storage fleet as it is now, read once for the checks (a value: nothing changes it meanwhile).
+  const fleet = ctx.s.storage as State['storage'];
+  const gone = newest.find((n) => failed(ctx, fleet, m, n, pg));
   if (gone === undefined) return;
   const used = membersOf(m);
-  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && nodeOf(ctx, n).volatile.up);
+  const spares = STORAGE_NODES.filter((n) => !used.includes(n) && fleet[n]!.volatile.up);
   const spare = spares.find((n) => azOf(n) === azOf(gone));
   if (spare === undefined) return;
   replaceSegment(ctx, spare, pg, emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)));
@@ -114,5 +116,5 @@ export function addPg(ctx: Ctx): void {
   const pg = s.control.pgs.length;
   setControl(ctx, { pgs: Object.freeze([...s.control.pgs, initialMembership()]) });
   for (const n of STORAGE_NODES) setSegments(ctx, n, [...segmentsOf(ctx, n), emptySegment(s.control.writer, false)]);
-  ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * s.config.pagesPerPg, (pg + 1) * s.config.pagesPerPg - 1] });
+  ctx.out.push({ kind: 'pgAdded', pg, pages: [pg * ctx.config.pagesPerPg, (pg + 1) * ctx.config.pagesPerPg - 1] });
 }

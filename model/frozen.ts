@@ -20,7 +20,8 @@ export function frozen<T extends object>(value: T): T {
   const source = plain(value) as Record<string, unknown>;
   for (const k of Object.keys(source)) {
     const v = source[k];
-    out[k] = Array.isArray(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
+    // A frozen list is a value already (lists are frozen only once their items are values).
+    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
   }
   return Object.freeze(out) as T;
 }
@@ -31,6 +32,16 @@ export function frozen<T extends object>(value: T): T {
  */
 export function opaque<T extends object>(value: T): T {
   return Object.freeze(Object.assign(new Immutable(), value)) as T;
+}
+
+/** An opaque value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */
+export type Edit<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The edited copy as an opaque value, or the old value itself when no part changed. */
+export function kept<T extends object>(old: T, edited: Edit<T>): T {
+  const keys = Object.keys(edited) as (keyof T)[];
+  if (keys.length === Object.keys(old).length && keys.every((k) => old[k] === edited[k])) return old;
+  return opaque(edited as T);
 }
 
 /** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */
@@ -66,4 +77,18 @@ export function frozenList<T>(list: T[]): T[] {
  */
 export function peek<T>(list: readonly T[]): readonly T[] {
   return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
+}
+
+/** `list` with index `i` set to `x`, frozen (a new value, holes kept; the old one is unchanged). */
+export function withAt<T>(list: readonly T[], i: number, x: T): readonly T[] {
+  const out = list.slice();
+  out[i] = x;
+  return Object.freeze(out);
+}
+
+/** A deeply frozen copy of plain data (objects and arrays); parts already frozen are kept as they are. */
+export function frozenDeep<T>(x: T): T {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return x;
+  if (Array.isArray(x)) return Object.freeze(x.map(frozenDeep)) as T;
+  return Object.freeze(Object.fromEntries(Object.entries(x).map(([k, v]) => [k, frozenDeep(v)]))) as T;
 }

@@ -59,9 +59,19 @@ export function segmentCompleteLsn(records: readonly RedoRecord[], base: GcBase 
 }
 
 const sclMemo = new WeakMap<readonly RedoRecord[], Map<string, Lsn>>();
+const sclBySegment = new WeakMap<object, Lsn>();
 
-/** A segment's SCL: a pure function of its log and GC base, memoized per frozen log. */
+/** A segment's SCL: a pure function of its log and GC base, memoized per frozen segment and per frozen log. */
 export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
+  let scl = sclBySegment.get(seg);
+  if (scl === undefined) {
+    scl = sclOfLog(seg);
+    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) sclBySegment.set(seg, scl);
+  }
+  return scl;
+}
+
+function sclOfLog(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
   const records = view(seg.records);
   if (!Object.isFrozen(records)) return segmentCompleteLsn(records, seg);
   let byBase = sclMemo.get(records);
@@ -74,9 +84,16 @@ export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] })
 
 /** Records above the SCL: the segment knows it has holes below them (gossip fills them). */
 export function hasHoles(seg: GcBase & { readonly records: readonly RedoRecord[] }): boolean {
-  const scl = sclOf(seg);
-  return view(seg.records).some((r) => r.lsn > scl);
+  let holes = holesBySegment.get(seg);
+  if (holes === undefined) {
+    const scl = sclOf(seg);
+    holes = view(seg.records).some((r) => r.lsn > scl);
+    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) holesBySegment.set(seg, holes);
+  }
+  return holes;
 }
+
+const holesBySegment = new WeakMap<object, boolean>();
 
 /**
  * Coalesce at `point`: of the records at or below it keep only those a read at or above `point`

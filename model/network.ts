@@ -7,27 +7,54 @@
 // to a crashed node is lost too.
 
 import type { Draft } from 'immer';
-import { appended, frozen, opaqueWith, view } from './frozen.js';
+import { appended, frozen, opaque, opaqueWith } from './frozen.js';
 import type { State, World } from './state.js';
-import type { Message, NodeId, Observation } from './types.js';
+import type { Config, Message, NodeId, Observation } from './types.js';
 
 export interface Ctx {
   readonly s: Draft<State>;
   readonly out: Observation[];
+  /** The configuration, read plainly (a step never changes it). */
+  readonly config: Config;
 }
 
 export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): boolean {
   return world.cuts.some((cut) => cut.includes(a) !== cut.includes(b));
 }
 
+/**
+ * The world (time, counters, queues, partitions) is a value, opaque to immer (read plainly): a
+ * change replaces it whole, keeping whichever of its parts did not change.
+ */
+export function worldValue(world: World): World {
+  return opaque(world);
+}
+
+export function setWorld(ctx: Ctx, change: Partial<World>): void {
+  ctx.s.world = worldValue({ ...(ctx.s.world as World), ...change }) as Draft<World>;
+}
+
+/** The next read number (reads are numbered across the cluster). */
+export function nextRead(ctx: Ctx): number {
+  const read = ctx.s.world.readCount;
+  setWorld(ctx, { readCount: read + 1 });
+  return read;
+}
+
 export function send(ctx: Ctx, msg: Message): void {
-  if (linkDown({ cuts: view(ctx.s.world.cuts) }, msg.from, msg.to)) return;
-  requeue(ctx, frozen(msg));
+  const world = ctx.s.world as World;
+  if (linkDown(world, msg.from, msg.to)) return;
+  enqueue(ctx, world, frozen(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  setQueue(ctx, msg.to, appended(queueOf(ctx, msg.to), msg));
+  enqueue(ctx, ctx.s.world as World, msg);
+}
+
+/** `world` (the world as it is) with the message appended to its destination's queue. */
+function enqueue(ctx: Ctx, world: World, msg: Message): void {
+  ctx.s.world = worldValue({ ...world, net: opaqueWith(world.net, msg.to, appended(world.net[msg.to]!, msg)) }) as Draft<World>;
 }
 
 /**
@@ -35,8 +62,7 @@ export function requeue(ctx: Ctx, msg: Message): void {
  * the destination's queue, and so the value, by a new frozen one.
  */
 function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
-  const world = ctx.s.world;
-  world.net = opaqueWith(world.net as World['net'], to, queue) as Draft<World>['net'];
+  setWorld(ctx, { net: opaqueWith(ctx.s.world.net as World['net'], to, queue) });
 }
 
 function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {
@@ -65,12 +91,18 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
   return queue[index]!;
 }
 
-/** Removes and returns the first `count` messages of a queue, in send order. */
-export function takeFirst(ctx: Ctx, to: NodeId, count: number): Message[] {
-  const queue = queueOf(ctx, to);
-  setQueue(ctx, to, Object.freeze(queue.slice(count)));
-  return queue.slice(0, count);
+/**
+ * Removes every pending message: returns the queues as they were (node by node, in the order
+ * given) and leaves every queue empty, in one change of the network's value.
+ */
+export function takeAll(ctx: Ctx, nodes: readonly NodeId[]): (readonly Message[])[] {
+  const net = ctx.s.world.net as World['net'];
+  const queues = nodes.map((n) => net[n]!);
+  if (queues.some((q) => q.length > 0)) setWorld(ctx, { net: opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) });
+  return queues;
 }
+
+const EMPTY: readonly Message[] = Object.freeze([]);
 
 export function mod(n: number, m: number): number {
   return ((Math.trunc(n) % m) + m) % m;

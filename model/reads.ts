@@ -2,17 +2,17 @@
 // from the node's cache or from one segment that covers the read point, and hedges to another
 // covering segment when no answer comes within hedgeTicks. No quorum reads in normal operation.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import { mod, send } from './network.js';
+import { mod, nextRead, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
 import type { Lsn, Message, NodeId, PendingVersion } from './types.js';
 import { pgOfPage } from './types.js';
+import { appended, frozenList, view, withAt } from './frozen.js';
 
 /** The part of a compute node's state that reads use. */
 export interface Reader {
-  reads: PendingRead[];
-  cache: CachedPage[];
+  reads: readonly PendingRead[];
+  cache: readonly CachedPage[];
 }
 
 /** Picks a segment of `pg` covering the read point, starting at a spot chosen by the read number, after `after`. */
@@ -26,101 +26,138 @@ export function visibleIn(entry: CachedPage, readPoint: Lsn): number {
   return best === null ? entry.value : best.value;
 }
 
-/** The cached page's value at a read point (and the page becomes most recently used), or null. */
-export function cacheLookup(cache: Draft<CachedPage[]>, page: number, readPoint: Lsn): number | null {
-  const i = cache.findIndex((c) => c.page === page);
-  if (i < 0 || cache[i]!.asOf > readPoint) return null;
-  const [entry] = cache.splice(i, 1);
-  cache.push(entry!);
-  return visibleIn(entry as CachedPage, readPoint);
+// A reader's pending reads and its cache are values: lists of frozen entries, read plainly and
+// replaced whole by new frozen lists on change (so immer never drafts an entry).
+
+function cacheOf(r: Reader): readonly CachedPage[] {
+  return view(r.cache as readonly CachedPage[]);
 }
 
-export function cacheInsert(cache: Draft<CachedPage[]>, capacity: number, entry: CachedPage): void {
+function readsOf(r: { readonly reads: readonly PendingRead[] }): readonly PendingRead[] {
+  return view(r.reads);
+}
+
+function setCache(r: Reader, cache: readonly CachedPage[]): void {
+  r.cache = frozenList(cache as CachedPage[]);
+}
+
+function setReads(r: Reader, reads: readonly PendingRead[]): void {
+  r.reads = frozenList(reads as PendingRead[]);
+}
+
+/** The cached page's value at a read point (and the page becomes most recently used), or null. */
+export function cacheLookup(r: Reader, page: number, readPoint: Lsn): number | null {
+  const cache = cacheOf(r);
+  const i = cache.findIndex((c) => c.page === page);
+  if (i < 0 || cache[i]!.asOf > readPoint) return null;
+  const entry = cache[i]!;
+  setCache(r, [...cache.slice(0, i), ...cache.slice(i + 1), entry]);
+  return visibleIn(entry, readPoint);
+}
+
+export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): void {
   if (capacity === 0) return;
+  const cache = cacheOf(r);
   const i = cache.findIndex((c) => c.page === entry.page);
   if (i >= 0 && cache[i]!.asOf >= entry.asOf) return;
-  if (i >= 0) cache.splice(i, 1);
-  cache.push(entry as Draft<CachedPage>);
-  if (cache.length > capacity) cache.shift();
+  const next = [...cache.filter((_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
+  setCache(r, next.length > capacity ? next.slice(1) : next);
 }
 
 /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
-export function cacheApply(cache: Draft<CachedPage[]>, page: number, version: PendingVersion): void {
-  const entry = cache.find((c) => c.page === page);
-  if (entry !== undefined) entry.versions.push(version);
+export function cacheApply(r: Reader, page: number, version: PendingVersion): void {
+  const cache = cacheOf(r);
+  const i = cache.findIndex((c) => c.page === page);
+  if (i < 0) return;
+  const entry = cache[i]!;
+  setCache(r, withAt(cache, i, Object.freeze({ ...entry, versions: appended(entry.versions, Object.freeze({ ...version })) })));
 }
 
 export function issueRead(
-  ctx: Ctx, at: NodeId, r: Draft<Reader>, epoch: number, readPoint: Lsn, pages: readonly number[], route: Route,
+  ctx: Ctx, at: NodeId, r: Reader, epoch: number, readPoint: Lsn, pages: readonly number[], route: Route,
 ): void {
   const s = ctx.s;
-  const read = s.world.readCount++;
-  const pageCount = s.control.pgs.length * s.config.pagesPerPg;
+  const read = nextRead(ctx);
+  const time = s.world.time;
+  const pageCount = s.control.pgs.length * ctx.config.pagesPerPg;
   const unique = [...new Set(pages.map((p) => mod(p, pageCount)))];
   const parts: PendingPageRead[] = unique.map((page) => {
-    const pg = pgOfPage(s.config, page);
-    const cached = cacheLookup(r.cache, page, readPoint);
-    if (cached !== null) return { page, pg, asked: null, askedAt: s.world.time, value: cached, from: 'cache' };
+    const pg = pgOfPage(ctx.config, page);
+    const cached = cacheLookup(r, page, readPoint);
+    if (cached !== null) return Object.freeze({ page, pg, asked: null, askedAt: time, value: cached, from: 'cache' });
     // No segment known to cover the read point yet (a PG just added): ask on a later tick.
     const to = route(pg, readPoint, read, null);
     if (to !== null) send(ctx, { kind: 'readReq', from: at, to, epoch, pg, read, page, readPoint });
-    return { page, pg, asked: to, askedAt: s.world.time, value: null, from: null };
+    return Object.freeze({ page, pg, asked: to, askedAt: time, value: null, from: null });
   });
-  r.reads.push({ read, at, readPoint, pages: parts });
+  setReads(r, [...readsOf(r), Object.freeze({ read, at, readPoint, pages: frozenList(parts) })]);
   finishReads(ctx, r);
 }
 
 /** A segment answered; returns the page read so the caller may cache it. */
-export function takeReadResp(ctx: Ctx, r: Draft<Reader>, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
-  const read = r.reads.find((x) => x.read === msg.read);
-  const part = read?.pages.find((p) => p.page === msg.page && p.value === null);
-  if (read === undefined || part === undefined) return null;
+export function takeReadResp(ctx: Ctx, r: Reader, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
+  const reads = readsOf(r);
+  const i = reads.findIndex((x) => x.read === msg.read);
+  const read = reads[i];
+  const j = read === undefined ? -1 : read.pages.findIndex((p) => p.page === msg.page && p.value === null);
+  if (read === undefined || j < 0) return null;
   if (msg.tooOld) {
     // Storage has coalesced past this read point: the versions it needs are gone.
     ctx.out.push({ kind: 'readRefused', read: read.read, at: read.at, reason: 'tooOld' });
-    r.reads.splice(r.reads.findIndex((y) => y.read === read.read), 1);
+    setReads(r, reads.filter((_, k) => k !== i));
     return null;
   }
-  part.value = msg.value;
-  part.from = msg.from;
-  const readPoint = read.readPoint;
+  const pages = withAt(read.pages, j, Object.freeze({ ...read.pages[j]!, value: msg.value, from: msg.from }));
+  setReads(r, withAt(reads, i, Object.freeze({ ...read, pages })));
   finishReads(ctx, r);
-  return { readPoint };
+  return { readPoint: read.readPoint };
 }
 
 /** The lowest read point the reader still uses: its current one, or an older pending read's. */
 export function lowestReadPoint(r: { readonly reads: readonly PendingRead[] }, current: Lsn): Lsn {
-  return Math.min(current, ...r.reads.map((x) => x.readPoint));
+  return Math.min(current, ...readsOf(r).map((x) => x.readPoint));
 }
 
-export function finishReads(ctx: Ctx, r: Draft<Reader>): void {
-  for (const x of [...r.reads]) {
-    if (x.pages.some((p) => p.value === null)) continue;
+/** Every page of the read is answered. */
+function done(x: PendingRead): boolean {
+  return !x.pages.some((p) => p.value === null);
+}
+
+/** Every read with all its pages answered is done: reported, in issue order, and forgotten. */
+export function finishReads(ctx: Ctx, r: Reader): void {
+  const reads = readsOf(r);
+  if (!reads.some(done)) return;
+  for (const x of reads) {
+    if (!done(x)) continue;
     ctx.out.push({
       kind: 'readOk', read: x.read, at: x.at, readPoint: x.readPoint,
       values: x.pages.map((p) => ({ page: p.page, value: p.value!, from: p.from! })),
     });
-    r.reads.splice(r.reads.findIndex((y) => y.read === x.read), 1);
   }
+  setReads(r, reads.filter((x) => !done(x)));
 }
 
 /**
  * A page read unanswered for hedgeTicks ticks is asked again, of another covering segment if any;
  * one that found no covering segment yet tries again.
  */
-export function hedgeReads(ctx: Ctx, at: NodeId, r: Draft<Reader>, epoch: number, route: Route): void {
+export function hedgeReads(ctx: Ctx, at: NodeId, r: Reader, epoch: number, route: Route): void {
   const now = ctx.s.world.time;
-  for (const x of r.reads) {
-    for (const p of x.pages) {
-      if (p.value !== null || (p.asked !== null && now - p.askedAt < ctx.s.config.hedgeTicks)) continue;
+  const reads = readsOf(r);
+  let next = reads;
+  reads.forEach((x, i) => {
+    let pages = x.pages;
+    x.pages.forEach((p, j) => {
+      if (p.value !== null || (p.asked !== null && now - p.askedAt < ctx.config.hedgeTicks)) return;
       const to = route(p.pg, x.readPoint, x.read, p.asked) ?? p.asked;
-      if (to === null) continue;
+      if (to === null) return;
       if (p.asked !== null && to !== p.asked) ctx.out.push({ kind: 'hedged', read: x.read, page: p.page, from: p.asked, to });
-      p.asked = to;
-      p.askedAt = now;
+      pages = withAt(pages, j, Object.freeze({ ...p, asked: to, askedAt: now }));
       send(ctx, { kind: 'readReq', from: at, to, epoch, pg: p.pg, read: x.read, page: p.page, readPoint: x.readPoint });
-    }
-  }
+    });
+    if (pages !== x.pages) next = withAt(next, i, Object.freeze({ ...x, pages }));
+  });
+  if (next !== reads) setReads(r, next);
 }
 
 /** Members in rotation order: start at the read's spot, or just after `after`. */

@@ -8,34 +8,53 @@
 // reads those pages from storage again. A newer writer epoch means the log was truncated: the
 // replica starts over, empty, and reads nothing until it hears that writer's VDL.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import type { Replica } from './state.js';
+import { setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
-import { send } from './network.js';
+import { nextRead, send } from './network.js';
 import { bug } from './types.js';
+import { frozenList, kept, opaque, type Edit } from './frozen.js';
 
+/**
+ * A replica's state is a value, opaque to immer (read plainly, never drafted), its parts frozen
+ * values: a handler edits a shallow copy, replacing parts, and keeps it as the node's state.
+ */
 export function emptyReplica(): Replica {
-  return { status: 'replica', epoch: 0, writer: null, vdl: null, buffer: [], covering: [], reads: [], cache: [] };
+  return replicaValue({ status: 'replica', epoch: 0, writer: null, vdl: null, buffer: frozenList([]), covering: frozenList([]), reads: frozenList([]), cache: frozenList([]) });
 }
 
-function replicaAt(ctx: Ctx, node: NodeId): Draft<Replica> | null {
+export function replicaValue(r: Replica): Replica {
+  return opaque({ ...r, covering: frozenList(r.covering.map((c) => frozenList([...c]))) });
+}
+
+type ReplicaEdit = Edit<Replica>;
+
+/** Edit the replica at `node` with `change`, if it is one, and keep the result. */
+function editReplica(ctx: Ctx, node: NodeId, change: (r: ReplicaEdit) => void): void {
   const c = ctx.s.compute[node];
-  return c !== undefined && c.status === 'replica' ? (c as Draft<Replica>) : null;
+  if (c === undefined || c.status !== 'replica') return;
+  const old = c as Replica;
+  const r = { ...old };
+  change(r);
+  const next = kept(old, r);
+  if (next !== old) setCompute(ctx, node, next);
 }
 
 export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
-  const r = replicaAt(ctx, node);
-  if (r === null) return;
+  editReplica(ctx, node, (r) => replicaTakes(ctx, r, msg));
+}
+
+function replicaTakes(ctx: Ctx, r: ReplicaEdit, msg: Message): void {
   if (msg.kind === 'stream' || msg.kind === 'vdlUpdate') {
     if (msg.epoch < r.epoch) return;
     if (msg.epoch > r.epoch) Object.assign(r, emptyReplica(), { epoch: msg.epoch, writer: msg.from });
   }
   switch (msg.kind) {
     case 'stream':
-      for (const rec of msg.records) if ((r.vdl === null || rec.lsn > r.vdl) && !r.buffer.some((b) => b.lsn === rec.lsn)) r.buffer.push(rec);
-      if (bug(ctx.s.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+      buffer(r, msg.records);
+      if (bug(ctx.config, 'replica-applies-on-arrival')) for (const rec of msg.records) if (rec.page !== null) cacheApply(r, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
       return;
     case 'vdlUpdate':
       return advance(r, msg.vdl, msg.covering);
@@ -44,7 +63,7 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       const done = takeReadResp(ctx, r, msg);
       // Cache only a page read at the current VDL: versions applied since were discarded.
       if (done !== null && done.readPoint === r.vdl) {
-        cacheInsert(r.cache, ctx.s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
+        cacheInsert(r, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending] });
       }
       return;
     }
@@ -53,15 +72,24 @@ export function replicaReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   }
 }
 
+/** Stream records above the VDL, not yet buffered, join the buffer (a new frozen list). */
+function buffer(r: ReplicaEdit, records: readonly RedoRecord[]): void {
+  const held = r.buffer;
+  const next = [...held];
+  for (const rec of records) if ((r.vdl === null || rec.lsn > r.vdl) && !next.some((b) => b.lsn === rec.lsn)) next.push(rec);
+  if (next.length > held.length) r.buffer = frozenList(next);
+}
+
 /** Apply every buffered record up to the new VDL, if the stream has no gap; else drop the cache. */
-function advance(r: Draft<Replica>, vdl: Lsn, covering: readonly (readonly NodeId[])[]): void {
+function advance(r: ReplicaEdit, vdl: Lsn, covering: readonly (readonly NodeId[])[]): void {
   if (r.vdl !== null && vdl <= r.vdl) return;
-  const chain = r.vdl === null ? null : streamChain(r.buffer as RedoRecord[], r.vdl, vdl);
-  if (chain === null) r.cache = [];
-  else for (const rec of chain) if (rec.page !== null) cacheApply(r.cache, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
+  const buffer = r.buffer;
+  const chain = r.vdl === null ? null : streamChain(buffer, r.vdl, vdl);
+  if (chain === null) r.cache = frozenList([]);
+  else for (const rec of chain) if (rec.page !== null) cacheApply(r, rec.page, { lsn: rec.lsn, commitLsn: rec.commitLsn, value: rec.value });
   r.vdl = vdl;
-  r.buffer = r.buffer.filter((b) => b.lsn > vdl);
-  r.covering = covering.map((c) => [...c]);
+  r.buffer = frozenList(buffer.filter((b) => b.lsn > vdl));
+  r.covering = frozenList(covering.map((c) => frozenList([...c])));
 }
 
 /** The buffered records in (from, to], in LSN order, if volume backlinks show none is missing. */
@@ -80,22 +108,25 @@ function streamChain(buffer: readonly RedoRecord[], from: Lsn, to: Lsn): RedoRec
 
 /** A replica reads at its own VDL, from cache or from a segment the writer said covers it. */
 export function replicaRead(ctx: Ctx, node: NodeId, pages: readonly number[]): void {
-  const r = replicaAt(ctx, node);
-  if (r === null || r.vdl === null) {
-    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'replicaNotReady' });
+  const c = ctx.s.compute[node];
+  if (c === undefined || c.status !== 'replica' || c.vdl === null) {
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: node, reason: 'replicaNotReady' });
     return;
   }
-  issueRead(ctx, node, r, r.epoch, r.vdl, pages, routeByCovering(r));
+  editReplica(ctx, node, (r) => issueRead(ctx, node, r, r.epoch, r.vdl!, pages, routeByCovering(r)));
 }
 
-function routeByCovering(r: Draft<Replica>): Route {
-  return (pg, _readPoint, read, after) => rotation(r.covering[pg] ?? [], read, after)[0] ?? null;
+function routeByCovering(r: Replica): Route {
+  const covering = r.covering;
+  return (pg, _readPoint, read, after) => rotation(covering[pg] ?? [], read, after)[0] ?? null;
 }
 
 /** Hedge reads, and tell the writer the lowest read point still in use (for PGMRPL). */
 export function replicaTick(ctx: Ctx, node: NodeId): void {
-  const r = replicaAt(ctx, node);
-  if (r === null) return;
+  editReplica(ctx, node, (r) => replicaTicks(ctx, node, r));
+}
+
+function replicaTicks(ctx: Ctx, node: NodeId, r: ReplicaEdit): void {
   hedgeReads(ctx, node, r, r.epoch, routeByCovering(r));
   if (r.vdl !== null && r.writer !== null) {
     send(ctx, { kind: 'replicaStatus', from: node, to: r.writer, epoch: r.epoch, point: lowestReadPoint(r, r.vdl) });

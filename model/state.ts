@@ -5,7 +5,10 @@
 // writer's state whole (the writer keeps nothing locally; the log on storage is the database).
 // The control plane's durable metadata (which epoch to hand out next) is durable too.
 
+import type { Draft } from 'immer';
+import type { Ctx } from './network.js';
 import type { Config, Lsn, Membership, Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
+import { opaque, opaqueWith } from './frozen.js';
 
 /** One segment: a PG's log as one storage node holds it. */
 export interface SegmentDurable {
@@ -204,6 +207,17 @@ export interface WriterUp {
   /** Per PG: the PGMRPL last announced to its members in this epoch (absent: none yet). */
   readonly gcAnnounced: readonly Lsn[];
 }
+
+/**
+ * The compute nodes' states are one value (opaque to immer, read plainly), and so is each node's
+ * state: a change replaces the node's state, and so the value (the other nodes kept as they are).
+ */
+export function setCompute(ctx: Ctx, node: NodeId, c: ComputeState): void {
+  ctx.s.compute = opaqueWith(ctx.s.compute as State['compute'], node, c) as Draft<State>['compute'];
+}
+
+/** A compute node that is down (crashed, or a fenced writer). */
+export const DOWN: ComputeState = opaque({ status: 'down' as const });
 
 export function isWriterUp(c: ComputeState | undefined): c is WriterUp {
   return c !== undefined && (c.status === 'active' || c.status === 'sealing');

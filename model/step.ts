@@ -3,23 +3,27 @@
 // Pure: every transition runs inside immer's produce with auto-freeze on, so an accidental
 // mutation of a previous state throws. Simpler than the system on purpose: watermarks are
 // recomputed from the state (no incremental bookkeeping; pure functions of immutable values, such
-// as a log's per-PG index or a segment's SCL, are memoized per value), lists are scanned. Logs and
-// queues are values, replaced whole by new frozen lists and read plainly (frozen.ts), so immer
-// never proxies them. Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts,
-// control.ts, recovery.ts and network.ts.
+// as a log's per-PG index, a segment's SCL or the writer's watermarks, are memoized per value),
+// lists are scanned. Every part of the state (config, control plane, storage fleet, compute nodes,
+// world) is a value opaque to immer (frozen.ts): read plainly, and replaced whole, keeping its
+// unchanged parts, by a new frozen value on change; so immer proxies only the root. A writer or
+// replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Edit/kept).
+// Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts, control.ts, recovery.ts
+// and network.ts.
 
-import { produce, setAutoFreeze, current, isDraft, type Draft } from 'immer';
+import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, mod, requeue, take, takeFirst } from './network.js';
-import type { ComputeState, Replica, State, StorageNode } from './state.js';
+import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
+import type { ComputeState, State, StorageNode } from './state.js';
+import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
-import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp } from './writer.js';
-import { emptyReplica, replicaRead, replicaReceive, replicaTick } from './replica.js';
+import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
+import { emptyReplica, replicaRead, replicaReceive, replicaTick, replicaValue } from './replica.js';
 import { addPg, controlTick, initialMembership, setControl } from './control.js';
-import { frozen, frozenList, opaque, view } from './frozen.js';
+import { frozen, frozenList, opaque } from './frozen.js';
 
 setAutoFreeze(true);
 
@@ -41,28 +45,28 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   }
   const emptyPlan = { vdl: 0, vcl: 0, gcPoint: 0, truncateTo: 0, ranges: [], annulled: 0, records: pgs.map(() => []), lastPg: pgs.map(() => 0) };
   // The volume is created sealed at epoch 1 with every segment empty and known to be so.
-  const writer = {
+  const writer = writerValue({
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
-    scl: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0])))),
-    sealed: pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1])))),
-  };
+    scl: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))))),
+    sealed: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))))),
+  });
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {
-    compute[r] = { ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) };
+    compute[r] = replicaValue({ ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) });
   }
   return {
     config: frozen({ ...config }),
     control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
     storage: opaque(storage),
-    compute,
-    world: { time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: [], txnCount: 0, readCount: 0 },
+    compute: opaque(compute),
+    world: worldValue({ time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: frozenList([]), txnCount: 0, readCount: 0 }),
   };
 }
 
 export function step(state: State, event: Event): StepResult {
   const out: Observation[] = [];
   const next = produce(state, (s) => {
-    apply({ s, out }, event);
+    apply({ s, out, config: state.config }, event);
   });
   return { state: next, observations: out };
 }
@@ -80,7 +84,7 @@ function apply(ctx: Ctx, e: Event): void {
     case 'restartNode': return restartNode(ctx, storageNode(e.node));
     case 'loseDisk': return loseDisk(ctx, storageNode(e.node));
     case 'partition': {
-      const nodes = allNodes(ctx.s.config);
+      const nodes = allNodes(ctx.config);
       return partition(ctx, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
     }
     case 'partitionAz': return partition(ctx, nodesOfAz(mod(e.az, 3)));
@@ -102,43 +106,41 @@ function storageNode(i: number): NodeId {
 
 /** The i-th compute node that is not the control plane's writer (null: there is none). */
 function otherCompute(ctx: Ctx, i: number): NodeId | null {
-  const others = computeNodes(ctx.s.config).filter((n) => n !== ctx.s.control.writer);
+  const others = computeNodes(ctx.config).filter((n) => n !== ctx.s.control.writer);
   return others.length === 0 ? null : others[mod(i, others.length)]!;
 }
 
 // ---- Network choices -----------------------------------------------------------------------
 
 function deliverChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   deliver(ctx, take(ctx, c.to, c.index));
 }
 
 function dropChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
   take(ctx, c.to, c.index);
 }
 
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
-  const c = choose(ctx.s.world, allNodes(ctx.s.config), node, k);
+  const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
-  const msg = ctx.s.world.net[c.to]![c.index]!;
-  requeue(ctx, (isDraft(msg) ? current(msg as object) : msg) as Message);
+  requeue(ctx, ctx.s.world.net[c.to]![c.index]!);
 }
 
 /** Every message pending when the event starts, node by node, in send order. */
 function deliverAll(ctx: Ctx): void {
-  const counts = allNodes(ctx.s.config).map((n) => [n, ctx.s.world.net[n]!.length] as const);
-  for (const [n, count] of counts) {
-    for (const msg of takeFirst(ctx, n, count)) deliver(ctx, msg);
+  // Messages sent meanwhile join the emptied queues, to wait for a later event.
+  for (const queue of takeAll(ctx, allNodes(ctx.config))) {
+    for (const msg of queue) deliver(ctx, msg);
   }
 }
 
 /** A message across a down link, or to a crashed node, is lost. */
 function deliver(ctx: Ctx, msg: Message): void {
-  const w = ctx.s.world;
-  if (view(w.cuts).some((cut) => cut.includes(msg.from) !== cut.includes(msg.to))) return;
+  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
   if (isStorage(msg.to)) {
     if (nodeOf(ctx, msg.to).volatile.up) storageReceive(ctx, msg.to, msg);
     return;
@@ -161,20 +163,20 @@ function restartNode(ctx: Ctx, node: NodeId): void {
 }
 
 function partition(ctx: Ctx, nodes: NodeId[]): void {
-  if (nodes.length === 0 || nodes.length === allNodes(ctx.s.config).length) return noop(ctx, 'empty partition');
-  const order = allNodes(ctx.s.config);
-  ctx.s.world.cuts.push(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+  if (nodes.length === 0 || nodes.length === allNodes(ctx.config).length) return noop(ctx, 'empty partition');
+  const order = allNodes(ctx.config);
+  setWorld(ctx, { cuts: frozenList([...ctx.s.world.cuts, frozenList(nodes.sort((a, b) => order.indexOf(a) - order.indexOf(b)))]) });
 }
 
 function heal(ctx: Ctx): void {
   if (ctx.s.world.cuts.length === 0) return noop(ctx, 'nothing to heal');
-  ctx.s.world.cuts = [];
+  setWorld(ctx, { cuts: frozenList([]) });
 }
 
 function crashWriter(ctx: Ctx): void {
   const node = ctx.s.control.writer;
   if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `writer ${node} is down`);
-  ctx.s.compute[node] = { status: 'down' };
+  setCompute(ctx, node, DOWN);
 }
 
 function recover(ctx: Ctx): void {
@@ -188,14 +190,14 @@ function crashReplica(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status === 'down') return noop(ctx, `${node} is down`);
-  ctx.s.compute[node] = { status: 'down' };
+  setCompute(ctx, node, DOWN);
 }
 
 function restartReplica(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status !== 'down') return noop(ctx, `${node} is up`);
-  ctx.s.compute[node] = emptyReplica() as Draft<Replica>;
+  setCompute(ctx, node, emptyReplica());
 }
 
 /** The control plane makes a replica the writer; it recovers under a new epoch. */
@@ -210,7 +212,7 @@ function failover(ctx: Ctx, i: number): void {
 function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
   const node = otherCompute(ctx, i);
   if (node === null || ctx.s.compute[node]!.status !== 'replica') {
-    ctx.out.push({ kind: 'readRefused', read: ctx.s.world.readCount++, at: node, reason: 'noReplica' });
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: node, reason: 'noReplica' });
     return;
   }
   replicaRead(ctx, node, pages);
@@ -219,12 +221,12 @@ function readReplica(ctx: Ctx, i: number, pages: readonly number[]): void {
 // ---- Time ----------------------------------------------------------------------------------
 
 function tick(ctx: Ctx): void {
-  ctx.s.world.time++;
+  setWorld(ctx, { time: ctx.s.world.time + 1 });
   for (const n of STORAGE_NODES) persist(ctx, n);
   for (const n of STORAGE_NODES) collectGarbage(ctx, n);
   for (const n of STORAGE_NODES) gossip(ctx, n);
   controlTick(ctx);
-  for (const n of computeNodes(ctx.s.config)) {
+  for (const n of computeNodes(ctx.config)) {
     const c = ctx.s.compute[n]!;
     if (c.status === 'replica') replicaTick(ctx, n);
     else writerTick(ctx, n);

@@ -95,8 +95,8 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     throw new Error(`storage node ${node} got ${msg.kind}`);
   }
   const membership = 'membership' in msg ? msg.membership : seg.membership;
-  const staleWriteTaken = bug(ctx.s.config, 'storage-takes-stale-epoch') && msg.kind === 'write';
-  if ((msg.epoch < seg.epoch && !staleWriteTaken) || (membership < seg.membership && !bug(ctx.s.config, 'membership-epoch-unchecked'))) {
+  const staleWriteTaken = bug(ctx.config, 'storage-takes-stale-epoch') && msg.kind === 'write';
+  if ((msg.epoch < seg.epoch && !staleWriteTaken) || (membership < seg.membership && !bug(ctx.config, 'membership-epoch-unchecked'))) {
     const stale = msg.epoch < seg.epoch;
     ctx.out.push({ kind: 'staleRefused', node, pg: msg.pg, epoch: seg.epoch, stale: stale ? msg.epoch : membership, what: msg.kind, membership: !stale });
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
@@ -115,7 +115,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       }
       return enqueue(ctx, node, msg.pg, msg.records, msg.epoch, 'write');
     case 'readReq': {
-      if (seg.blank || !pageServers(ctx.s.config, ctx.s.control.pgs[msg.pg]!).includes(node)) return;
+      if (seg.blank || !pageServers(ctx.config, ctx.s.control.pgs[msg.pg]!).includes(node)) return;
       const tooOld = msg.readPoint < seg.gcPoint;
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
@@ -165,7 +165,7 @@ function queueBase(ctx: Ctx, node: NodeId, base: QueuedBase): void {
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
   const seg = segmentOf(ctx, node, pg);
-  const scl = bug(ctx.s.config, 'scl-highest-held') ? Math.max(sclOf(seg), ...seg.records.map((r) => r.lsn)) : sclOf(seg);
+  const scl = bug(ctx.config, 'scl-highest-held') ? Math.max(sclOf(seg), ...seg.records.map((r) => r.lsn)) : sclOf(seg);
   send(ctx, { kind: 'ack', from: node, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
 }
 
@@ -184,7 +184,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     const seg = segments[pg]!;
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.s.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
+    if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
     segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
   }
   // A seal's base last: the repair records that make it true are persisted by now.
@@ -193,7 +193,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
     // The base was a PGMRPL some peer was told: it is one for this segment too.
-    segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.s.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) };
+    segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) };
   }
   if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments.map((seg, pg) => (seg === before[pg] ? seg : Object.freeze(seg))));
   setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
@@ -208,17 +208,20 @@ export function persist(ctx: Ctx, node: NodeId): void {
 export function gossip(ctx: Ctx, node: NodeId): void {
   const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
-  ctx.s.control.pgs.forEach((m, pg) => {
+  // Gossip only sends: the node's segments and the control plane stay as they are meanwhile.
+  const segments = n.durable.segments;
+  const control = ctx.s.control;
+  control.pgs.forEach((m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
-    const seg = segmentOf(ctx, node, pg);
+    const seg = segments[pg]!;
     if (seg.sealedEpoch === 0) {
-      if (!bug(ctx.s.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: ctx.s.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      if (!bug(ctx.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
     if (!(seg.blank || hasHoles(seg))) return;
     // A full segment hydrates from another full one (it needs pages); a tail one from anyone.
-    const full = pageServers(ctx.s.config, m);
+    const full = pageServers(ctx.config, m);
     const others = (full.includes(node) && full.length > 1 ? full : members).filter((p) => p !== node);
     const peer = others[ctx.s.world.time % others.length]!;
     send(ctx, { kind: 'gossipReq', from: node, to: peer, epoch: seg.sealedEpoch, pg, after: sclOf(seg) });

@@ -117,23 +117,38 @@ export function volumeDurableLsn(base: Lsn, records: readonly RedoRecord[], vcl:
   return base;
 }
 
-const memo = new WeakMap<WriterUp, { config: Config; pgs: readonly Membership[]; marks: Watermarks }>();
+const memo = new WeakMap<readonly RedoRecord[], WatermarkInputs & { readonly marks: Watermarks }>();
 
-/** A pure function of the writer's state: memoized per frozen writer state. */
+interface WatermarkInputs {
+  readonly config: Config;
+  readonly pgs: readonly Membership[];
+  readonly base: Lsn;
+  readonly scl: WriterUp['scl'];
+  readonly reached: WriterUp['reached'];
+}
+
+/**
+ * A pure function of the writer's log, SCLs, reached PGCLs and base (and the memberships):
+ * memoized on those frozen values, so a step that asks again with nothing changed gets the same
+ * answer without recomputing it.
+ */
 export function watermarks(config: Config, pgs: readonly Membership[], w: WriterUp): Watermarks {
-  const known = memo.get(w);
-  if (known !== undefined && known.config === config && known.pgs === pgs) return known.marks;
   const records = view(w.records);
   // Read plainly while unchanged in this step (no proxy trap per element).
   const reached = peek(w.reached);
   const scl = peek(w.scl);
+  const base = w.base;
+  const known = memo.get(records);
+  if (known !== undefined && known.config === config && known.pgs === pgs && known.base === base && known.scl === scl && known.reached === reached) {
+    return known.marks;
+  }
   const pgcl = pgs.map((m, pg) => Math.max(reached[pg] ?? -1, pgCompleteLsn(config, m, scl[pg] ?? {})));
-  let vcl = volumeCompleteLsn(w.base, records, pgcl);
+  let vcl = volumeCompleteLsn(base, records, pgcl);
   if (bug(config, 'vcl-skips-gaps')) for (const r of records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
-  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.base, records, vcl);
-  const allocated = records.length === 0 ? w.base : records[records.length - 1]!.lsn;
+  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(base, records, vcl);
+  const allocated = records.length === 0 ? base : records[records.length - 1]!.lsn;
   const marks = { pgcl, vcl, vdl, allocated };
-  if (Object.isFrozen(w) && Object.isFrozen(records) && Object.isFrozen(w.scl) && Object.isFrozen(w.reached)) memo.set(w, { config, pgs, marks });
+  if (Object.isFrozen(records) && Object.isFrozen(scl) && Object.isFrozen(reached)) memo.set(records, { config, pgs, base, scl, reached, marks });
   return marks;
 }
 

@@ -10,80 +10,107 @@
 
 import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
-import { mod, send } from './network.js';
+import { mod, nextRead, send, setWorld } from './network.js';
 import { setControl } from './control.js';
-import type { RecoveryPlan, RecoveryResponse, State, WriterUp } from './state.js';
-import { isWriterUp } from './state.js';
+import type { RecoveryPlan, RecoveryResponse, State, WriterRecovering, WriterUp } from './state.js';
+import { DOWN, isWriterUp, setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, opaque, peek, view } from './frozen.js';
+import { appended, frozen, frozenDeep, frozenList, kept, opaque, view, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
-  return {
-    status, epoch, plan, base: plan.truncateTo,
-    scl: Array.from({ length: pgCount }, () => known({})),
-    sealed: Array.from({ length: pgCount }, () => known({})),
-    reached: Array.from({ length: pgCount }, () => -1),
-    records: [], pendingTxns: [], reads: [], cache: [], replicaPoints: {}, gcAnnounced: [],
-  };
+  return writerValue({
+    status, epoch, plan: frozenDeep(plan), base: plan.truncateTo,
+    scl: frozenList(Array.from({ length: pgCount }, () => known({}))),
+    sealed: frozenList(Array.from({ length: pgCount }, () => known({}))),
+    reached: frozenList(Array.from({ length: pgCount }, () => -1)),
+    records: frozenList([]), pendingTxns: frozenList([]), reads: frozenList([]), cache: frozenList([]),
+    replicaPoints: known({}), gcAnnounced: frozenList([]),
+  });
 }
 
-/** The control plane's writer, if it is active. */
-function activeWriter(s: Draft<State>): Draft<WriterUp> | null {
-  const w = s.compute[s.control.writer];
-  return w !== undefined && w.status === 'active' ? w : null;
+/**
+ * A writer's state is a value, opaque to immer (read plainly, never drafted): its parts are
+ * immutable values, and a change replaces it whole.
+ */
+export function writerValue(w: WriterUp): WriterUp {
+  return opaque(w);
 }
 
-function writerAt(s: Draft<State>, node: NodeId): Draft<WriterUp> | null {
-  const w = s.compute[node];
-  return isWriterUp(w) ? (w as Draft<WriterUp>) : null;
+/**
+ * A writer being changed by one handler: a plain shallow copy of its value, whose parts are
+ * replaced (never changed in place) and which `commit` makes the node's state.
+ */
+type WriterEdit = Edit<WriterUp>;
+
+/** The writer at `node`, to edit (null: no writer up there). */
+function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
+  const c = ctx.s.compute[node];
+  return isWriterUp(c) ? { ...(c as WriterUp) } : null;
 }
 
-function replicasOf(s: Draft<State>, writer: NodeId): NodeId[] {
-  return computeNodes(s.config).filter((n) => n !== writer);
+/** The edited writer becomes the node's state (kept as it was if nothing changed). */
+function commit(ctx: Ctx, node: NodeId, w: WriterEdit): void {
+  const old = ctx.s.compute[node] as WriterUp;
+  const next = kept(old, w);
+  if (next !== old) setCompute(ctx, node, next);
 }
 
-function marks(s: Draft<State>, w: Draft<WriterUp>) {
-  return watermarks(s.config, s.control.pgs, w);
+/** Edit the writer at `node` with `change`, if it is up, and keep the result. */
+function editWriter(ctx: Ctx, node: NodeId, change: (w: WriterEdit) => void): void {
+  const w = edit(ctx, node);
+  if (w === null) return;
+  change(w);
+  commit(ctx, node, w);
+}
+
+function replicasOf(ctx: Ctx, writer: NodeId): NodeId[] {
+  return computeNodes(ctx.config).filter((n) => n !== writer);
+}
+
+function marks(ctx: Ctx, w: WriterUp) {
+  return watermarks(ctx.config, ctx.s.control.pgs, w);
 }
 
 // ---- Client work ---------------------------------------------------------------------------
 
 export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): void {
   const s = ctx.s;
-  const txn = s.world.txnCount++;
-  const w = activeWriter(s);
-  if (w === null) {
+  const txn = s.world.txnCount;
+  setWorld(ctx, { txnCount: txn + 1 });
+  const node = s.control.writer;
+  const w = edit(ctx, node);
+  if (w === null || w.status !== 'active') {
     ctx.out.push({ kind: 'refused', txn, reason: 'noWriter' });
     return;
   }
   const mtrs = event.mtrs.slice(0, MTRS_PER_TXN_MAX).map((m) => m.slice(0, WRITES_PER_MTR_MAX)).filter((m) => m.length > 0);
   const writes = mtrs.reduce((n, m) => n + m.length, 0);
-  const { vdl, allocated } = marks(s, w);
+  const { vdl, allocated } = marks(ctx, w);
   const firstLsn = allocated + 1;
   const commitLsn = allocated + writes + 1;
-  if ((bug(s.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + s.config.lal) {
+  if ((bug(ctx.config, 'lal-checks-first-lsn') ? firstLsn : commitLsn) > vdl + ctx.config.lal) {
     ctx.out.push({ kind: 'refused', txn, reason: 'lal' });
     return;
   }
-  const pageCount = s.control.pgs.length * s.config.pagesPerPg;
+  const pageCount = s.control.pgs.length * ctx.config.pagesPerPg;
   const fresh: RedoRecord[] = [];
   let index = 0;
   mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
     const last = i === mtr.length - 1 && m < mtrs.length - 1;
     const p = mod(page, pageCount);
-    fresh.push(allocate(w, { pg: pgOfPage(s.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
+    fresh.push(allocate(w, { pg: pgOfPage(ctx.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
   }));
   const lastPg = fresh.length === 0 ? mod(txn, s.control.pgs.length) : fresh[fresh.length - 1]!.pg;
   fresh.push(allocate(w, { pg: lastPg, txn, commitLsn, cpl: true, page: null, value: 0 }));
-  w.pendingTxns.push({ txn, commitLsn });
+  w.pendingTxns = appended(w.pendingTxns, Object.freeze({ txn, commitLsn }));
+  commit(ctx, node, w);
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
-  const node = s.control.writer;
   s.control.pgs.forEach((membership, pg) => {
     const records = fresh.filter((r) => r.pg === pg);
     if (records.length === 0) return;
@@ -91,28 +118,30 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
       send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   });
-  for (const to of replicasOf(s, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
-function allocate(w: Draft<WriterUp>, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
+function allocate(w: WriterEdit, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
   const records = view(w.records);
   const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
   const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
   const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
   // The log is a value: replaced by a longer one, never changed in place.
-  w.records = appended(records, record) as Draft<RedoRecord[]>;
-  if (record.page !== null) cacheApply(w.cache, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
+  w.records = appended(records, record);
+  if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
 }
 
 export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): void {
   const s = ctx.s;
-  const w = activeWriter(s);
-  if (w === null) {
-    ctx.out.push({ kind: 'readRefused', read: s.world.readCount++, at: null, reason: 'noWriter' });
+  const node = s.control.writer;
+  const w = edit(ctx, node);
+  if (w === null || w.status !== 'active') {
+    ctx.out.push({ kind: 'readRefused', read: nextRead(ctx), at: null, reason: 'noWriter' });
     return;
   }
-  issueRead(ctx, s.control.writer, w, w.epoch, marks(s, w).vdl, event.pages, routeBySCL(s, w));
+  issueRead(ctx, node, w, w.epoch, marks(ctx, w).vdl, event.pages, routeBySCL(ctx, w));
+  commit(ctx, node, w);
 }
 
 /** Sealed into this epoch, and its reported SCL reaches `floor`. */
@@ -127,7 +156,7 @@ interface Acked {
 }
 
 /** Read plainly, for the many lookups a tick or a route makes. */
-function acked(w: Draft<WriterUp>): Acked {
+function acked(w: WriterUp): Acked {
   return { sealed: view(w.sealed), scl: view(w.scl) };
 }
 
@@ -135,12 +164,12 @@ function acked(w: Draft<WriterUp>): Acked {
  * A segment whose reported SCL covers the read point: it holds every record of the PG at or below
  * it. The writer knows SCLs from acknowledgements.
  */
-function routeBySCL(s: Draft<State>, w: Draft<WriterUp>): Route {
+function routeBySCL(ctx: Ctx, w: WriterUp): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
-    const servers = pageServers(s.config, s.control.pgs[pg]!);
+    const servers = pageServers(ctx.config, ctx.s.control.pgs[pg]!);
     const k = acked(w);
-    return rotation(servers, read, after).find((m) => bug(s.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
+    return rotation(servers, read, after).find((m) => bug(ctx.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
   };
 }
 
@@ -153,7 +182,7 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
   if (msg.kind === 'rejected') {
     if (msg.epoch > c.epoch) {
       ctx.out.push({ kind: 'fenced', node, epoch: c.epoch, by: msg.epoch });
-      s.compute[node] = { status: 'down' };
+      setCompute(ctx, node, DOWN);
     }
     return;
   }
@@ -164,22 +193,25 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     if (msg.kind === 'recoverResp') takeRecoveryResponse(ctx, node, msg);
     return;
   }
-  const w = c as Draft<WriterUp>;
+  editWriter(ctx, node, (w) => writerTakes(ctx, node, w, msg));
+}
+
+function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void {
   if (msg.kind === 'ack') {
-    const before = marks(s, w).vdl;
+    const before = marks(ctx, w).vdl;
     takeAck(w, msg);
-    const { vdl } = remember(s, w);
-    if (w.status === 'sealing') return completeSealing(ctx, node);
+    const { vdl } = remember(ctx, w);
+    if (w.status === 'sealing') return completeSealing(ctx, node, w);
     acknowledgeCommits(ctx, node, w, vdl);
     if (vdl > before) updateReplicas(ctx, node, w, vdl);
   } else if (msg.kind === 'replicaStatus') {
-    w.replicaPoints[msg.from] = msg.point;
+    w.replicaPoints = known({ ...w.replicaPoints, [msg.from]: msg.point });
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
     const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
-    cacheInsert(w.cache, s.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
+    cacheInsert(w, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
 }
 
@@ -188,18 +220,21 @@ export function writerReceive(ctx: Ctx, node: NodeId, msg: Message): void {
  * not sealed into this epoch: forget that it was, so the next tick seals it. An ack of an older
  * incarnation than the one known sealed is stale.
  */
-function takeAck(w: Draft<WriterUp>, msg: Extract<Message, { kind: 'ack' }>): void {
-  const scl = (w.scl[msg.pg] ??= known({}));
-  const sealed = (w.sealed[msg.pg] ??= known({}));
+function takeAck(w: WriterEdit, msg: Extract<Message, { kind: 'ack' }>): void {
+  const pg = msg.pg;
+  let scl = view(w.scl)[pg];
+  if (scl === undefined) w.scl = withAt(view(w.scl), pg, (scl = known({}))) as WriterUp['scl'];
+  let sealed = view(w.sealed)[pg];
+  if (sealed === undefined) w.sealed = withAt(view(w.sealed), pg, (sealed = known({}))) as WriterUp['sealed'];
   if (msg.scl < 0) {
     if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
-      w.sealed[msg.pg] = known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)));
+      w.sealed = withAt(view(w.sealed), pg, known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)))) as WriterUp['sealed'];
     }
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  if (sealed[msg.from] !== msg.incarnation) w.sealed[msg.pg] = known({ ...sealed, [msg.from]: msg.incarnation });
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl[msg.pg] = known({ ...scl, [msg.from]: msg.scl });
+  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(view(w.sealed), pg, known({ ...sealed, [msg.from]: msg.incarnation })) as WriterUp['sealed'];
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(view(w.scl), pg, known({ ...scl, [msg.from]: msg.scl })) as WriterUp['scl'];
 }
 
 /**
@@ -214,41 +249,54 @@ export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record
  * Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them.
  * Returns the watermarks, which remembering does not move.
  */
-function remember(s: Draft<State>, w: Draft<WriterUp>): Watermarks {
-  const m = marks(s, w);
-  const reached = peek(w.reached);
-  m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) w.reached[pg] = p; });
+function remember(ctx: Ctx, w: WriterEdit): Watermarks {
+  const m = marks(ctx, w);
+  let reached = view(w.reached);
+  m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) reached = withAt(reached, pg, p); });
+  if (reached !== view(w.reached)) w.reached = reached as WriterUp['reached'];
   return m;
 }
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
-function acknowledgeCommits(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
-  const ownPg = (lsn: Lsn) => bug(ctx.s.config, 'commit-on-own-pg') && marks(ctx.s, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
-  while (w.pendingTxns.length > 0 && (w.pendingTxns[0]!.commitLsn <= vdl || ownPg(w.pendingTxns[0]!.commitLsn))) {
-    const { txn, commitLsn } = w.pendingTxns.shift()!;
+function acknowledgeCommits(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): void {
+  const pending = w.pendingTxns;
+  let done = 0;
+  while (done < pending.length && (pending[done]!.commitLsn <= vdl || ownPg(ctx, w, pending[done]!.commitLsn))) {
+    const { txn, commitLsn } = pending[done++]!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
+  if (done > 0) w.pendingTxns = frozenList(pending.slice(done));
+}
+
+/** Only with the commit-on-own-pg bug: the commit record's own PG is complete to it. */
+function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
+  return bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
 }
 
 /** Tell the replicas the VDL and which segments cover it. */
-function updateReplicas(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
+function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
   const s = ctx.s;
   const k = acked(w);
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
-    return pageServers(s.config, m).filter((n) => covers(k, pg, n, floor));
+    return frozenList(pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor)));
   });
-  for (const to of replicasOf(s, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
 // ---- Recovery ------------------------------------------------------------------------------
+
+/** A recovering writer's state: a value, its responses frozen. */
+function recovering(epoch: number, responses: readonly (readonly RecoveryResponse[])[]): WriterRecovering {
+  return opaque({ status: 'recovering' as const, epoch, responses: frozenDeep(responses.map((rs) => [...rs])) });
+}
 
 /** Crash recovery (or a failover) at `node`: ask every segment under a fresh epoch. */
 export function startRecovery(ctx: Ctx, node: NodeId): void {
   const s = ctx.s;
   const epoch = s.control.epochNext;
   setControl(ctx, { epochNext: epoch + 1 });
-  s.compute[node] = { status: 'recovering', epoch, responses: s.control.pgs.map(() => []) };
+  setCompute(ctx, node, recovering(epoch, s.control.pgs.map(() => [])));
   ctx.out.push({ kind: 'recoveryStarted', epoch, at: node });
   askForRecovery(ctx, node, epoch, () => true);
 }
@@ -267,28 +315,29 @@ function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
   const out: number[] = [];
   ctx.s.control.pgs.forEach((m, pg) => {
     const responders = (w.responses[pg] ?? []).map((r) => r.node);
-    if (!(bug(ctx.s.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.s.config, m).read, responders))) out.push(pg);
+    if (!(bug(ctx.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.config, m).read, responders))) out.push(pg);
   });
   return out;
 }
 
 function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { kind: 'recoverResp' }>): void {
-  const w = ctx.s.compute[node]!;
+  const w = (ctx.s.compute as State['compute'])[node]!;
   if (w.status !== 'recovering') return;
-  while (w.responses.length < ctx.s.control.pgs.length) w.responses.push([]);
-  const rs = w.responses[msg.pg]!;
-  const i = rs.findIndex((r) => r.node === msg.from);
-  if (i >= 0) rs.splice(i, 1);
-  rs.push({ node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint } as Draft<RecoveryResponse>);
+  const responses = [...w.responses];
+  while (responses.length < ctx.s.control.pgs.length) responses.push([]);
+  // A segment's latest response replaces its earlier one.
+  const response: RecoveryResponse = { node: msg.from, records: msg.records, ranges: msg.ranges, gcPoint: msg.gcPoint };
+  responses[msg.pg] = [...responses[msg.pg]!.filter((r) => r.node !== msg.from), response];
+  setCompute(ctx, node, recovering(w.epoch, responses));
   if (pgsWithoutReadQuorum(ctx, node).length > 0) return;
-  const plan = planRecovery(ctx.s.config, w.epoch, w.responses);
-  const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length) as Draft<WriterUp>;
-  ctx.s.compute[node] = up;
+  const plan = planRecovery(ctx.config, w.epoch, responses);
+  const up = writerUp(plan, w.epoch, 'sealing', ctx.s.control.pgs.length);
+  setCompute(ctx, node, up);
   sendSeals(ctx, node, up);
 }
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
-function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     const lastPg = w.plan.lastPg[pg] ?? 0;
@@ -302,20 +351,19 @@ function sendSeals(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
 }
 
 /** Recovery ends when a write quorum of every PG is sealed and holds the PG's log up to the VDL. */
-function completeSealing(ctx: Ctx, node: NodeId): void {
-  const w = writerAt(ctx.s, node);
-  if (w === null || w.status !== 'sealing') return;
+function completeSealing(ctx: Ctx, node: NodeId, w: WriterEdit): void {
+  if (w.status !== 'sealing') return;
   const k = acked(w);
   for (const [pg, m] of ctx.s.control.pgs.entries()) {
     const caughtUp = membersOf(m).filter((n) => covers(k, pg, n, w.plan.lastPg[pg] ?? 0));
-    if (!wins(quorumsFor(ctx.s.config, m).write, caughtUp)) return;
+    if (!wins(quorumsFor(ctx.config, m).write, caughtUp)) return;
   }
   w.status = 'active';
   ctx.out.push({
     kind: 'recovered', epoch: w.epoch, at: node, vdl: w.plan.vdl,
     truncateFrom: w.plan.vdl, truncateTo: w.plan.truncateTo, annulled: w.plan.annulled,
   });
-  updateReplicas(ctx, node, w, marks(ctx.s, w).vdl);
+  updateReplicas(ctx, node, w, marks(ctx, w).vdl);
 }
 
 // ---- Time ----------------------------------------------------------------------------------
@@ -329,18 +377,21 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
     askForRecovery(ctx, node, c.epoch, (pg, to) => !(c.responses[pg] ?? []).some((r) => r.node === to));
     return;
   }
-  const w = c as Draft<WriterUp>;
+  editWriter(ctx, node, (w) => writerTicks(ctx, node, w));
+}
+
+function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   sendSeals(ctx, node, w);
-  if (w.status === 'sealing') return completeSealing(ctx, node);
+  if (w.status === 'sealing') return completeSealing(ctx, node, w);
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
-  const { vdl } = remember(ctx.s, w);
+  const { vdl } = remember(ctx, w);
   acknowledgeCommits(ctx, node, w, vdl);
-  if (ctx.s.world.time % ctx.s.config.retransmitTicks === 0) {
+  if (ctx.s.world.time % ctx.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
     updateReplicas(ctx, node, w, vdl);
     announceMinReadPoint(ctx, node, w, vdl);
   }
-  hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx.s, w));
+  hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx, w));
 }
 
 /**
@@ -356,8 +407,8 @@ export function minReadPoint(
   return Math.min(own, ...replicas);
 }
 
-function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: Lsn): void {
-  const point = bug(ctx.s.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
+function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): void {
+  const point = bug(ctx.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
   const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
@@ -365,7 +416,7 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: L
     // costs nothing per tick (a lost announcement waits for the PG's next write).
     const told = w.gcAnnounced[pg] ?? 0;
     if (point <= told || !commitsAbove(w, pg, told)) return;
-    w.gcAnnounced[pg] = point;
+    w.gcAnnounced = withAt(w.gcAnnounced, pg, point);
     for (const to of membersOf(m)) {
       if (k.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
     }
@@ -373,14 +424,14 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: Draft<WriterUp>, vdl: L
 }
 
 /** Some record of `pg` in this epoch commits above `lsn` (commit LSNs never decrease along the log). */
-function commitsAbove(w: Draft<WriterUp>, pg: number, lsn: Lsn): boolean {
+function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
   const records = view(w.records);
   for (let i = records.length - 1; i >= 0 && records[i]!.commitLsn > lsn; i--) if (records[i]!.pg === pg) return true;
   return false;
 }
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */
-function retransmit(ctx: Ctx, node: NodeId, w: Draft<WriterUp>): void {
+function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k = acked(w);
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
