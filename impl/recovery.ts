@@ -98,7 +98,7 @@ export function sendSeals(c: Cluster, node: NodeId, w: WriterUp): void {
     const m = c.control.pgs[pg]!;
     const lastPg = w.plan.lastPg[pg] ?? 0;
     let needed = false;
-    const members = membersOf(m);
+    const members = c.members(pg);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = storageIndex(to);

@@ -12,7 +12,7 @@
 // resets every segment (new incarnation, blank).
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug as bug_, membersOf as membersOf_ } from '../model/types.js';
+import { bug as bug_ } from '../model/types.js';
 import { fail as fail_, assert as assert_, sortSmall as sortSmall_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled as recordAnnulled_ } from './log.js';
@@ -21,7 +21,6 @@ import { WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
-const membersOf: typeof membersOf_ = membersOf_;
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
 const sortSmall: typeof sortSmall_ = sortSmall_;
@@ -287,9 +286,12 @@ export function persist(c: Cluster, node: StorageNode): void {
     const seg = node.segment(pg);
     if (!touched.includes(pg)) touched.push(pg);
     if (node.queueEpoch[q]! < seg.epoch) continue;
+    // No truncation range (the steady state): nothing is annulled, so no record needs the scan.
+    const ranges = seg.ranges;
+    const annuls = ranges.length > 0;
     for (let k = 0; k < records.length; k++) {
       const record = records[k]!;
-      if (recordAnnulled(seg.ranges, record)) continue;
+      if (annuls && recordAnnulled(ranges, record)) continue;
       // Steady state: the record extends a complete log (no search, no waiter map).
       if (seg.tryAppendComplete(record)) continue;
       if (record.lsn <= seg.gcPoint) continue;
@@ -338,8 +340,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
       node.gossipWork.delete(pg);
       continue;
     }
-    const m = c.control.pgs[pg]!;
-    const members = membersOf(m);
+    const members = c.members(pg);
     if (!members.includes(node.id)) {
       node.gossipWork.delete(pg);
       continue;

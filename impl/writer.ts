@@ -11,9 +11,9 @@
 import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug as bug_, membersOf as membersOf_, pgOfPage as pgOfPage_ } from '../model/types.js';
+import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
 import { fail as fail_, assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, ComputeNode } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
 import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
@@ -25,7 +25,6 @@ import { WorkSet } from './workset.js';
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const writeValue: typeof writeValue_ = writeValue_;
 const bug: typeof bug_ = bug_;
-const membersOf: typeof membersOf_ = membersOf_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
@@ -72,8 +71,8 @@ export class WriterUp {
    *   gcWork: PGs holding records that commit above the PGMRPL last announced to them;
    *   retransmitWork: PGs where some sealed member may lag the PG's last record (on allocation
    *     and on every ack of the PG; dropped once no member lags);
-   *   sealWork: PGs where some member may need a seal (every PG at first; on every ack of the PG;
-   *     dropped once none does).
+   *   sealWork: PGs where some member may need a seal (every PG at first; on an ack of the PG
+   *     that forgets a member sealed; dropped once none does).
    * A membership write (control version) puts every PG in retransmitWork and sealWork.
    */
   readonly gcWork = new WorkSet();
@@ -206,7 +205,7 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
     const pg = pgs[k]!;
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
-    const members = membersOf(membership);
+    const members = c.members(pg);
     for (let i = 0; i < members.length; i++) {
       c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
@@ -257,6 +256,11 @@ function routeBySCL(c: Cluster, w: WriterUp): Route {
 export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
   const x = c.compute.get(node);
   if (x === undefined) fail(`no compute node ${node}`);
+  writerReceiveAt(c, node, x, msg);
+}
+
+/** writerReceive, with the compute node's state already looked up (deliver has it: one lookup). */
+export function writerReceiveAt(c: Cluster, node: NodeId, x: ComputeNode, msg: Message): void {
   if (x.status === 'down' || x.status === 'replica') return;
   if (msg.kind === 'rejected') {
     if (msg.epoch > x.epoch && !bug(c.config, 'writer-ignores-rejection')) {
@@ -279,13 +283,17 @@ export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
 }
 
 function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
-  const before = w.marks.current(c.control).vdl;
+  // The VDL before the ack matters only to replicas (updateReplicas); without any, current() is
+  // left to acknowledgeCommits (bringing the marks up to date earlier or later ends the same:
+  // raiseAt and remember sync first, and advance only walks the prefix forward).
+  const replicas = hasReplicas(c, node);
+  const before = replicas ? w.marks.current(c.control).vdl : 0;
   takeAck(c, w, msg);
   w.marks.remember(c.control);
   if (w.status === 'sealing') return completeSealing(c, node, w);
   acknowledgeCommits(c, node, w);
   // acknowledgeCommits brought the marks up to date (current) and changed none of them.
-  if (w.marks.vdl > before) updateReplicas(c, node, w);
+  if (replicas && w.marks.vdl > before) updateReplicas(c, node, w);
 }
 
 /**
@@ -296,11 +304,14 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
   const pg = msg.pg;
   const i = storageIndex(msg.from);
-  w.sealWork.add(pg);
   w.retransmitWork.add(pg);
   const sealed = w.sealedIncarnation(pg, i);
   const known = sealed < 0 ? 0 : sealed;
   if (msg.scl < 0) {
+    // Only this branch can make a member need a seal (forgotten as sealed). The other leaves it
+    // sealed with an SCL that only rose: if it needs a seal now it did before, so its PG is in
+    // sealWork already (sendSeals drops a PG only when no member needs one).
+    w.sealWork.add(pg);
     if (msg.incarnation >= known && sealed >= 0) w.setSealed(pg, i, -1);
     return;
   }
@@ -387,10 +398,11 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   const todo = w.gcWork.sorted();
   for (let k = 0, end = todo.length; k < end; k++) {
     const pg = todo[k]!;
-    const m = c.control.pgs[pg]!;
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
-      for (const to of membersOf(m)) {
+      const members = c.members(pg);
+      for (let j = 0; j < members.length; j++) {
+        const to = members[j]!;
         if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
@@ -410,7 +422,9 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     // one records list, as shipRecords' members do (messages never change their lists).
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
-    for (const to of membersOf(m)) {
+    const members = c.members(pg);
+    for (let j = 0; j < members.length; j++) {
+      const to = members[j]!;
       const i = storageIndex(to);
       const scl = w.marks.sclAt(pg, i);
       if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
