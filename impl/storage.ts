@@ -13,17 +13,16 @@
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_ } from '../model/types.js';
-import { fail as fail_, assert as assert_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled as recordAnnulled_ } from './log.js';
 import { Segment } from './segment.js';
-import { WorkSet } from './workset.js';
+import { IntScratch, WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
-const sortSmall: typeof sortSmall_ = sortSmall_;
 const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 
 type Via = 'write' | 'seal' | 'gossip';
@@ -280,6 +279,7 @@ export function persist(c: Cluster, node: StorageNode): void {
   // The PGs touched: a handful per persist, so a list beats a set (a scratch list: persist does
   // not nest).
   const touched = touchedScratch;
+  touched.clear();
   for (let q = 0, end = node.queueLength; q < end; q++) {
     const pg = node.queuePg[q]!;
     const records = node.queueRecords[q]!;
@@ -310,18 +310,18 @@ export function persist(c: Cluster, node: StorageNode): void {
   }
   node.clearQueue();
   if (node.bases.length > 0) node.bases = [];
-  sortSmall(touched);
+  touched.sort();
   for (let k = 0; k < touched.length; k++) {
-    const pg = touched[k]!;
+    const pg = touched.at(k);
     const seg = node.segment(pg);
     if (!seg.whole()) node.gossipWork.add(pg);
     if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
     acknowledge(c, node, pg);
   }
-  while (touched.length > 0) touched.pop();
+  touched.clear();
 }
 
-const touchedScratch: number[] = [];
+const touchedScratch = new IntScratch();
 
 /**
  * Background: a segment with holes, or a blank one hydrating, asks one peer (round robin by time)

@@ -89,3 +89,50 @@ function inversionsExceed(list: readonly number[], n: number, limit: number): bo
   for (let i = 1; i < n; i++) if (list[i - 1]! > list[i]! && ++out > limit) return true;
   return false;
 }
+
+/**
+ * A reusable scratch list of small non-negative integers with its own length: emptied by
+ * resetting the count, so its backing store is kept (a JS array popped to empty drops its store,
+ * and the next push allocates a new one: one per persist and per transaction shipped).
+ */
+export class IntScratch {
+  private data = new Int32Array(16);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = x;
+  }
+
+  includes(x: number): boolean {
+    const data = this.data;
+    for (let i = 0; i < this.length; i++) if (data[i] === x) return true;
+    return false;
+  }
+
+  at(i: number): number {
+    return this.data[i]!;
+  }
+
+  /** Ascending, in place (insertion sort: the list is a handful long). */
+  sort(): void {
+    const xs = this.data;
+    for (let i = 1; i < this.length; i++) {
+      const x = xs[i]!;
+      let j = i - 1;
+      while (j >= 0 && xs[j]! > x) {
+        xs[j + 1] = xs[j]!;
+        j--;
+      }
+      xs[j + 1] = x;
+    }
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

@@ -12,7 +12,7 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
-import { fail as fail_, assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
+import { fail as fail_, assert as assert_, mod as mod_ } from './assert.js';
 import type { Cluster, ComputeNode } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
@@ -20,7 +20,7 @@ import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
 import { NODES, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
-import { WorkSet } from './workset.js';
+import { IntScratch, WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const writeValue: typeof writeValue_ = writeValue_;
@@ -29,7 +29,6 @@ const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
-const sortSmall: typeof sortSmall_ = sortSmall_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 const versionOf: typeof versionOf_ = versionOf_;
 const hedgeReads: typeof hedgeReads_ = hedgeReads_;
@@ -156,16 +155,28 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
     c.observe({ kind: 'refused', txn, reason: 'noWriter' });
     return;
   }
-  // The MTRs taken (at most MTRS_PER_TXN_MAX, each cut to WRITES_PER_MTR_MAX, empty ones left out).
+  // The MTRs taken (at most MTRS_PER_TXN_MAX, each cut to WRITES_PER_MTR_MAX, empty ones left
+  // out): the event's own list when it needs no cutting (the usual case: no copy).
   const given = event.mtrs;
-  const mtrs: (readonly number[])[] = [];
+  let mtrs: readonly (readonly number[])[] = given;
   let writes = 0;
-  for (let m = 0; m < given.length && m < MTRS_PER_TXN_MAX; m++) {
-    const mtr = given[m]!;
-    if (mtr.length === 0) continue;
-    const cut = mtr.length > WRITES_PER_MTR_MAX ? mtr.slice(0, WRITES_PER_MTR_MAX) : mtr;
-    mtrs.push(cut);
-    writes += cut.length;
+  let asGiven = given.length <= MTRS_PER_TXN_MAX;
+  for (let m = 0; m < given.length && asGiven; m++) {
+    const n = given[m]!.length;
+    if (n === 0 || n > WRITES_PER_MTR_MAX) asGiven = false;
+    else writes += n;
+  }
+  if (!asGiven) {
+    const taken: (readonly number[])[] = [];
+    writes = 0;
+    for (let m = 0; m < given.length && m < MTRS_PER_TXN_MAX; m++) {
+      const mtr = given[m]!;
+      if (mtr.length === 0) continue;
+      const cut = mtr.length > WRITES_PER_MTR_MAX ? mtr.slice(0, WRITES_PER_MTR_MAX) : mtr;
+      taken.push(cut);
+      writes += cut.length;
+    }
+    mtrs = taken;
   }
   const { vdl } = w.marks.current(c.control);
   const firstLsn = w.log.allocated + 1;
@@ -176,19 +187,22 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   }
   const pgCount = c.control.pgs.length;
   const pageCount = pgCount * c.config.pagesPerPg;
-  const fresh: RedoRecord[] = [];
+  // Sized up front (writes + the commit record), every slot filled below.
+  const fresh = new Array<RedoRecord>(writes + 1);
   let index = 0;
   for (let m = 0; m < mtrs.length; m++) {
     const mtr = mtrs[m]!;
     for (let i = 0; i < mtr.length; i++) {
       const p = mod(mtr[i]!, pageCount);
       const cpl = i === mtr.length - 1 && m < mtrs.length - 1;
-      fresh.push(allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index++)));
+      fresh[index] = allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index));
+      index++;
     }
   }
-  const lastPg = fresh.length === 0 ? mod(txn, pgCount) : fresh[fresh.length - 1]!.pg;
-  fresh.push(allocate(w, lastPg, txn, commitLsn, true, null, 0));
-  assert(fresh[fresh.length - 1]!.lsn === commitLsn, 'the commit record has the commit LSN');
+  assert(index === writes, 'every write taken is allocated');
+  const lastPg = index === 0 ? mod(txn, pgCount) : fresh[index - 1]!.pg;
+  fresh[index] = allocate(w, lastPg, txn, commitLsn, true, null, 0);
+  assert(fresh[index]!.lsn === commitLsn, 'the commit record has the commit LSN');
   w.pendingTxns.push({ txn, commitLsn });
   c.observe({ kind: 'accepted', txn, firstLsn, commitLsn });
   shipRecords(c, w, fresh);
@@ -199,10 +213,11 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
   const node = c.control.writer;
   // The PGs this transaction touched, ascending (as the model walks every PG in order).
   const pgs = pgsScratch;
+  pgs.clear();
   for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
-  sortSmall(pgs);
+  pgs.sort();
   for (let k = 0; k < pgs.length; k++) {
-    const pg = pgs[k]!;
+    const pg = pgs.at(k);
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = c.members(pg);
@@ -210,16 +225,20 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
       c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
-  while (pgs.length > 0) pgs.pop();
+  pgs.clear();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
 /** Scratch for shipRecords (it does not nest). */
-const pgsScratch: number[] = [];
+const pgsScratch = new IntScratch();
 
+/** The PG's records, as an array of exactly their number (counted first: no regrowth). */
 function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
-  const out: RedoRecord[] = [];
-  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out.push(records[i]!);
+  let n = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) n++;
+  const out = new Array<RedoRecord>(n);
+  let k = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out[k++] = records[i]!;
   return out;
 }
 
