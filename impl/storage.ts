@@ -330,9 +330,9 @@ const touchedScratch = new IntScratch();
 export function gossip(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
-  const todo = node.gossipWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = node.gossipWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const seg = node.segment(pg);
     // Whole, or no member: nothing to do until the segment changes or the membership does (the
     // cheap test first: the members list is looked up only for a segment that is not whole).
@@ -384,9 +384,9 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
   if (node.gcWork.size === 0) return;
-  const todo = node.gcWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = node.gcWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const seg = node.segment(pg);
     const point = seg.pgmrpl;
     node.gcWork.delete(pg);

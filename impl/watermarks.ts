@@ -21,6 +21,7 @@ import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
 import type { WriterLog } from './writerlog.js';
+import { IntScratch } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
@@ -63,7 +64,7 @@ export class Watermarks {
   private readonly winning: WinningSets[] = [];
   readonly pgcl: Lsn[] = [];
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
-  private readonly moved: number[] = [];
+  private readonly moved = new IntScratch();
   private version = -1;
   /** The log's records [0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
@@ -152,12 +153,13 @@ export class Watermarks {
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
   remember(control: ControlPlane): void {
     this.sync(control);
-    // The list is reused (emptied by pop: no new array per ack).
+    // The list is reused (emptied by its count: no new array, no trimmed store, per ack).
     const moved = this.moved;
-    while (moved.length > 0) {
-      const pg = moved.pop()!;
+    for (let k = 0; k < moved.length; k++) {
+      const pg = moved.at(k);
       this.reached[pg] = this.pgcl[pg]!;
     }
+    moved.clear();
   }
 
   private sync(control: ControlPlane): void {

@@ -12,7 +12,7 @@ import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
-import { fail as fail_, assert as assert_, mod as mod_ } from './assert.js';
+import { assert as assert_, mod as mod_ } from './assert.js';
 import type { Cluster, ComputeNode } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
@@ -27,7 +27,6 @@ const writeValue: typeof writeValue_ = writeValue_;
 const bug: typeof bug_ = bug_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
-const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 const versionOf: typeof versionOf_ = versionOf_;
@@ -41,9 +40,59 @@ const sendSeals: typeof sendSeals_ = sendSeals_;
 const takeRecoveryResponse: typeof takeRecoveryResponse_ = takeRecoveryResponse_;
 const storageIndex: typeof storageIndex_ = storageIndex_;
 
-export interface PendingTxn {
-  readonly txn: number;
-  readonly commitLsn: Lsn;
+/**
+ * Accepted transactions whose commit VDL has not reached, in commit order: a queue of two number
+ * columns (no object per transaction) read from a head; the columns only grow (emptying resets
+ * the head, a long-consumed prefix is compacted away), never shrink (a trimmed array regrew).
+ */
+export class PendingTxns {
+  private readonly txns: number[] = [];
+  private readonly commits: Lsn[] = [];
+  private head = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.head;
+  }
+
+  push(txn: number, commitLsn: Lsn): void {
+    const end = this.end;
+    if (end < this.txns.length) {
+      this.txns[end] = txn;
+      this.commits[end] = commitLsn;
+    } else {
+      this.txns.push(txn);
+      this.commits.push(commitLsn);
+    }
+    this.end = end + 1;
+  }
+
+  /** The k-th pending transaction (k below length), and its commit LSN. */
+  txnAt(k: number): number {
+    return this.txns[this.head + k]!;
+  }
+
+  commitLsnAt(k: number): Lsn {
+    return this.commits[this.head + k]!;
+  }
+
+  /** Removes the first n (the ones just acknowledged). */
+  dropFirst(n: number): void {
+    assert(n >= 0 && n <= this.length, 'drop pending transactions that exist');
+    this.head += n;
+    if (this.head === this.end) {
+      this.head = 0;
+      this.end = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.end) {
+      const live = this.end - this.head;
+      for (let i = 0; i < live; i++) {
+        this.txns[i] = this.txns[this.head + i]!;
+        this.commits[i] = this.commits[this.head + i]!;
+      }
+      this.head = 0;
+      this.end = live;
+    }
+  }
 }
 
 export class WriterUp {
@@ -57,7 +106,7 @@ export class WriterUp {
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
-  readonly pendingTxns: PendingTxn[] = [];
+  readonly pendingTxns = new PendingTxns();
   readonly reader = new Reader();
   /** Per replica: the lowest read point it reported using in this epoch. */
   readonly replicaPoints = new Map<NodeId, Lsn>();
@@ -128,7 +177,7 @@ export class WriterUp {
 
 /** The control plane's writer, if it is active. */
 function activeWriter(c: Cluster): WriterUp | null {
-  const w = c.compute.get(c.control.writer);
+  const w = c.computeNode(c.control.writer);
   return w instanceof WriterUp && w.status === 'active' ? w : null;
 }
 
@@ -203,7 +252,7 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   const lastPg = index === 0 ? mod(txn, pgCount) : fresh[index - 1]!.pg;
   fresh[index] = allocate(w, lastPg, txn, commitLsn, true, null, 0);
   assert(fresh[index]!.lsn === commitLsn, 'the commit record has the commit LSN');
-  w.pendingTxns.push({ txn, commitLsn });
+  w.pendingTxns.push(txn, commitLsn);
   c.observe({ kind: 'accepted', txn, firstLsn, commitLsn });
   shipRecords(c, w, fresh);
 }
@@ -273,8 +322,7 @@ function routeBySCL(c: Cluster, w: WriterUp): Route {
 // ---- Messages to a writer ------------------------------------------------------------------
 
 export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
-  const x = c.compute.get(node);
-  if (x === undefined) fail(`no compute node ${node}`);
+  const x = c.computeNode(node);
   writerReceiveAt(c, node, x, msg);
 }
 
@@ -353,14 +401,14 @@ function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
   if (pending.length === 0) return;
   const ownPg = bug(c.config, 'commit-on-own-pg');
   let n = 0;
-  while (n < pending.length) {
-    const { txn, commitLsn } = pending[n]!;
+  const count = pending.length;
+  while (n < count) {
+    const commitLsn = pending.commitLsnAt(n);
     if (!(commitLsn <= vdl || (ownPg && pgcl[w.log.pgAt(commitLsn - w.log.base - 1)]! >= commitLsn))) break;
+    c.observe({ kind: 'committed', txn: pending.txnAt(n), commitLsn, by: node });
     n++;
-    c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (n === pending.length) while (pending.length > 0) pending.pop();
-  else if (n > 0) pending.splice(0, n);
+  if (n > 0) pending.dropFirst(n);
 }
 
 /** Tell the replicas the VDL and, per PG, which page servers cover it. */
@@ -378,8 +426,7 @@ export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
 // ---- Time ----------------------------------------------------------------------------------
 
 export function writerTick(c: Cluster, node: NodeId): void {
-  const x = c.compute.get(node);
-  if (x === undefined) fail(`no compute node ${node}`);
+  const x = c.computeNode(node);
   if (x.status === 'down' || x.status === 'replica') return;
   if (x.status === 'recovering') return recoveringTick(c, node, x);
   assert(x instanceof WriterUp, 'a writer that is up');
@@ -414,9 +461,9 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
   const point = bug(c.config, 'pgmrpl-ignores-replicas') ? w.reader.lowestReadPoint(w.marks.current(c.control).vdl) : minReadPoint(c, node, w);
-  const todo = w.gcWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = w.gcWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
@@ -431,9 +478,9 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
 
 /** Resend to each sealed member every record of its PG above the SCL it last reported. */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
-  const todo = w.retransmitWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = w.retransmitWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
     let lagging = false;
