@@ -128,6 +128,11 @@ export class Cluster {
     if (m === undefined) fail(`no PG ${pg}`);
     if (this.membersSeen[pg] === m) return this.membersList[pg]!;
     const members = membersOf(m);
+    // Grown densely (a write far past the end would turn the arrays into dictionaries).
+    while (this.membersSeen.length <= pg) {
+      this.membersSeen.push(undefined);
+      this.membersList.push(undefined);
+    }
     this.membersSeen[pg] = m;
     this.membersList[pg] = members;
     return members;
