@@ -359,8 +359,7 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
   w.marks.remember(c.control);
   if (w.status === 'sealing') return completeSealing(c, node, w);
   acknowledgeCommits(c, node, w);
-  // acknowledgeCommits brought the marks up to date (current) and changed none of them.
-  if (replicas && w.marks.vdl > before) updateReplicas(c, node, w);
+  if (replicas && w.marks.current(c.control).vdl > before) updateReplicas(c, node, w);
 }
 
 /**
@@ -396,9 +395,11 @@ function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
-  const { vdl, pgcl } = w.marks.current(c.control);
   const pending = w.pendingTxns;
+  // Nothing to acknowledge: the marks are left for their next reader, who brings them up to date
+  // (current(); catching up later ends where catching up now would, as in takeAckAndAdvance).
   if (pending.length === 0) return;
+  const { vdl, pgcl } = w.marks.current(c.control);
   const ownPg = bug(c.config, 'commit-on-own-pg');
   let n = 0;
   const count = pending.length;
