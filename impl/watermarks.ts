@@ -145,6 +145,9 @@ export class Watermarks {
     if (value <= this.computed[pg]) return;
     const ws = this.winning[pg]!;
     if ((ws.memberMask & (1 << i)) === 0) return;
+    // k of n: the k-th highest SCL only rises past the answer once k members report above it.
+    // Fewer than k above it (the first acks of a round): the answer stands, and so does the PGCL.
+    if (ws.threshold > 0 && !kAbove(ws, this.scl, pg * NODES, this.computed[pg])) return;
     this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
@@ -246,6 +249,14 @@ function completeLsnOf(ws: WinningSets, scl: readonly number[], base: number): L
     if (low > best) best = low;
   }
   return best < 0 ? -1 : best;
+}
+
+/** Whether at least `threshold` members report an SCL above `floor` (`scl[base + i]`, -1: none). */
+function kAbove(ws: WinningSets, scl: readonly number[], base: number, floor: Lsn): boolean {
+  const { memberIndex, threshold } = ws;
+  let above = 0;
+  for (let j = 0; j < memberIndex.length; j++) if ((scl[base + memberIndex[j]!] ?? -1) > floor && ++above >= threshold) return true;
+  return false;
 }
 
 interface WinningSets {
