@@ -45,8 +45,6 @@ export class Cluster {
   readonly compute = new Map<NodeId, ComputeNode>();
   /** The storage nodes in STORAGE_NODES order (the tick walks them). */
   readonly storageList: StorageNode[] = [];
-  /** Per node in net.nodes order: its StorageNode, undefined for a compute node (deliverAll). */
-  readonly storageByIndex: (StorageNode | undefined)[] = [];
   /** Scratch for deliverAll: per node (net.nodes order) the messages pending at its start. */
   readonly deliverCounts: number[] = [];
   /** The writer W first, then the replicas R1..Rn. */
@@ -69,9 +67,7 @@ export class Cluster {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
       this.storageList.push(this.storageNode(n));
     }
-    for (const n of this.net.nodes) this.storageByIndex.push(this.storage.get(n));
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
-    this.lastCompute = this.compute.get(WRITER)!;
     for (const r of this.computeIds.slice(1)) {
       const replica = new Replica();
       replica.follow(1, WRITER);
@@ -88,23 +84,15 @@ export class Cluster {
   }
 
   computeNode(id: NodeId): ComputeNode {
-    // The last one looked up is remembered (setCompute keeps it true): acks all go to the writer.
-    if (id === this.lastComputeId) return this.lastCompute;
     const x = this.compute.get(id);
     if (x === undefined) fail(`${id} is not a compute node`);
-    this.lastComputeId = id;
-    this.lastCompute = x;
     return x;
   }
 
   setCompute(id: NodeId, x: ComputeNode): void {
     if (!this.compute.has(id)) fail(`${id} is not a compute node`);
     this.compute.set(id, x);
-    if (id === this.lastComputeId) this.lastCompute = x;
   }
-
-  private lastComputeId: NodeId = WRITER;
-  private lastCompute: ComputeNode = DOWN;
 
   setDown(id: NodeId): void {
     this.setCompute(id, DOWN);

@@ -126,7 +126,7 @@ function deliverAll(c: Cluster): void {
     const head = net.headAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
     // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
-    const storage = c.storageByIndex[i];
+    const storage = c.storage.get(nodes[i]!);
     if (storage === undefined) {
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
@@ -156,7 +156,7 @@ function deliver(c: Cluster, msg: Message): void {
 /** A message to a compute node (looked up each time: fencing or recovery replaces its state). */
 function deliverToCompute(c: Cluster, msg: Message): void {
   const x = c.computeNode(msg.to);
-  if (x.status === 'replica') replicaReceive(c, x, msg);
+  if (x instanceof Replica) replicaReceive(c, x, msg);
   else if (x.status !== 'down') writerReceiveAt(c, msg.to, x, msg);
 }
 
