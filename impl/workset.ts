@@ -69,6 +69,16 @@ export class WorkSet {
       this.listLength = 0;
       return 0;
     }
+    // A list about as long as the member flags (a busy set of a small volume): read the members
+    // off the flags instead, ascending and unique with no sort (the list holds at least count).
+    const member = this.member;
+    if (this.listLength * 4 >= member.length) {
+      let k = 0;
+      for (let x = 0; x < member.length; x++) if (member[x] === 1) list[k++] = x;
+      this.listLength = k;
+      assert(k === this.count, 'the work set list matches its count');
+      return k;
+    }
     // Drop deleted entries first (a member deleted, then added again, appears again at the end).
     let n = 0;
     for (let i = 0; i < this.listLength; i++) {
