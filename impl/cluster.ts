@@ -7,7 +7,7 @@
 // appended in the order things happen and handed out per event by `drain`.
 
 import type { Config, Membership, Message, NodeId, Observation } from '../model/types.js';
-import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes as allNodes_, checkConfig as checkConfig_, computeNodes as computeNodes_, pageServers as pageServers_ } from '../model/types.js';
+import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes as allNodes_, checkConfig as checkConfig_, computeNodes as computeNodes_, membersOf as membersOf_, pageServers as pageServers_ } from '../model/types.js';
 import { fail as fail_ } from './assert.js';
 import { ControlPlane } from './control.js';
 import { Network } from './network.js';
@@ -24,6 +24,7 @@ const allNodes: typeof allNodes_ = allNodes_;
 const checkConfig: typeof checkConfig_ = checkConfig_;
 const computeNodes: typeof computeNodes_ = computeNodes_;
 const pageServers: typeof pageServers_ = pageServers_;
+const membersOf: typeof membersOf_ = membersOf_;
 const fail: typeof fail_ = fail_;
 
 export interface Down {
@@ -105,6 +106,28 @@ export class Cluster {
     if (servers === undefined) this.pageServersMemo.set(m, (servers = pageServers(this.config, m)));
     return servers;
   }
+
+  /**
+   * The PG's members (membersOf its current membership), memoized per PG by membership identity:
+   * an array load and a compare instead of membersOf's WeakMap lookup on every write shipped.
+   */
+  members(pg: number): readonly NodeId[] {
+    const m = this.control.pgs[pg];
+    if (m === undefined) fail(`no PG ${pg}`);
+    if (this.membersSeen[pg] === m) return this.membersList[pg]!;
+    const members = membersOf(m);
+    // Grown densely (a write far past the end would turn the arrays into dictionaries).
+    while (this.membersSeen.length <= pg) {
+      this.membersSeen.push(undefined);
+      this.membersList.push(undefined);
+    }
+    this.membersSeen[pg] = m;
+    this.membersList[pg] = members;
+    return members;
+  }
+
+  private readonly membersSeen: (Membership | undefined)[] = [];
+  private readonly membersList: (readonly NodeId[] | undefined)[] = [];
 
   send(msg: Message): void {
     this.net.send(msg);

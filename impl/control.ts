@@ -90,7 +90,8 @@ export function controlTick(c: Cluster): void {
 }
 
 function allWhole(c: Cluster): boolean {
-  for (const n of c.storage.values()) if (!n.up || n.holdsBlank()) return false;
+  const nodes = c.storageList;
+  for (let i = 0; i < nodes.length; i++) if (!nodes[i]!.up || nodes[i]!.holdsBlank()) return false;
   return true;
 }
 

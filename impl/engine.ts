@@ -16,7 +16,7 @@ import { startRecovery as startRecovery_ } from './recovery.js';
 import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
 import { snapshotOfCluster, type Snapshot } from './snapshot.js';
 import { collectGarbage as collectGarbage_, gossip as gossip_, persist as persist_, storageReceive as storageReceive_ } from './storage.js';
-import { clientRead as clientRead_, clientTxn as clientTxn_, writerReceive as writerReceive_, writerTick as writerTick_ } from './writer.js';
+import { clientRead as clientRead_, clientTxn as clientTxn_, writerReceiveAt as writerReceiveAt_, writerTick as writerTick_ } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const nodesOfAz: typeof nodesOfAz_ = nodesOfAz_;
@@ -34,7 +34,7 @@ const persist: typeof persist_ = persist_;
 const storageReceive: typeof storageReceive_ = storageReceive_;
 const clientRead: typeof clientRead_ = clientRead_;
 const clientTxn: typeof clientTxn_ = clientTxn_;
-const writerReceive: typeof writerReceive_ = writerReceive_;
+const writerReceiveAt: typeof writerReceiveAt_ = writerReceiveAt_;
 const writerTick: typeof writerTick_ = writerTick_;
 
 export class ImplEngine implements Engine {
@@ -116,24 +116,29 @@ function deliverAll(c: Cluster): void {
   const net = c.net;
   for (let i = 0; i < nodes.length; i++) counts[i] = net.pendingAt(i);
   // Deliveries only append (to any queue), so node n's first `count` messages are exactly the ones
-  // pending at the start, and taking them one by one from the front delivers them in send order.
+  // pending at the start: they are read in place, in send order, then dropped as one run.
+  // Deliveries never partition or heal, so whether any cut is in force holds for the whole event.
+  const cut = net.cuts.length > 0;
   for (let i = 0; i < nodes.length; i++) {
     const count = counts[i]!;
     if (count === 0) continue;
+    const q = net.bufferAt(i);
+    const head = net.headAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
     // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
     const storage = c.storage.get(nodes[i]!);
     if (storage === undefined) {
       for (let j = 0; j < count; j++) {
-        const msg = net.takeFirstAt(i);
-        if (!net.linkDown(msg.from, msg.to)) deliverToCompute(c, msg);
+        const msg = q[head + j]!;
+        if (!(cut && net.linkDown(msg.from, msg.to))) deliverToCompute(c, msg);
       }
-      continue;
+    } else {
+      for (let j = 0; j < count; j++) {
+        const msg = q[head + j]!;
+        if (!(cut && net.linkDown(msg.from, msg.to)) && storage.up) storageReceive(c, storage, msg);
+      }
     }
-    for (let j = 0; j < count; j++) {
-      const msg = net.takeFirstAt(i);
-      if (!net.linkDown(msg.from, msg.to) && storage.up) storageReceive(c, storage, msg);
-    }
+    net.dropFirstAt(i, head, count);
   }
 }
 
@@ -152,7 +157,7 @@ function deliver(c: Cluster, msg: Message): void {
 function deliverToCompute(c: Cluster, msg: Message): void {
   const x = c.computeNode(msg.to);
   if (x instanceof Replica) replicaReceive(c, x, msg);
-  else if (x.status !== 'down') writerReceive(c, msg.to, msg);
+  else if (x.status !== 'down') writerReceiveAt(c, msg.to, x, msg);
 }
 
 // ---- Faults --------------------------------------------------------------------------------

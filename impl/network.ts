@@ -46,6 +46,7 @@ export class Network {
     assert(nodes.length > 0, 'a network of no nodes');
     assert(new Set(nodes).size === nodes.length, 'node names are unique');
     this.nodes = nodes;
+    this.lastName = nodes[0]!;
     for (let i = 0; i < nodes.length; i++) {
       this.bufs.push([]);
       this.heads.push(0);
@@ -87,9 +88,10 @@ export class Network {
 
   /** Queues a message for its destination, unless the link is down (then it is lost). */
   send(msg: Message): void {
-    if (msg.from === msg.to) fail(`${msg.from} sends to itself`);
-    if (this.linkDown(msg.from, msg.to)) return;
-    this.append(this.at(msg.to), msg);
+    const to = msg.to;
+    if (msg.from === to) fail(`${msg.from} sends to itself`);
+    if (this.cutsInForce.length !== 0 && this.linkDown(msg.from, to)) return;
+    this.append(this.at(to), msg);
   }
 
   private append(i: number, msg: Message): void {
@@ -160,6 +162,30 @@ export class Network {
     return msg;
   }
 
+  /**
+   * deliverAll's run, read in place: the first `count` messages to nodes[i] are
+   * bufferAt(i)[headAt(i) + j] for j < count; dropFirstAt(i, head, count) then removes them. The
+   * handlers between may append to any queue (past its end) but take from none.
+   */
+  bufferAt(i: number): readonly Message[] {
+    return this.bufs[i]!;
+  }
+
+  headAt(i: number): number {
+    return this.heads[i]!;
+  }
+
+  dropFirstAt(i: number, head: number, count: number): void {
+    const q = this.bufs[i]!;
+    const end = this.ends[i]!;
+    if (!(this.heads[i] === head && head + count <= end)) fail(`drop ${count} at ${head} from ${this.nodes[i]}: the run moved`);
+    for (let j = head; j < head + count; j++) q[j] = GONE;
+    if (head + count === end) {
+      this.heads[i] = 0;
+      this.ends[i] = 0;
+    } else this.heads[i] = head + count;
+  }
+
   /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */
   partition(nodes: readonly NodeId[]): void {
     const inside = new Set(nodes);
@@ -181,12 +207,25 @@ export class Network {
     return i;
   }
 
-  /** The node's position in nodes (-1: unknown). Storage names ('A1'..'C3') need no hashing. */
+  /**
+   * The node's position in nodes (-1: unknown). Storage names ('A1'..'C3') need no hashing; any
+   * other name is hashed once and then remembered (the last one: acks all go to the writer).
+   */
   private indexOf(node: NodeId): number {
+    if (node === this.lastName) return this.lastAt;
     if (this.storageAt >= 0 && node.length === 2) {
       const guess = (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49);
       if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return this.storageAt + guess;
     }
-    return this.index.get(node) ?? -1;
+    const i = this.index.get(node) ?? -1;
+    if (i >= 0) {
+      this.lastName = node;
+      this.lastAt = i;
+    }
+    return i;
   }
+
+  /** indexOf's memo: the last non-storage name it hashed, and its position (nodes[0] at first). */
+  private lastName: NodeId;
+  private lastAt = 0;
 }

@@ -92,13 +92,13 @@ export function sendSeals(c: Cluster, node: NodeId, w: WriterUp): void {
   w.syncControl(c.control.version, c.control.pgs.length);
   // Only PGs in sealWork can need a seal: a PG leaves it once every member is caught up, and
   // comes back on an ack of it or a membership write.
-  const todo = w.sealWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = w.sealWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const lastPg = w.plan.lastPg[pg] ?? 0;
     let needed = false;
-    const members = membersOf(m);
+    const members = c.members(pg);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = storageIndex(to);

@@ -12,12 +12,12 @@
 // a log that coalescing keeps short.
 
 import type { Lsn, NodeId, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
-import { assert as assert_, lastAtOrBelow as lastAtOrBelow_ } from './assert.js';
+import { assert as assert_ } from './assert.js';
+import { IntScratch } from './workset.js';
 import { annulledBy as annulledBy_, recordAnnulled as recordAnnulled_, versionOf as versionOf_, visibleAt as visibleAt_, writeSurvives as writeSurvives_ } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
-const lastAtOrBelow: typeof lastAtOrBelow_ = lastAtOrBelow_;
 const annulledBy: typeof annulledBy_ = annulledBy_;
 const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 const versionOf: typeof versionOf_ = versionOf_;
@@ -26,8 +26,21 @@ const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 
 const byLsnKey = (r: RedoRecord): number => r.lsn;
 /** Scratch for coalesce (emptied after each use, so it holds no record). */
-const pagesScratch: number[] = [];
-const keptScratch: RedoRecord[] = [];
+const pagesScratch = new IntScratch();
+const keptScratch: (RedoRecord | undefined)[] = [];
+
+/** The index of the last of log[0 .. n) (ascending LSNs) with an LSN <= `at`, or -1; the last is tried first. */
+function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at: Lsn): number {
+  let hi = n;
+  if (hi === 0 || log[hi - 1]!.lsn <= at) return hi - 1;
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log[mid]!.lsn <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
 
 export class Segment {
   /** Highest volume epoch promised; requests of older epochs are refused. */
@@ -50,8 +63,14 @@ export class Segment {
   /** The PGMRPL last told: GC never goes past it. */
   pgmrpl: Lsn = 0;
 
-  private log: RedoRecord[] = [];
-  /** Parallel to log: the record is complete. */
+  /**
+   * The records, LSN order: log[0 .. count). The arrays only grow (slots past count are emptied):
+   * shrinking a JS array (pop, a length write) trims its backing store, and the appends that
+   * follow every coalesce then allocated a new one.
+   */
+  private log: (RedoRecord | undefined)[] = [];
+  private count = 0;
+  /** Parallel to log: the record is complete (meaningful below count). */
   private done: boolean[] = [];
   /** Per page, its records in LSN order (null: stale, rebuilt on the next read). */
   private byPage: Map<number, RedoRecord[]> | null = null;
@@ -87,8 +106,8 @@ export class Segment {
 
   /** Records above the SCL: the segment knows it has holes below them. */
   hasHoles(): boolean {
-    const last = this.log[this.log.length - 1];
-    return last !== undefined && last.lsn > this.scl;
+    const n = this.count;
+    return n > 0 && this.log[n - 1]!.lsn > this.scl;
   }
 
   /**
@@ -101,7 +120,23 @@ export class Segment {
   }
 
   get size(): number {
-    return this.log.length;
+    return this.count;
+  }
+
+  /** Appends a record at log[count] (its completeness flag too), growing the arrays only when full. */
+  private push(r: RedoRecord, complete: boolean): void {
+    const i = this.count++;
+    if (i < this.log.length) this.log[i] = r;
+    else this.log.push(r);
+    if (i < this.done.length) this.done[i] = complete;
+    else this.done.push(complete);
+  }
+
+  /** Keeps log[0 .. n): the slots past it are emptied (no record kept alive), never trimmed. */
+  private truncate(n: number): void {
+    const log = this.log;
+    for (let i = n; i < this.count; i++) log[i] = undefined;
+    this.count = n;
   }
 
   has(lsn: Lsn): boolean {
@@ -111,41 +146,47 @@ export class Segment {
   /** The record's index in the log, or -1 (appends are the common case: the last is tried first). */
   private indexOf(lsn: Lsn): number {
     const log = this.log;
-    const last = log.length - 1;
+    const last = this.count - 1;
     if (last < 0 || lsn > log[last]!.lsn) return -1;
     if (log[last]!.lsn === lsn) return last;
     // Then the one before: an appended record's backlink is usually the record it follows.
     if (last > 0 && log[last - 1]!.lsn === lsn) return last - 1;
-    const i = lastAtOrBelow(log, byLsnKey, lsn);
+    const i = lastAtOrBelowIn(log, this.count, lsn);
     return i >= 0 && log[i]!.lsn === lsn ? i : -1;
   }
 
   /** The records, LSN order (a copy: messages must not see later changes). */
   records(): RedoRecord[] {
-    return [...this.log];
+    return this.log.slice(0, this.count) as RedoRecord[];
   }
 
   lsns(): Lsn[] {
-    return this.log.map(byLsnKey);
+    return this.records().map(byLsnKey);
   }
 
   /** The records above `lsn`, LSN order (a copy). */
   recordsAfter(lsn: Lsn): RedoRecord[] {
-    return this.log.slice(lastAtOrBelow(this.log, byLsnKey, lsn) + 1);
+    return this.log.slice(lastAtOrBelowIn(this.log, this.count, lsn) + 1, this.count) as RedoRecord[];
   }
 
   /** Persists one record (not held yet, above the GC point, not annulled: the caller checked). */
   insert(r: RedoRecord, wakeWaiters = true): void {
     assert(r.lsn > this.gcPoint, 'nothing is persisted at or below the GC point');
     const log = this.log;
-    if (log.length === 0 || log[log.length - 1]!.lsn < r.lsn) {
-      log.push(r);
-      this.done.push(false);
-    } else {
-      const at = lastAtOrBelow(log, byLsnKey, r.lsn) + 1;
+    const n = this.count;
+    if (n === 0 || log[n - 1]!.lsn < r.lsn) this.push(r, false);
+    else {
+      const at = lastAtOrBelowIn(log, n, r.lsn) + 1;
       assert(at === 0 || log[at - 1]!.lsn !== r.lsn, 'one record per LSN in a segment');
-      log.splice(at, 0, r);
-      this.done.splice(at, 0, false);
+      // Open a slot at `at`: append the last again, then shift [at, n - 1) up by one.
+      const done = this.done;
+      this.push(log[n - 1]!, done[n - 1] === true);
+      for (let i = n - 1; i > at; i--) {
+        log[i] = log[i - 1];
+        done[i] = done[i - 1]!;
+      }
+      log[at] = r;
+      done[at] = false;
     }
     this.byPage = null;
     this.wakeWaiters = wakeWaiters;
@@ -165,7 +206,7 @@ export class Segment {
   tryAppendComplete(r: RedoRecord): boolean {
     if (this.waiting !== null) return false;
     const log = this.log;
-    const last = log.length - 1;
+    const last = this.count - 1;
     const gcPoint = this.gcPoint;
     if (r.lsn <= gcPoint) return false;
     if (last < 0) {
@@ -174,8 +215,7 @@ export class Segment {
       const tail = log[last]!;
       if (!(r.lsn > tail.lsn && (r.prevPg <= gcPoint || (r.prevPg === tail.lsn && this.done[last] === true)))) return false;
     }
-    log.push(r);
-    this.done.push(true);
+    this.push(r, true);
     if (r.lsn > this.completeMax) this.completeMax = r.lsn;
     this.byPage = null;
     return true;
@@ -184,7 +224,8 @@ export class Segment {
   /** A seal: drops every record the ranges annul, then holds those ranges. */
   sealWith(ranges: readonly TruncationRange[]): void {
     this.ranges = [...ranges];
-    if (this.log.some((r) => recordAnnulled(ranges, r))) this.rebuild(this.log.filter((r) => !recordAnnulled(ranges, r)));
+    const held = this.records();
+    if (held.some((r) => recordAnnulled(ranges, r))) this.rebuild(held.filter((r) => !recordAnnulled(ranges, r)));
   }
 
   /** Adopts a coalesced base: the segment holds the coalesced log up to it. */
@@ -193,7 +234,7 @@ export class Segment {
     this.gcPoint = base;
     this.gcScl = Math.max(this.gcScl, base);
     this.pgmrpl = Math.max(this.pgmrpl, base);
-    this.rebuild(this.log);
+    this.rebuild(this.records());
   }
 
   /**
@@ -208,32 +249,40 @@ export class Segment {
     // (no new arrays per coalesce: at 13,108 PGs a segment's arrays live until the PG's next
     // write, long enough to be promoted, so fresh ones were old-space garbage).
     const log = this.log;
-    const end = lastAtOrBelow(log, byLsnKey, point);
+    const count = this.count;
+    const end = lastAtOrBelowIn(log, count, point);
     const pagesSeen = pagesScratch;
     const kept = keptScratch;
+    pagesSeen.clear();
+    let keptCount = 0;
     for (let i = end; i >= 0; i--) {
       const r = log[i]!;
       if (r.page === null) continue;
       if (!pagesSeen.includes(r.page) && visibleAt(this.ranges, r, point)) {
         pagesSeen.push(r.page);
-        kept.push(r);
-      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) kept.push(r);
+        if (keptCount < kept.length) kept[keptCount] = r;
+        else kept.push(r);
+        keptCount++;
+      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) {
+        if (keptCount < kept.length) kept[keptCount] = r;
+        else kept.push(r);
+        keptCount++;
+      }
     }
     // kept (reversed) then the records above the point; n <= i throughout, so in place is safe.
     let n = 0;
-    for (let k = kept.length - 1; k >= 0; k--) log[n++] = kept[k]!;
-    for (let i = end + 1; i < log.length; i++) log[n++] = log[i]!;
-    // pop, not a length write: shrinking through length is a slow runtime call.
-    while (log.length > n) log.pop();
-    while (pagesSeen.length > 0) pagesSeen.pop();
-    while (kept.length > 0) kept.pop();
+    for (let k = keptCount - 1; k >= 0; k--) {
+      log[n++] = kept[k]!;
+      kept[k] = undefined;
+    }
+    for (let i = end + 1; i < count; i++) log[n++] = log[i]!;
+    this.truncate(n);
+    pagesSeen.clear();
     this.gcScl = this.scl;
     this.gcPoint = point;
-    if (this.waiting !== null) return this.rebuild(log);
+    if (this.waiting !== null) return this.rebuild(null);
     // Nothing waited, so every record was complete, and each kept one still is (at or below the
     // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
-    const done = this.done;
-    while (done.length > n) done.pop();
     this.completeMax = n > 0 ? log[n - 1]!.lsn : 0;
     this.byPage = null;
   }
@@ -261,7 +310,8 @@ export class Segment {
   private pageIndex(): Map<number, RedoRecord[]> {
     if (this.byPage !== null) return this.byPage;
     const index = new Map<number, RedoRecord[]>();
-    for (const r of this.log) {
+    for (let i = 0; i < this.count; i++) {
+      const r = this.log[i]!;
       if (r.page === null) continue;
       const list = index.get(r.page);
       if (list === undefined) index.set(r.page, [r]);
@@ -317,12 +367,17 @@ export class Segment {
    * (backlinks point backwards), so each is complete exactly when its backlink is, which is known
    * by then: the previous record (the common case, no search) or found by binary search.
    */
-  private rebuild(log: RedoRecord[]): void {
-    this.log = log;
-    const n = log.length;
-    // The flags array is reused (its old length is only ever trimmed or extended by one).
+  private rebuild(records: RedoRecord[] | null): void {
+    // A new list of records (a seal or a base), or the log as it stands (null: after a coalesce).
+    if (records !== null) {
+      this.log = records;
+      this.count = records.length;
+    }
+    const log = this.log;
+    const n = this.count;
+    // The flags array is reused (it only grows; flags past count mean nothing).
     const done = this.done;
-    while (done.length > n) done.pop();
+    while (done.length < n) done.push(false);
     for (let i = 0; i < n; i++) done[i] = false;
     this.byPage = null;
     this.waiting = null;

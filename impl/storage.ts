@@ -12,19 +12,17 @@
 // resets every segment (new incarnation, blank).
 
 import type { Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug as bug_, membersOf as membersOf_ } from '../model/types.js';
-import { fail as fail_, assert as assert_, sortSmall as sortSmall_ } from './assert.js';
+import { bug as bug_ } from '../model/types.js';
+import { fail as fail_, assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { recordAnnulled as recordAnnulled_ } from './log.js';
 import { Segment } from './segment.js';
-import { WorkSet } from './workset.js';
+import { IntScratch, WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
-const membersOf: typeof membersOf_ = membersOf_;
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
-const sortSmall: typeof sortSmall_ = sortSmall_;
 const recordAnnulled: typeof recordAnnulled_ = recordAnnulled_;
 
 type Via = 'write' | 'seal' | 'gossip';
@@ -281,15 +279,19 @@ export function persist(c: Cluster, node: StorageNode): void {
   // The PGs touched: a handful per persist, so a list beats a set (a scratch list: persist does
   // not nest).
   const touched = touchedScratch;
+  touched.clear();
   for (let q = 0, end = node.queueLength; q < end; q++) {
     const pg = node.queuePg[q]!;
     const records = node.queueRecords[q]!;
     const seg = node.segment(pg);
     if (!touched.includes(pg)) touched.push(pg);
     if (node.queueEpoch[q]! < seg.epoch) continue;
+    // No truncation range (the steady state): nothing is annulled, so no record needs the scan.
+    const ranges = seg.ranges;
+    const annuls = ranges.length > 0;
     for (let k = 0; k < records.length; k++) {
       const record = records[k]!;
-      if (recordAnnulled(seg.ranges, record)) continue;
+      if (annuls && recordAnnulled(ranges, record)) continue;
       // Steady state: the record extends a complete log (no search, no waiter map).
       if (seg.tryAppendComplete(record)) continue;
       if (record.lsn <= seg.gcPoint) continue;
@@ -308,18 +310,18 @@ export function persist(c: Cluster, node: StorageNode): void {
   }
   node.clearQueue();
   if (node.bases.length > 0) node.bases = [];
-  sortSmall(touched);
+  touched.sort();
   for (let k = 0; k < touched.length; k++) {
-    const pg = touched[k]!;
+    const pg = touched.at(k);
     const seg = node.segment(pg);
     if (!seg.whole()) node.gossipWork.add(pg);
     if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
     acknowledge(c, node, pg);
   }
-  while (touched.length > 0) touched.pop();
+  touched.clear();
 }
 
-const touchedScratch: number[] = [];
+const touchedScratch = new IntScratch();
 
 /**
  * Background: a segment with holes, or a blank one hydrating, asks one peer (round robin by time)
@@ -328,9 +330,9 @@ const touchedScratch: number[] = [];
 export function gossip(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
-  const todo = node.gossipWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = node.gossipWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const seg = node.segment(pg);
     // Whole, or no member: nothing to do until the segment changes or the membership does (the
     // cheap test first: the members list is looked up only for a segment that is not whole).
@@ -338,8 +340,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
       node.gossipWork.delete(pg);
       continue;
     }
-    const m = c.control.pgs[pg]!;
-    const members = membersOf(m);
+    const members = c.members(pg);
     if (!members.includes(node.id)) {
       node.gossipWork.delete(pg);
       continue;
@@ -383,9 +384,9 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
   if (!node.up) return;
   node.syncControl(c.control.version);
   if (node.gcWork.size === 0) return;
-  const todo = node.gcWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = node.gcWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const seg = node.segment(pg);
     const point = seg.pgmrpl;
     node.gcWork.delete(pg);

@@ -21,6 +21,7 @@ import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
 import type { WriterLog } from './writerlog.js';
+import { IntScratch } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const bug: typeof bug_ = bug_;
@@ -63,7 +64,7 @@ export class Watermarks {
   private readonly winning: WinningSets[] = [];
   readonly pgcl: Lsn[] = [];
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
-  private readonly moved: number[] = [];
+  private readonly moved = new IntScratch();
   private version = -1;
   /** The log's records [0, prefix) lie at or below their PG's PGCL. */
   private prefix = 0;
@@ -144,6 +145,9 @@ export class Watermarks {
     if (value <= this.computed[pg]) return;
     const ws = this.winning[pg]!;
     if ((ws.memberMask & (1 << i)) === 0) return;
+    // k of n: the k-th highest SCL only rises past the answer once k members report above it.
+    // Fewer than k above it (the first acks of a round): the answer stands, and so does the PGCL.
+    if (ws.threshold > 0 && !kAbove(ws, this.scl, pg * NODES, this.computed[pg])) return;
     this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
@@ -152,12 +156,13 @@ export class Watermarks {
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
   remember(control: ControlPlane): void {
     this.sync(control);
-    // The list is reused (emptied by pop: no new array per ack).
+    // The list is reused (emptied by its count: no new array, no trimmed store, per ack).
     const moved = this.moved;
-    while (moved.length > 0) {
-      const pg = moved.pop()!;
+    for (let k = 0; k < moved.length; k++) {
+      const pg = moved.at(k);
       this.reached[pg] = this.pgcl[pg]!;
     }
+    moved.clear();
   }
 
   private sync(control: ControlPlane): void {
@@ -244,6 +249,14 @@ function completeLsnOf(ws: WinningSets, scl: readonly number[], base: number): L
     if (low > best) best = low;
   }
   return best < 0 ? -1 : best;
+}
+
+/** Whether at least `threshold` members report an SCL above `floor` (`scl[base + i]`, -1: none). */
+function kAbove(ws: WinningSets, scl: readonly number[], base: number, floor: Lsn): boolean {
+  const { memberIndex, threshold } = ws;
+  let above = 0;
+  for (let j = 0; j < memberIndex.length; j++) if ((scl[base + memberIndex[j]!] ?? -1) > floor && ++above >= threshold) return true;
+  return false;
 }
 
 interface WinningSets {

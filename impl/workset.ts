@@ -6,15 +6,19 @@
 // order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
 // out-of-order adds).
 
-import { assert as assert_, sortSmall as sortSmall_ } from './assert.js';
+import { assert as assert_ } from './assert.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
-const sortSmall: typeof sortSmall_ = sortSmall_;
 
 export class WorkSet {
   private member = new Uint8Array(16);
+  /**
+   * The members (and deleted or duplicate entries while messy): list[0 .. listLength). The list
+   * only grows (shrinking a JS array trims its backing store, and the next add allocated anew).
+   */
   private list: number[] = [];
+  private listLength = 0;
   private count = 0;
   /** The list may be out of order or hold deleted or duplicate entries. */
   private messy = false;
@@ -38,8 +42,11 @@ export class WorkSet {
     this.member[x] = 1;
     this.count++;
     const list = this.list;
-    if (list.length > 0 && list[list.length - 1]! >= x) this.messy = true;
-    list.push(x);
+    const n = this.listLength;
+    if (n > 0 && list[n - 1]! >= x) this.messy = true;
+    if (n < list.length) list[n] = x;
+    else list.push(x);
+    this.listLength = n + 1;
   }
 
   delete(x: number): void {
@@ -50,36 +57,67 @@ export class WorkSet {
   }
 
   /**
-   * The members, ascending. The array is the set's own list, compacted and sorted in place: walk
-   * it up to the length it has on return. Adding or deleting during the walk is allowed (an add
-   * appends past that length, a delete only clears the member flag); the next call compacts.
+   * Compacts and sorts the list in place; returns the number of members n, which at(0 .. n) then
+   * gives ascending. Adding or deleting during such a walk is allowed (an add appends past n, a
+   * delete only clears the member flag); the next call compacts.
    */
-  sorted(): readonly number[] {
-    const list = this.list;
-    if (!this.messy) return list;
+  sorted(): number {
+    if (!this.messy) return this.listLength;
     this.messy = false;
+    const list = this.list;
     if (this.count === 0) {
-      // pop, not a length write: shrinking through length is a slow runtime call.
-      while (list.length > 0) list.pop();
-      return list;
+      this.listLength = 0;
+      return 0;
+    }
+    // A list about as long as the member flags (a busy set of a small volume): read the members
+    // off the flags instead, ascending and unique with no sort (the list holds at least count).
+    const member = this.member;
+    if (this.listLength * 4 >= member.length) {
+      let k = 0;
+      for (let x = 0; x < member.length; x++) if (member[x] === 1) list[k++] = x;
+      this.listLength = k;
+      assert(k === this.count, 'the work set list matches its count');
+      return k;
     }
     // Drop deleted entries first (a member deleted, then added again, appears again at the end).
     let n = 0;
-    for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < this.listLength; i++) {
       const x = list[i]!;
       if (this.member[x] === 1) list[n++] = x;
     }
-    while (list.length > n) list.pop();
     // Insertion sort: the list is short or nearly sorted (a few members re-added at the end).
-    if (n > 64 && inversionsExceed(list, n, 64)) list.sort((a, b) => a - b);
-    else sortSmall(list);
+    if (n > 64 && inversionsExceed(list, n, 64)) sortPrefix(list, n);
+    else sortSmallPrefix(list, n);
     // Duplicates (deleted and re-added twice before a walk) are now adjacent.
     let m = 0;
     for (let i = 0; i < n; i++) if (m === 0 || list[m - 1] !== list[i]) list[m++] = list[i]!;
-    while (list.length > m) list.pop();
-    n = m;
-    assert(n === this.count, 'the work set list matches its count');
-    return list;
+    this.listLength = m;
+    assert(m === this.count, 'the work set list matches its count');
+    return m;
+  }
+
+  /** The k-th member in the order of the last sorted() (k below what it returned). */
+  at(k: number): number {
+    return this.list[k]!;
+  }
+}
+
+/** list[0 .. n) ascending by a general sort (the rest of the list left as it is). */
+function sortPrefix(list: number[], n: number): void {
+  const head = list.slice(0, n).sort((a, b) => a - b);
+  for (let i = 0; i < n; i++) list[i] = head[i]!;
+}
+
+/** list[0 .. n) ascending by insertion sort. */
+function sortSmallPrefix(xs: number[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
   }
 }
 
@@ -88,4 +126,51 @@ function inversionsExceed(list: readonly number[], n: number, limit: number): bo
   let out = 0;
   for (let i = 1; i < n; i++) if (list[i - 1]! > list[i]! && ++out > limit) return true;
   return false;
+}
+
+/**
+ * A reusable scratch list of small non-negative integers with its own length: emptied by
+ * resetting the count, so its backing store is kept (a JS array popped to empty drops its store,
+ * and the next push allocates a new one: one per persist and per transaction shipped).
+ */
+export class IntScratch {
+  private data = new Int32Array(16);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = x;
+  }
+
+  includes(x: number): boolean {
+    const data = this.data;
+    for (let i = 0; i < this.length; i++) if (data[i] === x) return true;
+    return false;
+  }
+
+  at(i: number): number {
+    return this.data[i]!;
+  }
+
+  /** Ascending, in place (insertion sort: the list is a handful long). */
+  sort(): void {
+    const xs = this.data;
+    for (let i = 1; i < this.length; i++) {
+      const x = xs[i]!;
+      let j = i - 1;
+      while (j >= 0 && xs[j]! > x) {
+        xs[j + 1] = xs[j]!;
+        j--;
+      }
+      xs[j + 1] = x;
+    }
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
 }

@@ -11,26 +11,23 @@
 import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
-import { bug as bug_, membersOf as membersOf_, pgOfPage as pgOfPage_ } from '../model/types.js';
-import { fail as fail_, assert as assert_, mod as mod_, sortSmall as sortSmall_ } from './assert.js';
-import type { Cluster } from './cluster.js';
+import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
+import { assert as assert_, mod as mod_ } from './assert.js';
+import type { Cluster, ComputeNode } from './cluster.js';
 import { sealRecord as sealRecord_, versionOf as versionOf_ } from './log.js';
 import type { RecoveryPlan } from './plan.js';
 import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as rotation_, takeReadResp as takeReadResp_, type Route } from './reads.js';
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
 import { NODES, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
-import { WorkSet } from './workset.js';
+import { IntScratch, WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const writeValue: typeof writeValue_ = writeValue_;
 const bug: typeof bug_ = bug_;
-const membersOf: typeof membersOf_ = membersOf_;
 const pgOfPage: typeof pgOfPage_ = pgOfPage_;
 const assert: typeof assert_ = assert_;
-const fail: typeof fail_ = fail_;
 const mod: typeof mod_ = mod_;
-const sortSmall: typeof sortSmall_ = sortSmall_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 const versionOf: typeof versionOf_ = versionOf_;
 const hedgeReads: typeof hedgeReads_ = hedgeReads_;
@@ -43,9 +40,59 @@ const sendSeals: typeof sendSeals_ = sendSeals_;
 const takeRecoveryResponse: typeof takeRecoveryResponse_ = takeRecoveryResponse_;
 const storageIndex: typeof storageIndex_ = storageIndex_;
 
-export interface PendingTxn {
-  readonly txn: number;
-  readonly commitLsn: Lsn;
+/**
+ * Accepted transactions whose commit VDL has not reached, in commit order: a queue of two number
+ * columns (no object per transaction) read from a head; the columns only grow (emptying resets
+ * the head, a long-consumed prefix is compacted away), never shrink (a trimmed array regrew).
+ */
+export class PendingTxns {
+  private readonly txns: number[] = [];
+  private readonly commits: Lsn[] = [];
+  private head = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.head;
+  }
+
+  push(txn: number, commitLsn: Lsn): void {
+    const end = this.end;
+    if (end < this.txns.length) {
+      this.txns[end] = txn;
+      this.commits[end] = commitLsn;
+    } else {
+      this.txns.push(txn);
+      this.commits.push(commitLsn);
+    }
+    this.end = end + 1;
+  }
+
+  /** The k-th pending transaction (k below length), and its commit LSN. */
+  txnAt(k: number): number {
+    return this.txns[this.head + k]!;
+  }
+
+  commitLsnAt(k: number): Lsn {
+    return this.commits[this.head + k]!;
+  }
+
+  /** Removes the first n (the ones just acknowledged). */
+  dropFirst(n: number): void {
+    assert(n >= 0 && n <= this.length, 'drop pending transactions that exist');
+    this.head += n;
+    if (this.head === this.end) {
+      this.head = 0;
+      this.end = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.end) {
+      const live = this.end - this.head;
+      for (let i = 0; i < live; i++) {
+        this.txns[i] = this.txns[this.head + i]!;
+        this.commits[i] = this.commits[this.head + i]!;
+      }
+      this.head = 0;
+      this.end = live;
+    }
+  }
 }
 
 export class WriterUp {
@@ -59,7 +106,7 @@ export class WriterUp {
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
-  readonly pendingTxns: PendingTxn[] = [];
+  readonly pendingTxns = new PendingTxns();
   readonly reader = new Reader();
   /** Per replica: the lowest read point it reported using in this epoch. */
   readonly replicaPoints = new Map<NodeId, Lsn>();
@@ -72,8 +119,8 @@ export class WriterUp {
    *   gcWork: PGs holding records that commit above the PGMRPL last announced to them;
    *   retransmitWork: PGs where some sealed member may lag the PG's last record (on allocation
    *     and on every ack of the PG; dropped once no member lags);
-   *   sealWork: PGs where some member may need a seal (every PG at first; on every ack of the PG;
-   *     dropped once none does).
+   *   sealWork: PGs where some member may need a seal (every PG at first; on an ack of the PG
+   *     that forgets a member sealed; dropped once none does).
    * A membership write (control version) puts every PG in retransmitWork and sealWork.
    */
   readonly gcWork = new WorkSet();
@@ -130,7 +177,7 @@ export class WriterUp {
 
 /** The control plane's writer, if it is active. */
 function activeWriter(c: Cluster): WriterUp | null {
-  const w = c.compute.get(c.control.writer);
+  const w = c.computeNode(c.control.writer);
   return w instanceof WriterUp && w.status === 'active' ? w : null;
 }
 
@@ -144,8 +191,8 @@ function replicasOf(c: Cluster, writer: NodeId): NodeId[] {
 /** Whether any compute node other than `writer` exists (the bench's volumes have none). */
 function hasReplicas(c: Cluster, writer: NodeId): boolean {
   const ids = c.computeIds;
-  for (let i = 0; i < ids.length; i++) if (ids[i] !== writer) return true;
-  return false;
+  // Two compute nodes or more: one is not the writer (no name compared, as on every ack).
+  return ids.length > 1 || (ids.length === 1 && ids[0] !== writer);
 }
 
 // ---- Client work ---------------------------------------------------------------------------
@@ -157,16 +204,28 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
     c.observe({ kind: 'refused', txn, reason: 'noWriter' });
     return;
   }
-  // The MTRs taken (at most MTRS_PER_TXN_MAX, each cut to WRITES_PER_MTR_MAX, empty ones left out).
+  // The MTRs taken (at most MTRS_PER_TXN_MAX, each cut to WRITES_PER_MTR_MAX, empty ones left
+  // out): the event's own list when it needs no cutting (the usual case: no copy).
   const given = event.mtrs;
-  const mtrs: (readonly number[])[] = [];
+  let mtrs: readonly (readonly number[])[] = given;
   let writes = 0;
-  for (let m = 0; m < given.length && m < MTRS_PER_TXN_MAX; m++) {
-    const mtr = given[m]!;
-    if (mtr.length === 0) continue;
-    const cut = mtr.length > WRITES_PER_MTR_MAX ? mtr.slice(0, WRITES_PER_MTR_MAX) : mtr;
-    mtrs.push(cut);
-    writes += cut.length;
+  let asGiven = given.length <= MTRS_PER_TXN_MAX;
+  for (let m = 0; m < given.length && asGiven; m++) {
+    const n = given[m]!.length;
+    if (n === 0 || n > WRITES_PER_MTR_MAX) asGiven = false;
+    else writes += n;
+  }
+  if (!asGiven) {
+    const taken: (readonly number[])[] = [];
+    writes = 0;
+    for (let m = 0; m < given.length && m < MTRS_PER_TXN_MAX; m++) {
+      const mtr = given[m]!;
+      if (mtr.length === 0) continue;
+      const cut = mtr.length > WRITES_PER_MTR_MAX ? mtr.slice(0, WRITES_PER_MTR_MAX) : mtr;
+      taken.push(cut);
+      writes += cut.length;
+    }
+    mtrs = taken;
   }
   const { vdl } = w.marks.current(c.control);
   const firstLsn = w.log.allocated + 1;
@@ -177,20 +236,23 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   }
   const pgCount = c.control.pgs.length;
   const pageCount = pgCount * c.config.pagesPerPg;
-  const fresh: RedoRecord[] = [];
+  // Sized up front (writes + the commit record), every slot filled below.
+  const fresh = new Array<RedoRecord>(writes + 1);
   let index = 0;
   for (let m = 0; m < mtrs.length; m++) {
     const mtr = mtrs[m]!;
     for (let i = 0; i < mtr.length; i++) {
       const p = mod(mtr[i]!, pageCount);
       const cpl = i === mtr.length - 1 && m < mtrs.length - 1;
-      fresh.push(allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index++)));
+      fresh[index] = allocate(w, pgOfPage(c.config, p), txn, commitLsn, cpl, p, writeValue(txn, index));
+      index++;
     }
   }
-  const lastPg = fresh.length === 0 ? mod(txn, pgCount) : fresh[fresh.length - 1]!.pg;
-  fresh.push(allocate(w, lastPg, txn, commitLsn, true, null, 0));
-  assert(fresh[fresh.length - 1]!.lsn === commitLsn, 'the commit record has the commit LSN');
-  w.pendingTxns.push({ txn, commitLsn });
+  assert(index === writes, 'every write taken is allocated');
+  const lastPg = index === 0 ? mod(txn, pgCount) : fresh[index - 1]!.pg;
+  fresh[index] = allocate(w, lastPg, txn, commitLsn, true, null, 0);
+  assert(fresh[index]!.lsn === commitLsn, 'the commit record has the commit LSN');
+  w.pendingTxns.push(txn, commitLsn);
   c.observe({ kind: 'accepted', txn, firstLsn, commitLsn });
   shipRecords(c, w, fresh);
 }
@@ -200,27 +262,32 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
   const node = c.control.writer;
   // The PGs this transaction touched, ascending (as the model walks every PG in order).
   const pgs = pgsScratch;
+  pgs.clear();
   for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
-  sortSmall(pgs);
+  pgs.sort();
   for (let k = 0; k < pgs.length; k++) {
-    const pg = pgs[k]!;
+    const pg = pgs.at(k);
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
-    const members = membersOf(membership);
+    const members = c.members(pg);
     for (let i = 0; i < members.length; i++) {
       c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
-  while (pgs.length > 0) pgs.pop();
+  pgs.clear();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
 /** Scratch for shipRecords (it does not nest). */
-const pgsScratch: number[] = [];
+const pgsScratch = new IntScratch();
 
+/** The PG's records, as an array of exactly their number (counted first: no regrowth). */
 function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
-  const out: RedoRecord[] = [];
-  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out.push(records[i]!);
+  let n = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) n++;
+  const out = new Array<RedoRecord>(n);
+  let k = 0;
+  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out[k++] = records[i]!;
   return out;
 }
 
@@ -255,8 +322,12 @@ function routeBySCL(c: Cluster, w: WriterUp): Route {
 // ---- Messages to a writer ------------------------------------------------------------------
 
 export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
-  const x = c.compute.get(node);
-  if (x === undefined) fail(`no compute node ${node}`);
+  const x = c.computeNode(node);
+  writerReceiveAt(c, node, x, msg);
+}
+
+/** writerReceive, with the compute node's state already looked up (deliver has it: one lookup). */
+export function writerReceiveAt(c: Cluster, node: NodeId, x: ComputeNode, msg: Message): void {
   if (x.status === 'down' || x.status === 'replica') return;
   if (msg.kind === 'rejected') {
     if (msg.epoch > x.epoch && !bug(c.config, 'writer-ignores-rejection')) {
@@ -279,13 +350,16 @@ export function writerReceive(c: Cluster, node: NodeId, msg: Message): void {
 }
 
 function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
-  const before = w.marks.current(c.control).vdl;
+  // The VDL before the ack matters only to replicas (updateReplicas); without any, current() is
+  // left to acknowledgeCommits (bringing the marks up to date earlier or later ends the same:
+  // raiseAt and remember sync first, and advance only walks the prefix forward).
+  const replicas = hasReplicas(c, node);
+  const before = replicas ? w.marks.current(c.control).vdl : 0;
   takeAck(c, w, msg);
   w.marks.remember(c.control);
   if (w.status === 'sealing') return completeSealing(c, node, w);
   acknowledgeCommits(c, node, w);
-  // acknowledgeCommits brought the marks up to date (current) and changed none of them.
-  if (w.marks.vdl > before) updateReplicas(c, node, w);
+  if (replicas && w.marks.current(c.control).vdl > before) updateReplicas(c, node, w);
 }
 
 /**
@@ -296,11 +370,14 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
   const pg = msg.pg;
   const i = storageIndex(msg.from);
-  w.sealWork.add(pg);
   w.retransmitWork.add(pg);
   const sealed = w.sealedIncarnation(pg, i);
   const known = sealed < 0 ? 0 : sealed;
   if (msg.scl < 0) {
+    // Only this branch can make a member need a seal (forgotten as sealed). The other leaves it
+    // sealed with an SCL that only rose: if it needs a seal now it did before, so its PG is in
+    // sealWork already (sendSeals drops a PG only when no member needs one).
+    w.sealWork.add(pg);
     if (msg.incarnation >= known && sealed >= 0) w.setSealed(pg, i, -1);
     return;
   }
@@ -318,19 +395,21 @@ function takeOwnReadResp(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 
 
 /** Commit acknowledgements go out, in commit order, exactly when VDL reaches the commit LSN. */
 function acknowledgeCommits(c: Cluster, node: NodeId, w: WriterUp): void {
-  const { vdl, pgcl } = w.marks.current(c.control);
   const pending = w.pendingTxns;
+  // Nothing to acknowledge: the marks are left for their next reader, who brings them up to date
+  // (current(); catching up later ends where catching up now would, as in takeAckAndAdvance).
   if (pending.length === 0) return;
+  const { vdl, pgcl } = w.marks.current(c.control);
   const ownPg = bug(c.config, 'commit-on-own-pg');
   let n = 0;
-  while (n < pending.length) {
-    const { txn, commitLsn } = pending[n]!;
+  const count = pending.length;
+  while (n < count) {
+    const commitLsn = pending.commitLsnAt(n);
     if (!(commitLsn <= vdl || (ownPg && pgcl[w.log.pgAt(commitLsn - w.log.base - 1)]! >= commitLsn))) break;
+    c.observe({ kind: 'committed', txn: pending.txnAt(n), commitLsn, by: node });
     n++;
-    c.observe({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (n === pending.length) while (pending.length > 0) pending.pop();
-  else if (n > 0) pending.splice(0, n);
+  if (n > 0) pending.dropFirst(n);
 }
 
 /** Tell the replicas the VDL and, per PG, which page servers cover it. */
@@ -348,8 +427,7 @@ export function updateReplicas(c: Cluster, node: NodeId, w: WriterUp): void {
 // ---- Time ----------------------------------------------------------------------------------
 
 export function writerTick(c: Cluster, node: NodeId): void {
-  const x = c.compute.get(node);
-  if (x === undefined) fail(`no compute node ${node}`);
+  const x = c.computeNode(node);
   if (x.status === 'down' || x.status === 'replica') return;
   if (x.status === 'recovering') return recoveringTick(c, node, x);
   assert(x instanceof WriterUp, 'a writer that is up');
@@ -384,13 +462,14 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
   const point = bug(c.config, 'pgmrpl-ignores-replicas') ? w.reader.lowestReadPoint(w.marks.current(c.control).vdl) : minReadPoint(c, node, w);
-  const todo = w.gcWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
-    const m = c.control.pgs[pg]!;
+  const todo = w.gcWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
-      for (const to of membersOf(m)) {
+      const members = c.members(pg);
+      for (let j = 0; j < members.length; j++) {
+        const to = members[j]!;
         if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
@@ -400,9 +479,9 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
 
 /** Resend to each sealed member every record of its PG above the SCL it last reported. */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
-  const todo = w.retransmitWork.sorted();
-  for (let k = 0, end = todo.length; k < end; k++) {
-    const pg = todo[k]!;
+  const todo = w.retransmitWork;
+  for (let k = 0, end = todo.sorted(); k < end; k++) {
+    const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
     let lagging = false;
@@ -410,7 +489,9 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     // one records list, as shipRecords' members do (messages never change their lists).
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
-    for (const to of membersOf(m)) {
+    const members = c.members(pg);
+    for (let j = 0; j < members.length; j++) {
+      const to = members[j]!;
       const i = storageIndex(to);
       const scl = w.marks.sclAt(pg, i);
       if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
