@@ -99,8 +99,22 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
   return file;
 }
 
+/** Where chunks run: worker threads, or this thread when there is one. */
+interface Runner {
+  readonly size: number;
+  run(thread: number, opts: Omit<ExploreOptions, 'onProgress'>): Promise<ExploreSummary>;
+  close(): Promise<unknown>;
+}
+
+/** --workers 1: the chunks run here, in order, through the same scheme as a pool's. */
+const inline: Runner = {
+  size: 1,
+  run: (_thread, opts) => Promise.resolve(explore(opts)),
+  close: () => Promise.resolve(),
+};
+
 /** Worker threads that stay up for the whole exploration (both layouts): tsx loads once per thread. */
-class Pool {
+class Pool implements Runner {
   private readonly threads: Worker[];
   constructor(size: number) {
     this.threads = Array.from({ length: size }, () => new Worker(new URL(COMPILED ? './explore-worker.js' : './explore-worker.mjs', import.meta.url)));
@@ -123,12 +137,12 @@ class Pool {
 const chunkSeed = (seed: number, c: number) => ((seed * 0x10000 + c) | 0);
 
 /**
- * The same exploration spread over the pool: the histories are cut into small chunks, each on its
- * own seed, and idle threads take the next chunk, so one long history does not hold up the rest.
- * With --runs the result depends only on the seed and the runs, not on the number of threads or
- * which ran what: summaries merge in chunk order, and after a violation only earlier chunks finish.
+ * One exploration cut into small chunks, each on its own seed; idle threads take the next chunk,
+ * so one long history does not hold up the rest. With --runs the result depends only on the seed
+ * and the runs, not on the number of threads (one included) or which ran what: summaries merge in
+ * chunk order, and after a violation only earlier chunks finish.
  */
-async function inPool(opts: Omit<ExploreOptions, 'onProgress'>, pool: Pool, onProgress?: (histories: number) => void): Promise<ExploreSummary> {
+async function inChunks(opts: Omit<ExploreOptions, 'onProgress'>, pool: Runner, onProgress?: (histories: number) => void): Promise<ExploreSummary> {
   const finite = Number.isFinite(opts.runs);
   const size = finite ? Math.max(1, Math.min(25, Math.ceil(opts.runs / 8))) : 10;
   const chunks = finite ? Math.ceil(opts.runs / size) : Infinity;
@@ -195,7 +209,8 @@ export async function run(argv: string[]): Promise<number> {
   const shard = parseShard(values.shard);
   // Shards take seeds seed*N + I, and each layout seed*layouts + i of that, so neither two shards
   // nor two layouts of one exploration share a history.
-  const seed = count('--seed', values.seed, 1) * shard.of + shard.index;
+  const userSeed = count('--seed', values.seed, 1);
+  const seed = userSeed * shard.of + shard.index;
   const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 20_000);
   const layouts: Config['layout'][] = layout === 'both' ? ['uniform', 'fullTail'] : [layout as Config['layout']];
   const events = count('--events', values.events, 80);
@@ -205,19 +220,17 @@ export async function run(argv: string[]): Promise<number> {
   const start = performance.now();
   const progress = process.stderr.isTTY && !json;
   if (!json) {
-    console.log(`SEED=${seed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} faults=${allFaults ? 'all' : faults.length === 0 ? 'none' : faults.join(',')} (each history draws its own fault mix and slow node)`);
+    console.log(`SEED=${userSeed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} faults=${allFaults ? 'all' : faults.length === 0 ? 'none' : faults.join(',')} (each history draws its own fault mix and slow node)`);
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
-  const pool = workers > 1 ? new Pool(workers) : null;
+  const pool: Runner = workers > 1 ? new Pool(workers) : inline;
   const report = (l: string) => (n: number) => process.stderr.write(`\r${l}: ${n} histories`);
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
     const opts = { config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events, faults } };
-    const s = pool !== null ? await inPool(opts, pool, progress ? report(l) : undefined) : explore({
-      ...opts, onProgress: progress ? (n) => { if (n % 25 === 0) report(l)(n); } : undefined,
-    });
+    const s = await inChunks(opts, pool, progress ? report(l) : undefined);
     if (progress) process.stderr.write('\r\x1b[K');
     total = merge(total, s);
     if (s.failure !== null) {
@@ -225,13 +238,13 @@ export async function run(argv: string[]): Promise<number> {
       break;
     }
   }
-  await pool?.close();
+  await pool.close();
   const summary = total!;
   // A restricted fault list may make some witnesses unreachable: they are reported, not failed.
   const ok = summary.failure === null && (!allFaults || missedWitnesses(summary).length === 0);
   if (json) {
     console.log(JSON.stringify({
-      ok, seed: summary.seed, faults: allFaults ? 'all' : faults, histories: summary.histories, events: summary.events,
+      ok, seed: userSeed, ...(shard.of > 1 ? { shard: `${shard.index}/${shard.of}` } : {}), faults: allFaults ? 'all' : faults, histories: summary.histories, events: summary.events,
       invariants: summary.invariants.map(({ id, tag, checks, violations, hits }) => ({ id, tag, checks, violations, hits })),
       coverage: summary.coverage,
       failure: summary.failure && { invariant: summary.failure.invariant, message: summary.failure.message, events: summary.failure.history.events, file: written },
