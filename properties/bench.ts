@@ -38,6 +38,8 @@ deliverAll; replicas 0; lal 1,000,000) through the model and impl/, with a plain
   --quick       small sizes (a smoke run, a few seconds)
   --full        the 13,108-PG run at 10^5 records (default 10^4)
   --only a,b    run only the named measurements (see the ids in the table)
+  --explore     instead, the exploration benchmark: explore's histories/s on 1 and 2 threads
+                and the machine's own scaling (see --explore --help)
   --help        this text
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
@@ -432,4 +434,7 @@ export function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  process.exitCode = argv.includes('--explore') ? await (await import('./bench-explore.js')).main(argv) : main(argv);
+}

@@ -39,6 +39,8 @@ describe('aurora-harness', () => {
     ['export-history --index without --seed', ['export-history', '--index', '2'], '--index needs --seed N'],
     ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
+    ['bench --explore with zero threads', ['bench', '--explore', '--workers', '1,0'], "--workers: '1,0' is not a comma-separated list"],
+    ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -115,15 +117,22 @@ describe('aurora-harness', () => {
     expect(await main(['replay', changed])).toBe(1);
   });
 
-  it('explore --runs gives the same summary whatever the number of worker threads', async () => {
+  it('explore --runs gives the same summary whatever the number of threads, this one included', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
     const args = ['explore', '--runs', '6', '--events', '30', '--layout', 'uniform', '--seed', '5', '--json'];
     // Six histories reach only some witnesses, so the exit code may be 1; it must not differ.
-    const code = await main([...args, '--workers', '2']);
+    const code = await main([...args, '--workers', '1']);
+    expect(await main([...args, '--workers', '2'])).toBe(code);
     expect(await main([...args, '--workers', '3'])).toBe(code);
-    const [two, three] = out.map((line) => JSON.parse(line) as { histories: number });
-    expect(two!.histories).toBe(6);
-    expect(three).toEqual(two);
+    const [one, two, three] = out.map((line) => JSON.parse(line) as { histories: number; seed: number });
+    expect(one).toMatchObject({ histories: 6, seed: 5 });
+    expect(two).toEqual(one);
+    expect(three).toEqual(one);
+    // A shard is another slice of the seed space: the same --seed, other histories, and it says so.
+    await main([...args, '--shard', '1/2']);
+    const shard = JSON.parse(out[3]!) as { seed: number; shard: string; events: number };
+    expect(shard).toMatchObject({ seed: 5, shard: '1/2' });
+    expect(shard.events).not.toBe((one as unknown as { events: number }).events);
   });
 });

@@ -2,6 +2,7 @@
 // Loaded only when asked for: the benchmark module sets up a forced GC when it loads.
 
 export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID]
+       aurora-harness bench --explore [--runs N] [--seed N] [--workers 1,2] [--rounds N] [--json]
 
 A steady fault-free workload through the model and impl/ at several sizes, with a plain-queue
 floor; records/s, ns/record, heap, messages per record, and the issue-4 targets (met or MISS).
@@ -12,6 +13,9 @@ floor; records/s, ns/record, heap, messages per record, and the issue-4 targets 
   --only a,b    run only the named measurements: model-1e3, model-1e4, impl-1e4, impl-1e5,
                 impl-1e6, floor-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108,
                 impl-1e5-pg64-local, impl-pg13108-local (with --quick: impl-pg512, impl-pg512-local)
+  --explore     instead, the exploration benchmark (issue 5): explore's histories/s on 1 and 2
+                threads, each run a child process, rounds alternating, and the machine's own
+                scaling; see aurora-harness bench --explore --help
   -h, --help    this text
 
 Runs the compiled dist/ code when it is newer than the sources (npm run build), else the
@@ -19,6 +23,15 @@ TypeScript through tsx, which is slower; the first line says which.
 exit codes: 0 the run completed (targets are reported, not asserted), 1 the run failed, 2 bad input`;
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--explore')) {
+    const { main } = await import('../bench-explore.js');
+    try {
+      return await main(argv);
+    } catch (e) {
+      console.error((e as Error).message);
+      return 1;
+    }
+  }
   if (argv.includes('--help') || argv.includes('-h')) return (console.log(HELP), 0);
   const bench = await import('../bench.js');
   try {
