@@ -53,7 +53,7 @@ export class Cluster {
   time = 0;
   txnCount = 0;
   readCount = 0;
-  private out: Observation[] = [];
+  private out: Observation[] = emptyOut();
   private readonly pageServersMemo = new WeakMap<Membership, NodeId[]>();
 
   constructor(config: Config) {
@@ -66,6 +66,13 @@ export class Cluster {
     for (const n of STORAGE_NODES) {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
       this.storageList.push(this.storageNode(n));
+    }
+    // The members memo has a slot per PG from the start (members() grows it only for a PG added
+    // later): growing it on a fresh engine's first write changed its elements kind under code
+    // optimized on warm engines (a 'not a Smi' deopt of shipRecords per new engine).
+    for (let pg = 0; pg < config.pgCount; pg++) {
+      this.membersSeen.push(undefined);
+      this.membersList.push(undefined);
     }
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
     for (const r of this.computeIds.slice(1)) {
@@ -145,9 +152,19 @@ export class Cluster {
   drain(): readonly Observation[] {
     const out = this.out;
     if (out.length === 0) return NONE;
-    this.out = [];
+    this.out = emptyOut();
     return out;
   }
+}
+
+/**
+ * A fresh observation list. One allocation site for every such list (the field's initial one
+ * and drain's): V8 learns at the site that its lists come to hold objects and makes the next ones
+ * so, where each fresh engine's initial list (another site) changed kind on its first observation
+ * and deoptimized the txn path optimized on warm engines ('not a Smi' in observe, --trace-deopt).
+ */
+function emptyOut(): Observation[] {
+  return [];
 }
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */

@@ -47,8 +47,12 @@ export class WriterLog {
   private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
   /** Per PG, its LSNs (in LSN order: byPg[pg][0 .. byPgCount[pg]), a typed list grown by doubling). */
   private readonly byPg: LsnList[] = [];
-  /** Per page (pages are dense from 0), its LSNs. */
-  private readonly byPage: (LsnList | undefined)[] = [];
+  /**
+   * Per page (pages are dense from 0), its LSNs. Made with page 0's empty slot, so its elements
+   * kind is the generic one from the start (grown from an empty literal on a fresh engine, it
+   * changed kind under code optimized on warm engines: a deopt of append per new engine).
+   */
+  private readonly byPage: (LsnList | undefined)[] = [undefined];
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -58,6 +62,11 @@ export class WriterLog {
   constructor(readonly base: Lsn, readonly firstPrevVol: Lsn, private readonly lastPg: readonly Lsn[]) {
     assert(base >= 0 && firstPrevVol >= 0, 'LSNs are non-negative');
     assert(firstPrevVol <= base, 'the recovered VDL is at or below the base');
+    // Every PG of the recovered volume has its list from the start: append grows byPg only for a
+    // PG added later (a fresh engine's first appends grew it, changing its elements kind under
+    // code optimized on warm engines: a 'not a Smi' deopt of append on every new engine).
+    for (let pg = 0; pg < lastPg.length; pg++) this.byPg.push(new LsnList());
+    assert(this.byPg.length === lastPg.length, 'a list per PG');
   }
 
   /** Records allocated. */
