@@ -27,7 +27,8 @@ const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 const byLsnKey = (r: RedoRecord): number => r.lsn;
 /** Scratch for coalesce (emptied after each use, so it holds no record). */
 const pagesScratch = new IntScratch();
-const keptScratch: (RedoRecord | undefined)[] = [];
+/** Scratch for coalesce: per log index at or below the point, whether the record stays (1). */
+let keepScratch = new Uint8Array(64);
 
 /** The index of the last of log[0 .. n) (ascending LSNs) with an LSN <= `at`, or -1; the last is tried first. */
 function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at: Lsn): number {
@@ -245,37 +246,35 @@ export class Segment {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
     // Walk down from the last record at or below the point: the first visible write met of each
-    // page is its newest version there. The kept records are compacted into the log's own array
-    // (no new arrays per coalesce: at 13,108 PGs a segment's arrays live until the PG's next
-    // write, long enough to be promoted, so fresh ones were old-space garbage).
+    // page is its newest version there. Which records stay is flagged in a scratch byte column,
+    // then the log is compacted in place in one ascending pass (no new arrays per coalesce: at
+    // 13,108 PGs a segment's arrays live until the PG's next write, long enough to be promoted,
+    // so fresh ones were old-space garbage; and no scratch list of records to fill and empty: at
+    // 64 PGs a segment coalesces after nearly every write to it, over a handful of records).
     const log = this.log;
     const count = this.count;
     const end = lastAtOrBelowIn(log, count, point);
+    if (keepScratch.length <= end) keepScratch = new Uint8Array(Math.max(end + 1, keepScratch.length * 2));
+    const keep = keepScratch;
     const pagesSeen = pagesScratch;
-    const kept = keptScratch;
     pagesSeen.clear();
-    let keptCount = 0;
+    // No truncation range (the steady state): nothing is annulled, so visibility is the two LSNs.
+    const ranges = this.ranges;
+    const annuls = ranges.length > 0;
     for (let i = end; i >= 0; i--) {
       const r = log[i]!;
+      keep[i] = 0;
       if (r.page === null) continue;
-      if (!pagesSeen.includes(r.page) && visibleAt(this.ranges, r, point)) {
+      if (!pagesSeen.includes(r.page) && (annuls ? visibleAt(ranges, r, point) : r.lsn <= point && r.commitLsn <= point)) {
         pagesSeen.push(r.page);
-        if (keptCount < kept.length) kept[keptCount] = r;
-        else kept.push(r);
-        keptCount++;
-      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) {
-        if (keptCount < kept.length) kept[keptCount] = r;
-        else kept.push(r);
-        keptCount++;
-      }
+        keep[i] = 1;
+      } else if (r.commitLsn > point && (!annuls || writeSurvives(ranges, r))) keep[i] = 1;
     }
-    // kept (reversed) then the records above the point; n <= i throughout, so in place is safe.
+    // The kept records, then the records above the point, in LSN order; n <= i throughout.
     let n = 0;
-    for (let k = keptCount - 1; k >= 0; k--) {
-      log[n++] = kept[k]!;
-      kept[k] = undefined;
-    }
+    for (let i = 0; i <= end; i++) if (keep[i] === 1) log[n++] = log[i]!;
     for (let i = end + 1; i < count; i++) log[n++] = log[i]!;
+    assert(n <= count, 'coalescing only drops records');
     this.truncate(n);
     pagesSeen.clear();
     this.gcScl = this.scl;

@@ -136,6 +136,13 @@ export class WriterUp {
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
     this.ensureSealed(pgCount - 1);
+    // A slot per PG from the start (0 reads as the missing entry did): written in whatever order
+    // PGs are first written or announced to, they grew holey (or, far past the end, sparse).
+    for (let pg = 0; pg < pgCount; pg++) {
+      this.gcAnnounced.push(0);
+      this.pgCommitMax.push(0);
+    }
+    assert(this.gcAnnounced.length === pgCount && this.pgCommitMax.length === pgCount, 'a slot per PG');
   }
 
   private ensureSealed(pg: number): void {
