@@ -50,6 +50,11 @@ export class Cluster {
   readonly deliverCounts: number[] = [];
   /** The writer W first, then the replicas R1..Rn. */
   readonly computeIds: readonly NodeId[];
+  /**
+   * Bumped whenever a compute node's state is replaced (setCompute): deliverAll looks a compute
+   * node up once per run of its messages and again only when this moved (a fence or recovery).
+   */
+  computeVersion = 0;
   /** Logical time: ticks so far. */
   time = 0;
   txnCount = 0;
@@ -100,6 +105,7 @@ export class Cluster {
   setCompute(id: NodeId, x: ComputeNode): void {
     if (!this.compute.has(id)) fail(`${id} is not a compute node`);
     this.compute.set(id, x);
+    this.computeVersion++;
   }
 
   setDown(id: NodeId): void {
@@ -170,9 +176,9 @@ function emptyOut(): Observation[] {
 
 /**
  * The engine's own frozen copy of the config, built by one object literal listing every field
- * (bugs too, undefined when absent: bug() reads it as absent), so every engine's config has the
+ * (bugs too, undefined when absent, which the mutant switch reads as absent), so every engine's config has the
  * same hidden class. A spread copy did not: from the third engine of a process on, its frozen
- * copy had a new map, and every function reading the config (bug(), pgOfPage, inlined into the
+ * copy had a new map, and every function reading the config (the mutant switch, pgOfPage, inlined into the
  * txn, ack and tick paths) deoptimized on the measured engine ('wrong map' at config.bugs,
  * --trace-deopt at 64 PGs).
  */

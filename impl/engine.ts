@@ -10,7 +10,7 @@ import type { Event } from '../model/events.js';
 import type { Config, Message, NodeId, Observation } from '../model/types.js';
 import { STORAGE_NODES, nodesOfAz as nodesOfAz_ } from '../model/types.js';
 import { assert as assert_, mod as mod_ } from './assert.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type ComputeNode } from './cluster.js';
 import { addPg as addPg_, controlTick as controlTick_ } from './control.js';
 import { startRecovery as startRecovery_ } from './recovery.js';
 import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
@@ -125,12 +125,21 @@ function deliverAll(c: Cluster): void {
     const q = net.bufferAt(i);
     const head = net.headAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
-    // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
-    const storage = c.storage.get(nodes[i]!);
+    // once per batch; a compute node's may be replaced by a handler (fenced, recovered), so it
+    // is looked up again whenever the cluster's computeVersion moved.
+    const id = nodes[i]!;
+    const storage = c.storage.get(id);
     if (storage === undefined) {
+      let version = -1;
+      let x: ComputeNode | null = null;
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
-        if (!(cut && net.linkDown(msg.from, msg.to))) deliverToCompute(c, msg);
+        if (cut && net.linkDown(msg.from, msg.to)) continue;
+        if (x === null || c.computeVersion !== version) {
+          version = c.computeVersion;
+          x = c.computeNode(id);
+        }
+        deliverToComputeAt(c, id, x, msg);
       }
     } else {
       for (let j = 0; j < count; j++) {
@@ -155,9 +164,14 @@ function deliver(c: Cluster, msg: Message): void {
 
 /** A message to a compute node (looked up each time: fencing or recovery replaces its state). */
 function deliverToCompute(c: Cluster, msg: Message): void {
-  const x = c.computeNode(msg.to);
+  deliverToComputeAt(c, msg.to, c.computeNode(msg.to), msg);
+}
+
+/** deliverToCompute, with the node's current state looked up by the caller. */
+function deliverToComputeAt(c: Cluster, id: NodeId, x: ComputeNode, msg: Message): void {
+  assert(msg.to === id, 'the message is to the node given');
   if (x instanceof Replica) replicaReceive(c, x, msg);
-  else if (x.status !== 'down') writerReceiveAt(c, msg.to, x, msg);
+  else if (x.status !== 'down') writerReceiveAt(c, id, x, msg);
 }
 
 // ---- Faults --------------------------------------------------------------------------------
