@@ -21,6 +21,8 @@ const fail: typeof fail_ = fail_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const INT32_MAX = 2 ** 31 - 1;
+/** Every LsnList's storage before its first LSN (never written: a push first grows past it). */
+const NO_LSNS = new Int32Array(0);
 /** Record objects kept for retransmission (a power of two). */
 const RECENT = 4096;
 
@@ -189,13 +191,14 @@ export class WriterLog {
  * that grow for a writer's whole life are neither scanned nor promoted by the GC.
  */
 class LsnList {
-  private data = new Int32Array(16);
+  /** Shared and empty until the first push (a volume of 13,108 PGs makes a list per PG up front). */
+  private data: Int32Array = NO_LSNS;
   length = 0;
 
   push(lsn: Lsn): void {
     assert(lsn <= INT32_MAX && (this.length === 0 || this.data[this.length - 1]! < lsn), 'LSN lists ascend and hold 32-bit LSNs');
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new Int32Array(Math.max(16, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
