@@ -8,7 +8,7 @@
 // PG and per page the LSN lists (typed too, grown by doubling). The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get the shipped object while it is among
-// the last 4,096 appended, else an equal frozen copy. "The records
+// the last 256 appended, else an equal frozen copy. "The records
 // of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
@@ -23,8 +23,12 @@ const sealRecord: typeof sealRecord_ = sealRecord_;
 const INT32_MAX = 2 ** 31 - 1;
 /** Every LsnList's storage before its first LSN (never written: a push first grows past it). */
 const NO_LSNS = new Int32Array(0);
-/** Record objects kept for retransmission (a power of two). */
-const RECENT = 4096;
+/**
+ * Record objects kept for retransmission (a power of two). 256 is 64 txns of 4 records, far more
+ * than a member lags in steady state (its ack is one txn behind). It was 4,096: every record then
+ * lived ~1,000 txns, so each was promoted out of the young generation and died in old space.
+ */
+const RECENT = 256;
 
 export class WriterLog {
   /** Records allocated. */
