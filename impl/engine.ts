@@ -16,7 +16,7 @@ import { startRecovery as startRecovery_ } from './recovery.js';
 import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
 import { snapshotOfCluster, type Snapshot } from './snapshot.js';
 import { collectGarbage as collectGarbage_, gossip as gossip_, persist as persist_, storageReceive as storageReceive_ } from './storage.js';
-import { clientRead as clientRead_, clientTxn as clientTxn_, writerReceiveAt as writerReceiveAt_, writerTick as writerTick_ } from './writer.js';
+import { WriterUp, clientRead as clientRead_, clientTxn as clientTxn_, writerCatchUp as writerCatchUp_, writerReceiveAt as writerReceiveAt_, writerTakeAckDeferred as writerTakeAckDeferred_, writerTick as writerTick_ } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const nodesOfAz: typeof nodesOfAz_ = nodesOfAz_;
@@ -36,6 +36,8 @@ const clientRead: typeof clientRead_ = clientRead_;
 const clientTxn: typeof clientTxn_ = clientTxn_;
 const writerReceiveAt: typeof writerReceiveAt_ = writerReceiveAt_;
 const writerTick: typeof writerTick_ = writerTick_;
+const writerTakeAckDeferred: typeof writerTakeAckDeferred_ = writerTakeAckDeferred_;
+const writerCatchUp: typeof writerCatchUp_ = writerCatchUp_;
 
 export class ImplEngine implements Engine {
   readonly name = 'impl';
@@ -132,15 +134,26 @@ function deliverAll(c: Cluster): void {
     if (storage === undefined) {
       let version = -1;
       let x: ComputeNode | null = null;
+      // The writer whose catch-up is owed after acks taken in this run (writerTakeAckDeferred).
+      let owed: WriterUp | null = null;
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
         if (cut && net.linkDown(msg.from, msg.to)) continue;
         if (x === null || c.computeVersion !== version) {
+          assert(owed === null || c.computeVersion === version, 'acks change no compute node');
           version = c.computeVersion;
           x = c.computeNode(id);
         }
+        const taken = writerTakeAckDeferred(c, id, x, msg);
+        if (taken === 1) owed = x as WriterUp;
+        if (taken >= 0) continue;
+        if (owed !== null) {
+          writerCatchUp(c, id, owed);
+          owed = null;
+        }
         deliverToComputeAt(c, id, x, msg);
       }
+      if (owed !== null) writerCatchUp(c, id, owed);
     } else {
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
