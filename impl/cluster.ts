@@ -8,7 +8,7 @@
 
 import type { Config, Membership, Message, NodeId, Observation } from '../model/types.js';
 import { INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes as allNodes_, checkConfig as checkConfig_, computeNodes as computeNodes_, membersOf as membersOf_, pageServers as pageServers_ } from '../model/types.js';
-import { fail as fail_ } from './assert.js';
+import { assert as assert_, fail as fail_ } from './assert.js';
 import { ControlPlane } from './control.js';
 import { Network } from './network.js';
 import { emptyPlan } from './plan.js';
@@ -26,6 +26,7 @@ const computeNodes: typeof computeNodes_ = computeNodes_;
 const pageServers: typeof pageServers_ = pageServers_;
 const membersOf: typeof membersOf_ = membersOf_;
 const fail: typeof fail_ = fail_;
+const assert: typeof assert_ = assert_;
 
 export interface Down {
   readonly status: 'down';
@@ -49,23 +50,35 @@ export class Cluster {
   readonly deliverCounts: number[] = [];
   /** The writer W first, then the replicas R1..Rn. */
   readonly computeIds: readonly NodeId[];
+  /**
+   * Bumped whenever a compute node's state is replaced (setCompute): deliverAll looks a compute
+   * node up once per run of its messages and again only when this moved (a fence or recovery).
+   */
+  computeVersion = 0;
   /** Logical time: ticks so far. */
   time = 0;
   txnCount = 0;
   readCount = 0;
-  private out: Observation[] = [];
+  private out: Observation[] = emptyOut();
   private readonly pageServersMemo = new WeakMap<Membership, NodeId[]>();
 
   constructor(config: Config) {
     const problem = checkConfig(config);
     if (problem !== null) throw new Error(`bad config: ${problem}`);
-    this.config = Object.freeze({ ...config });
+    this.config = frozenConfig(config);
     this.control = new ControlPlane(config.pgCount);
     this.computeIds = computeNodes(config);
     this.net = new Network(allNodes(config));
     for (const n of STORAGE_NODES) {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
       this.storageList.push(this.storageNode(n));
+    }
+    // The members memo has a slot per PG from the start (members() grows it only for a PG added
+    // later): growing it on a fresh engine's first write changed its elements kind under code
+    // optimized on warm engines (a 'not a Smi' deopt of shipRecords per new engine).
+    for (let pg = 0; pg < config.pgCount; pg++) {
+      this.membersSeen.push(undefined);
+      this.membersList.push(undefined);
     }
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
     for (const r of this.computeIds.slice(1)) {
@@ -92,6 +105,7 @@ export class Cluster {
   setCompute(id: NodeId, x: ComputeNode): void {
     if (!this.compute.has(id)) fail(`${id} is not a compute node`);
     this.compute.set(id, x);
+    this.computeVersion++;
   }
 
   setDown(id: NodeId): void {
@@ -145,9 +159,37 @@ export class Cluster {
   drain(): readonly Observation[] {
     const out = this.out;
     if (out.length === 0) return NONE;
-    this.out = [];
+    this.out = emptyOut();
     return out;
   }
+}
+
+/**
+ * A fresh observation list. One allocation site for every such list (the field's initial one
+ * and drain's): V8 learns at the site that its lists come to hold objects and makes the next ones
+ * so, where each fresh engine's initial list (another site) changed kind on its first observation
+ * and deoptimized the txn path optimized on warm engines ('not a Smi' in observe, --trace-deopt).
+ */
+function emptyOut(): Observation[] {
+  return [];
+}
+
+/**
+ * The engine's own frozen copy of the config, built by one object literal listing every field
+ * (bugs too, undefined when absent, which the mutant switch reads as absent), so every engine's config has the
+ * same hidden class. A spread copy did not: from the third engine of a process on, its frozen
+ * copy had a new map, and every function reading the config (the mutant switch, pgOfPage, inlined into the
+ * txn, ack and tick paths) deoptimized on the measured engine ('wrong map' at config.bugs,
+ * --trace-deopt at 64 PGs).
+ */
+function frozenConfig(config: Config): Config {
+  const copy: Config = {
+    pgCount: config.pgCount, pagesPerPg: config.pagesPerPg, lal: config.lal, hedgeTicks: config.hedgeTicks,
+    retransmitTicks: config.retransmitTicks, cachePages: config.cachePages, layout: config.layout, replicas: config.replicas,
+    replaceAfterTicks: config.replaceAfterTicks, bugs: config.bugs,
+  };
+  assert(Object.keys(copy).length >= Object.keys(config).length, 'the copy keeps every field of the config');
+  return Object.freeze(copy);
 }
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */

@@ -10,13 +10,13 @@ import type { Event } from '../model/events.js';
 import type { Config, Message, NodeId, Observation } from '../model/types.js';
 import { STORAGE_NODES, nodesOfAz as nodesOfAz_ } from '../model/types.js';
 import { assert as assert_, mod as mod_ } from './assert.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type ComputeNode } from './cluster.js';
 import { addPg as addPg_, controlTick as controlTick_ } from './control.js';
 import { startRecovery as startRecovery_ } from './recovery.js';
 import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
 import { snapshotOfCluster, type Snapshot } from './snapshot.js';
 import { collectGarbage as collectGarbage_, gossip as gossip_, persist as persist_, storageReceive as storageReceive_ } from './storage.js';
-import { clientRead as clientRead_, clientTxn as clientTxn_, writerReceiveAt as writerReceiveAt_, writerTick as writerTick_ } from './writer.js';
+import { WriterUp, clientRead as clientRead_, clientTxn as clientTxn_, writerCatchUp as writerCatchUp_, writerReceiveAt as writerReceiveAt_, writerTakeAckDeferred as writerTakeAckDeferred_, writerTick as writerTick_ } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const nodesOfAz: typeof nodesOfAz_ = nodesOfAz_;
@@ -36,6 +36,8 @@ const clientRead: typeof clientRead_ = clientRead_;
 const clientTxn: typeof clientTxn_ = clientTxn_;
 const writerReceiveAt: typeof writerReceiveAt_ = writerReceiveAt_;
 const writerTick: typeof writerTick_ = writerTick_;
+const writerTakeAckDeferred: typeof writerTakeAckDeferred_ = writerTakeAckDeferred_;
+const writerCatchUp: typeof writerCatchUp_ = writerCatchUp_;
 
 export class ImplEngine implements Engine {
   readonly name = 'impl';
@@ -125,13 +127,33 @@ function deliverAll(c: Cluster): void {
     const q = net.bufferAt(i);
     const head = net.headAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
-    // once per batch; a compute node's may (fenced, recovered), so deliver looks each time.
-    const storage = c.storage.get(nodes[i]!);
+    // once per batch; a compute node's may be replaced by a handler (fenced, recovered), so it
+    // is looked up again whenever the cluster's computeVersion moved.
+    const id = nodes[i]!;
+    const storage = c.storage.get(id);
     if (storage === undefined) {
+      let version = -1;
+      let x: ComputeNode | null = null;
+      // The writer whose catch-up is owed after acks taken in this run (writerTakeAckDeferred).
+      let owed: WriterUp | null = null;
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
-        if (!(cut && net.linkDown(msg.from, msg.to))) deliverToCompute(c, msg);
+        if (cut && net.linkDown(msg.from, msg.to)) continue;
+        if (x === null || c.computeVersion !== version) {
+          assert(owed === null || c.computeVersion === version, 'acks change no compute node');
+          version = c.computeVersion;
+          x = c.computeNode(id);
+        }
+        const taken = writerTakeAckDeferred(c, id, x, msg);
+        if (taken === 1) owed = x as WriterUp;
+        if (taken >= 0) continue;
+        if (owed !== null) {
+          writerCatchUp(c, id, owed);
+          owed = null;
+        }
+        deliverToComputeAt(c, id, x, msg);
       }
+      if (owed !== null) writerCatchUp(c, id, owed);
     } else {
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;
@@ -155,9 +177,14 @@ function deliver(c: Cluster, msg: Message): void {
 
 /** A message to a compute node (looked up each time: fencing or recovery replaces its state). */
 function deliverToCompute(c: Cluster, msg: Message): void {
-  const x = c.computeNode(msg.to);
+  deliverToComputeAt(c, msg.to, c.computeNode(msg.to), msg);
+}
+
+/** deliverToCompute, with the node's current state looked up by the caller. */
+function deliverToComputeAt(c: Cluster, id: NodeId, x: ComputeNode, msg: Message): void {
+  assert(msg.to === id, 'the message is to the node given');
   if (x instanceof Replica) replicaReceive(c, x, msg);
-  else if (x.status !== 'down') writerReceiveAt(c, msg.to, x, msg);
+  else if (x.status !== 'down') writerReceiveAt(c, id, x, msg);
 }
 
 // ---- Faults --------------------------------------------------------------------------------

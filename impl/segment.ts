@@ -27,7 +27,19 @@ const writeSurvives: typeof writeSurvives_ = writeSurvives_;
 const byLsnKey = (r: RedoRecord): number => r.lsn;
 /** Scratch for coalesce (emptied after each use, so it holds no record). */
 const pagesScratch = new IntScratch();
-const keptScratch: (RedoRecord | undefined)[] = [];
+/**
+ * A segment's log and flags before its first record: shared, so never written (push and rebuild
+ * give the segment its own first). Made by popping a placeholder, so their elements kind is
+ * already the generic one of the lists that replace them (an empty literal's small-integer kind
+ * would make every load from a segment's log polymorphic).
+ */
+const NO_RECORDS_HELD: (RedoRecord | undefined)[] = [undefined];
+NO_RECORDS_HELD.pop();
+const NO_FLAGS: boolean[] = [false];
+NO_FLAGS.pop();
+
+/** Scratch for coalesce: per log index at or below the point, whether the record stays (1). */
+let keepScratch = new Uint8Array(64);
 
 /** The index of the last of log[0 .. n) (ascending LSNs) with an LSN <= `at`, or -1; the last is tried first. */
 function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at: Lsn): number {
@@ -66,12 +78,14 @@ export class Segment {
   /**
    * The records, LSN order: log[0 .. count). The arrays only grow (slots past count are emptied):
    * shrinking a JS array (pop, a length write) trims its backing store, and the appends that
-   * follow every coalesce then allocated a new one.
+   * follow every coalesce then allocated a new one. Both start as the shared empty lists below
+   * and are made on the first record (ownLists): a 13,108-PG volume has 117,972 segments, most
+   * never written in a short run, and two arrays each were a quarter of an engine's objects.
    */
-  private log: (RedoRecord | undefined)[] = [];
+  private log: (RedoRecord | undefined)[] = NO_RECORDS_HELD;
   private count = 0;
   /** Parallel to log: the record is complete (meaningful below count). */
-  private done: boolean[] = [];
+  private done: boolean[] = NO_FLAGS;
   /** Per page, its records in LSN order (null: stale, rebuilt on the next read). */
   private byPage: Map<number, RedoRecord[]> | null = null;
   /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
@@ -125,11 +139,22 @@ export class Segment {
 
   /** Appends a record at log[count] (its completeness flag too), growing the arrays only when full. */
   private push(r: RedoRecord, complete: boolean): void {
+    if (this.log === NO_RECORDS_HELD || this.done === NO_FLAGS) this.ownLists();
     const i = this.count++;
     if (i < this.log.length) this.log[i] = r;
     else this.log.push(r);
     if (i < this.done.length) this.done[i] = complete;
     else this.done.push(complete);
+  }
+
+  /** This segment's own log and flag lists, in place of the shared empty ones (nothing held yet). */
+  private ownLists(): void {
+    if (this.log === NO_RECORDS_HELD) {
+      assert(this.count === 0, 'the shared empty log holds nothing');
+      this.log = [];
+    }
+    if (this.done === NO_FLAGS) this.done = [];
+    assert(NO_RECORDS_HELD.length === 0 && NO_FLAGS.length === 0, 'the shared empty lists stay empty');
   }
 
   /** Keeps log[0 .. n): the slots past it are emptied (no record kept alive), never trimmed. */
@@ -245,37 +270,35 @@ export class Segment {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
     // Walk down from the last record at or below the point: the first visible write met of each
-    // page is its newest version there. The kept records are compacted into the log's own array
-    // (no new arrays per coalesce: at 13,108 PGs a segment's arrays live until the PG's next
-    // write, long enough to be promoted, so fresh ones were old-space garbage).
+    // page is its newest version there. Which records stay is flagged in a scratch byte column,
+    // then the log is compacted in place in one ascending pass (no new arrays per coalesce: at
+    // 13,108 PGs a segment's arrays live until the PG's next write, long enough to be promoted,
+    // so fresh ones were old-space garbage; and no scratch list of records to fill and empty: at
+    // 64 PGs a segment coalesces after nearly every write to it, over a handful of records).
     const log = this.log;
     const count = this.count;
     const end = lastAtOrBelowIn(log, count, point);
+    if (keepScratch.length <= end) keepScratch = new Uint8Array(Math.max(end + 1, keepScratch.length * 2));
+    const keep = keepScratch;
     const pagesSeen = pagesScratch;
-    const kept = keptScratch;
     pagesSeen.clear();
-    let keptCount = 0;
+    // No truncation range (the steady state): nothing is annulled, so visibility is the two LSNs.
+    const ranges = this.ranges;
+    const annuls = ranges.length > 0;
     for (let i = end; i >= 0; i--) {
       const r = log[i]!;
+      keep[i] = 0;
       if (r.page === null) continue;
-      if (!pagesSeen.includes(r.page) && visibleAt(this.ranges, r, point)) {
+      if (!pagesSeen.includes(r.page) && (annuls ? visibleAt(ranges, r, point) : r.lsn <= point && r.commitLsn <= point)) {
         pagesSeen.push(r.page);
-        if (keptCount < kept.length) kept[keptCount] = r;
-        else kept.push(r);
-        keptCount++;
-      } else if (r.commitLsn > point && writeSurvives(this.ranges, r)) {
-        if (keptCount < kept.length) kept[keptCount] = r;
-        else kept.push(r);
-        keptCount++;
-      }
+        keep[i] = 1;
+      } else if (r.commitLsn > point && (!annuls || writeSurvives(ranges, r))) keep[i] = 1;
     }
-    // kept (reversed) then the records above the point; n <= i throughout, so in place is safe.
+    // The kept records, then the records above the point, in LSN order; n <= i throughout.
     let n = 0;
-    for (let k = keptCount - 1; k >= 0; k--) {
-      log[n++] = kept[k]!;
-      kept[k] = undefined;
-    }
+    for (let i = 0; i <= end; i++) if (keep[i] === 1) log[n++] = log[i]!;
     for (let i = end + 1; i < count; i++) log[n++] = log[i]!;
+    assert(n <= count, 'coalescing only drops records');
     this.truncate(n);
     pagesSeen.clear();
     this.gcScl = this.scl;
@@ -376,6 +399,7 @@ export class Segment {
     const log = this.log;
     const n = this.count;
     // The flags array is reused (it only grows; flags past count mean nothing).
+    if (this.done === NO_FLAGS) this.done = [];
     const done = this.done;
     while (done.length < n) done.push(false);
     for (let i = 0; i < n; i++) done[i] = false;

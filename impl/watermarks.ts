@@ -59,9 +59,9 @@ export class Watermarks {
   private readonly reached: Lsn[];
   /** Per PG: the quorum answer over the membership in `seen`. */
   private readonly computed: Lsn[] = [];
-  private readonly seen: Membership[] = [];
+  private readonly seen: (Membership | undefined)[] = [];
   /** Per PG: the winning sets of the membership in `seen` (so an ack looks up no memo). */
-  private readonly winning: WinningSets[] = [];
+  private readonly winning: (WinningSets | undefined)[] = [];
   readonly pgcl: Lsn[] = [];
   /** PGs whose PGCL may have moved since the last remember (so remember skips the others). */
   private readonly moved = new IntScratch();
@@ -79,6 +79,12 @@ export class Watermarks {
     assert(pgCount >= 1, 'a volume has PGs');
     this.reached = Array.from({ length: pgCount }, () => -1);
     this.ensure(pgCount - 1);
+    // A slot per PG from the start (sync fills them): growing them on a fresh engine's first ack
+    // changed their elements kind under code optimized on warm engines (a deopt per new engine).
+    for (let pg = 0; pg < pgCount; pg++) {
+      this.seen.push(undefined);
+      this.winning.push(undefined);
+    }
     this.vclCached = log.base;
     this.vdlCached = log.base;
     this.skipsGaps = bug(config, 'vcl-skips-gaps');

@@ -136,6 +136,13 @@ export class WriterUp {
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
     this.ensureSealed(pgCount - 1);
+    // A slot per PG from the start (0 reads as the missing entry did): written in whatever order
+    // PGs are first written or announced to, they grew holey (or, far past the end, sparse).
+    for (let pg = 0; pg < pgCount; pg++) {
+      this.gcAnnounced.push(0);
+      this.pgCommitMax.push(0);
+    }
+    assert(this.gcAnnounced.length === pgCount && this.pgCommitMax.length === pgCount, 'a slot per PG');
   }
 
   private ensureSealed(pg: number): void {
@@ -347,6 +354,35 @@ export function writerReceiveAt(c: Cluster, node: NodeId, x: ComputeNode, msg: M
   if (msg.kind === 'ack') takeAckAndAdvance(c, node, x, msg);
   else if (msg.kind === 'replicaStatus') x.replicaPoints.set(msg.from, msg.point);
   else if (msg.kind === 'readResp' && x.status === 'active') takeOwnReadResp(c, x, msg);
+}
+
+/**
+ * deliverAll's way with a run of acks to the active writer of a volume with no replicas: each
+ * ack's SCL is taken at once, and the catch-up that takeAckAndAdvance does after every ack
+ * (remember the PGCLs, acknowledge commits) is owed and done once by writerCatchUp, which
+ * deliverAll calls before the next message of the run that is not such an ack and at the run's
+ * end. The same as catching up per ack: within the run nothing else reads the marks or the
+ * pending transactions and the control plane does not change, so each PG's quorum answer only
+ * rises and its PGCL is max(reached, answer) either way, the VDL only moves forward, and the
+ * commits acknowledged are the same ones, in the same order, at the same place among the
+ * event's observations (no other observation comes between).
+ * Returns -1: not such an ack (deliver it as usual); 0: an ack writerReceiveAt ignores (stale
+ * epoch), nothing done and nothing owed; 1: taken, a catch-up owed.
+ */
+export function writerTakeAckDeferred(c: Cluster, node: NodeId, x: ComputeNode, msg: Message): -1 | 0 | 1 {
+  if (msg.kind !== 'ack' || !(x instanceof WriterUp) || x.status !== 'active' || hasReplicas(c, node)) return -1;
+  // As writerReceiveAt: a segment asking for a seal (-1) may not know the epoch yet.
+  if (msg.epoch !== x.epoch && msg.scl >= 0) return 0;
+  takeAck(c, x, msg);
+  assert(x.status === 'active', 'taking an ack leaves the writer active');
+  return 1;
+}
+
+/** The catch-up owed after acks taken by writerTakeAckDeferred (takeAckAndAdvance's tail). */
+export function writerCatchUp(c: Cluster, node: NodeId, w: WriterUp): void {
+  assert(w.status === 'active' && !hasReplicas(c, node), 'a catch-up is owed only by an active writer with no replicas');
+  w.marks.remember(c.control);
+  acknowledgeCommits(c, node, w);
 }
 
 function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {

@@ -8,7 +8,7 @@
 // PG and per page the LSN lists (typed too, grown by doubling). The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get the shipped object while it is among
-// the last 4,096 appended, else an equal frozen copy. "The records
+// the last 256 appended, else an equal frozen copy. "The records
 // of PG g at or below p" is a binary search in that PG's LSN list.
 
 import type { Lsn, RedoRecord } from '../model/types.js';
@@ -21,8 +21,14 @@ const fail: typeof fail_ = fail_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const INT32_MAX = 2 ** 31 - 1;
-/** Record objects kept for retransmission (a power of two). */
-const RECENT = 4096;
+/** Every LsnList's storage before its first LSN (never written: a push first grows past it). */
+const NO_LSNS = new Int32Array(0);
+/**
+ * Record objects kept for retransmission (a power of two). 256 is 64 txns of 4 records, far more
+ * than a member lags in steady state (its ack is one txn behind). It was 4,096: every record then
+ * lived ~1,000 txns, so each was promoted out of the young generation and died in old space.
+ */
+const RECENT = 256;
 
 export class WriterLog {
   /** Records allocated. */
@@ -47,8 +53,12 @@ export class WriterLog {
   private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
   /** Per PG, its LSNs (in LSN order: byPg[pg][0 .. byPgCount[pg]), a typed list grown by doubling). */
   private readonly byPg: LsnList[] = [];
-  /** Per page (pages are dense from 0), its LSNs. */
-  private readonly byPage: (LsnList | undefined)[] = [];
+  /**
+   * Per page (pages are dense from 0), its LSNs. Made with page 0's empty slot, so its elements
+   * kind is the generic one from the start (grown from an empty literal on a fresh engine, it
+   * changed kind under code optimized on warm engines: a deopt of append per new engine).
+   */
+  private readonly byPage: (LsnList | undefined)[] = [undefined];
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -58,6 +68,11 @@ export class WriterLog {
   constructor(readonly base: Lsn, readonly firstPrevVol: Lsn, private readonly lastPg: readonly Lsn[]) {
     assert(base >= 0 && firstPrevVol >= 0, 'LSNs are non-negative');
     assert(firstPrevVol <= base, 'the recovered VDL is at or below the base');
+    // Every PG of the recovered volume has its list from the start: append grows byPg only for a
+    // PG added later (a fresh engine's first appends grew it, changing its elements kind under
+    // code optimized on warm engines: a 'not a Smi' deopt of append on every new engine).
+    for (let pg = 0; pg < lastPg.length; pg++) this.byPg.push(new LsnList());
+    assert(this.byPg.length === lastPg.length, 'a list per PG');
   }
 
   /** Records allocated. */
@@ -180,13 +195,14 @@ export class WriterLog {
  * that grow for a writer's whole life are neither scanned nor promoted by the GC.
  */
 class LsnList {
-  private data = new Int32Array(16);
+  /** Shared and empty until the first push (a volume of 13,108 PGs makes a list per PG up front). */
+  private data: Int32Array = NO_LSNS;
   length = 0;
 
   push(lsn: Lsn): void {
     assert(lsn <= INT32_MAX && (this.length === 0 || this.data[this.length - 1]! < lsn), 'LSN lists ascend and hold 32-bit LSNs');
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new Int32Array(Math.max(16, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
