@@ -32,9 +32,9 @@ export function lastAtOrBelow<T>(xs: readonly T[], key: (x: T) => number, at: nu
   return lo - 1;
 }
 
-/** Sorts a short array of numbers ascending in place (insertion sort: no comparator call overhead). */
-export function sortSmall(xs: number[]): number[] {
-  for (let i = 1; i < xs.length; i++) {
+/** xs[0 .. n) ascending, in place, by insertion sort (short lists: no comparator calls); the rest left as it is. */
+export function sortSmallPrefix(xs: number[], n: number): void {
+  for (let i = 1; i < n; i++) {
     const x = xs[i]!;
     let j = i - 1;
     while (j >= 0 && xs[j]! > x) {
@@ -43,7 +43,6 @@ export function sortSmall(xs: number[]): number[] {
     }
     xs[j + 1] = x;
   }
-  return xs;
 }
 
 /**

@@ -6,7 +6,7 @@
 // order or a delete left a dead entry, so a walk costs O(k) for k members (O(k log k) after
 // out-of-order adds).
 
-import { assert as assert_ } from './assert.js';
+import { assert as assert_, sortSmallPrefix } from './assert.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
@@ -108,19 +108,6 @@ function sortPrefix(list: number[], n: number): void {
   for (let i = 0; i < n; i++) list[i] = head[i]!;
 }
 
-/** list[0 .. n) ascending by insertion sort. */
-function sortSmallPrefix(xs: number[], n: number): void {
-  for (let i = 1; i < n; i++) {
-    const x = xs[i]!;
-    let j = i - 1;
-    while (j >= 0 && xs[j]! > x) {
-      xs[j + 1] = xs[j]!;
-      j--;
-    }
-    xs[j + 1] = x;
-  }
-}
-
 /** Whether more than `limit` adjacent pairs are out of order (then a general sort is cheaper). */
 function inversionsExceed(list: readonly number[], n: number, limit: number): boolean {
   let out = 0;
@@ -156,7 +143,10 @@ export class IntScratch {
     return this.data[i]!;
   }
 
-  /** Ascending, in place (insertion sort: the list is a handful long). */
+  /**
+   * Ascending, in place (insertion sort: the list is a handful long). The Int32Array twin of
+   * sortSmallPrefix, kept apart so that each stays monomorphic on its own array kind.
+   */
   sort(): void {
     const xs = this.data;
     for (let i = 1; i < this.length; i++) {
