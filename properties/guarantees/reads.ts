@@ -1,7 +1,8 @@
 // Guarantees about what reads return, at the writer and at the replicas.
 
 import type { Invariant } from '../invariant.js';
-import type { Replica } from '../../model/state.js';
+import type { PendingRead, Replica, State } from '../../model/state.js';
+import type { Config, NodeId } from '../../model/types.js';
 import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
 import { visibleIn } from '../../model/reads.js';
@@ -116,19 +117,53 @@ export const gcSafe: Invariant = {
     if (refused !== undefined && refused.kind === 'readRefused') return `the writer's read ${refused.read} was refused as too old`;
     // The rest is a function of storage, compute nodes and control plane: unchanged since the last step, it held.
     if (v.index > 0 && v.prev.storage === v.next.storage && v.prev.compute === v.next.compute && v.prev.control === v.next.control) return null;
-    const x = writerOf(v.next);
-    const pgmrpl = x === null ? null : minReadPoint(v.next, x.node, x.w);
-    const vdl = x === null ? null : marksOf(v.next, x.w).vdl;
-    const pending = Object.values(v.next.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : []));
+    // What the last full pass found holding (or was derived from its compute nodes and control
+    // plane): with the same compute nodes and control plane, a segment value it checked holds again.
+    const last = v.memo.derived.get('gc-safe') as GcSafeBasis | undefined;
+    const same = last !== undefined && last.compute === v.next.compute && last.control === v.next.control;
+    const basis: GcSafeBasis = same ? { ...last, storage: v.next.storage } : gcSafeBasis(v.config, v.next);
+    const { pgmrpl, vdl, epoch, pending, servers } = basis;
     for (const n of STORAGE_NODES) {
-      for (const [pg, seg] of v.next.storage[n]!.durable.segments.entries()) {
+      const segments = v.next.storage[n]!.durable.segments;
+      const before = same ? last.storage[n]!.durable.segments : undefined;
+      if (segments === before) continue;
+      for (let pg = 0; pg < segments.length; pg++) {
+        const seg = segments[pg]!;
+        if (before !== undefined && seg === before[pg]) continue;
         if (seg.gcPoint > seg.pgmrpl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past the PGMRPL ${seg.pgmrpl} it was told`;
-        if (seg.blank || !pageServers(v.config, v.next.control.pgs[pg]!).includes(n)) continue;
-        if (vdl !== null && x!.w.epoch === seg.sealedEpoch && seg.gcPoint > vdl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`;
-        const needy = pending.find((r) => pgmrpl !== null && r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
+        if (seg.blank || !servers[pg]!.includes(n)) continue;
+        if (vdl !== null && epoch === seg.sealedEpoch && seg.gcPoint > vdl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`;
+        const needy = pgmrpl === null ? undefined : pending.find((r) => r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
         if (needy !== undefined) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past read ${needy.read} at ${needy.readPoint} (PGMRPL ${pgmrpl})`;
       }
     }
+    v.memo.derived.set('gc-safe', basis);
     return null;
   },
 };
+
+/** What gc-safe judges segments against, derived from the compute nodes and the control plane. */
+interface GcSafeBasis {
+  readonly storage: State['storage'];
+  readonly compute: State['compute'];
+  readonly control: State['control'];
+  readonly pgmrpl: number | null;
+  readonly vdl: number | null;
+  /** The writer's epoch (when there is a writer). */
+  readonly epoch: number | null;
+  readonly pending: readonly PendingRead[];
+  /** Per PG, the members serving its pages. */
+  readonly servers: readonly (readonly NodeId[])[];
+}
+
+function gcSafeBasis(config: Config, s: State): GcSafeBasis {
+  const x = writerOf(s);
+  return {
+    storage: s.storage, compute: s.compute, control: s.control,
+    pgmrpl: x === null ? null : minReadPoint(s, x.node, x.w),
+    vdl: x === null ? null : marksOf(s, x.w).vdl,
+    epoch: x === null ? null : x.w.epoch,
+    pending: Object.values(s.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : [])),
+    servers: s.control.pgs.map((m) => pageServers(config, m)),
+  };
+}
