@@ -10,19 +10,34 @@ import { isCommitted, type OracleTxn } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
 
-/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it. */
-function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId> }> {
-  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId> }>();
-  for (const n of STORAGE_NODES) {
+/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it (as a set and as bits of STORAGE_NODES). */
+function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> {
+  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }>();
+  STORAGE_NODES.forEach((n, i) => {
     s.storage[n]!.durable.segments.forEach((seg, pg) => {
       for (const r of seg.records) {
-        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>() };
+        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
         e.nodes.add(n);
+        e.mask |= 1 << i;
         out.set(r.lsn, e);
       }
     });
-  }
+  });
   return out;
+}
+
+/** coalescedPast as bits of STORAGE_NODES. */
+function coalescedPastMask(s: State, pg: number, lsn: Lsn): number {
+  let bits = 0;
+  for (let i = 0; i < STORAGE_NODES.length; i++) if ((s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]?.gcPoint ?? 0) >= lsn) bits |= 1 << i;
+  return bits;
+}
+
+/** intactMembers as bits of STORAGE_NODES. */
+function intactMask(s: State, pg: number): number {
+  let bits = 0;
+  for (const n of intactMembers(s, pg)) bits |= 1 << STORAGE_NODES.indexOf(n);
+  return bits;
 }
 
 /** Storage nodes whose segment of `pg` has coalesced past `lsn`: they hold its effect, if not the record. */
@@ -99,19 +114,22 @@ export const durability: Invariant = {
     let checked: Set<number>;
     if (last !== undefined && sameStamp(last.stamp, v.next)) checked = last.checked;
     else v.memo.derived.set('durability', { stamp: durableStamp(v.next), checked: (checked = new Set<number>()) });
-    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId> }> | null = null;
+    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> | null = null;
+    const intactOf: number[] = [];
     for (const t of txns) {
       if (checked.has(t.txn)) continue;
       checked.add(t.txn);
       const holders = (holdersMemo ??= holdersByLsn(v.next));
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
         const pg = t.pgs[lsn - t.firstLsn]!;
-        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>() };
-        const intact = intactMembers(v.next, pg);
-        const past = coalescedPast(v.next, pg, lsn);
+        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
+        const intact = (intactOf[pg] ??= intactMask(v.next, pg));
         if (h.pg !== pg) return `txn ${t.txn}: record ${lsn} is in PG ${h.pg}, but its write belongs to PG ${pg}`;
-        const missing = intact.filter((n) => !h.nodes.has(n) && !past.includes(n));
-        if (specReadQuorum(v.config, v.next.control.pgs[h.pg]!, missing)) {
+        // The intact members that neither hold the record nor coalesced past it, as bits.
+        const missingMask = intact & ~h.mask & ~coalescedPastMask(v.next, pg, lsn);
+        if (readQuorumOf(v.config, v.next.control.pgs[h.pg]!, missingMask)) {
+          const past = coalescedPast(v.next, pg, lsn);
+          const missing = intactMembers(v.next, pg).filter((n) => !h.nodes.has(n) && !past.includes(n));
           return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${h.pg} is held by {${[...h.nodes]}}; read quorum {${missing}} misses it`;
         }
       }
