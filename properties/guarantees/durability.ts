@@ -325,7 +325,8 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
     const a = v.prev.storage[n]!;
     const b = v.next.storage[n]!;
     if (a === b) continue;
-    let queuedBefore: Set<unknown> | undefined;
+    // The queue entries that are new in this step (in queue order), found once per node.
+    let fresh: StorageNode['volatile']['queue'] | undefined;
     for (let pg = 0; pg < a.durable.segments.length; pg++) {
       const x = a.durable.segments[pg]!;
       const y = b.durable.segments[pg]!;
@@ -333,9 +334,11 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
         return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
       }
-      const queued = (queuedBefore ??= new Set(a.volatile.queue));
-      const fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => e.pg === pg && !queued.has(e));
-      const stale = fresh.find((e) => e.epoch < x.epoch);
+      if (fresh === undefined) {
+        const queued = new Set(a.volatile.queue);
+        fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => !queued.has(e));
+      }
+      const stale = fresh.find((e) => e.pg === pg && e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
       const held = new Set(x.records);
