@@ -246,33 +246,33 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
     const cut = CUTS[c]!;
     const masks = intact.map((bits) => bits & cut.alive);
     masksOf.push(masks);
-    let vdl: Lsn | null | undefined;
     const last = inputs[c];
-    if (last !== undefined && sameInput(last, s, masks)) vdl = last.vdl;
-    else {
+    if (last === undefined || !sameInput(last, s, masks)) {
       // A cut earlier in this step with the same responders read exactly the same.
-      for (let d = 0; d < c && vdl === undefined; d++) {
+      let same: CutInput | undefined;
+      for (let d = 0; d < c && same === undefined; d++) {
         const other = masksOf[d]!;
-        if (other.every((m, pg) => m === masks[pg])) vdl = inputs[d]!.vdl;
+        if (other.every((m, pg) => m === masks[pg])) same = inputs[d]!;
       }
-      const parts: unknown[] = [];
-      const responses = masks.map((mask, pg) => {
-        const rs: { node: NodeId; records: SegmentDurable['records']; ranges: SegmentDurable['ranges']; gcPoint: Lsn }[] = [];
-        for (let i = 0; i < STORAGE_NODES.length; i++) {
-          if ((mask & (1 << i)) === 0) continue;
-          const node = STORAGE_NODES[i]!;
-          const seg = s.storage[node]!.durable.segments[pg]!;
-          rs.push({ node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint });
-          parts.push(seg.records, seg.ranges, seg.gcPoint);
-        }
-        return rs;
-      });
-      if (vdl === undefined) {
+      if (same !== undefined) inputs[c] = same;
+      else {
+        const parts: unknown[] = [];
+        const responses = masks.map((mask, pg) => {
+          const rs: { node: NodeId; records: SegmentDurable['records']; ranges: SegmentDurable['ranges']; gcPoint: Lsn }[] = [];
+          for (let i = 0; i < STORAGE_NODES.length; i++) {
+            if ((mask & (1 << i)) === 0) continue;
+            const node = STORAGE_NODES[i]!;
+            const seg = s.storage[node]!.durable.segments[pg]!;
+            rs.push({ node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint });
+            parts.push(seg.records, seg.ranges, seg.gcPoint);
+          }
+          return rs;
+        });
         const readable = masks.every((mask, pg) => readQuorumOf(v.config, pgs[pg]!, mask));
-        vdl = readable ? recoveredVdl(responses) : null;
+        inputs[c] = { pgs, masks, parts, vdl: readable ? recoveredVdl(responses) : null };
       }
-      inputs[c] = { pgs, masks, parts, vdl };
     }
+    const vdl = inputs[c]!.vdl;
     if (vdl !== null) cuts.push({ az: cut.az, extra: cut.extra, vdl });
   }
   v.memo.derived.set('az-plus-one cuts', inputs);

@@ -83,7 +83,7 @@ export const readRouting: Invariant = {
     for (const to of computeNodes(v.config)) {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
-      if (before === after) continue;
+      if (before === after || !after.some((m) => m.kind === 'readResp')) continue;
       const pending = new Set(before);
       for (const m of after) {
         if (m.kind !== 'readResp' || pending.has(m)) continue;
