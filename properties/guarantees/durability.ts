@@ -341,9 +341,17 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       const stale = fresh.find((e) => e.pg === pg && e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
-      const held = new Set(x.records);
-      for (const r of y.records) {
-        if (held.has(r)) continue;
+      // The records y holds that x did not (by identity), in y's order. Persisting usually appends
+      // to x's records: then only the appended ones can be new.
+      const xs = x.records;
+      const ys = y.records;
+      let start = 0;
+      while (start < xs.length && start < ys.length && xs[start] === ys[start]) start++;
+      const appended = start === xs.length;
+      const held = appended ? null : new Set(xs);
+      for (let i = start; i < ys.length; i++) {
+        const r = ys[i]!;
+        if (held !== null ? held.has(r) : xs.includes(r)) continue;
         const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }
