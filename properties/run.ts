@@ -46,12 +46,16 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
   const events = opts.liveness === false ? [...safety] : [...safety, ...(opts.tail ?? livenessPhase(config))];
   const impl = opts.impl === true ? new ImplEngine(config) : null;
   let implBroken = false;
-  const counts = new Map<string, number>(invariants.map((i) => [i.id, 0]));
-  const bump = (id: string) => counts.set(id, counts.get(id)! + 1);
+  // Per invariant (by position) how often it was checked or hit; summed per id at the end.
+  const tally = new Array<number>(invariants.length).fill(0);
   const oracle = new Oracle(config);
   const memo: RunMemo = newMemo();
   let state = initialState(config);
-  const done = (violation: Violation | null): RunResult => ({ violation, events, final: state, counts });
+  const done = (violation: Violation | null): RunResult => {
+    const counts = new Map<string, number>(invariants.map((i) => [i.id, 0]));
+    invariants.forEach((inv, i) => counts.set(inv.id, counts.get(inv.id)! + tally[i]!));
+    return { violation, events, final: state, counts };
+  };
 
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
@@ -68,23 +72,27 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
     }
     const view: StepView = { config, index, event, prev: state, next: r.state, observations: r.observations, oracle, findings, memo, impl: implStep };
     state = r.state;
-    for (const inv of invariants) {
+    for (let i = 0; i < invariants.length; i++) {
+      const inv = invariants[i]!;
       if (inv.tag === 'always') {
-        bump(inv.id);
+        tally[i]!++;
         const message = inv.check(view);
         if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: index, message });
       } else if (inv.tag === 'sometimes' && inv.hit(view)) {
-        bump(inv.id);
+        tally[i]!++;
       }
     }
-    const unclaimed = findings.find((f) => !invariants.some((i) => i.id === f.invariant));
-    if (unclaimed !== undefined) throw new Error(`oracle finding for unknown invariant ${unclaimed.invariant}`);
+    if (findings.length > 0) {
+      const unclaimed = findings.find((f) => !invariants.some((i) => i.id === f.invariant));
+      if (unclaimed !== undefined) throw new Error(`oracle finding for unknown invariant ${unclaimed.invariant}`);
+    }
     remember(memo, view);
   }
   if (opts.liveness !== false) {
-    for (const inv of invariants) {
+    for (let i = 0; i < invariants.length; i++) {
+      const inv = invariants[i]!;
       if (inv.tag !== 'eventually') continue;
-      bump(inv.id);
+      tally[i]!++;
       const message = inv.check({ config, final: state, oracle, memo, implSnapshot: impl === null || implBroken ? null : impl.snapshot() });
       if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: -1, message });
     }

@@ -2,27 +2,42 @@
 
 import type { Invariant, StepView } from '../invariant.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
-import type { State, StorageNode } from '../../model/state.js';
-import type { Lsn, Membership, NodeId } from '../../model/types.js';
+import type { SegmentDurable, State, StorageNode } from '../../model/state.js';
+import type { Config, Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
 import { recoveredVdl } from '../../model/recovery.js';
 import { isCommitted, type OracleTxn } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
 
-/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it. */
-function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId> }> {
-  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId> }>();
-  for (const n of STORAGE_NODES) {
+/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it (as a set and as bits of STORAGE_NODES). */
+function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> {
+  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }>();
+  STORAGE_NODES.forEach((n, i) => {
     s.storage[n]!.durable.segments.forEach((seg, pg) => {
       for (const r of seg.records) {
-        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>() };
+        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
         e.nodes.add(n);
+        e.mask |= 1 << i;
         out.set(r.lsn, e);
       }
     });
-  }
+  });
   return out;
+}
+
+/** coalescedPast as bits of STORAGE_NODES. */
+function coalescedPastMask(s: State, pg: number, lsn: Lsn): number {
+  let bits = 0;
+  for (let i = 0; i < STORAGE_NODES.length; i++) if ((s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]?.gcPoint ?? 0) >= lsn) bits |= 1 << i;
+  return bits;
+}
+
+/** intactMembers as bits of STORAGE_NODES. */
+function intactMask(s: State, pg: number): number {
+  let bits = 0;
+  for (const n of intactMembers(s, pg)) bits |= 1 << STORAGE_NODES.indexOf(n);
+  return bits;
 }
 
 /** Storage nodes whose segment of `pg` has coalesced past `lsn`: they hold its effect, if not the record. */
@@ -45,31 +60,30 @@ interface Stamp {
   readonly nodes: readonly StorageNode[];
 }
 
-function durableStamp(s: State, nodes: readonly NodeId[] = STORAGE_NODES): Stamp {
-  return { pgs: s.control.pgs, nodes: nodes.map((n) => s.storage[n]!) };
+function durableStamp(s: State): Stamp {
+  return { pgs: s.control.pgs, nodes: STORAGE_NODES.map((n) => s.storage[n]!) };
 }
 
-function sameStamp(a: Stamp, b: Stamp): boolean {
-  return a.pgs === b.pgs && a.nodes.length === b.nodes.length && a.nodes.every((n, i) => sameHoldings(n, b.nodes[i]!));
+/** The stamp of `s` is `a`'s: the same memberships, and every storage node holds the same. */
+function sameStamp(a: Stamp, s: State): boolean {
+  if (a.pgs !== s.control.pgs) return false;
+  for (let i = 0; i < STORAGE_NODES.length; i++) if (!sameHoldings(a.nodes[i]!, s.storage[STORAGE_NODES[i]!]!)) return false;
+  return true;
 }
 
-const holdingsMemo = new WeakMap<StorageNode, readonly unknown[]>();
-
-/** What a node's segments hold, memoized per node value (a node is an immutable value). */
-function holdings(n: StorageNode): readonly unknown[] {
-  let out = holdingsMemo.get(n);
-  if (out === undefined) {
-    out = n.durable.segments.flatMap((seg) => [seg.records, seg.ranges, seg.gcPoint, seg.blank]);
-    holdingsMemo.set(n, out);
-  }
-  return out;
-}
-
+/** The two node values' segments hold the same (log, ranges, GC point, blank), part by part. */
 function sameHoldings(a: StorageNode, b: StorageNode): boolean {
   if (a === b || a.durable === b.durable) return true;
-  const x = holdings(a);
-  const y = holdings(b);
-  return x.length === y.length && x.every((part, i) => part === y[i]);
+  const x = a.durable.segments;
+  const y = b.durable.segments;
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let pg = 0; pg < x.length; pg++) {
+    const p = x[pg]!;
+    const q = y[pg]!;
+    if (p !== q && (p.records !== q.records || p.ranges !== q.ranges || p.gcPoint !== q.gcPoint || p.blank !== q.blank)) return false;
+  }
+  return true;
 }
 
 function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
@@ -96,23 +110,26 @@ export const durability: Invariant = {
     // A committed transaction stays committed, and whether its records are held depends only on
     // what the segments hold and the memberships: while those are unchanged, only the
     // transactions committed since the last check need checking.
-    const stamp = durableStamp(v.next);
-    const last = v.memo.derived.get('durability') as { stamp: Stamp; checked: ReadonlySet<number> } | undefined;
-    const checked = last !== undefined && sameStamp(last.stamp, stamp) ? new Set(last.checked) : new Set<number>();
-    v.memo.derived.set('durability', { stamp, checked });
-    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId> }> | null = null;
+    const last = v.memo.derived.get('durability') as { stamp: Stamp; checked: Set<number> } | undefined;
+    let checked: Set<number>;
+    if (last !== undefined && sameStamp(last.stamp, v.next)) checked = last.checked;
+    else v.memo.derived.set('durability', { stamp: durableStamp(v.next), checked: (checked = new Set<number>()) });
+    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> | null = null;
+    const intactOf: number[] = [];
     for (const t of txns) {
       if (checked.has(t.txn)) continue;
       checked.add(t.txn);
       const holders = (holdersMemo ??= holdersByLsn(v.next));
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
         const pg = t.pgs[lsn - t.firstLsn]!;
-        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>() };
-        const intact = intactMembers(v.next, pg);
-        const past = coalescedPast(v.next, pg, lsn);
+        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
+        const intact = (intactOf[pg] ??= intactMask(v.next, pg));
         if (h.pg !== pg) return `txn ${t.txn}: record ${lsn} is in PG ${h.pg}, but its write belongs to PG ${pg}`;
-        const missing = intact.filter((n) => !h.nodes.has(n) && !past.includes(n));
-        if (specReadQuorum(v.config, v.next.control.pgs[h.pg]!, missing)) {
+        // The intact members that neither hold the record nor coalesced past it, as bits.
+        const missingMask = intact & ~h.mask & ~coalescedPastMask(v.next, pg, lsn);
+        if (readQuorumOf(v.config, v.next.control.pgs[h.pg]!, missingMask)) {
+          const past = coalescedPast(v.next, pg, lsn);
+          const missing = intactMembers(v.next, pg).filter((n) => !h.nodes.has(n) && !past.includes(n));
           return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${h.pg} is held by {${[...h.nodes]}}; read quorum {${missing}} misses it`;
         }
       }
@@ -150,42 +167,116 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
  * AZ+1: whichever AZ and one more node are lost, recovery from the durable state of what is left
  * (when that still holds a read quorum of every PG) finds every committed transaction.
  */
+
+/** An AZ and one more storage node down; `alive` has bit i set for STORAGE_NODES[i] left up. */
+interface Cut {
+  readonly az: number;
+  readonly extra: NodeId;
+  readonly alive: number;
+}
+
+const CUTS: readonly Cut[] = AZS.flatMap((_, az) => {
+  const down = nodesOfAz(az);
+  return STORAGE_NODES.filter((n) => !down.includes(n)).map((extra) => ({
+    az, extra,
+    alive: STORAGE_NODES.reduce((bits, n, i) => (!down.includes(n) && n !== extra ? bits | (1 << i) : bits), 0),
+  }));
+});
+
+/** What recovery read under a cut, when it last ran: per PG the membership and the responders, then each responder's parts. */
+interface CutInput {
+  readonly pgs: readonly Membership[];
+  /** Per PG, bit i: STORAGE_NODES[i] responded. */
+  readonly masks: readonly number[];
+  /** records, ranges, gcPoint of each response, PG by PG. */
+  readonly parts: readonly unknown[];
+  readonly vdl: Lsn | null;
+}
+
+const readQuorumMemo = new WeakMap<Membership, Map<number, boolean>>();
+
+/** specReadQuorum of the nodes in `mask`, memoized per membership value, layout and node set. */
+function readQuorumOf(config: Config, m: Membership, mask: number): boolean {
+  let known = readQuorumMemo.get(m);
+  if (known === undefined) readQuorumMemo.set(m, (known = new Map()));
+  const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
+  let out = known.get(key);
+  if (out === undefined) {
+    out = specReadQuorum(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
+    known.set(key, out);
+  }
+  return out;
+}
+
+/** The input recorded in `last` is what the cut reads now (same memberships, responders and parts). */
+function sameInput(last: CutInput, s: State, masks: readonly number[]): boolean {
+  const pgs = s.control.pgs;
+  if (last.masks.length !== masks.length) return false;
+  let k = 0;
+  for (let pg = 0; pg < masks.length; pg++) {
+    if (last.pgs[pg] !== pgs[pg] || last.masks[pg] !== masks[pg]) return false;
+    for (let i = 0; i < STORAGE_NODES.length; i++) {
+      if ((masks[pg]! & (1 << i)) === 0) continue;
+      const seg = s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]!;
+      if (last.parts[k] !== seg.records || last.parts[k + 1] !== seg.ranges || last.parts[k + 2] !== seg.gcPoint) return false;
+      k += 3;
+    }
+  }
+  return true;
+}
+
 /**
  * For every cut of an AZ and one more node that leaves a read quorum of every PG: the VDL
  * recovery finds from the durable state of what is left. A pure function of the durable storage
- * and the memberships, so it is reused while they are the same values; and per cut, recovery's
- * VDL is reused while the segments it reads hold the same.
+ * and the memberships, so it is reused while they are the same values; per cut, recovery's VDL is
+ * reused while it would read the same (the same responders holding the same), and within a step
+ * it is computed once for cuts whose responders are the same.
  */
 function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: Lsn }[] {
-  const stamp = durableStamp(v.next);
   const known = v.memo.derived.get('az-plus-one') as { stamp: Stamp; cuts: readonly { az: number; extra: NodeId; vdl: Lsn }[] } | undefined;
-  if (known !== undefined && sameStamp(known.stamp, stamp)) return known.cuts;
+  if (known !== undefined && sameStamp(known.stamp, v.next)) return known.cuts;
+  const s = v.next;
+  const pgs = s.control.pgs;
+  // Per PG, the members whose segment is not blank: the ones recovery may ask.
+  const intact = pgs.map((m, pg) => membersOf(m).reduce((bits, n) => (s.storage[n]!.durable.segments[pg]!.blank ? bits : bits | (1 << STORAGE_NODES.indexOf(n))), 0));
+  const inputs = (v.memo.derived.get('az-plus-one cuts') as (CutInput | undefined)[] | undefined) ?? [];
   const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
-  let intact: NodeId[][] | undefined;
-  for (let az = 0; az < AZS.length; az++) {
-    const down = nodesOfAz(az);
-    for (const extra of STORAGE_NODES.filter((n) => !down.includes(n))) {
-      const alive = (n: NodeId) => !down.includes(n) && n !== extra;
-      // What this cut reads: the memberships and what the segments of the nodes left hold.
-      const key = `az-plus-one ${az} ${extra}`;
-      const parts = durableStamp(v.next, STORAGE_NODES.filter(alive));
-      const last = v.memo.derived.get(key) as { parts: Stamp; vdl: Lsn | null } | undefined;
-      let vdl: Lsn | null;
-      if (last !== undefined && sameStamp(last.parts, parts)) vdl = last.vdl;
-      else {
-        intact ??= v.next.control.pgs.map((_, pg) => intactMembers(v.next, pg));
-        const responses = v.next.control.pgs.map((_, pg) => intact![pg]!.filter(alive).map((node) => {
-          const seg = v.next.storage[node]!.durable.segments[pg]!;
-          return { node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint };
-        }));
-        const readable = responses.every((rs, pg) => specReadQuorum(v.config, v.next.control.pgs[pg]!, rs.map((r) => r.node)));
-        vdl = readable ? recoveredVdl(responses) : null;
-        v.memo.derived.set(key, { parts, vdl });
+  const masksOf: number[][] = [];
+  for (let c = 0; c < CUTS.length; c++) {
+    const cut = CUTS[c]!;
+    const masks = intact.map((bits) => bits & cut.alive);
+    masksOf.push(masks);
+    const last = inputs[c];
+    if (last === undefined || !sameInput(last, s, masks)) {
+      // A cut earlier in this step with the same responders read exactly the same.
+      let same: CutInput | undefined;
+      for (let d = 0; d < c && same === undefined; d++) {
+        const other = masksOf[d]!;
+        if (other.every((m, pg) => m === masks[pg])) same = inputs[d]!;
       }
-      if (vdl !== null) cuts.push({ az, extra, vdl });
+      if (same !== undefined) inputs[c] = same;
+      else {
+        const parts: unknown[] = [];
+        const responses = masks.map((mask, pg) => {
+          const rs: { node: NodeId; records: SegmentDurable['records']; ranges: SegmentDurable['ranges']; gcPoint: Lsn }[] = [];
+          for (let i = 0; i < STORAGE_NODES.length; i++) {
+            if ((mask & (1 << i)) === 0) continue;
+            const node = STORAGE_NODES[i]!;
+            const seg = s.storage[node]!.durable.segments[pg]!;
+            rs.push({ node, records: seg.records, ranges: seg.ranges, gcPoint: seg.gcPoint });
+            parts.push(seg.records, seg.ranges, seg.gcPoint);
+          }
+          return rs;
+        });
+        const readable = masks.every((mask, pg) => readQuorumOf(v.config, pgs[pg]!, mask));
+        inputs[c] = { pgs, masks, parts, vdl: readable ? recoveredVdl(responses) : null };
+      }
     }
+    const vdl = inputs[c]!.vdl;
+    if (vdl !== null) cuts.push({ az: cut.az, extra: cut.extra, vdl });
   }
-  v.memo.derived.set('az-plus-one', { stamp, cuts });
+  v.memo.derived.set('az-plus-one cuts', inputs);
+  v.memo.derived.set('az-plus-one', { stamp: durableStamp(s), cuts });
   return cuts;
 }
 
@@ -234,7 +325,8 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
     const a = v.prev.storage[n]!;
     const b = v.next.storage[n]!;
     if (a === b) continue;
-    let queuedBefore: Set<unknown> | undefined;
+    // The queue entries that are new in this step (in queue order), found once per node.
+    let fresh: StorageNode['volatile']['queue'] | undefined;
     for (let pg = 0; pg < a.durable.segments.length; pg++) {
       const x = a.durable.segments[pg]!;
       const y = b.durable.segments[pg]!;
@@ -242,14 +334,24 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
         return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
       }
-      const queued = (queuedBefore ??= new Set(a.volatile.queue));
-      const fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => e.pg === pg && !queued.has(e));
-      const stale = fresh.find((e) => e.epoch < x.epoch);
+      if (fresh === undefined) {
+        const queued = new Set(a.volatile.queue);
+        fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => !queued.has(e));
+      }
+      const stale = fresh.find((e) => e.pg === pg && e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
-      const held = new Set(x.records);
-      for (const r of y.records) {
-        if (held.has(r)) continue;
+      // The records y holds that x did not (by identity), in y's order. Persisting usually appends
+      // to x's records: then only the appended ones can be new.
+      const xs = x.records;
+      const ys = y.records;
+      let start = 0;
+      while (start < xs.length && start < ys.length && xs[start] === ys[start]) start++;
+      const appended = start === xs.length;
+      const held = appended ? null : new Set(xs);
+      for (let i = start; i < ys.length; i++) {
+        const r = ys[i]!;
+        if (held !== null ? held.has(r) : xs.includes(r)) continue;
         const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }

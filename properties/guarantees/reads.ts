@@ -1,7 +1,8 @@
 // Guarantees about what reads return, at the writer and at the replicas.
 
 import type { Invariant } from '../invariant.js';
-import type { Replica } from '../../model/state.js';
+import type { PendingRead, Replica, State, WriterUp } from '../../model/state.js';
+import type { Config, NodeId } from '../../model/types.js';
 import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
 import { visibleIn } from '../../model/reads.js';
@@ -82,7 +83,7 @@ export const readRouting: Invariant = {
     for (const to of computeNodes(v.config)) {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
-      if (before === after) continue;
+      if (before === after || !after.some((m) => m.kind === 'readResp')) continue;
       const pending = new Set(before);
       for (const m of after) {
         if (m.kind !== 'readResp' || pending.has(m)) continue;
@@ -116,19 +117,69 @@ export const gcSafe: Invariant = {
     if (refused !== undefined && refused.kind === 'readRefused') return `the writer's read ${refused.read} was refused as too old`;
     // The rest is a function of storage, compute nodes and control plane: unchanged since the last step, it held.
     if (v.index > 0 && v.prev.storage === v.next.storage && v.prev.compute === v.next.compute && v.prev.control === v.next.control) return null;
-    const x = writerOf(v.next);
-    const pgmrpl = x === null ? null : minReadPoint(v.next, x.node, x.w);
-    const vdl = x === null ? null : marksOf(v.next, x.w).vdl;
-    const pending = Object.values(v.next.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : []));
+    // What the last pass that held judged segments against (derived from its compute nodes and
+    // control plane; reused as a whole while those are the same values).
+    const last = v.memo.derived.get('gc-safe') as GcSafeBasis | undefined;
+    const basis: GcSafeBasis = last !== undefined && last.compute === v.next.compute && last.control === v.next.control
+      ? { ...last, storage: v.next.storage } : gcSafeBasis(v.config, v.next, last);
+    // A segment is judged by itself and by PGMRPL, VDL, the writer's epoch, the pending reads and
+    // its PG's page servers: with those the same, a segment value the last pass checked holds again.
+    const same = last !== undefined && sameJudgement(last, basis);
+    const { pgmrpl, vdl, epoch, pending, servers } = basis;
     for (const n of STORAGE_NODES) {
-      for (const [pg, seg] of v.next.storage[n]!.durable.segments.entries()) {
+      const segments = v.next.storage[n]!.durable.segments;
+      const before = same ? last.storage[n]!.durable.segments : undefined;
+      if (segments === before) continue;
+      for (let pg = 0; pg < segments.length; pg++) {
+        const seg = segments[pg]!;
+        if (before !== undefined && seg === before[pg]) continue;
         if (seg.gcPoint > seg.pgmrpl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past the PGMRPL ${seg.pgmrpl} it was told`;
-        if (seg.blank || !pageServers(v.config, v.next.control.pgs[pg]!).includes(n)) continue;
-        if (vdl !== null && x!.w.epoch === seg.sealedEpoch && seg.gcPoint > vdl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`;
-        const needy = pending.find((r) => pgmrpl !== null && r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
+        if (seg.blank || !servers[pg]!.includes(n)) continue;
+        if (vdl !== null && epoch === seg.sealedEpoch && seg.gcPoint > vdl) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past VDL ${vdl}`;
+        const needy = pgmrpl === null ? undefined : pending.find((r) => r.readPoint >= pgmrpl && r.readPoint < seg.gcPoint && r.pages.some((p) => p.pg === pg && p.value === null));
         if (needy !== undefined) return `${n} PG ${pg} coalesced to ${seg.gcPoint}, past read ${needy.read} at ${needy.readPoint} (PGMRPL ${pgmrpl})`;
       }
     }
+    v.memo.derived.set('gc-safe', basis);
     return null;
   },
 };
+
+/** What gc-safe judges segments against, derived from the compute nodes and the control plane. */
+interface GcSafeBasis {
+  readonly storage: State['storage'];
+  readonly compute: State['compute'];
+  readonly control: State['control'];
+  /** The writer (node and value) PGMRPL and VDL were derived from, with the memberships. */
+  readonly writer: { readonly node: NodeId; readonly w: WriterUp } | null;
+  readonly pgmrpl: number | null;
+  readonly vdl: number | null;
+  /** The writer's epoch (when there is a writer). */
+  readonly epoch: number | null;
+  readonly pending: readonly PendingRead[];
+  /** Per PG, the members serving its pages (of control.pgs). */
+  readonly servers: readonly (readonly NodeId[])[];
+}
+
+/** The basis for `s`; what depends only on parts that are the same values as in `last` is taken from it. */
+function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): GcSafeBasis {
+  const x = writerOf(s);
+  const pgs = s.control.pgs;
+  const samePgs = last !== undefined && last.control.pgs === pgs;
+  // PGMRPL and VDL are functions of the memberships, the writer's node and its value.
+  const sameWriter = samePgs && x !== null && last.writer !== null && last.writer.node === x.node && last.writer.w === x.w;
+  return {
+    storage: s.storage, compute: s.compute, control: s.control,
+    writer: x,
+    pgmrpl: x === null ? null : sameWriter ? last.pgmrpl : minReadPoint(s, x.node, x.w),
+    vdl: x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl,
+    epoch: x === null ? null : x.w.epoch,
+    pending: Object.values(s.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : [])),
+    servers: samePgs ? last.servers : pgs.map((m) => pageServers(config, m)),
+  };
+}
+
+function sameJudgement(a: GcSafeBasis, b: GcSafeBasis): boolean {
+  return a.control.pgs === b.control.pgs && a.pgmrpl === b.pgmrpl && a.vdl === b.vdl && a.epoch === b.epoch
+    && a.pending.length === b.pending.length && a.pending.every((r, i) => r === b.pending[i]);
+}

@@ -21,7 +21,8 @@ export const segmentLog: Invariant = {
       const before = v.prev.storage[n]!.durable.segments;
       const after = v.next.storage[n]!.durable.segments;
       if (before === after) continue;
-      for (const [pg, seg] of after.entries()) {
+      for (let pg = 0; pg < after.length; pg++) {
+        const seg = after[pg]!;
         if (seg === before[pg]) continue;
         for (let i = 0; i < seg.records.length; i++) {
           const r = seg.records[i]!;
@@ -57,6 +58,7 @@ export function writerSclBackwards(a: WriterUp, b: WriterUp): string | null {
  * otherwise judges only reads that completed.
  */
 export function replicaVdlBackwards(v: StepView): string | null {
+  if (v.prev.compute === v.next.compute) return null; // every node unchanged
   for (const [node, after] of Object.entries(v.next.compute)) {
     const before = v.prev.compute[node];
     if (after === before || before?.status !== 'replica' || after.status !== 'replica') continue;

@@ -100,6 +100,8 @@ export const WITNESSES: readonly Invariant[] = [
       const before = v.prev.storage[n]!;
       const after = v.next.storage[n]!;
       if (after.durable === before.durable) return false;
+      // Only a record that came from a gossip entry of the queue counts: none queued, none came.
+      if (!before.volatile.queue.some((e) => e.via === 'gossip')) return false;
       return after.durable.segments.some((seg, pg) => {
         const old = before.durable.segments[pg]?.records;
         if (old === seg.records) return false;
