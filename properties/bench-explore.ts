@@ -27,7 +27,7 @@ thread count W, in alternating rounds; every run must print the same summary (th
 depend on W). Then a pure-arithmetic and an allocation loop in 1 and in W threads: the machine's
 own scaling. Reports histories/s, events/s, histories/s per thread, and the issue-5 targets.
 
-  --runs N       histories per layout per run (default 200; explore runs 2 layouts)
+  --runs N       histories per layout per run (default 500; explore runs 2 layouts)
   --seed N       the exploration's seed (default 1)
   --workers LIST thread counts to compare, comma-separated (default 1,2)
   --rounds N     rounds of every thread count, alternating (default 2)
@@ -133,7 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (values.help === true) return (console.log(HELP), 0);
-  const runs = positive(values.runs, 200, 1);
+  const runs = positive(values.runs, 500, 1);
   const seed = positive(values.seed, 1, 0);
   const rounds = positive(values.rounds, 2, 1);
   const workers = list(values.workers);
