@@ -14,7 +14,7 @@
 // threads at once; their throughput ratios say how far any JavaScript workload can scale here.
 
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -147,7 +147,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const json = values.json === true;
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
-  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores, explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers!.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
+  // The machine's load before the run: a busy neighbour makes every figure below slower.
+  const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
+  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers!.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
 
   const times = new Map<number, number[]>(workers!.map((w) => [w, []]));
   let reference: string | null = null;
@@ -191,7 +193,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...mach.filter((m) => m.threads > 1).map((m) => r(`(machine) ${m.id} loop, ${m.threads} threads / 1 thread`, m.scaling, '(ceiling, no target)', null)),
   ];
   if (json) {
-    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), runs, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
+    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
   } else {
     const head = ['id', 'threads', 'histories', 'events', 'median s', 'best s', 'histories/s', 'events/s', 'histories/s/thread'];
     const rows = results.map((x) => [x.id, String(x.threads), String(x.histories), String(x.events), (x.medianMs / 1000).toFixed(2), (x.bestMs / 1000).toFixed(2),

@@ -28,6 +28,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 
 export const HELP = `usage: aurora-harness bench [options]   (or: npm run bench -- [options])
 
@@ -407,7 +408,9 @@ export function main(argv: readonly string[]): number {
   }
   // Progress goes to stderr under --json, so stdout is the one JSON object.
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
-  log(`bench: node ${process.version}, ${COMPILED ? 'compiled (dist/)' : 'tsx (TypeScript transpiled on load)'}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
+  // The machine's load before the run: a busy neighbour makes every figure below slower.
+  const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
+  log(`bench: node ${process.version}, load average ${loadBefore} before the run, ${COMPILED ? 'compiled (dist/)' : 'tsx (TypeScript transpiled on load)'}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
   // Every engine row runs after warm-up engines of its own kind and volume (see warmUp).
   const out: Measurement[] = [];
   for (const spec of specs(quick, full)) {
@@ -426,7 +429,7 @@ export function main(argv: readonly string[]): number {
   }
   const rs = ratios(out, quick);
   if (json) {
-    console.log(JSON.stringify({ node: process.version, compiled: COMPILED, exposeGc: gc !== undefined, quick, measurements: out, ratios: rs }, null, 2));
+    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, measurements: out, ratios: rs }, null, 2));
   } else {
     console.log(`\n${table(out)}\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
