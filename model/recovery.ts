@@ -68,10 +68,19 @@ function decide(responses: readonly (readonly RecoveryResponse[])[]) {
  * the highest GC point: below it every record was durable and consistent (it was below some VDL).
  */
 function validRecords(responses: readonly (readonly RecoveryResponse[])[]) {
-  const flat = responses.flat();
-  const seen = uniqueRanges(flat.flatMap((r) => r.ranges));
+  // One pass over the responses in order: the ranges (one per epoch, from and to), the
+  // records read and the GC point.
+  const ranges: TruncationRange[] = [];
   const read: RedoRecord[] = [];
-  for (const r of flat) for (const x of r.records) read.push(x);
+  let gcPoint = 0;
+  for (const rs of responses) {
+    for (const r of rs) {
+      for (const x of r.ranges) addRange(ranges, x);
+      for (const x of r.records) read.push(x);
+      gcPoint = Math.max(gcPoint, r.gcPoint);
+    }
+  }
+  const seen = ranges.sort(byEpochThenFrom);
   const all = uniqueRecords(read.sort((a, b) => a.lsn - b.lsn));
   // A range annuls only LSNs in (from, to]: outside every range's span no range need be asked.
   let low = Infinity;
@@ -81,8 +90,6 @@ function validRecords(responses: readonly (readonly RecoveryResponse[])[]) {
     high = Math.max(high, x.to);
   }
   const valid = all.filter((r) => r.lsn <= low || r.lsn > high || !recordAnnulled(seen, r));
-  let gcPoint = 0;
-  for (const r of flat) gcPoint = Math.max(gcPoint, r.gcPoint);
   return { seen, valid, gcPoint };
 }
 
@@ -119,9 +126,24 @@ function volumeChain(valid: readonly RedoRecord[], gcPoint: Lsn): RedoRecord[] {
   return chain.reverse();
 }
 
-function uniqueRanges(ranges: readonly TruncationRange[]): TruncationRange[] {
-  const byKey = new Map(ranges.map((r) => [`${r.epoch}:${r.from}:${r.to}`, r] as const));
-  return [...byKey.values()].sort((a, b) => a.epoch - b.epoch || a.from - b.from);
+/**
+ * Adds a range to `unique` (one per epoch, from and to: the last copy seen, in the place of the
+ * first), in the order ranges are first seen. Ranges are few: a scan, no keys built.
+ */
+function addRange(unique: TruncationRange[], r: TruncationRange): void {
+  for (let i = 0; i < unique.length; i++) {
+    const u = unique[i]!;
+    if (u === r) return;
+    if (u.epoch === r.epoch && u.from === r.from && u.to === r.to) {
+      unique[i] = r;
+      return;
+    }
+  }
+  unique.push(r);
+}
+
+function byEpochThenFrom(a: TruncationRange, b: TruncationRange): number {
+  return a.epoch - b.epoch || a.from - b.from;
 }
 
 /**
