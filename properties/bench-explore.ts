@@ -16,9 +16,9 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { COMPILED, ROOT } from './paths.js';
+import { UsageError, count, parse, positive } from './commands/common.js';
 
 export const HELP = `usage: aurora-harness bench --explore [options]   (or: npm run bench -- --explore [options])
 
@@ -106,56 +106,38 @@ async function machine(threads: number): Promise<MachineRun[]> {
   return out;
 }
 
-function list(text: string | undefined): number[] | null {
+/** Thread counts, 1 to 64, comma-separated; sorted, each once. */
+function threadCounts(text: string | boolean | undefined): number[] {
   if (text === undefined) return [1, 2];
-  const xs = text.split(',').map((x) => x.trim());
-  if (xs.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 64)) return null;
+  const xs = typeof text === 'string' ? text.split(',').map((x) => x.trim()) : [''];
+  if (xs.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 64)) {
+    throw new UsageError(`--workers: '${String(text)}' is not a comma-separated list of thread counts from 1 to 64`);
+  }
   return [...new Set(xs.map(Number))].sort((a, b) => a - b);
 }
 
-function positive(text: string | undefined, fallback: number, min: number): number | null {
-  if (text === undefined) return fallback;
-  return /^\d+$/.test(text) && Number(text) >= min ? Number(text) : null;
-}
-
+/** Bad input throws UsageError (the caller prints one line, exit 2). */
 export async function main(argv: readonly string[]): Promise<number> {
-  let values: { json?: boolean; runs?: string; seed?: string; workers?: string; rounds?: string; help?: boolean; explore?: boolean };
-  try {
-    values = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
-      options: {
-        explore: { type: 'boolean' }, json: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' },
-        workers: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    console.error(`bench --explore: ${(e as Error).message} (see --explore --help)`);
-    return 2;
-  }
+  const { values } = parse([...argv], {
+    explore: { type: 'boolean' }, json: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' },
+    workers: { type: 'string' }, rounds: { type: 'string' },
+  });
   if (values.help === true) return (console.log(HELP), 0);
-  const runs = positive(values.runs, 500, 1);
-  const seed = positive(values.seed, 1, 0);
-  const rounds = positive(values.rounds, 2, 1);
-  const workers = list(values.workers);
-  const bad = runs === null ? `--runs: '${values.runs}' is not a positive integer`
-    : seed === null ? `--seed: '${values.seed}' is not a non-negative integer`
-    : rounds === null ? `--rounds: '${values.rounds}' is not a positive integer`
-    : workers === null ? `--workers: '${values.workers}' is not a comma-separated list of thread counts from 1 to 64` : null;
-  if (bad !== null) {
-    console.error(`bench --explore: ${bad}`);
-    return 2;
-  }
+  const runs = positive('--runs', values.runs, 500);
+  const seed = count('--seed', values.seed, 1);
+  const rounds = positive('--rounds', values.rounds, 2);
+  const workers = threadCounts(values.workers);
   const json = values.json === true;
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
   // The machine's load before the run: a busy neighbour makes every figure below slower.
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
-  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers!.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
+  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
 
-  const times = new Map<number, number[]>(workers!.map((w) => [w, []]));
+  const times = new Map<number, number[]>(workers.map((w) => [w, []]));
   let reference: string | null = null;
-  for (let round = 0; round < rounds!; round++) {
-    for (const w of workers!) {
-      const { json: out, ms } = exploreOnce(runs!, seed!, w);
+  for (let round = 0; round < rounds; round++) {
+    for (const w of workers) {
+      const { json: out, ms } = exploreOnce(runs, seed, w);
       if (reference === null) reference = out;
       else if (out !== reference) {
         console.error(`bench --explore: explore --workers ${w} printed a different summary from the first run: the runs did not do the same work`);
@@ -166,7 +148,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   const summary = JSON.parse(reference!) as { ok: boolean; histories: number; events: number };
-  const results: ExploreRun[] = workers!.map((w) => {
+  const results: ExploreRun[] = workers.map((w) => {
     const roundsMs = times.get(w)!;
     const med = median(roundsMs);
     const hps = summary.histories / (med / 1000);
@@ -177,7 +159,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       historiesPerSecPerThread: Math.round((hps / w) * 10) / 10,
     };
   });
-  const top = Math.max(...workers!);
+  const top = Math.max(...workers);
   log(`  machine loops in 1 and ${top} threads ...`);
   const mach = await machine(top);
 

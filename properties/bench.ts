@@ -27,7 +27,7 @@ import { ImplEngine } from '../impl/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { UsageError, parse } from './commands/common.js';
 import { loadavg } from 'node:os';
 
 export const HELP = `usage: aurora-harness bench [options]   (or: npm run bench -- [options])
@@ -381,17 +381,9 @@ function table(ms: readonly Measurement[]): string {
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** Bad input throws UsageError (the caller prints one line, exit 2). */
 export function main(argv: readonly string[]): number {
-  let values: { json?: boolean; quick?: boolean; full?: boolean; only?: string; help?: boolean };
-  try {
-    values = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
-      options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }).values;
-  } catch (e) {
-    console.error(`bench: ${(e as Error).message} (see --help)`);
-    return 2;
-  }
+  const { values } = parse([...argv], { json: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, only: { type: 'string' } });
   if (values.help === true) {
     console.log(HELP);
     return 0;
@@ -399,12 +391,11 @@ export function main(argv: readonly string[]): number {
   const json = values.json === true;
   const quick = values.quick === true;
   const full = values.full === true;
-  const only = values.only === undefined ? null : new Set(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+  const only = typeof values.only !== 'string' ? null : new Set(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
   const ids = specs(quick, full).map((x) => x.id);
   const unknown = only === null ? [] : [...only].filter((x) => !ids.includes(x));
   if (only !== null && (only.size === 0 || unknown.length > 0)) {
-    console.error(`bench: --only: ${unknown.length > 0 ? `unknown measurement ${unknown.join(', ')}` : 'no measurement named'} (ids${quick ? ' with --quick' : ''}: ${ids.join(', ')})`);
-    return 2;
+    throw new UsageError(`--only: ${unknown.length > 0 ? `unknown measurement ${unknown.join(', ')}` : 'no measurement named'} (ids${quick ? ' with --quick' : ''}: ${ids.join(', ')})`);
   }
   // Progress goes to stderr under --json, so stdout is the one JSON object.
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
@@ -439,5 +430,12 @@ export function main(argv: readonly string[]): number {
 
 if (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
-  process.exitCode = argv.includes('--explore') ? await (await import('./bench-explore.js')).main(argv) : main(argv);
+  const explore = argv.includes('--explore');
+  try {
+    process.exitCode = explore ? await (await import('./bench-explore.js')).main(argv) : main(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`bench${explore ? ' --explore' : ''}: ${e.message} (see${explore ? ' --explore' : ''} --help)`);
+    process.exitCode = 2;
+  }
 }

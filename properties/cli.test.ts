@@ -41,6 +41,8 @@ describe('aurora-harness', () => {
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
     ['bench --explore with zero threads', ['bench', '--explore', '--workers', '1,0'], "--workers: '1,0' is not a comma-separated list"],
     ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
+    ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],
+    ['a negative seed (node:util explains it over three lines)', ['explore', '--seed', '-1'], "Option '--seed' argument is ambiguous. Did you forget"],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -48,6 +50,7 @@ describe('aurora-harness', () => {
       expect(await main(argv)).toBe(2);
       expect(err).toHaveLength(1);
       expect(err[0]).toContain(message);
+      expect(err[0]).not.toContain('\n');
     });
   }
 

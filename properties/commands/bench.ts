@@ -1,6 +1,8 @@
 // aurora-harness bench: the issue-4 benchmark (properties/bench.ts), the same run as npm run bench.
 // Loaded only when asked for: the benchmark module sets up a forced GC when it loads.
 
+import { UsageError } from './common.js';
+
 export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID]
        aurora-harness bench --explore [--runs N] [--seed N] [--workers 1,2] [--rounds N] [--json]
 
@@ -28,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       return await main(argv);
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       console.error((e as Error).message);
       return 1;
     }
@@ -37,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return bench.main(argv);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     console.error((e as Error).message);
     return 1;
   }

@@ -15,7 +15,8 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
     return { values: r.values as Values, positionals: r.positionals };
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
+    // node:util's messages can run over lines (a hint after the error): one line here.
+    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 
@@ -25,6 +26,14 @@ export function count(flag: string, text: string | boolean | undefined, fallback
     throw new UsageError(`${flag}: '${String(text)}' is not a non-negative integer`);
   }
   return Number(text);
+}
+
+/** A count of at least 1 (runs, rounds): 0 is bad input too. */
+export function positive(flag: string, text: string | boolean | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : 0;
+  if (n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: '${String(text)}' is not a positive integer`);
+  return n;
 }
 
 export function duration(text: string | boolean | undefined): number | undefined {
