@@ -6,13 +6,16 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import type { Draft } from 'immer';
 import { appended, frozen, opaque, opaqueWith } from './frozen.js';
-import type { State, World } from './state.js';
+import type { Parts, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 
 export interface Ctx {
-  readonly s: Draft<State>;
+  /**
+   * The state's parts as the step has left them so far: each a frozen value, read plainly and
+   * replaced whole on change (step hands the changed ones to immer once, at the end).
+   */
+  readonly s: Parts;
   readonly out: Observation[];
   /** The configuration, read plainly (a step never changes it). */
   readonly config: Config;
@@ -31,7 +34,7 @@ export function worldValue(world: World): World {
 }
 
 export function setWorld(ctx: Ctx, change: Partial<World>): void {
-  ctx.s.world = worldValue({ ...(ctx.s.world as World), ...change }) as Draft<World>;
+  ctx.s.world = worldValue({ ...ctx.s.world, ...change });
 }
 
 /** The next read number (reads are numbered across the cluster). */
@@ -54,7 +57,7 @@ export function requeue(ctx: Ctx, msg: Message): void {
 
 /** `world` (the world as it is) with the message appended to its destination's queue. */
 function enqueue(ctx: Ctx, world: World, msg: Message): void {
-  ctx.s.world = worldValue({ ...world, net: opaqueWith(world.net, msg.to, appended(world.net[msg.to]!, msg)) }) as Draft<World>;
+  ctx.s.world = worldValue({ ...world, net: opaqueWith(world.net, msg.to, appended(world.net[msg.to]!, msg)) });
 }
 
 /**

@@ -6,7 +6,9 @@
 // as a log's per-PG index, a segment's SCL or the writer's watermarks, are memoized per value),
 // lists are scanned. Every part of the state (config, control plane, storage fleet, compute nodes,
 // world) is a value opaque to immer (frozen.ts): read plainly, and replaced whole, keeping its
-// unchanged parts, by a new frozen value on change; so immer proxies only the root. A writer or
+// unchanged parts, by a new frozen value on change. Handlers work on the root's parts (Ctx.s) and
+// produce's recipe writes each changed part to the draft once, so immer makes the next state
+// (frozen, or the same state when nothing changed) without a proxy trap per read. A writer or
 // replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Edit/kept).
 // Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts, control.ts, recovery.ts
 // and network.ts.
@@ -15,7 +17,7 @@ import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
 import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
-import type { ComputeState, State, StorageNode } from './state.js';
+import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -65,8 +67,12 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
 
 export function step(state: State, event: Event): StepResult {
   const out: Observation[] = [];
-  const next = produce(state, (s) => {
-    apply({ s, out, config: state.config }, event);
+  const next = produce(state, (draft) => {
+    // Handlers read the parts plainly (no proxy trap per read) and replace them whole; each part
+    // is then written to the draft once (an unchanged one is no change to immer).
+    const parts: Parts = { ...state };
+    apply({ s: parts, out, config: state.config }, event);
+    Object.assign(draft, parts);
   });
   return { state: next, observations: out };
 }

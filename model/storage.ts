@@ -8,10 +8,9 @@
 // Records annulled by a truncation range are never kept. A blank segment (lost disk, or a
 // replacement still hydrating) serves no read and answers no recovery: it cannot vouch for data.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, StorageNode, StorageVolatile } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
@@ -52,7 +51,7 @@ function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
 
 /** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
 function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
-  ctx.s.storage = opaqueWith(ctx.s.storage as State['storage'], node, value) as Draft<State>['storage'];
+  ctx.s.storage = opaqueWith(ctx.s.storage, node, value);
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */

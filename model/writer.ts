@@ -8,7 +8,6 @@
 // on tick. Nothing here is durable: a crash of the writer loses all of it. Which compute node is
 // the writer, and each PG's membership, the writer reads from the control plane.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, nextRead, send, setWorld } from './network.js';
 import { setControl } from './control.js';
@@ -400,7 +399,7 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
  * base). Storage may coalesce below it, never at or above it.
  */
 export function minReadPoint(
-  s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>, vdl: Lsn = watermarks(s.config, s.control.pgs, w as WriterUp).vdl,
+  s: State, node: NodeId, w: WriterUp, vdl: Lsn = watermarks(s.config, s.control.pgs, w).vdl,
 ): Lsn {
   const own = lowestReadPoint(w, vdl);
   const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
