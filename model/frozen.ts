@@ -3,25 +3,19 @@
 // Redo records and messages never change once made. Left as plain objects, every scan of a
 // drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
 // element; as instances of a class they are handed out as they are, and frozen here instead.
-
-import { current, isDraft, isModified, original } from 'immer';
+// Handlers never see a draft (step.ts hands them the state's parts, each such a value), so every
+// value here is read plainly.
 
 class Immutable {}
-
-/**
- * The value a draft stands for: its base while unmodified (immer's current() would first ask
- * whether the draft is frozen, a proxy trap per element), else a copy.
- */
-const plain = <T>(x: T): T => (typeof x === 'object' && x !== null && isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
 
 /** A frozen copy of `value` that immer treats as an opaque, unchanging value. */
 export function frozen<T extends object>(value: T): T {
   const out = new Immutable() as Record<string, unknown>;
-  const source = plain(value) as Record<string, unknown>;
+  const source = value as Record<string, unknown>;
   for (const k of Object.keys(source)) {
     const v = source[k];
     // A frozen list is a value already (lists are frozen only once their items are values).
-    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
+    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze([...v]) : v;
   }
   return Object.freeze(out) as T;
 }
@@ -51,32 +45,14 @@ export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K
   return Object.freeze(out);
 }
 
-/**
- * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
- * records) are immutable values, replaced whole and never changed in place, so the draft of one
- * is always unmodified and stands for its base: reading the base costs nothing, where reading
- * through the draft costs a proxy trap per element.
- */
-export function view<T>(list: readonly T[]): readonly T[] {
-  return plain(list);
-}
-
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
 export function appended<T>(list: readonly T[], x: T): readonly T[] {
-  return Object.freeze([...view(list), x]);
+  return Object.freeze([...list, x]);
 }
 
 /** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
 export function frozenList<T>(list: T[]): T[] {
   return Object.freeze(list) as T[];
-}
-
-/**
- * A list to read from, not to keep: the base of an unmodified draft (read plainly), else the list
- * or draft itself (a modified draft is read through it rather than copied).
- */
-export function peek<T>(list: readonly T[]): readonly T[] {
-  return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
 }
 
 /** `list` with index `i` set to `x`, frozen (a new value, holes kept; the old one is unchanged). */

@@ -6,7 +6,6 @@
 // same way along volume backlinks. Written to be read, not to be fast: chains are recomputed.
 
 import type { Lsn, RedoRecord, TruncationRange } from './types.js';
-import { view } from './frozen.js';
 
 /** Records of an epoch older than a range's epoch, with an LSN in (from, to], are annulled. */
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
@@ -72,7 +71,7 @@ export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] })
 }
 
 function sclOfLog(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
-  const records = view(seg.records);
+  const records = seg.records;
   if (!Object.isFrozen(records)) return segmentCompleteLsn(records, seg);
   let byBase = sclMemo.get(records);
   if (byBase === undefined) sclMemo.set(records, (byBase = new Map()));
@@ -87,7 +86,7 @@ export function hasHoles(seg: GcBase & { readonly records: readonly RedoRecord[]
   let holes = holesBySegment.get(seg);
   if (holes === undefined) {
     const scl = sclOf(seg);
-    holes = view(seg.records).some((r) => r.lsn > scl);
+    holes = seg.records.some((r) => r.lsn > scl);
     if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) holesBySegment.set(seg, holes);
   }
   return holes;

@@ -16,7 +16,7 @@
 import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
+import { choose, flushSent, linkDown, mod, netOf, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
 import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
@@ -65,14 +65,18 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   };
 }
 
+const PARTS: readonly (keyof State)[] = ['config', 'control', 'storage', 'compute', 'world'];
+
 export function step(state: State, event: Event): StepResult {
   const out: Observation[] = [];
   const next = produce(state, (draft) => {
     // Handlers read the parts plainly (no proxy trap per read) and replace them whole; each part
-    // is then written to the draft once (an unchanged one is no change to immer).
+    // that changed is then written to the draft once.
     const parts: Parts = { ...state };
-    apply({ s: parts, out, config: state.config }, event);
-    Object.assign(draft, parts);
+    const ctx: Ctx = { s: parts, out, config: state.config, sent: [] };
+    apply(ctx, event);
+    flushSent(ctx);
+    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, parts[k]);
   });
   return { state: next, observations: out };
 }
@@ -133,7 +137,7 @@ function dropChosen(ctx: Ctx, node: number, k: number): void {
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
   const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
-  requeue(ctx, ctx.s.world.net[c.to]![c.index]!);
+  requeue(ctx, netOf(ctx)[c.to]![c.index]!);
 }
 
 /** Every message pending when the event starts, node by node, in send order. */
