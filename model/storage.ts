@@ -179,13 +179,21 @@ export function persist(ctx: Ctx, node: NodeId): void {
   const touched = new Set<number>();
   const before = segmentsOf(ctx, node);
   const segments = [...before];
+  // Per PG, the records taken, in queue order; each PG's log is then rewritten once.
+  const taken: RedoRecord[][] = [];
   for (const { pg, record, epoch } of n.volatile.queue) {
-    const seg = segments[pg]!;
+    const seg = before[pg]!;
+    const mine = (taken[pg] ??= []);
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
-    segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
+    const held = seg.records.some((r) => r.lsn === record.lsn) || mine.some((r) => r.lsn === record.lsn);
+    if ((held && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
+    mine.push(record);
   }
+  taken.forEach((mine, pg) => {
+    const seg = before[pg]!;
+    if (mine.length > 0) segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, ...mine])) };
+  });
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of n.volatile.bases) {
     const seg = segments[pg]!;

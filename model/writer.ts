@@ -111,13 +111,15 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   commit(ctx, node, w);
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
   s.control.pgs.forEach((membership, pg) => {
-    const records = fresh.filter((r) => r.pg === pg);
+    // One frozen list, sent as it is to every member.
+    const records = frozenList(fresh.filter((r) => r.pg === pg));
     if (records.length === 0) return;
     for (const to of membersOf(membership)) {
       send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   });
-  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+  const stream = frozenList(fresh);
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: stream });
 }
 
 function allocate(w: WriterEdit, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
