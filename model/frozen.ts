@@ -31,11 +31,16 @@ export function opaque<T extends object>(value: T): T {
 /** An opaque value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */
 export type Edit<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The edited copy as an opaque value, or the old value itself when no part changed. */
+/** `value`'s writable shallow copy, opaque to immer like it (frozen by `kept`, not copied again). */
+export function editable<T extends object>(value: T): Edit<T> {
+  return Object.assign(new Immutable(), value) as Edit<T>;
+}
+
+/** The edited copy, now frozen, as the new value; or the old value itself when no part changed. */
 export function kept<T extends object>(old: T, edited: Edit<T>): T {
   const keys = Object.keys(edited) as (keyof T)[];
   if (keys.length === Object.keys(old).length && keys.every((k) => old[k] === edited[k])) return old;
-  return opaque(edited as T);
+  return edited instanceof Immutable ? (Object.freeze(edited) as T) : opaque(edited as T);
 }
 
 /** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */

@@ -42,10 +42,10 @@ function pgclOfVector(config: Config, membership: Membership, scl: Readonly<Reco
   const members = membersOf(membership);
   const reported = members.map((m) => scl[m] ?? -1);
   // A pure function of (config, membership, the members' SCLs): memoized on those values.
-  const byMembership = pgclMemo.get(config) ?? new WeakMap<Membership, Map<string, Lsn>>();
-  pgclMemo.set(config, byMembership);
-  const known = byMembership.get(membership) ?? new Map<string, Lsn>();
-  byMembership.set(membership, known);
+  let byMembership = pgclMemo.get(config);
+  if (byMembership === undefined) pgclMemo.set(config, (byMembership = new WeakMap()));
+  let known = byMembership.get(membership);
+  if (known === undefined) byMembership.set(membership, (known = new Map()));
   const key = reported.join(',');
   let pgcl = known.get(key);
   if (pgcl === undefined) {

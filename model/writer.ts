@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
+import { appended, editable, frozen, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -42,7 +42,7 @@ export function writerValue(w: WriterUp): WriterUp {
 }
 
 /**
- * A writer being changed by one handler: a plain shallow copy of its value, whose parts are
+ * A writer being changed by one handler: a writable shallow copy of its value, whose parts are
  * replaced (never changed in place) and which `commit` makes the node's state.
  */
 type WriterEdit = Edit<WriterUp>;
@@ -50,7 +50,7 @@ type WriterEdit = Edit<WriterUp>;
 /** The writer at `node`, to edit (null: no writer up there). */
 function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
   const c = ctx.s.compute[node];
-  return isWriterUp(c) ? { ...(c as WriterUp) } : null;
+  return isWriterUp(c) ? editable(c) : null;
 }
 
 /** The edited writer becomes the node's state (kept as it was if nothing changed). */
