@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, editable, frozen, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
+import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -126,11 +126,17 @@ function allocate(w: WriterEdit, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' 
   const records = w.records;
   const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
   const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
+  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, r.pg), prevVol });
   // The log is a value: replaced by a longer one, never changed in place.
   w.records = appended(records, record);
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
+}
+
+/** The PG backlink of a record appended now: the PG's last LSN in the log, else the plan's (0: none). */
+function lastOfPg(w: WriterUp, pg: number): Lsn {
+  for (let i = w.records.length - 1; i >= 0; i--) if (w.records[i]!.pg === pg) return w.records[i]!.lsn;
+  return w.plan.lastPg[pg] ?? 0;
 }
 
 export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): void {
