@@ -22,7 +22,7 @@ import type { ControlDurable, State } from './state.js';
  * replaces it whole.
  */
 export function setControl(ctx: Ctx, change: Partial<ControlDurable>): void {
-  ctx.s.control = opaque({ ...ctx.s.control, ...change });
+  ctx.s.control = opaque(ctx.s.control, change);
 }
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */

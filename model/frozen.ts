@@ -21,11 +21,11 @@ export function frozen<T extends object>(value: T): T {
 }
 
 /**
- * `value` as an opaque frozen value that immer hands out as it is, copied shallowly: its parts
- * must be immutable values already.
+ * `value` as an opaque frozen value that immer hands out as it is, copied shallowly (once), with
+ * the parts in `change` replaced if given: its parts must be immutable values already.
  */
-export function opaque<T extends object>(value: T): T {
-  return Object.freeze(Object.assign(new Immutable(), value)) as T;
+export function opaque<T extends object>(value: T, change?: Partial<T>): T {
+  return Object.freeze(Object.assign(new Immutable(), value, change)) as T;
 }
 
 /** An opaque value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */

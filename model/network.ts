@@ -39,7 +39,7 @@ export function worldValue(world: World): World {
 }
 
 export function setWorld(ctx: Ctx, change: Partial<World>): void {
-  ctx.s.world = worldValue({ ...ctx.s.world, ...change });
+  ctx.s.world = opaque(ctx.s.world, change);
 }
 
 /** The next read number (reads are numbered across the cluster). */
@@ -67,7 +67,7 @@ export function flushSent(ctx: Ctx): void {
   const grown: Record<NodeId, Message[]> = {};
   for (const msg of ctx.sent) (grown[msg.to] ??= [...net[msg.to]!]).push(msg);
   for (const to of Object.keys(grown)) Object.freeze(grown[to]);
-  setWorld(ctx, { net: opaque({ ...net, ...grown }) });
+  setWorld(ctx, { net: opaque(net, grown) });
   ctx.sent.length = 0;
 }
 
