@@ -15,7 +15,6 @@ import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './t
 import { sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { frozen, opaque } from './frozen.js';
-import type { Draft } from 'immer';
 import type { ControlDurable, State } from './state.js';
 
 /**
@@ -23,7 +22,7 @@ import type { ControlDurable, State } from './state.js';
  * replaces it whole.
  */
 export function setControl(ctx: Ctx, change: Partial<ControlDurable>): void {
-  ctx.s.control = opaque({ ...ctx.s.control, ...change }) as Draft<State>['control'];
+  ctx.s.control = opaque(ctx.s.control, change);
 }
 
 /** The volume never grows past this many PGs in the model (addPg beyond it is a no-op). */

@@ -3,45 +3,44 @@
 // Redo records and messages never change once made. Left as plain objects, every scan of a
 // drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
 // element; as instances of a class they are handed out as they are, and frozen here instead.
-
-import { current, isDraft, isModified, original } from 'immer';
+// Handlers never see a draft (step.ts hands them the state's parts, each such a value), so every
+// value here is read plainly.
 
 class Immutable {}
-
-/**
- * The value a draft stands for: its base while unmodified (immer's current() would first ask
- * whether the draft is frozen, a proxy trap per element), else a copy.
- */
-const plain = <T>(x: T): T => (typeof x === 'object' && x !== null && isDraft(x) ? (isModified(x) ? current(x as object) : original(x as object)) as T : x);
 
 /** A frozen copy of `value` that immer treats as an opaque, unchanging value. */
 export function frozen<T extends object>(value: T): T {
   const out = new Immutable() as Record<string, unknown>;
-  const source = plain(value) as Record<string, unknown>;
+  const source = value as Record<string, unknown>;
   for (const k of Object.keys(source)) {
     const v = source[k];
     // A frozen list is a value already (lists are frozen only once their items are values).
-    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze(plain(v).map(plain)) : plain(v);
+    out[k] = Array.isArray(v) && !Object.isFrozen(v) ? Object.freeze([...v]) : v;
   }
   return Object.freeze(out) as T;
 }
 
 /**
- * `value` as an opaque frozen value that immer hands out as it is, copied shallowly: its parts
- * must be immutable values already.
+ * `value` as an opaque frozen value that immer hands out as it is, copied shallowly (once), with
+ * the parts in `change` replaced if given: its parts must be immutable values already.
  */
-export function opaque<T extends object>(value: T): T {
-  return Object.freeze(Object.assign(new Immutable(), value)) as T;
+export function opaque<T extends object>(value: T, change?: Partial<T>): T {
+  return Object.freeze(Object.assign(new Immutable(), value, change)) as T;
 }
 
 /** An opaque value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */
 export type Edit<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The edited copy as an opaque value, or the old value itself when no part changed. */
+/** `value`'s writable shallow copy, opaque to immer like it (frozen by `kept`, not copied again). */
+export function editable<T extends object>(value: T): Edit<T> {
+  return Object.assign(new Immutable(), value) as Edit<T>;
+}
+
+/** The edited copy, now frozen, as the new value; or the old value itself when no part changed. */
 export function kept<T extends object>(old: T, edited: Edit<T>): T {
   const keys = Object.keys(edited) as (keyof T)[];
   if (keys.length === Object.keys(old).length && keys.every((k) => old[k] === edited[k])) return old;
-  return opaque(edited as T);
+  return edited instanceof Immutable ? (Object.freeze(edited) as T) : opaque(edited as T);
 }
 
 /** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */
@@ -51,32 +50,14 @@ export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K
   return Object.freeze(out);
 }
 
-/**
- * A list read without a draft: the plain list itself. Logs (a writer's records, a segment's
- * records) are immutable values, replaced whole and never changed in place, so the draft of one
- * is always unmodified and stands for its base: reading the base costs nothing, where reading
- * through the draft costs a proxy trap per element.
- */
-export function view<T>(list: readonly T[]): readonly T[] {
-  return plain(list);
-}
-
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
 export function appended<T>(list: readonly T[], x: T): readonly T[] {
-  return Object.freeze([...view(list), x]);
+  return Object.freeze([...list, x]);
 }
 
 /** A new list, frozen: immer neither drafts nor walks it, and it is held as a value. */
 export function frozenList<T>(list: T[]): T[] {
   return Object.freeze(list) as T[];
-}
-
-/**
- * A list to read from, not to keep: the base of an unmodified draft (read plainly), else the list
- * or draft itself (a modified draft is read through it rather than copied).
- */
-export function peek<T>(list: readonly T[]): readonly T[] {
-  return isDraft(list) && !isModified(list) ? (original(list as object) as readonly T[]) : list;
 }
 
 /** `list` with index `i` set to `x`, frozen (a new value, holes kept; the old one is unchanged). */

@@ -6,7 +6,6 @@
 // same way along volume backlinks. Written to be read, not to be fast: chains are recomputed.
 
 import type { Lsn, RedoRecord, TruncationRange } from './types.js';
-import { view } from './frozen.js';
 
 /** Records of an epoch older than a range's epoch, with an LSN in (from, to], are annulled. */
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
@@ -52,48 +51,47 @@ export interface GcBase {
  */
 export function segmentCompleteLsn(records: readonly RedoRecord[], base: GcBase = { gcPoint: 0, gcScl: 0 }): Lsn {
   const complete = new Set<Lsn>();
-  for (const r of sortByLsn(records)) {
-    if (r.lsn <= base.gcPoint || r.prevPg <= base.gcPoint || complete.has(r.prevPg)) complete.add(r.lsn);
-  }
-  return Math.max(0, base.gcScl, ...complete);
-}
-
-const sclMemo = new WeakMap<readonly RedoRecord[], Map<string, Lsn>>();
-const sclBySegment = new WeakMap<object, Lsn>();
-
-/** A segment's SCL: a pure function of its log and GC base, memoized per frozen segment and per frozen log. */
-export function sclOf(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
-  let scl = sclBySegment.get(seg);
-  if (scl === undefined) {
-    scl = sclOfLog(seg);
-    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) sclBySegment.set(seg, scl);
+  let scl = Math.max(0, base.gcScl);
+  // A segment's log is in LSN order already; other lists are sorted first.
+  for (const r of inLsnOrder(records) ? records : sortByLsn(records)) {
+    if (r.lsn <= base.gcPoint || r.prevPg <= base.gcPoint || complete.has(r.prevPg)) {
+      complete.add(r.lsn);
+      scl = Math.max(scl, r.lsn);
+    }
   }
   return scl;
 }
 
-function sclOfLog(seg: GcBase & { readonly records: readonly RedoRecord[] }): Lsn {
-  const records = view(seg.records);
-  if (!Object.isFrozen(records)) return segmentCompleteLsn(records, seg);
-  let byBase = sclMemo.get(records);
-  if (byBase === undefined) sclMemo.set(records, (byBase = new Map()));
-  const key = `${seg.gcPoint}/${seg.gcScl}`;
-  let scl = byBase.get(key);
-  if (scl === undefined) byBase.set(key, (scl = segmentCompleteLsn(records, seg)));
-  return scl;
+function inLsnOrder(records: readonly RedoRecord[]): boolean {
+  for (let i = 1; i < records.length; i++) if (records[i - 1]!.lsn > records[i]!.lsn) return false;
+  return true;
+}
+
+type Segment = GcBase & { readonly records: readonly RedoRecord[] };
+
+/** Keyed on a frozen segment (a value): its SCL, and whether it holds records above it. */
+const bySegment = new WeakMap<Segment, { readonly scl: Lsn; readonly holes: boolean }>();
+
+/** A segment's SCL and holes: pure functions of its log and GC base, memoized per frozen segment. */
+function completeness(seg: Segment): { readonly scl: Lsn; readonly holes: boolean } {
+  let known = bySegment.get(seg);
+  if (known === undefined) {
+    const scl = segmentCompleteLsn(seg.records, seg);
+    known = { scl, holes: seg.records.some((r) => r.lsn > scl) };
+    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) bySegment.set(seg, known);
+  }
+  return known;
+}
+
+/** A segment's SCL. */
+export function sclOf(seg: Segment): Lsn {
+  return completeness(seg).scl;
 }
 
 /** Records above the SCL: the segment knows it has holes below them (gossip fills them). */
-export function hasHoles(seg: GcBase & { readonly records: readonly RedoRecord[] }): boolean {
-  let holes = holesBySegment.get(seg);
-  if (holes === undefined) {
-    const scl = sclOf(seg);
-    holes = view(seg.records).some((r) => r.lsn > scl);
-    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) holesBySegment.set(seg, holes);
-  }
-  return holes;
+export function hasHoles(seg: Segment): boolean {
+  return completeness(seg).holes;
 }
-
-const holesBySegment = new WeakMap<object, boolean>();
 
 /**
  * Coalesce at `point`: of the records at or below it keep only those a read at or above `point`

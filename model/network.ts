@@ -6,16 +6,24 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import type { Draft } from 'immer';
-import { appended, frozen, opaque, opaqueWith } from './frozen.js';
-import type { State, World } from './state.js';
+import { frozen, opaque, opaqueWith } from './frozen.js';
+import type { Parts, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 
 export interface Ctx {
-  readonly s: Draft<State>;
+  /**
+   * The state's parts as the step has left them so far: each a frozen value, read plainly and
+   * replaced whole on change (step hands the changed ones to immer once, at the end).
+   */
+  readonly s: Parts;
   readonly out: Observation[];
   /** The configuration, read plainly (a step never changes it). */
   readonly config: Config;
+  /**
+   * Messages sent in this step, in send order: they join their destinations' queues when the
+   * step ends (`flushSent`), in one change of the world. No handler reads a queue after sending.
+   */
+  readonly sent: Message[];
 }
 
 export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): boolean {
@@ -31,7 +39,7 @@ export function worldValue(world: World): World {
 }
 
 export function setWorld(ctx: Ctx, change: Partial<World>): void {
-  ctx.s.world = worldValue({ ...(ctx.s.world as World), ...change }) as Draft<World>;
+  ctx.s.world = opaque(ctx.s.world, change);
 }
 
 /** The next read number (reads are numbered across the cluster). */
@@ -41,32 +49,40 @@ export function nextRead(ctx: Ctx): number {
   return read;
 }
 
+/** Sends `msg`: in flight once this step ends; lost at once across a down link. */
 export function send(ctx: Ctx, msg: Message): void {
-  const world = ctx.s.world as World;
-  if (linkDown(world, msg.from, msg.to)) return;
-  enqueue(ctx, world, frozen(msg));
+  if (linkDown(ctx.s.world, msg.from, msg.to)) return;
+  ctx.sent.push(frozen(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
 export function requeue(ctx: Ctx, msg: Message): void {
-  enqueue(ctx, ctx.s.world as World, msg);
+  ctx.sent.push(msg);
 }
 
-/** `world` (the world as it is) with the message appended to its destination's queue. */
-function enqueue(ctx: Ctx, world: World, msg: Message): void {
-  ctx.s.world = worldValue({ ...world, net: opaqueWith(world.net, msg.to, appended(world.net[msg.to]!, msg)) }) as Draft<World>;
+/** The step's messages join their destinations' queues, in send order, in one new world value. */
+export function flushSent(ctx: Ctx): void {
+  if (ctx.sent.length === 0) return;
+  const net = ctx.s.world.net;
+  const grown: Record<NodeId, Message[]> = {};
+  for (const msg of ctx.sent) (grown[msg.to] ??= [...net[msg.to]!]).push(msg);
+  for (const to of Object.keys(grown)) Object.freeze(grown[to]);
+  setWorld(ctx, { net: opaque(net, grown) });
+  ctx.sent.length = 0;
 }
 
 /**
- * The network's queues are one value (opaque to immer, read plainly): a send or a take replaces
- * the destination's queue, and so the value, by a new frozen one.
+ * The network's queues are one value (opaque to immer, read plainly): a take replaces the
+ * destination's queue, and so the value, by a new frozen one.
  */
 function setQueue(ctx: Ctx, to: NodeId, queue: readonly Message[]): void {
-  setWorld(ctx, { net: opaqueWith(ctx.s.world.net as World['net'], to, queue) });
+  setWorld(ctx, { net: opaqueWith(netOf(ctx), to, queue) });
 }
 
-function queueOf(ctx: Ctx, to: NodeId): readonly Message[] {
-  return ctx.s.world.net[to]! as readonly Message[];
+/** The queues, to take from: only before the step sends anything (sends join them at its end). */
+export function netOf(ctx: Ctx): World['net'] {
+  if (ctx.sent.length > 0) throw new Error('a queue was read after a send in the same step');
+  return ctx.s.world.net;
 }
 
 /**
@@ -86,7 +102,7 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
-  const queue = queueOf(ctx, to);
+  const queue = netOf(ctx)[to]!;
   setQueue(ctx, to, Object.freeze([...queue.slice(0, index), ...queue.slice(index + 1)]));
   return queue[index]!;
 }
@@ -96,7 +112,7 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
  * given) and leaves every queue empty, in one change of the network's value.
  */
 export function takeAll(ctx: Ctx, nodes: readonly NodeId[]): (readonly Message[])[] {
-  const net = ctx.s.world.net as World['net'];
+  const net = netOf(ctx);
   const queues = nodes.map((n) => net[n]!);
   if (queues.some((q) => q.length > 0)) setWorld(ctx, { net: opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) });
   return queues;

@@ -7,7 +7,7 @@ import { mod, nextRead, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
 import type { Lsn, Message, NodeId, PendingVersion } from './types.js';
 import { pgOfPage } from './types.js';
-import { appended, frozenList, view, withAt } from './frozen.js';
+import { appended, frozenList, withAt } from './frozen.js';
 
 /** The part of a compute node's state that reads use. */
 export interface Reader {
@@ -30,11 +30,11 @@ export function visibleIn(entry: CachedPage, readPoint: Lsn): number {
 // replaced whole by new frozen lists on change (so immer never drafts an entry).
 
 function cacheOf(r: Reader): readonly CachedPage[] {
-  return view(r.cache as readonly CachedPage[]);
+  return r.cache as readonly CachedPage[];
 }
 
 function readsOf(r: { readonly reads: readonly PendingRead[] }): readonly PendingRead[] {
-  return view(r.reads);
+  return r.reads;
 }
 
 function setCache(r: Reader, cache: readonly CachedPage[]): void {

@@ -15,7 +15,7 @@ import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { nextRead, send } from './network.js';
 import { bug } from './types.js';
-import { frozenList, kept, opaque, type Edit } from './frozen.js';
+import { editable, frozenList, kept, opaque, type Edit } from './frozen.js';
 
 /**
  * A replica's state is a value, opaque to immer (read plainly, never drafted), its parts frozen
@@ -36,7 +36,7 @@ function editReplica(ctx: Ctx, node: NodeId, change: (r: ReplicaEdit) => void): 
   const c = ctx.s.compute[node];
   if (c === undefined || c.status !== 'replica') return;
   const old = c as Replica;
-  const r = { ...old };
+  const r = editable(old);
   change(r);
   const next = kept(old, r);
   if (next !== old) setCompute(ctx, node, next);

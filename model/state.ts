@@ -5,10 +5,9 @@
 // writer's state whole (the writer keeps nothing locally; the log on storage is the database).
 // The control plane's durable metadata (which epoch to hand out next) is durable too.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import type { Config, Lsn, Membership, Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
-import { opaque, opaqueWith } from './frozen.js';
+import { opaque, opaqueWith, type Edit } from './frozen.js';
 
 /** One segment: a PG's log as one storage node holds it. */
 export interface SegmentDurable {
@@ -213,7 +212,7 @@ export interface WriterUp {
  * state: a change replaces the node's state, and so the value (the other nodes kept as they are).
  */
 export function setCompute(ctx: Ctx, node: NodeId, c: ComputeState): void {
-  ctx.s.compute = opaqueWith(ctx.s.compute as State['compute'], node, c) as Draft<State>['compute'];
+  ctx.s.compute = opaqueWith(ctx.s.compute, node, c);
 }
 
 /** A compute node that is down (crashed, or a fenced writer). */
@@ -241,3 +240,6 @@ export interface State {
   readonly compute: Readonly<Record<NodeId, ComputeState>>;
   readonly world: World;
 }
+
+/** The parts of a state while a step replaces them one by one (each part a frozen value). */
+export type Parts = Edit<State>;

@@ -6,7 +6,9 @@
 // as a log's per-PG index, a segment's SCL or the writer's watermarks, are memoized per value),
 // lists are scanned. Every part of the state (config, control plane, storage fleet, compute nodes,
 // world) is a value opaque to immer (frozen.ts): read plainly, and replaced whole, keeping its
-// unchanged parts, by a new frozen value on change; so immer proxies only the root. A writer or
+// unchanged parts, by a new frozen value on change. Handlers work on the root's parts (Ctx.s) and
+// produce's recipe writes each changed part to the draft once, so immer makes the next state
+// (frozen, or the same state when nothing changed) without a proxy trap per read. A writer or
 // replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Edit/kept).
 // Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts, control.ts, recovery.ts
 // and network.ts.
@@ -14,8 +16,8 @@
 import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, linkDown, mod, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
-import type { ComputeState, State, StorageNode } from './state.js';
+import { choose, flushSent, linkDown, mod, netOf, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
+import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
@@ -63,10 +65,18 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   };
 }
 
+const PARTS: readonly (keyof State)[] = ['config', 'control', 'storage', 'compute', 'world'];
+
 export function step(state: State, event: Event): StepResult {
   const out: Observation[] = [];
-  const next = produce(state, (s) => {
-    apply({ s, out, config: state.config }, event);
+  const next = produce(state, (draft) => {
+    // Handlers read the parts plainly (no proxy trap per read) and replace them whole; each part
+    // that changed is then written to the draft once.
+    const parts: Parts = { ...state };
+    const ctx: Ctx = { s: parts, out, config: state.config, sent: [] };
+    apply(ctx, event);
+    flushSent(ctx);
+    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, parts[k]);
   });
   return { state: next, observations: out };
 }
@@ -127,7 +137,7 @@ function dropChosen(ctx: Ctx, node: number, k: number): void {
 function duplicateChosen(ctx: Ctx, node: number, k: number): void {
   const c = choose(ctx.s.world, allNodes(ctx.config), node, k);
   if (c === null) return noop(ctx, 'nothing pending');
-  requeue(ctx, ctx.s.world.net[c.to]![c.index]!);
+  requeue(ctx, netOf(ctx)[c.to]![c.index]!);
 }
 
 /** Every message pending when the event starts, node by node, in send order. */

@@ -8,10 +8,9 @@
 // Records annulled by a truncation range are never kept. A blank segment (lost disk, or a
 // replacement still hydrating) serves no read and answers no recovery: it cannot vouch for data.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { send } from './network.js';
-import type { QueuedBase, QueuedRecord, SegmentDurable, State, StorageDurable, StorageNode, StorageVolatile } from './state.js';
+import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
@@ -52,7 +51,7 @@ function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
 
 /** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
 function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
-  ctx.s.storage = opaqueWith(ctx.s.storage as State['storage'], node, value) as Draft<State>['storage'];
+  ctx.s.storage = opaqueWith(ctx.s.storage, node, value);
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */
@@ -180,13 +179,21 @@ export function persist(ctx: Ctx, node: NodeId): void {
   const touched = new Set<number>();
   const before = segmentsOf(ctx, node);
   const segments = [...before];
+  // Per PG, the records taken, in queue order; each PG's log is then rewritten once.
+  const taken: RedoRecord[][] = [];
   for (const { pg, record, epoch } of n.volatile.queue) {
-    const seg = segments[pg]!;
+    const seg = before[pg]!;
+    const mine = (taken[pg] ??= []);
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    if ((seg.records.some((r) => r.lsn === record.lsn) && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
-    segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, record])) };
+    const held = seg.records.some((r) => r.lsn === record.lsn) || mine.some((r) => r.lsn === record.lsn);
+    if ((held && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
+    mine.push(record);
   }
+  taken.forEach((mine, pg) => {
+    const seg = before[pg]!;
+    if (mine.length > 0) segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, ...mine])) };
+  });
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of n.volatile.bases) {
     const seg = segments[pg]!;

@@ -18,7 +18,6 @@ import type { WriterUp } from './state.js';
 import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
-import { peek, view } from './frozen.js';
 
 export interface Watermarks {
   readonly pgcl: readonly Lsn[];
@@ -43,10 +42,10 @@ function pgclOfVector(config: Config, membership: Membership, scl: Readonly<Reco
   const members = membersOf(membership);
   const reported = members.map((m) => scl[m] ?? -1);
   // A pure function of (config, membership, the members' SCLs): memoized on those values.
-  const byMembership = pgclMemo.get(config) ?? new WeakMap<Membership, Map<string, Lsn>>();
-  pgclMemo.set(config, byMembership);
-  const known = byMembership.get(membership) ?? new Map<string, Lsn>();
-  byMembership.set(membership, known);
+  let byMembership = pgclMemo.get(config);
+  if (byMembership === undefined) pgclMemo.set(config, (byMembership = new WeakMap()));
+  let known = byMembership.get(membership);
+  if (known === undefined) byMembership.set(membership, (known = new Map()));
   const key = reported.join(',');
   let pgcl = known.get(key);
   if (pgcl === undefined) {
@@ -133,10 +132,9 @@ interface WatermarkInputs {
  * answer without recomputing it.
  */
 export function watermarks(config: Config, pgs: readonly Membership[], w: WriterUp): Watermarks {
-  const records = view(w.records);
-  // Read plainly while unchanged in this step (no proxy trap per element).
-  const reached = peek(w.reached);
-  const scl = peek(w.scl);
+  const records = w.records;
+  const reached = w.reached;
+  const scl = w.scl;
   const base = w.base;
   const known = memo.get(records);
   if (known !== undefined && known.config === config && known.pgs === pgs && known.base === base && known.scl === scl && known.reached === reached) {
@@ -154,7 +152,7 @@ export function watermarks(config: Config, pgs: readonly Membership[], w: Writer
 
 /** The last LSN of a PG at or below a point: a segment covers a read point when its SCL reaches it. */
 export function pgFloor(w: WriterUp, pg: number, point: Lsn): Lsn {
-  const mine = recordsByPg(view(w.records))[pg] ?? [];
+  const mine = recordsByPg(w.records)[pg] ?? [];
   const i = firstAbove(mine, point);
   return i > 0 ? mine[i - 1]!.lsn : (w.plan.lastPg[pg] ?? 0);
 }

@@ -8,7 +8,6 @@
 // on tick. Nothing here is durable: a crash of the writer loses all of it. Which compute node is
 // the writer, and each PG's membership, the writer reads from the control plane.
 
-import type { Draft } from 'immer';
 import type { Ctx } from './network.js';
 import { mod, nextRead, send, setWorld } from './network.js';
 import { setControl } from './control.js';
@@ -20,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozen, frozenDeep, frozenList, kept, opaque, view, withAt, type Edit } from './frozen.js';
+import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -43,7 +42,7 @@ export function writerValue(w: WriterUp): WriterUp {
 }
 
 /**
- * A writer being changed by one handler: a plain shallow copy of its value, whose parts are
+ * A writer being changed by one handler: a writable shallow copy of its value, whose parts are
  * replaced (never changed in place) and which `commit` makes the node's state.
  */
 type WriterEdit = Edit<WriterUp>;
@@ -51,7 +50,7 @@ type WriterEdit = Edit<WriterUp>;
 /** The writer at `node`, to edit (null: no writer up there). */
 function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
   const c = ctx.s.compute[node];
-  return isWriterUp(c) ? { ...(c as WriterUp) } : null;
+  return isWriterUp(c) ? editable(c) : null;
 }
 
 /** The edited writer becomes the node's state (kept as it was if nothing changed). */
@@ -112,24 +111,32 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   commit(ctx, node, w);
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
   s.control.pgs.forEach((membership, pg) => {
-    const records = fresh.filter((r) => r.pg === pg);
+    // One frozen list, sent as it is to every member.
+    const records = frozenList(fresh.filter((r) => r.pg === pg));
     if (records.length === 0) return;
     for (const to of membersOf(membership)) {
       send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   });
-  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
+  const stream = frozenList(fresh);
+  for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: stream });
 }
 
 function allocate(w: WriterEdit, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
-  const records = view(w.records);
+  const records = w.records;
   const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
   const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = frozen({ ...r, lsn, epoch: w.epoch, prevPg: pgFloor(w, r.pg, lsn), prevVol });
+  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, r.pg), prevVol });
   // The log is a value: replaced by a longer one, never changed in place.
   w.records = appended(records, record);
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
   return record;
+}
+
+/** The PG backlink of a record appended now: the PG's last LSN in the log, else the plan's (0: none). */
+function lastOfPg(w: WriterUp, pg: number): Lsn {
+  for (let i = w.records.length - 1; i >= 0; i--) if (w.records[i]!.pg === pg) return w.records[i]!.lsn;
+  return w.plan.lastPg[pg] ?? 0;
 }
 
 export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): void {
@@ -155,9 +162,9 @@ interface Acked {
   readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
 }
 
-/** Read plainly, for the many lookups a tick or a route makes. */
+/** What the writer's acknowledgements told it. */
 function acked(w: WriterUp): Acked {
-  return { sealed: view(w.sealed), scl: view(w.scl) };
+  return { sealed: w.sealed, scl: w.scl };
 }
 
 /**
@@ -209,7 +216,7 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
-    const own = view(w.records).filter((r) => r.page === msg.page && r.lsn > done.readPoint)
+    const own = w.records.filter((r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
     cacheInsert(w, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
@@ -222,19 +229,19 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
  */
 function takeAck(w: WriterEdit, msg: Extract<Message, { kind: 'ack' }>): void {
   const pg = msg.pg;
-  let scl = view(w.scl)[pg];
-  if (scl === undefined) w.scl = withAt(view(w.scl), pg, (scl = known({}))) as WriterUp['scl'];
-  let sealed = view(w.sealed)[pg];
-  if (sealed === undefined) w.sealed = withAt(view(w.sealed), pg, (sealed = known({}))) as WriterUp['sealed'];
+  let scl = w.scl[pg];
+  if (scl === undefined) w.scl = withAt(w.scl, pg, (scl = known({}))) as WriterUp['scl'];
+  let sealed = w.sealed[pg];
+  if (sealed === undefined) w.sealed = withAt(w.sealed, pg, (sealed = known({}))) as WriterUp['sealed'];
   if (msg.scl < 0) {
     if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
-      w.sealed = withAt(view(w.sealed), pg, known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)))) as WriterUp['sealed'];
+      w.sealed = withAt(w.sealed, pg, known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)))) as WriterUp['sealed'];
     }
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(view(w.sealed), pg, known({ ...sealed, [msg.from]: msg.incarnation })) as WriterUp['sealed'];
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(view(w.scl), pg, known({ ...scl, [msg.from]: msg.scl })) as WriterUp['scl'];
+  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, known({ ...sealed, [msg.from]: msg.incarnation })) as WriterUp['sealed'];
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, known({ ...scl, [msg.from]: msg.scl })) as WriterUp['scl'];
 }
 
 /**
@@ -251,9 +258,9 @@ export function known(values: Readonly<Record<NodeId, number>>): Readonly<Record
  */
 function remember(ctx: Ctx, w: WriterEdit): Watermarks {
   const m = marks(ctx, w);
-  let reached = view(w.reached);
+  let reached = w.reached;
   m.pgcl.forEach((p, pg) => { if (reached[pg] !== p) reached = withAt(reached, pg, p); });
-  if (reached !== view(w.reached)) w.reached = reached as WriterUp['reached'];
+  if (reached !== w.reached) w.reached = reached as WriterUp['reached'];
   return m;
 }
 
@@ -270,7 +277,7 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): vo
 
 /** Only with the commit-on-own-pg bug: the commit record's own PG is complete to it. */
 function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
-  return bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[view(w.records).find((r) => r.lsn === lsn)!.pg]! >= lsn;
+  return bug(ctx.config, 'commit-on-own-pg') && marks(ctx, w).pgcl[w.records.find((r) => r.lsn === lsn)!.pg]! >= lsn;
 }
 
 /** Tell the replicas the VDL and which segments cover it. */
@@ -344,7 +351,7 @@ function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
-      const repair = view(w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
       send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
@@ -400,7 +407,7 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
  * base). Storage may coalesce below it, never at or above it.
  */
 export function minReadPoint(
-  s: State | Draft<State>, node: NodeId, w: WriterUp | Draft<WriterUp>, vdl: Lsn = watermarks(s.config, s.control.pgs, w as WriterUp).vdl,
+  s: State, node: NodeId, w: WriterUp, vdl: Lsn = watermarks(s.config, s.control.pgs, w).vdl,
 ): Lsn {
   const own = lowestReadPoint(w, vdl);
   const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
@@ -425,7 +432,7 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): 
 
 /** Some record of `pg` in this epoch commits above `lsn` (commit LSNs never decrease along the log). */
 function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
-  const records = view(w.records);
+  const records = w.records;
   for (let i = records.length - 1; i >= 0 && records[i]!.commitLsn > lsn; i--) if (records[i]!.pg === pg) return true;
   return false;
 }
@@ -437,7 +444,7 @@ function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];
       if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
-      const records = pgRecordsAbove(view(w.records), pg, scl);
+      const records = pgRecordsAbove(w.records, pg, scl);
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });
