@@ -155,19 +155,41 @@ export class Segment {
   private push(r: RedoRecord, complete: boolean): void {
     if (this.log === NO_RECORDS_HELD) this.ownLists();
     const i = this.count++;
-    if (i < this.log.length) this.log[i] = r;
-    else this.log.push(r);
+    if (i >= this.log.length) this.grow();
+    this.log[i] = r;
     const done = this.done;
     if (done === null) assert(complete, 'with no flags kept every held record is complete');
     else if (i < done.length) done[i] = complete;
     else done.push(complete);
   }
 
-  /** This segment's own log, in place of the shared empty one (nothing held yet). */
+  /**
+   * This segment's own log, in place of the shared empty one (nothing held yet): room for 4
+   * records (a segment holds a handful between coalesces; a JS array's first push made room for
+   * 17, 152 bytes, on each of the ~79,000 segments written at 13,108 PGs). A literal of
+   * undefined slots: the same elements kind as every other log list.
+   */
   private ownLists(): void {
     assert(this.count === 0, 'the shared empty log holds nothing');
-    this.log = [];
+    this.log = [undefined, undefined, undefined, undefined];
     assert(NO_RECORDS_HELD.length === 0, 'the shared empty log stays empty');
+  }
+
+  /**
+   * Doubles the log's room, the slot at count - 1 being added (concat: the same elements kind,
+   * room for exactly twice as many; an empty list, as a rebuild may leave, gets room for 4).
+   */
+  private grow(): void {
+    const log = this.log;
+    assert(this.count - 1 === log.length, 'the log grows when full');
+    if (log.length === 0) {
+      this.log = [undefined, undefined, undefined, undefined];
+      return;
+    }
+    const next = log.concat(log);
+    for (let i = log.length; i < next.length; i++) next[i] = undefined;
+    assert(next.length === 2 * log.length, 'the log doubled');
+    this.log = next;
   }
 
   /** The flags, made (every held record complete) if none are kept: a record is about to wait. */
