@@ -274,14 +274,10 @@ export class Segment {
       if (r.lsn > this.completeMax) this.completeMax = r.lsn;
       return;
     }
-    this.wakeWaiters = wakeWaiters;
-    this.classify(r);
-    this.wakeWaiters = true;
+    this.classify(r, wakeWaiters);
     if (this.waiting === null) this.done = null;
   }
 
-  /** False only inside an insert of mutant 'scl-ignores-late-predecessor' (properties/mutants.ts). */
-  private wakeWaiters = true;
 
   /**
    * Persist's fast path: appends a record above the GC point and every held one, whose backlink
@@ -304,7 +300,8 @@ export class Segment {
     }
     this.push(r, true);
     if (r.lsn > this.completeMax) this.completeMax = r.lsn;
-    this.byPage = null;
+    // (Stale only if built: a load, not a store, on the common path where no read built it.)
+    if (this.byPage !== null) this.byPage = null;
     return true;
   }
 
@@ -412,9 +409,10 @@ export class Segment {
     return i >= 0 && this.doneAt(i);
   }
 
-  private classify(r: RedoRecord): void {
+  /** `wakeWaiters` is false only for mutant 'scl-ignores-late-predecessor' (properties/mutants.ts). */
+  private classify(r: RedoRecord, wakeWaiters: boolean): void {
     assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
-    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn);
+    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn, wakeWaiters);
     else {
       const waiting = (this.waiting ??= new Map());
       const list = waiting.get(r.prevPg);
@@ -424,14 +422,14 @@ export class Segment {
   }
 
   /** Marks a record complete, and every record waiting on it, transitively. */
-  private markComplete(lsn: Lsn): void {
+  private markComplete(lsn: Lsn, wakeWaiters: boolean): void {
     if (this.markOne(lsn) || this.waiting === null) return;
     const stack = [lsn];
     while (stack.length > 0) {
       const x = stack.pop()!;
       if (x !== lsn && this.markOne(x)) continue;
       const next = this.waiting.get(x);
-      if (next === undefined || !this.wakeWaiters) continue;
+      if (next === undefined || !wakeWaiters) continue;
       this.waiting.delete(x);
       for (const y of next) stack.push(y);
     }
