@@ -48,6 +48,13 @@ export class Cluster {
   readonly storageList: StorageNode[] = [];
   /** Scratch for deliverAll: per node (net.nodes order) the messages pending at its start. */
   readonly deliverCounts: number[] = [];
+  /**
+   * Per node, in net.nodes order: its name, and its StorageNode (null: a compute node). Plain
+   * arrays (net.nodes is frozen, and a keyed load from a frozen array went through the generic
+   * IC), so deliverAll finds a storage node by its queue number with no Map lookup.
+   */
+  readonly nodeIds: NodeId[] = [];
+  readonly storageAtIndex: (StorageNode | null)[] = [];
   /** The writer W first, then the replicas R1..Rn. */
   readonly computeIds: readonly NodeId[];
   /**
@@ -73,6 +80,12 @@ export class Cluster {
       this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
       this.storageList.push(this.storageNode(n));
     }
+    for (const n of this.net.nodes) {
+      this.nodeIds.push(n);
+      this.storageAtIndex.push(this.storage.get(n) ?? null);
+      this.deliverCounts.push(0);
+    }
+    assert(this.storageAtIndex.length === this.net.nodes.length, 'a slot per node of the network');
     // The members memo has a slot per PG from the start (members() grows it only for a PG added
     // later): growing it on a fresh engine's first write changed its elements kind under code
     // optimized on warm engines (a 'not a Smi' deopt of shipRecords per new engine).

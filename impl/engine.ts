@@ -113,7 +113,8 @@ function deliverChosen(c: Cluster, node: number, k: number, what: 'deliver' | 'd
 
 /** Every message pending when the event starts, node by node (allNodes order), in send order. */
 function deliverAll(c: Cluster): void {
-  const nodes = c.net.nodes;
+  const nodes = c.nodeIds;
+  const storageAt = c.storageAtIndex;
   const counts = c.deliverCounts;
   const net = c.net;
   for (let i = 0; i < nodes.length; i++) counts[i] = net.pendingAt(i);
@@ -130,8 +131,8 @@ function deliverAll(c: Cluster): void {
     // once per batch; a compute node's may be replaced by a handler (fenced, recovered), so it
     // is looked up again whenever the cluster's computeVersion moved.
     const id = nodes[i]!;
-    const storage = c.storage.get(id);
-    if (storage === undefined) {
+    const storage = storageAt[i]!;
+    if (storage === null) {
       let version = -1;
       let x: ComputeNode | null = null;
       // The writer whose catch-up is owed after acks taken in this run (writerTakeAckDeferred).
@@ -262,7 +263,9 @@ function tick(c: Cluster): void {
   for (const n of nodes) collectGarbage(c, n);
   for (const n of nodes) gossip(c, n);
   controlTick(c);
-  for (const id of c.computeIds) {
+  const computeIds = c.computeIds;
+  for (let i = 0; i < computeIds.length; i++) {
+    const id = computeIds[i]!;
     const x = c.computeNode(id);
     if (x instanceof Replica) replicaTick(c, id, x);
     else writerTick(c, id);

@@ -35,8 +35,12 @@ const pagesScratch = new IntScratch();
  */
 const NO_RECORDS_HELD: (RedoRecord | undefined)[] = [undefined];
 NO_RECORDS_HELD.pop();
-const NO_FLAGS: boolean[] = [false];
-NO_FLAGS.pop();
+/**
+ * The truncation ranges of a segment never sealed with any: one shared empty list (sealWith gives
+ * a segment its own copy), so 117,972 segments of a 13,108-PG volume hold no empty array each,
+ * and persist's `ranges.length` reads a line every segment shares.
+ */
+const NO_RANGES: readonly TruncationRange[] = [];
 
 /** Scratch for coalesce: per log index at or below the point, whether the record stays (1). */
 let keepScratch = new Uint8Array(64);
@@ -67,7 +71,7 @@ export class Segment {
   blank: boolean;
   /** The epoch whose truncation ranges this segment holds; writes of that epoch are accepted. */
   sealedEpoch = 0;
-  ranges: readonly TruncationRange[] = [];
+  ranges: readonly TruncationRange[] = NO_RANGES;
   /** Records at or below this are coalesced; 0: none. */
   gcPoint: Lsn = 0;
   /** The SCL when the segment coalesced. */
@@ -78,14 +82,21 @@ export class Segment {
   /**
    * The records, LSN order: log[0 .. count). The arrays only grow (slots past count are emptied):
    * shrinking a JS array (pop, a length write) trims its backing store, and the appends that
-   * follow every coalesce then allocated a new one. Both start as the shared empty lists below
-   * and are made on the first record (ownLists): a 13,108-PG volume has 117,972 segments, most
-   * never written in a short run, and two arrays each were a quarter of an engine's objects.
+   * follow every coalesce then allocated a new one. It starts as the shared empty list below
+   * and is made on the first record (ownLists): a 13,108-PG volume has 117,972 segments, most
+   * never written in a short run, and a list each was an eighth of an engine's objects.
    */
   private log: (RedoRecord | undefined)[] = NO_RECORDS_HELD;
   private count = 0;
-  /** Parallel to log: the record is complete (meaningful below count). */
-  private done: boolean[] = NO_FLAGS;
+  /**
+   * Parallel to log while some record waits (waiting !== null): the record is complete
+   * (meaningful below count). Null exactly when nothing waits, and then every held record is
+   * complete: a record that is not is always in some waiting list (classify and rebuild put it
+   * there; markComplete takes a list out only to mark its records, and the mutant that skips the
+   * wake-up leaves the list in place). In the steady state nothing waits, so a segment keeps no
+   * flags at all (they were a second array per written segment, and a store per record).
+   */
+  private done: boolean[] | null = null;
   /** Per page, its records in LSN order (null: stale, rebuilt on the next read). */
   private byPage: Map<number, RedoRecord[]> | null = null;
   /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
@@ -137,24 +148,63 @@ export class Segment {
     return this.count;
   }
 
-  /** Appends a record at log[count] (its completeness flag too), growing the arrays only when full. */
+  /**
+   * Appends a record at log[count], growing the list only when full; its completeness flag too
+   * while flags are kept (see done).
+   */
   private push(r: RedoRecord, complete: boolean): void {
-    if (this.log === NO_RECORDS_HELD || this.done === NO_FLAGS) this.ownLists();
+    if (this.log === NO_RECORDS_HELD) this.ownLists();
     const i = this.count++;
-    if (i < this.log.length) this.log[i] = r;
-    else this.log.push(r);
-    if (i < this.done.length) this.done[i] = complete;
-    else this.done.push(complete);
+    if (i >= this.log.length) this.grow();
+    this.log[i] = r;
+    const done = this.done;
+    if (done === null) assert(complete, 'with no flags kept every held record is complete');
+    else if (i < done.length) done[i] = complete;
+    else done.push(complete);
   }
 
-  /** This segment's own log and flag lists, in place of the shared empty ones (nothing held yet). */
+  /**
+   * This segment's own log, in place of the shared empty one (nothing held yet): room for 4
+   * records (a segment holds a handful between coalesces; a JS array's first push made room for
+   * 17, 152 bytes, on each of the ~79,000 segments written at 13,108 PGs). A literal of
+   * undefined slots: the same elements kind as every other log list.
+   */
   private ownLists(): void {
-    if (this.log === NO_RECORDS_HELD) {
-      assert(this.count === 0, 'the shared empty log holds nothing');
-      this.log = [];
+    assert(this.count === 0, 'the shared empty log holds nothing');
+    this.log = [undefined, undefined, undefined, undefined];
+    assert(NO_RECORDS_HELD.length === 0, 'the shared empty log stays empty');
+  }
+
+  /**
+   * Doubles the log's room, the slot at count - 1 being added (concat: the same elements kind,
+   * room for exactly twice as many; an empty list, as a rebuild may leave, gets room for 4).
+   */
+  private grow(): void {
+    const log = this.log;
+    assert(this.count - 1 === log.length, 'the log grows when full');
+    if (log.length === 0) {
+      this.log = [undefined, undefined, undefined, undefined];
+      return;
     }
-    if (this.done === NO_FLAGS) this.done = [];
-    assert(NO_RECORDS_HELD.length === 0 && NO_FLAGS.length === 0, 'the shared empty lists stay empty');
+    const next = log.concat(log);
+    for (let i = log.length; i < next.length; i++) next[i] = undefined;
+    assert(next.length === 2 * log.length, 'the log doubled');
+    this.log = next;
+  }
+
+  /** The flags, made (every held record complete) if none are kept: a record is about to wait. */
+  private flags(): boolean[] {
+    if (this.done !== null) return this.done;
+    const done: boolean[] = [];
+    for (let i = 0; i < this.count; i++) done.push(true);
+    this.done = done;
+    return done;
+  }
+
+  /** Whether log[i] (i below count) is complete. */
+  private doneAt(i: number): boolean {
+    const done = this.done;
+    return done === null || done[i] === true;
   }
 
   /** Keeps log[0 .. n): the slots past it are emptied (no record kept alive), never trimmed. */
@@ -197,30 +247,37 @@ export class Segment {
   /** Persists one record (not held yet, above the GC point, not annulled: the caller checked). */
   insert(r: RedoRecord, wakeWaiters = true): void {
     assert(r.lsn > this.gcPoint, 'nothing is persisted at or below the GC point');
+    assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
+    // Nothing waits and the record is complete on arrival (its backlink complete, or at or below
+    // the GC point): it wakes no one, so it is only placed (no flags made, as classify would end).
+    const completeNow = this.waiting === null && (r.prevPg <= this.gcPoint || this.isComplete(r.prevPg));
     const log = this.log;
     const n = this.count;
-    if (n === 0 || log[n - 1]!.lsn < r.lsn) this.push(r, false);
+    const done = completeNow ? null : this.flags();
+    if (n === 0 || log[n - 1]!.lsn < r.lsn) this.push(r, completeNow);
     else {
       const at = lastAtOrBelowIn(log, n, r.lsn) + 1;
       assert(at === 0 || log[at - 1]!.lsn !== r.lsn, 'one record per LSN in a segment');
-      // Open a slot at `at`: append the last again, then shift [at, n - 1) up by one.
-      const done = this.done;
-      this.push(log[n - 1]!, done[n - 1] === true);
-      for (let i = n - 1; i > at; i--) {
-        log[i] = log[i - 1];
-        done[i] = done[i - 1]!;
+      // Open a slot at `at`: append the last again, then shift [at, n - 1) up by one (the
+      // flags too, when kept).
+      this.push(log[n - 1]!, done === null || done[n - 1] === true);
+      const moved = this.log;
+      for (let i = n - 1; i > at; i--) moved[i] = moved[i - 1];
+      moved[at] = r;
+      if (done !== null) {
+        for (let i = n - 1; i > at; i--) done[i] = done[i - 1]!;
+        done[at] = false;
       }
-      log[at] = r;
-      done[at] = false;
     }
     this.byPage = null;
-    this.wakeWaiters = wakeWaiters;
-    this.classify(r);
-    this.wakeWaiters = true;
+    if (completeNow) {
+      if (r.lsn > this.completeMax) this.completeMax = r.lsn;
+      return;
+    }
+    this.classify(r, wakeWaiters);
+    if (this.waiting === null) this.done = null;
   }
 
-  /** False only inside an insert of mutant 'scl-ignores-late-predecessor' (properties/mutants.ts). */
-  private wakeWaiters = true;
 
   /**
    * Persist's fast path: appends a record above the GC point and every held one, whose backlink
@@ -238,11 +295,13 @@ export class Segment {
       if (r.prevPg > gcPoint) return false;
     } else {
       const tail = log[last]!;
-      if (!(r.lsn > tail.lsn && (r.prevPg <= gcPoint || (r.prevPg === tail.lsn && this.done[last] === true)))) return false;
+      // Nothing waits, so the tail (every held record) is complete: no flag to read.
+      if (!(r.lsn > tail.lsn && (r.prevPg <= gcPoint || r.prevPg === tail.lsn))) return false;
     }
     this.push(r, true);
     if (r.lsn > this.completeMax) this.completeMax = r.lsn;
-    this.byPage = null;
+    // (Stale only if built: a load, not a store, on the common path where no read built it.)
+    if (this.byPage !== null) this.byPage = null;
     return true;
   }
 
@@ -306,6 +365,7 @@ export class Segment {
     if (this.waiting !== null) return this.rebuild(null);
     // Nothing waited, so every record was complete, and each kept one still is (at or below the
     // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
+    assert(this.done === null, 'no flags are kept while nothing waits');
     this.completeMax = n > 0 ? log[n - 1]!.lsn : 0;
     this.byPage = null;
   }
@@ -346,12 +406,13 @@ export class Segment {
 
   private isComplete(lsn: Lsn): boolean {
     const i = this.indexOf(lsn);
-    return i >= 0 && this.done[i] === true;
+    return i >= 0 && this.doneAt(i);
   }
 
-  private classify(r: RedoRecord): void {
+  /** `wakeWaiters` is false only for mutant 'scl-ignores-late-predecessor' (properties/mutants.ts). */
+  private classify(r: RedoRecord, wakeWaiters: boolean): void {
     assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
-    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn);
+    if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn, wakeWaiters);
     else {
       const waiting = (this.waiting ??= new Map());
       const list = waiting.get(r.prevPg);
@@ -361,26 +422,30 @@ export class Segment {
   }
 
   /** Marks a record complete, and every record waiting on it, transitively. */
-  private markComplete(lsn: Lsn): void {
+  private markComplete(lsn: Lsn, wakeWaiters: boolean): void {
     if (this.markOne(lsn) || this.waiting === null) return;
     const stack = [lsn];
     while (stack.length > 0) {
       const x = stack.pop()!;
       if (x !== lsn && this.markOne(x)) continue;
       const next = this.waiting.get(x);
-      if (next === undefined || !this.wakeWaiters) continue;
+      if (next === undefined || !wakeWaiters) continue;
       this.waiting.delete(x);
       for (const y of next) stack.push(y);
     }
-    if (this.waiting.size === 0) this.waiting = null;
+    if (this.waiting.size === 0) {
+      this.waiting = null;
+      this.done = null;
+    }
   }
 
   /** Flags one held record complete; true if it already was. */
   private markOne(lsn: Lsn): boolean {
     const i = this.indexOf(lsn);
     assert(i >= 0, 'only held records are complete');
-    if (this.done[i] === true) return true;
-    this.done[i] = true;
+    const done = this.done;
+    if (done === null || done[i] === true) return true;
+    done[i] = true;
     if (lsn > this.completeMax) this.completeMax = lsn;
     return false;
   }
@@ -398,11 +463,11 @@ export class Segment {
     }
     const log = this.log;
     const n = this.count;
-    // The flags array is reused (it only grows; flags past count mean nothing).
-    if (this.done === NO_FLAGS) this.done = [];
-    const done = this.done;
+    // Flags while rebuilding (isComplete reads them); dropped at the end if nothing waits.
+    const done: boolean[] = this.done ?? [];
     while (done.length < n) done.push(false);
     for (let i = 0; i < n; i++) done[i] = false;
+    this.done = done;
     this.byPage = null;
     this.waiting = null;
     this.completeMax = 0;
@@ -421,5 +486,6 @@ export class Segment {
         else list.push(r.lsn);
       }
     }
+    if (this.waiting === null) this.done = null;
   }
 }

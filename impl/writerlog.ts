@@ -4,12 +4,19 @@
 //
 // Method: LSNs are dense above the base (the first record is base + 1, each next one is one
 // more), so record i is LSN base + 1 + i and the log keeps no record objects: one typed column
-// per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed) and per
-// PG and per page the LSN lists (typed too, grown by doubling). The objects shipped
+// per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed). The
+// indexes by PG and by page are backlink chains in those columns: each record's previous LSN of
+// its PG (its prevPg, which the record carries anyway) and of its page (one more column), and
+// per PG and per page the last LSN (one typed array each, indexed by PG and by page). The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get the shipped object while it is among
-// the last 256 appended, else an equal frozen copy. "The records
-// of PG g at or below p" is a binary search in that PG's LSN list.
+// the last 256 appended, else an equal frozen copy. "The records of PG g above p" is a walk down
+// g's chain from its last LSN: as long as the answer (retransmission, a page's newer versions).
+// "The last LSN of g at or below p" (floor) walks the records of g above p: the writer asks it at
+// its VDL or a read point, and no LSN is allocated above VDL + LAL, so that walk is the records
+// in flight. (Per-PG and per-page LSN lists did the same by binary search, but cost three typed
+// arrays per PG, each an object, a buffer and a store, and two list pushes per record: at 13,108
+// PGs those were cold cache lines on every record allocated.)
 
 import type { Lsn, RedoRecord } from '../model/types.js';
 import { fail as fail_, assert as assert_ } from './assert.js';
@@ -21,8 +28,6 @@ const fail: typeof fail_ = fail_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const INT32_MAX = 2 ** 31 - 1;
-/** Every LsnList's storage before its first LSN (never written: a push first grows past it). */
-const NO_LSNS = new Int32Array(0);
 /**
  * Record objects kept for retransmission (a power of two). 256 is 64 txns of 4 records, far more
  * than a member lags in steady state (its ack is one txn behind). It was 4,096: every record then
@@ -51,14 +56,12 @@ export class WriterLog {
    * first shipped instead of rebuilt copies; bounded, so the log still holds no record per LSN.
    */
   private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
-  /** Per PG, its LSNs (in LSN order: byPg[pg][0 .. byPgCount[pg]), a typed list grown by doubling). */
-  private readonly byPg: LsnList[] = [];
-  /**
-   * Per page (pages are dense from 0), its LSNs. Made with page 0's empty slot, so its elements
-   * kind is the generic one from the start (grown from an empty literal on a fresh engine, it
-   * changed kind under code optimized on warm engines: a deopt of append per new engine).
-   */
-  private readonly byPage: (LsnList | undefined)[] = [undefined];
+  /** Per record: the LSN of the previous write of its page in this log (0: none; commits: 0). */
+  private prevPages = new Int32Array(0);
+  /** Per PG: its last LSN in this log (0: none); grown (doubling) for PGs added later. */
+  private lastByPg: Int32Array<ArrayBuffer>;
+  /** Per page (pages are dense from 0): its last LSN written in this log (0: none); grown by doubling. */
+  private lastByPage = new Int32Array(16);
 
   /**
    * @param base every LSN allocated is above it (the end of the truncation range recovery wrote)
@@ -68,11 +71,10 @@ export class WriterLog {
   constructor(readonly base: Lsn, readonly firstPrevVol: Lsn, private readonly lastPg: readonly Lsn[]) {
     assert(base >= 0 && firstPrevVol >= 0, 'LSNs are non-negative');
     assert(firstPrevVol <= base, 'the recovered VDL is at or below the base');
-    // Every PG of the recovered volume has its list from the start: append grows byPg only for a
-    // PG added later (a fresh engine's first appends grew it, changing its elements kind under
-    // code optimized on warm engines: a 'not a Smi' deopt of append on every new engine).
-    for (let pg = 0; pg < lastPg.length; pg++) this.byPg.push(new LsnList());
-    assert(this.byPg.length === lastPg.length, 'a list per PG');
+    // Every PG of the recovered volume has its slot from the start: append grows it only for a
+    // PG added later.
+    this.lastByPg = new Int32Array(Math.max(1, lastPg.length));
+    assert(this.lastByPg.length >= lastPg.length, 'a slot per PG');
   }
 
   /** Records allocated. */
@@ -109,13 +111,17 @@ export class WriterLog {
     this.pages[i] = r.page ?? -1;
     this.values[i] = r.value;
     this.recent[i & (RECENT - 1)] = r;
-    const byPg = this.byPg;
-    while (byPg.length <= r.pg) byPg.push(new LsnList());
-    byPg[r.pg]!.push(r.lsn);
-    if (r.page !== null) {
-      const byPage = this.byPage;
-      while (byPage.length <= r.page) byPage.push(undefined);
-      (byPage[r.page] ??= new LsnList()).push(r.lsn);
+    if (r.pg >= this.lastByPg.length) this.lastByPg = grownTo(this.lastByPg, r.pg);
+    const lastByPg = this.lastByPg;
+    // The PG chain is the records' own backlinks: prevPg names this PG's last LSN (or one at or
+    // below the base, where the chain ends).
+    assert(r.prevPg === (lastByPg[r.pg] === 0 ? (this.lastPg[r.pg] ?? 0) : lastByPg[r.pg]), 'the PG backlink names the PG\'s last record');
+    lastByPg[r.pg] = r.lsn;
+    if (r.page === null) this.prevPages[i] = 0;
+    else {
+      if (r.page >= this.lastByPage.length) this.lastByPage = grownTo(this.lastByPage, r.page);
+      this.prevPages[i] = this.lastByPage[r.page]!;
+      this.lastByPage[r.page] = r.lsn;
     }
   }
 
@@ -133,6 +139,7 @@ export class WriterLog {
     this.cpls = more(this.cpls, (n) => new Uint8Array(n));
     this.pages = more(this.pages, (n) => new Int32Array(n));
     this.values = more(this.values, (n) => new Float64Array(n));
+    this.prevPages = more(this.prevPages, (n) => new Int32Array(n));
     this.capacity = capacity;
   }
 
@@ -159,71 +166,50 @@ export class WriterLog {
     });
   }
 
-  /** The last LSN of a PG at or below a point (a segment covers a read point when its SCL reaches it). */
+  /**
+   * The last LSN of a PG at or below a point (a segment covers a read point when its SCL reaches
+   * it); the plan's last LSN of the PG when this log has none there. Walks the PG's records above
+   * the point (see the header: those in flight, when asked at the VDL or a read point).
+   */
   floor(pg: number, point: Lsn): Lsn {
-    const list = this.byPg[pg];
-    const i = list === undefined ? -1 : list.lastAtOrBelow(point);
-    return i >= 0 ? list!.at(i) : (this.lastPg[pg] ?? 0);
+    const base = this.base;
+    let lsn = pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;
+    while (lsn > base && lsn > point) lsn = this.prevPgs[lsn - base - 1]!;
+    return lsn > base ? lsn : (this.lastPg[pg] ?? 0);
   }
 
   /** The PG's last LSN allocated in this log (0: none). */
   lastOf(pg: number): Lsn {
-    const list = this.byPg[pg];
-    return list === undefined || list.length === 0 ? 0 : list.at(list.length - 1);
+    return pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;
   }
 
   /** The PG's records above `lsn`, LSN order. */
   pgAbove(pg: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPg[pg], lsn);
+    return this.above(this.lastOf(pg), this.prevPgs, lsn);
   }
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.byPage[page], lsn);
+    return this.above(page >= 0 && page < this.lastByPage.length ? this.lastByPage[page]! : 0, this.prevPages, lsn);
   }
 
-  private above(lsns: LsnList | undefined, lsn: Lsn): RedoRecord[] {
-    const out: RedoRecord[] = [];
-    if (lsns === undefined) return out;
-    for (let i = lsns.lastAtOrBelow(lsn) + 1; i < lsns.length; i++) out.push(this.record(lsns.at(i)));
+  /** The records of a chain (`last`, then back through `links`) above `lsn` and the base, LSN order. */
+  private above(last: Lsn, links: Int32Array, lsn: Lsn): RedoRecord[] {
+    const base = this.base;
+    let n = 0;
+    for (let x = last; x > base && x > lsn; x = links[x - base - 1]!) n++;
+    const out = new Array<RedoRecord>(n);
+    let k = n;
+    for (let x = last; k > 0; x = links[x - base - 1]!) out[--k] = this.record(x);
+    assert(k === 0, 'the chain is walked twice alike');
     return out;
   }
 }
 
-/**
- * An ascending list of LSNs in an Int32Array grown by doubling: off the JS heap, so the lists
- * that grow for a writer's whole life are neither scanned nor promoted by the GC.
- */
-class LsnList {
-  /** Shared and empty until the first push (a volume of 13,108 PGs makes a list per PG up front). */
-  private data: Int32Array = NO_LSNS;
-  length = 0;
-
-  push(lsn: Lsn): void {
-    assert(lsn <= INT32_MAX && (this.length === 0 || this.data[this.length - 1]! < lsn), 'LSN lists ascend and hold 32-bit LSNs');
-    if (this.length === this.data.length) {
-      const next = new Int32Array(Math.max(16, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = lsn;
-  }
-
-  at(i: number): Lsn {
-    return this.data[i]!;
-  }
-
-  /** The index of the last LSN at or below `at` (-1: none); the last is tried first. */
-  lastAtOrBelow(at: Lsn): number {
-    const data = this.data;
-    let hi = this.length;
-    if (hi === 0 || data[hi - 1]! <= at) return hi - 1;
-    let lo = 0;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (data[mid]! <= at) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
-  }
+/** A copy of `a` with room for index `i` (doubling). */
+function grownTo(a: Int32Array<ArrayBuffer>, i: number): Int32Array<ArrayBuffer> {
+  assert(Number.isInteger(i) && i >= 0, 'indexes are non-negative integers');
+  const next = new Int32Array(Math.max(i + 1, a.length * 2));
+  next.set(a);
+  return next;
 }
