@@ -10,9 +10,22 @@ import { isCommitted, type OracleTxn } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
 
+type Holders = Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }>;
+
+/** holdersByLsn of the last storage value asked: `durability` asks twice in a step that acknowledges. */
+let holdersMemo: { readonly storage: State['storage']; readonly holders: Holders } | null = null;
+
 /** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it (as a set and as bits of STORAGE_NODES). */
-function holdersByLsn(s: State): Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> {
-  const out = new Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }>();
+function holdersByLsn(s: State): Holders {
+  // A pure function of the storage value (immutable), so the last answer stands while it is the same.
+  if (holdersMemo !== null && holdersMemo.storage === s.storage && Object.isFrozen(s.storage)) return holdersMemo.holders;
+  const out = holdersOf(s);
+  holdersMemo = { storage: s.storage, holders: out };
+  return out;
+}
+
+function holdersOf(s: State): Holders {
+  const out: Holders = new Map();
   STORAGE_NODES.forEach((n, i) => {
     s.storage[n]!.durable.segments.forEach((seg, pg) => {
       for (const r of seg.records) {
@@ -86,6 +99,12 @@ function sameHoldings(a: StorageNode, b: StorageNode): boolean {
   return true;
 }
 
+/** The step acknowledged a commit or finished a recovery. */
+function commitOrRecovery(observations: StepView['observations']): boolean {
+  for (const o of observations) if (o.kind === 'committed' || o.kind === 'recovered') return true;
+  return false;
+}
+
 function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
   return v.oracle.txns.filter(isCommitted);
 }
@@ -104,9 +123,9 @@ export const durability: Invariant = {
     if (oracle !== null) return oracle;
     const atAck = durableWhenAcknowledged(v);
     if (atAck !== null) return atAck;
+    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !commitOrRecovery(v.observations)) return null;
     const txns = committedTxns(v);
     if (txns.length === 0) return null;
-    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
     // A committed transaction stays committed, and whether its records are held depends only on
     // what the segments hold and the memberships: while those are unchanged, only the
     // transactions committed since the last check need checking.
@@ -285,10 +304,11 @@ export const azPlusOne: Invariant = {
   title: 'With an AZ and one more node down, recovery still finds every acknowledged commit',
   why: 'The design target AZ+1: losing a whole AZ plus one more node loses no data.',
   check(v) {
-    const txns = committedTxns(v);
-    if (txns.length === 0) return null;
-    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
-    const need = Math.max(...txns.map((t) => t.commitLsn));
+    if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !commitOrRecovery(v.observations)) return null;
+    // The highest commit LSN of a committed transaction (none committed: nothing to find).
+    let need = -Infinity;
+    for (const t of v.oracle.txns) if (isCommitted(t) && t.commitLsn > need) need = t.commitLsn;
+    if (need === -Infinity) return null;
     for (const { az, extra, vdl } of recoveredCuts(v)) {
       if (vdl < need) return `with AZ ${AZS[az]} and ${extra} down, recovery finds VDL ${vdl}, below committed ${need}`;
     }
@@ -325,8 +345,9 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
     const a = v.prev.storage[n]!;
     const b = v.next.storage[n]!;
     if (a === b) continue;
-    // The queue entries that are new in this step (in queue order), found once per node.
-    let fresh: StorageNode['volatile']['queue'] | undefined;
+    // The entries of the old queue, as a set: built once per node, and only when an entry of the
+    // new queue could be a stale one (most steps queue nothing stale).
+    let queued: Set<StorageNode['volatile']['queue'][number]> | undefined;
     for (let pg = 0; pg < a.durable.segments.length; pg++) {
       const x = a.durable.segments[pg]!;
       const y = b.durable.segments[pg]!;
@@ -334,11 +355,19 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       if (y.epoch < x.epoch || y.sealedEpoch < x.sealedEpoch || y.membership < x.membership) {
         return `${n} PG ${pg} went back from epoch ${x.epoch}/sealed ${x.sealedEpoch}/membership ${x.membership} to ${y.epoch}/${y.sealedEpoch}/${y.membership}`;
       }
-      if (fresh === undefined) {
-        const queued = new Set(a.volatile.queue);
-        fresh = a.volatile.queue === b.volatile.queue ? [] : b.volatile.queue.filter((e) => !queued.has(e));
+      // The first entry new in this step (not in the old queue), in queue order, queued for this
+      // PG under an older epoch than the segment had promised.
+      let stale: StorageNode['volatile']['queue'][number] | undefined;
+      if (a.volatile.queue !== b.volatile.queue) {
+        for (const e of b.volatile.queue) {
+          if (e.pg !== pg || e.epoch >= x.epoch) continue;
+          queued ??= new Set(a.volatile.queue);
+          if (!queued.has(e)) {
+            stale = e;
+            break;
+          }
+        }
       }
-      const stale = fresh.find((e) => e.pg === pg && e.epoch < x.epoch);
       if (stale !== undefined) return `${n} PG ${pg} queued record ${stale.record.lsn} under epoch ${stale.epoch} after promising epoch ${x.epoch}`;
       if (x.records === y.records) continue;
       // The records y holds that x did not (by identity), in y's order. Persisting usually appends

@@ -134,6 +134,9 @@ export const WITNESSES: readonly Invariant[] = [
     title: 'A replica lagged behind the writer\'s VDL, then caught up',
     why: 'Shows replica lag is real in these runs and recovers.',
     hit(v) {
+      // A pass over the same compute nodes, writer and memberships as the last step's finds
+      // what that pass found and left in memo.lagging: no replica caught up.
+      if (v.index > 0 && v.prev.compute === v.next.compute && v.prev.control === v.next.control) return false;
       const x = writerOf(v.next);
       if (x === null || x.w.status !== 'active') return false;
       const vdl = marksOf(v.next, x.w).vdl;
@@ -175,11 +178,12 @@ export const WITNESSES: readonly Invariant[] = [
     title: 'A segment garbage collected while transactions or reads were in flight',
     why: 'Shows coalescing below PGMRPL runs alongside live work without breaking reads.',
     hit(v) {
-      const busy = Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
-      return busy && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+      // Whether a segment collected garbage first (cheap: most steps change no segment), then
+      // whether anything was in flight.
+      return STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
         const x = v.prev.storage[n]!.durable.segments[pg];
         return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
-      }));
+      })) && Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
     },
   },
   {
