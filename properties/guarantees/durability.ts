@@ -172,9 +172,11 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
     for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
       const pg = t.pgs[lsn - t.firstLsn]!;
       // A member that lost its disk may have held it when it acknowledged (a failure within the budget).
-      const blank = STORAGE_NODES.filter((n) => v.next.storage[n]!.durable.segments[pg]?.blank === true);
-      const nodes = new Set([...(holders.get(lsn)?.nodes ?? []), ...coalescedPast(v.next, pg, lsn), ...blank]);
-      if (!specWriteQuorum(v.config, v.next.control.pgs[pg]!, nodes)) {
+      // As bits of STORAGE_NODES first (the usual answer, memoized); as nodes for the message.
+      const mask = (holders.get(lsn)?.mask ?? 0) | coalescedPastMask(v.next, pg, lsn) | blankMask(v.next, pg);
+      if (!writeQuorumOf(v.config, v.next.control.pgs[pg]!, mask)) {
+        const blank = STORAGE_NODES.filter((n) => v.next.storage[n]!.durable.segments[pg]?.blank === true);
+        const nodes = new Set([...(holders.get(lsn)?.nodes ?? []), ...coalescedPast(v.next, pg, lsn), ...blank]);
         return `txn ${o.txn} acknowledged at ${o.commitLsn} with record ${lsn} of PG ${pg} only on {${[...nodes]}}`;
       }
     }
@@ -222,6 +224,28 @@ function readQuorumOf(config: Config, m: Membership, mask: number): boolean {
   let out = known.get(key);
   if (out === undefined) {
     out = specReadQuorum(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
+    known.set(key, out);
+  }
+  return out;
+}
+
+/** Storage nodes whose segment of `pg` is blank (lost disk, hydrating), as bits of STORAGE_NODES. */
+function blankMask(s: State, pg: number): number {
+  let bits = 0;
+  for (let i = 0; i < STORAGE_NODES.length; i++) if (s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]?.blank === true) bits |= 1 << i;
+  return bits;
+}
+
+const writeQuorumMemo = new WeakMap<Membership, Map<number, boolean>>();
+
+/** specWriteQuorum of the nodes in `mask`, memoized per membership value, layout and node set. */
+function writeQuorumOf(config: Config, m: Membership, mask: number): boolean {
+  let known = writeQuorumMemo.get(m);
+  if (known === undefined) writeQuorumMemo.set(m, (known = new Map()));
+  const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
+  let out = known.get(key);
+  if (out === undefined) {
+    out = specWriteQuorum(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
     known.set(key, out);
   }
   return out;
