@@ -5,7 +5,7 @@
 // difference is reported with everything needed to read it: the step, the event, both
 // observation lists, and the snapshot keys that differ at that point.
 
-import { isDeepStrictEqual } from 'node:util';
+import { deepEqual } from './equal.js';
 import type { Event } from '../model/events.js';
 import type { Config, Observation } from '../model/types.js';
 import { ModelEngine } from '../model/engine.js';
@@ -42,9 +42,9 @@ export function runLockstep(config: Config, events: readonly Event[], opts: Lock
       const thrown = e instanceof Error ? (e.stack ?? e.message) : String(e);
       return { step, event, model: expected, impl: [], keys: [], thrown };
     }
-    const keys = !isDeepStrictEqual(expected, actual) || opts.snapshotEveryStep === true
+    const keys = !deepEqual(expected, actual) || opts.snapshotEveryStep === true
       ? snapshotDiff(snapshotOfModel(model.state), impl.snapshot()) : [];
-    if (!isDeepStrictEqual(expected, actual) || keys.length > 0) return { step, event, model: expected, impl: actual, keys, thrown: null };
+    if (!deepEqual(expected, actual) || keys.length > 0) return { step, event, model: expected, impl: actual, keys, thrown: null };
   }
   const keys = snapshotDiff(snapshotOfModel(model.state), impl.snapshot());
   return keys.length === 0 ? null : { step: events.length, event: null, model: [], impl: [], keys, thrown: null };
@@ -52,7 +52,7 @@ export function runLockstep(config: Config, events: readonly Event[], opts: Lock
 
 /** Paths (a.b[2].c) whose values differ between two JSON values, with both values. */
 export function snapshotDiff(a: unknown, b: unknown, path = ''): string[] {
-  if (isDeepStrictEqual(a, b)) return [];
+  if (deepEqual(a, b)) return [];
   const bothObjects = typeof a === 'object' && a !== null && typeof b === 'object' && b !== null;
   const lsnList = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v !== 'object');
   if (!bothObjects || lsnList(a) || lsnList(b) || Array.isArray(a) !== Array.isArray(b)) {

@@ -2,7 +2,7 @@
 // and ends in the same canonical state. Checked when the runner runs impl in lockstep.
 
 import type { Invariant } from '../invariant.js';
-import { isDeepStrictEqual } from 'node:util';
+import { deepEqual } from '../equal.js';
 import { describeObservation } from '../../model/describe.js';
 import { snapshotOfModel } from '../../impl/index.js';
 import { snapshotDiff } from '../lockstep.js';
@@ -14,7 +14,7 @@ export const agreement: Invariant = {
   check(v) {
     if (v.impl === null) return null;
     if (v.impl.thrown !== null) return `impl threw: ${v.impl.thrown.split('\n').slice(0, 4).join(' | ')}`;
-    if (isDeepStrictEqual(v.observations, v.impl.observations)) return null;
+    if (deepEqual(v.observations, v.impl.observations)) return null;
     const list = (os: typeof v.observations) => (os.length === 0 ? '(nothing)' : os.map(describeObservation).join('; '));
     return `model: ${list(v.observations)}\n  impl:  ${list(v.impl.observations)}`;
   },

@@ -24,15 +24,34 @@ export const quorumIntersection: Invariant = {
   check(v) {
     if (v.prev.control.pgs === v.next.control.pgs && v.index > 0) return null;
     for (const [pg, m] of v.next.control.pgs.entries()) {
-      const pair = quorumsFor(v.config, m);
-      const bad = intersectionOf(pair);
-      if (bad !== null) {
-        return `PG ${pg}: ${bad.kind} quorums {${bad.first}} and {${bad.second}} are disjoint (write ${describeQuorum(pair.write)}, read ${describeQuorum(pair.read)})`;
-      }
+      const bad = perMembership(disjointMemo, v.config, m, disjointQuorums);
+      if (bad !== null) return `PG ${pg}: ${bad}`;
     }
     return null;
   },
 };
+
+/**
+ * A pure function of (config, membership), remembered per pair of values: a membership change
+ * replaces one PG's membership and leaves the others' values as they were.
+ */
+function perMembership<T>(memo: WeakMap<Config, WeakMap<Membership, T>>, config: Config, m: Membership, f: (config: Config, m: Membership) => T): T {
+  let known = memo.get(config);
+  if (known === undefined) memo.set(config, (known = new WeakMap()));
+  if (known.has(m)) return known.get(m)!;
+  const out = f(config, m);
+  known.set(m, out);
+  return out;
+}
+
+const disjointMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
+
+function disjointQuorums(config: Config, m: Membership): string | null {
+  const pair = quorumsFor(config, m);
+  const bad = intersectionOf(pair);
+  if (bad === null) return null;
+  return `${bad.kind} quorums {${bad.first}} and {${bad.second}} are disjoint (write ${describeQuorum(pair.write)}, read ${describeQuorum(pair.read)})`;
+}
 
 /**
  * The model's quorum expressions are the design's rules (spec.ts restates them independently):
@@ -46,13 +65,14 @@ export const quorumRules: Invariant = {
   check(v) {
     if (v.prev.control.pgs === v.next.control.pgs && v.index > 0) return null;
     for (const [pg, m] of v.next.control.pgs.entries()) {
-      const bad = quorumMismatch(v.config, m);
+      const bad = perMembership(mismatchMemo, v.config, m, quorumMismatch);
       if (bad !== null) return `PG ${pg}: ${bad}`;
     }
     return null;
   },
 };
 
+const mismatchMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
 const mismatches = new Map<string, string | null>();
 function quorumMismatch(config: Config, m: Membership): string | null {
   // The bugs are part of the key: a mutant's quorums (properties/mutants.ts) are not the design's.

@@ -24,7 +24,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'recovery-truncated', tag: 'sometimes',
     title: 'A seal of a new epoch removed annulled records from a segment',
     why: 'Shows truncation really removed unacknowledged records from storage.',
-    hit: (v) => STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
       const x = v.prev.storage[n]!.durable.segments[pg];
       return x !== undefined && x.incarnation === y.incarnation && y.sealedEpoch > x.sealedEpoch && y.records.length < x.records.length;
     })),
@@ -96,7 +96,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'gossip-filled-hole', tag: 'sometimes',
     title: 'A segment persisted a record it was missing that came from a peer\'s gossip',
     why: 'Shows segments repair holes among themselves, without the writer.',
-    hit: (v) => STORAGE_NODES.some((n) => {
+    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => {
       const before = v.prev.storage[n]!;
       const after = v.next.storage[n]!;
       if (after.durable === before.durable) return false;
@@ -134,6 +134,9 @@ export const WITNESSES: readonly Invariant[] = [
     title: 'A replica lagged behind the writer\'s VDL, then caught up',
     why: 'Shows replica lag is real in these runs and recovers.',
     hit(v) {
+      // A pass over the same compute nodes, writer and memberships as the last step's finds
+      // what that pass found and left in memo.lagging: no replica caught up.
+      if (v.index > 0 && v.prev.compute === v.next.compute && v.prev.control === v.next.control) return false;
       const x = writerOf(v.next);
       if (x === null || x.w.status !== 'active') return false;
       const vdl = marksOf(v.next, x.w).vdl;
@@ -175,11 +178,12 @@ export const WITNESSES: readonly Invariant[] = [
     title: 'A segment garbage collected while transactions or reads were in flight',
     why: 'Shows coalescing below PGMRPL runs alongside live work without breaking reads.',
     hit(v) {
-      const busy = Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
-      return busy && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+      // Whether a segment collected garbage first (cheap: most steps change no segment), then
+      // whether anything was in flight.
+      return v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
         const x = v.prev.storage[n]!.durable.segments[pg];
         return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
-      }));
+      })) && Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
     },
   },
   {
