@@ -5,7 +5,7 @@
 // differing snapshot keys; fast-check shrinks the history first.
 // Seeds are fixed by default; SEED=n and RUNS=n override them.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Event } from '../model/events.js';
 import type { Config } from '../model/types.js';
@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG } from '../model/types.js';
 import { historyArb } from './history.js';
 import { livenessPhase } from './drills.js';
 import { formatDivergence, runLockstep } from './lockstep.js';
+import { thrownWhere } from './guarantees/agreement.js';
 
 const SEED = Number(process.env.SEED ?? 4242);
 const RUNS = Number(process.env.RUNS ?? 150);
@@ -42,4 +43,14 @@ describe('impl matches the model step for step, through a second recovery over a
       fc.assert(fc.property(historyArb(), (h) => check(config, h.events, again)), { seed: SEED + 10 + n, numRuns: RERUNS });
     });
   }
+});
+
+describe('an impl assertion, as a counterexample file stores it', () => {
+  it('reads the same from the sources and from dist/, in any checkout: message and functions, no paths', () => {
+    const fromSource = 'ImplAssertionError: a complete read has every page\n    at assert (/work/main/impl/assert.ts:12:20)\n    at finish (/work/main/impl/reads.ts:155:3)\n    at takeReadResp (/work/main/impl/reads.ts:148:3)\n    at dispatch (/work/main/impl/engine.ts:60:7)';
+    const fromDist = 'ImplAssertionError: a complete read has every page\n    at assert (file:///home/ci/repo/dist/impl/assert.js:11:15)\n    at finish (file:///home/ci/repo/dist/impl/reads.js:128:5)\n    at takeReadResp (file:///home/ci/repo/dist/impl/reads.js:121:5)';
+    expect(thrownWhere(fromSource)).toBe('ImplAssertionError: a complete read has every page (in assert <- finish <- takeReadResp)');
+    expect(thrownWhere(fromDist)).toBe(thrownWhere(fromSource));
+    expect(thrownWhere('RangeError: no frames')).toBe('RangeError: no frames');
+  });
 });

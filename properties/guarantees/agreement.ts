@@ -13,12 +13,23 @@ export const agreement: Invariant = {
   why: 'The optimized implementation is only trustworthy as far as it behaves like the specification.',
   check(v) {
     if (v.impl === null) return null;
-    if (v.impl.thrown !== null) return `impl threw: ${v.impl.thrown.split('\n').slice(0, 4).join(' | ')}`;
+    if (v.impl.thrown !== null) return `impl threw: ${thrownWhere(v.impl.thrown)}`;
     if (deepEqual(v.observations, v.impl.observations)) return null;
     const list = (os: typeof v.observations) => (os.length === 0 ? '(nothing)' : os.map(describeObservation).join('; '));
     return `model: ${list(v.observations)}\n  impl:  ${list(v.impl.observations)}`;
   },
 };
+
+/**
+ * An error's first line and the functions of its first three stack frames, without file paths:
+ * the message is stored in counterexample files, and the same failure must read the same whether
+ * impl ran from its sources or from dist/, in whichever checkout.
+ */
+export function thrownWhere(stack: string): string {
+  const [first = '', ...frames] = stack.split('\n');
+  const names = frames.map((l) => /^\s*at (?:async )?([^\s(]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined).slice(0, 3);
+  return names.length === 0 ? first : `${first} (in ${names.join(' <- ')})`;
+}
 
 export const agreementState: Invariant = {
   id: 'agreement-state', tag: 'eventually',
