@@ -25,7 +25,9 @@ export const HELP = `usage: aurora-harness bench --explore [options]   (or: npm 
 Times \`aurora-harness explore --runs N --seed S --workers W --json\` as child processes, for each
 thread count W, in alternating rounds; every run must print the same summary (the work does not
 depend on W). Then a pure-arithmetic and an allocation loop in 1 and in W threads: the machine's
-own scaling. Reports histories/s, events/s, histories/s per thread, and the issue-5 targets.
+own scaling. Reports histories/s, events/s, histories/s per thread, the cores each run kept busy
+(its CPU time, every thread of the process, over its wall time), CPU ms per history, and the
+issue-5 targets.
 
   --runs N       histories per layout per run (default 500; explore runs 2 layouts)
   --seed N       the exploration's seed (default 1)
@@ -47,6 +49,12 @@ export interface ExploreRun {
   readonly historiesPerSec: number;
   readonly eventsPerSec: number;
   readonly historiesPerSecPerThread: number;
+  /** CPU time (user + system, all threads of the process) of every round, in round order (ms). */
+  readonly roundsCpuMs: readonly number[];
+  /** The median round's CPU over its wall time: the cores it kept busy (the JIT's threads too). */
+  readonly coresUsed: number;
+  /** Median CPU ms per history: the cost of a history, whatever the neighbours took. */
+  readonly cpuMsPerHistory: number;
 }
 
 export interface MachineRun {
@@ -65,16 +73,25 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** One explore run as a child process: its summary (parsed) and its wall time. */
-function exploreOnce(runs: number, seed: number, workers: number): { json: string; ms: number } {
-  const args = [join(ROOT, 'bin', 'aurora-harness.mjs'), 'explore', '--runs', String(runs), '--seed', String(seed), '--workers', String(workers), '--json'];
+/**
+ * Loaded into the explore child (node --import) to report its CPU time on exit, on stderr's last
+ * line: process.cpuUsage() counts every thread of the process (workers, JIT, GC).
+ */
+const CPU_MARK = '@@aurora-harness-cpu ';
+const REPORT_CPU = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\n${CPU_MARK}'+(u.user+u.system)+'\\n')})`;
+
+/** One explore run as a child process: its summary (as printed), wall and CPU time. */
+function exploreOnce(runs: number, seed: number, workers: number): { json: string; ms: number; cpuMs: number } {
+  const args = ['--import', REPORT_CPU, join(ROOT, 'bin', 'aurora-harness.mjs'), 'explore', '--runs', String(runs), '--seed', String(seed), '--workers', String(workers), '--json'];
   const t = performance.now();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - t;
   if (r.error !== undefined) throw new Error(`bench --explore: could not run explore: ${r.error.message}`);
   // Exit 1 is a violation (the summary says so); anything else is not a summary.
   if (r.status !== 0 && r.status !== 1) throw new Error(`bench --explore: explore --workers ${workers} exited ${r.status}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
-  return { json: r.stdout.trim(), ms };
+  const mark = r.stderr.split('\n').find((l) => l.startsWith(CPU_MARK));
+  if (mark === undefined) throw new Error(`bench --explore: explore --workers ${workers} did not report its CPU time`);
+  return { json: r.stdout.trim(), ms, cpuMs: Number(mark.slice(CPU_MARK.length)) / 1000 };
 }
 
 // The machine loops run as eval'd CommonJS in worker threads, each on its own isolate.
@@ -134,29 +151,35 @@ export async function main(argv: readonly string[]): Promise<number> {
   log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
 
   const times = new Map<number, number[]>(workers.map((w) => [w, []]));
+  const cpu = new Map<number, number[]>(workers.map((w) => [w, []]));
   let reference: string | null = null;
   for (let round = 0; round < rounds; round++) {
     for (const w of workers) {
-      const { json: out, ms } = exploreOnce(runs, seed, w);
+      const { json: out, ms, cpuMs } = exploreOnce(runs, seed, w);
       if (reference === null) reference = out;
       else if (out !== reference) {
         console.error(`bench --explore: explore --workers ${w} printed a different summary from the first run: the runs did not do the same work`);
         return 1;
       }
       times.get(w)!.push(Math.round(ms));
-      log(`  round ${round + 1}: ${w} thread${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(2)} s`);
+      cpu.get(w)!.push(Math.round(cpuMs));
+      log(`  round ${round + 1}: ${w} thread${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(2)} s (CPU ${(cpuMs / 1000).toFixed(2)} s)`);
     }
   }
   const summary = JSON.parse(reference!) as { ok: boolean; histories: number; events: number };
   const results: ExploreRun[] = workers.map((w) => {
     const roundsMs = times.get(w)!;
+    const roundsCpuMs = cpu.get(w)!;
     const med = median(roundsMs);
+    const at = roundsMs.indexOf(Math.max(...roundsMs.filter((x) => x <= med)));
     const hps = summary.histories / (med / 1000);
     return {
       id: `explore-w${w}`, threads: w, histories: summary.histories, events: summary.events, roundsMs,
       medianMs: med, bestMs: Math.min(...roundsMs),
       historiesPerSec: Math.round(hps * 10) / 10, eventsPerSec: Math.round(summary.events / (med / 1000)),
       historiesPerSecPerThread: Math.round((hps / w) * 10) / 10,
+      roundsCpuMs, coresUsed: Math.round((roundsCpuMs[at]! / roundsMs[at]!) * 100) / 100,
+      cpuMsPerHistory: Math.round((median(roundsCpuMs) / summary.histories) * 100) / 100,
     };
   });
   const top = Math.max(...workers);
@@ -172,14 +195,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     r('explore events per history', summary.events / summary.histories, '(about 100)', null),
     r('explore histories/s, 2 threads / 1 thread (median rounds)', one && two ? two.historiesPerSec / one.historiesPerSec : null, '>= 1.8', (v) => v >= 1.8),
     r('explore histories/s, 2 threads / 1 thread (best rounds)', one && two ? one.bestMs / two.bestMs : null, '>= 1.8', (v) => v >= 1.8),
+    r('(info) CPU ms per history, 2 threads / 1 thread (1: threads cost nothing extra)', one && two ? two.cpuMsPerHistory / one.cpuMsPerHistory : null, '(no target)', null),
     ...mach.filter((m) => m.threads > 1).map((m) => r(`(machine) ${m.id} loop, ${m.threads} threads / 1 thread`, m.scaling, '(ceiling, no target)', null)),
   ];
   if (json) {
     console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
   } else {
-    const head = ['id', 'threads', 'histories', 'events', 'median s', 'best s', 'histories/s', 'events/s', 'histories/s/thread'];
+    const head = ['id', 'threads', 'histories', 'events', 'median s', 'best s', 'histories/s', 'events/s', 'histories/s/thread', 'cores used', 'CPU ms/history'];
     const rows = results.map((x) => [x.id, String(x.threads), String(x.histories), String(x.events), (x.medianMs / 1000).toFixed(2), (x.bestMs / 1000).toFixed(2),
-      x.historiesPerSec.toFixed(1), String(x.eventsPerSec), x.historiesPerSecPerThread.toFixed(1)]);
+      x.historiesPerSec.toFixed(1), String(x.eventsPerSec), x.historiesPerSecPerThread.toFixed(1), x.coresUsed.toFixed(2), x.cpuMsPerHistory.toFixed(2)]);
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
     console.log(`\n${[line(head), line(width.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n')}\n`);
