@@ -16,7 +16,7 @@ import { DOWN, isWriterUp, setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, recordsByPg, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
@@ -137,7 +137,9 @@ function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' 
 /** The PG backlink of a record allocated now: the PG's last LSN in the log then `fresh`, else the plan's (0: none). */
 function lastOfPg(w: WriterUp, fresh: readonly RedoRecord[], pg: number): Lsn {
   for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.pg === pg) return fresh[i]!.lsn;
-  for (let i = w.records.length - 1; i >= 0; i--) if (w.records[i]!.pg === pg) return w.records[i]!.lsn;
+  // The log's records of the PG (memoized per log value, as the watermarks use them).
+  const mine = recordsByPg(w.records)[pg];
+  if (mine !== undefined && mine.length > 0) return mine[mine.length - 1]!.lsn;
   return w.plan.lastPg[pg] ?? 0;
 }
 
