@@ -16,7 +16,7 @@ import { DOWN, isWriterUp, setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, recordsByPg, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
@@ -103,10 +103,12 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   mtrs.forEach((mtr, m) => mtr.forEach((page, i) => {
     const last = i === mtr.length - 1 && m < mtrs.length - 1;
     const p = mod(page, pageCount);
-    fresh.push(allocate(w, { pg: pgOfPage(ctx.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) }));
+    allocate(w, fresh, { pg: pgOfPage(ctx.config, p), txn, commitLsn, cpl: last, page: p, value: writeValue(txn, index++) });
   }));
   const lastPg = fresh.length === 0 ? mod(txn, s.control.pgs.length) : fresh[fresh.length - 1]!.pg;
-  fresh.push(allocate(w, { pg: lastPg, txn, commitLsn, cpl: true, page: null, value: 0 }));
+  allocate(w, fresh, { pg: lastPg, txn, commitLsn, cpl: true, page: null, value: 0 });
+  // The log is a value: replaced by a longer one (the txn's records appended at once), never changed in place.
+  w.records = frozenList([...w.records, ...fresh]);
   w.pendingTxns = appended(w.pendingTxns, Object.freeze({ txn, commitLsn }));
   commit(ctx, node, w);
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
@@ -122,20 +124,22 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: stream });
 }
 
-function allocate(w: WriterEdit, r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): RedoRecord {
-  const records = w.records;
-  const prevVol = records.length === 0 ? w.plan.vdl : records[records.length - 1]!.lsn;
-  const lsn = records.length === 0 ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, r.pg), prevVol });
-  // The log is a value: replaced by a longer one, never changed in place.
-  w.records = appended(records, record);
+/** The next record of the log, allocated after the writer's log and then `fresh` (the txn's records so far), to which it is added. */
+function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): void {
+  const previous = fresh.length > 0 ? fresh[fresh.length - 1] : w.records[w.records.length - 1];
+  const prevVol = previous === undefined ? w.plan.vdl : previous.lsn;
+  const lsn = previous === undefined ? w.base + 1 : prevVol + 1;
+  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, fresh, r.pg), prevVol });
+  fresh.push(record);
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
-  return record;
 }
 
-/** The PG backlink of a record appended now: the PG's last LSN in the log, else the plan's (0: none). */
-function lastOfPg(w: WriterUp, pg: number): Lsn {
-  for (let i = w.records.length - 1; i >= 0; i--) if (w.records[i]!.pg === pg) return w.records[i]!.lsn;
+/** The PG backlink of a record allocated now: the PG's last LSN in the log then `fresh`, else the plan's (0: none). */
+function lastOfPg(w: WriterUp, fresh: readonly RedoRecord[], pg: number): Lsn {
+  for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.pg === pg) return fresh[i]!.lsn;
+  // The log's records of the PG (memoized per log value, as the watermarks use them).
+  const mine = recordsByPg(w.records)[pg];
+  if (mine !== undefined && mine.length > 0) return mine[mine.length - 1]!.lsn;
   return w.plan.lastPg[pg] ?? 0;
 }
 
