@@ -54,6 +54,19 @@ describe('aurora-harness', () => {
     });
   }
 
+  for (const name of ['AURORA_HARNESS_INLINE_BUDGET', 'AURORA_HARNESS_POOL_INTERRUPT_BUDGET']) {
+    it(`exits 2 with one line on a bad ${name}`, async () => {
+      const err = quiet();
+      vi.stubEnv(name, '12k');
+      try {
+        expect(await main(['explore', '--runs', '1', '--workers', '2'])).toBe(2);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+      expect(err).toEqual([`aurora-harness explore: ${name}: '12k' is not a non-negative integer (see aurora-harness explore --help)`]);
+    });
+  }
+
   it('mutants: a caught mutant exits 0, prints the JSON summary and writes its counterexample; a survivor exits 1', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });

@@ -41,7 +41,9 @@ options:
   -h, --help      this text
 
 environment: AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N sets V8's interrupt budget for a pool of
-worker threads (default 500000: fewer, hotter functions JIT-compiled per thread; 0: V8's default)
+worker threads (default 500000: fewer, hotter functions JIT-compiled per thread; 0: V8's default);
+AURORA_HARNESS_INLINE_BUDGET=N caps the bytecode V8 inlines into one optimized function (default
+300; 0: V8's default, 920): smaller compiles, less JIT time on every thread
 
 exit codes: 0 all held, 1 a violation or a witness never reached (with every fault kind on),
 2 bad input`;
@@ -131,18 +133,37 @@ const inline: Runner = {
  */
 export const POOL_INTERRUPT_BUDGET = 500_000;
 
-function poolInterruptBudget(): number {
-  const text = process.env.AURORA_HARNESS_POOL_INTERRUPT_BUDGET;
-  if (text === undefined || text === '') return POOL_INTERRUPT_BUDGET;
-  if (!/^\d+$/.test(text)) throw new UsageError(`AURORA_HARNESS_POOL_INTERRUPT_BUDGET: '${text}' is not a non-negative integer`);
+/**
+ * V8's cap on the bytecode inlined into one optimized function, for every exploration (one thread
+ * or a pool). A history runs many mid-sized functions (model handlers, checks), and with V8's
+ * default (920) each optimized function inlines much of what it calls: long compiles, on every
+ * thread, competing with the threads for the cores. Measured (explore --runs 500 --seed 1, set
+ * here, 3 alternating rounds, load about 2.5 from other work): 1 thread wall 8.9/8.5/13.1 s vs
+ * 10.5/10.5/12.8 s with V8's default, CPU 11.5/11.1/15.8 s vs 14.2/14.3/17.4 s; 2 threads wall
+ * 7.4/8.3/7.4 s vs 7.4/8.4/8.1 s. Given on the command line instead, 2 threads: wall
+ * median 6.3 s vs 6.7 s (5 rounds each). AURORA_HARNESS_INLINE_BUDGET=N replaces it (0: V8's).
+ */
+export const INLINE_BUDGET = 300;
+
+/** A non-negative integer from the environment, or the fallback when unset. */
+function envCount(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name}: '${text}' is not a non-negative integer`);
   return Number(text);
+}
+
+/** Set once, before any exploration code is hot (V8 reads the cap when it compiles). */
+function tuneInlining(): void {
+  const cap = envCount('AURORA_HARNESS_INLINE_BUDGET', INLINE_BUDGET);
+  if (cap > 0) setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${cap}`);
 }
 
 /** Worker threads that stay up for the whole exploration (both layouts): tsx loads once per thread. */
 class Pool implements Runner {
   private readonly threads: Worker[];
   constructor(size: number) {
-    const budget = poolInterruptBudget();
+    const budget = envCount('AURORA_HARNESS_POOL_INTERRUPT_BUDGET', POOL_INTERRUPT_BUDGET);
     if (budget > 0) setFlagsFromString(`--interrupt-budget=${budget}`);
     this.threads = Array.from({ length: size }, () => new Worker(new URL(COMPILED ? './explore-worker.js' : './explore-worker.mjs', import.meta.url)));
   }
@@ -244,6 +265,7 @@ export async function run(argv: string[]): Promise<number> {
   const faults = parseFaults(values.faults);
   const allFaults = faults.length === FAULT_KINDS.length;
   const json = values.json === true;
+  tuneInlining();
   const start = performance.now();
   const progress = process.stderr.isTTY && !json;
   if (!json) {
