@@ -214,20 +214,27 @@ interface CutInput {
   readonly vdl: Lsn | null;
 }
 
-const readQuorumMemo = new WeakMap<Membership, Map<number, boolean>>();
-
-/** specReadQuorum of the nodes in `mask`, memoized per membership value, layout and node set. */
-function readQuorumOf(config: Config, m: Membership, mask: number): boolean {
-  let known = readQuorumMemo.get(m);
-  if (known === undefined) readQuorumMemo.set(m, (known = new Map()));
-  const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
-  let out = known.get(key);
-  if (out === undefined) {
-    out = specReadQuorum(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
-    known.set(key, out);
-  }
-  return out;
+/**
+ * A quorum rule over node sets given as bits of STORAGE_NODES, memoized per membership value,
+ * layout and node set.
+ */
+function maskQuorum(spec: (config: Config, m: Membership, nodes: NodeId[]) => boolean): (config: Config, m: Membership, mask: number) => boolean {
+  const memo = new WeakMap<Membership, Map<number, boolean>>();
+  return (config, m, mask) => {
+    let known = memo.get(m);
+    if (known === undefined) memo.set(m, (known = new Map()));
+    const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
+    let out = known.get(key);
+    if (out === undefined) {
+      out = spec(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
+      known.set(key, out);
+    }
+    return out;
+  };
 }
+
+/** specReadQuorum of the nodes in a mask. */
+const readQuorumOf = maskQuorum(specReadQuorum);
 
 /** Storage nodes whose segment of `pg` is blank (lost disk, hydrating), as bits of STORAGE_NODES. */
 function blankMask(s: State, pg: number): number {
@@ -236,20 +243,8 @@ function blankMask(s: State, pg: number): number {
   return bits;
 }
 
-const writeQuorumMemo = new WeakMap<Membership, Map<number, boolean>>();
-
-/** specWriteQuorum of the nodes in `mask`, memoized per membership value, layout and node set. */
-function writeQuorumOf(config: Config, m: Membership, mask: number): boolean {
-  let known = writeQuorumMemo.get(m);
-  if (known === undefined) writeQuorumMemo.set(m, (known = new Map()));
-  const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
-  let out = known.get(key);
-  if (out === undefined) {
-    out = specWriteQuorum(config, m, STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0));
-    known.set(key, out);
-  }
-  return out;
-}
+/** specWriteQuorum of the nodes in a mask. */
+const writeQuorumOf = maskQuorum(specWriteQuorum);
 
 /** The input recorded in `last` is what the cut reads now (same memberships, responders and parts). */
 function sameInput(last: CutInput, s: State, masks: readonly number[]): boolean {
