@@ -278,7 +278,6 @@ export class Segment {
     if (this.waiting === null) this.done = null;
   }
 
-
   /**
    * Persist's fast path: appends a record above the GC point and every held one, whose backlink
    * is at or below the GC point or is the last held record, already complete, while nothing

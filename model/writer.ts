@@ -16,7 +16,7 @@ import { DOWN, isWriterUp, setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { bug, computeNodes, membersOf, pageServers, pgOfPage, quorumsFor } from './types.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './events.js';
-import { pgFloor, pgRecordsAbove, recordsByPg, watermarks, type Watermarks } from './watermarks.js';
+import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
@@ -134,13 +134,10 @@ function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' 
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
 }
 
-/** The PG backlink of a record allocated now: the PG's last LSN in the log then `fresh`, else the plan's (0: none). */
+/** The PG backlink of a record allocated now: the PG's last LSN in `fresh`, else in the log, else the plan's (0: none). */
 function lastOfPg(w: WriterUp, fresh: readonly RedoRecord[], pg: number): Lsn {
   for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.pg === pg) return fresh[i]!.lsn;
-  // The log's records of the PG (memoized per log value, as the watermarks use them).
-  const mine = recordsByPg(w.records)[pg];
-  if (mine !== undefined && mine.length > 0) return mine[mine.length - 1]!.lsn;
-  return w.plan.lastPg[pg] ?? 0;
+  return pgFloor(w, pg, Infinity);
 }
 
 export function clientRead(ctx: Ctx, event: Extract<Event, { type: 'read' }>): void {
@@ -166,11 +163,6 @@ interface Acked {
   readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
 }
 
-/** What the writer's acknowledgements told it. */
-function acked(w: WriterUp): Acked {
-  return { sealed: w.sealed, scl: w.scl };
-}
-
 /**
  * A segment whose reported SCL covers the read point: it holds every record of the PG at or below
  * it. The writer knows SCLs from acknowledgements.
@@ -179,7 +171,7 @@ function routeBySCL(ctx: Ctx, w: WriterUp): Route {
   return (pg, readPoint, read, after) => {
     const floor = pgFloor(w, pg, readPoint);
     const servers = pageServers(ctx.config, ctx.s.control.pgs[pg]!);
-    const k = acked(w);
+    const k: Acked = w;
     return rotation(servers, read, after).find((m) => bug(ctx.config, 'read-any-page-server') || covers(k, pg, m, floor)) ?? null;
   };
 }
@@ -287,7 +279,7 @@ function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
 /** Tell the replicas the VDL and which segments cover it. */
 function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
   const s = ctx.s;
-  const k = acked(w);
+  const k: Acked = w;
   const covering = s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
     return frozenList(pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor)));
@@ -349,7 +341,7 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
 
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
 function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
-  const k = acked(w);
+  const k: Acked = w;
   ctx.s.control.pgs.forEach((m, pg) => {
     const lastPg = w.plan.lastPg[pg] ?? 0;
     for (const to of membersOf(m)) {
@@ -364,7 +356,7 @@ function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
 /** Recovery ends when a write quorum of every PG is sealed and holds the PG's log up to the VDL. */
 function completeSealing(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   if (w.status !== 'sealing') return;
-  const k = acked(w);
+  const k: Acked = w;
   for (const [pg, m] of ctx.s.control.pgs.entries()) {
     const caughtUp = membersOf(m).filter((n) => covers(k, pg, n, w.plan.lastPg[pg] ?? 0));
     if (!wins(quorumsFor(ctx.config, m).write, caughtUp)) return;
@@ -420,7 +412,7 @@ export function minReadPoint(
 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): void {
   const point = bug(ctx.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
-  const k = acked(w);
+  const k: Acked = w;
   ctx.s.control.pgs.forEach((m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
     // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs
@@ -443,7 +435,7 @@ function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
 
 /** Resend to each segment every record of its PG above the SCL it last reported. */
 function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
-  const k = acked(w);
+  const k: Acked = w;
   ctx.s.control.pgs.forEach((m, pg) => {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];

@@ -51,7 +51,7 @@ export interface ExploreRun {
   readonly historiesPerSecPerThread: number;
   /** CPU time (user + system, all threads of the process) of every round, in round order (ms). */
   readonly roundsCpuMs: readonly number[];
-  /** The median round's CPU over its wall time: the cores it kept busy (the JIT's threads too). */
+  /** Median CPU over median wall time: the cores a run kept busy (the JIT's threads too). */
   readonly coresUsed: number;
   /** Median CPU ms per history: the cost of a history, whatever the neighbours took. */
   readonly cpuMsPerHistory: number;
@@ -171,14 +171,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const roundsMs = times.get(w)!;
     const roundsCpuMs = cpu.get(w)!;
     const med = median(roundsMs);
-    const at = roundsMs.indexOf(Math.max(...roundsMs.filter((x) => x <= med)));
     const hps = summary.histories / (med / 1000);
     return {
       id: `explore-w${w}`, threads: w, histories: summary.histories, events: summary.events, roundsMs,
       medianMs: med, bestMs: Math.min(...roundsMs),
       historiesPerSec: Math.round(hps * 10) / 10, eventsPerSec: Math.round(summary.events / (med / 1000)),
       historiesPerSecPerThread: Math.round((hps / w) * 10) / 10,
-      roundsCpuMs, coresUsed: Math.round((roundsCpuMs[at]! / roundsMs[at]!) * 100) / 100,
+      roundsCpuMs, coresUsed: Math.round((median(roundsCpuMs) / med) * 100) / 100,
       cpuMsPerHistory: Math.round((median(roundsCpuMs) / summary.histories) * 100) / 100,
     };
   });

@@ -41,8 +41,7 @@ export interface RunOptions {
   readonly impl?: boolean;
 }
 
-export function runHistory(given: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
-  const config = sameShape(given);
+export function runHistory(config: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
   const invariants = opts.invariants ?? INVARIANTS;
   const events = opts.liveness === false ? [...safety] : [...safety, ...(opts.tail ?? livenessPhase(config))];
   const impl = opts.impl === true ? new ImplEngine(config) : null;
@@ -118,49 +117,3 @@ function remember(memo: RunMemo, v: StepView): void {
   if (x !== null && x.w.status === 'active') memo.vdlMax = Math.max(memo.vdlMax, marksOf(v.next, x.w).vdl);
 }
 
-/**
- * `config` as an object of one hidden class for every layout: the same fields, values, key order
- * and frozenness, made by one literal (cached per config, so identity-keyed memos still hit).
- *
- * Why: explore's two layouts come as two objects of different hidden classes (DEFAULT_CONFIG, a
- * literal, and a spread copy of it), and everything reads the config: the model's bug guards, the
- * quorum rules, the checks. Code V8 optimized on the first layout's histories met the second
- * class at the switch and was thrown away and recompiled ("wrong map" deopts), on every thread.
- * A config with other keys or another key order is used as it is.
- */
-function sameShape(config: Config): Config {
-  let out = sameShapeMemo.get(config);
-  // (A config is a readonly value, but one changed in place since is rebuilt rather than trusted.)
-  if (out === undefined || (out !== config && !sameFields(out, config))) {
-    const keys = Object.keys(config).join(',');
-    out = keys === CONFIG_KEYS ? rebuilt(config) : keys === `${CONFIG_KEYS},bugs` ? rebuiltWithBugs(config) : config;
-    if (Object.isFrozen(config)) Object.freeze(out);
-    sameShapeMemo.set(config, out);
-  }
-  return out;
-}
-
-const sameShapeMemo = new WeakMap<Config, Config>();
-
-/** DEFAULT_CONFIG's keys, in its order. */
-const CONFIG_KEYS = 'pgCount,pagesPerPg,lal,hedgeTicks,retransmitTicks,cachePages,layout,replicas,replaceAfterTicks';
-
-function sameFields(a: Config, b: Config): boolean {
-  return a.pgCount === b.pgCount && a.pagesPerPg === b.pagesPerPg && a.lal === b.lal && a.hedgeTicks === b.hedgeTicks
-    && a.retransmitTicks === b.retransmitTicks && a.cachePages === b.cachePages && a.layout === b.layout
-    && a.replicas === b.replicas && a.replaceAfterTicks === b.replaceAfterTicks && a.bugs === b.bugs;
-}
-
-function rebuilt(c: Config): Config {
-  return {
-    pgCount: c.pgCount, pagesPerPg: c.pagesPerPg, lal: c.lal, hedgeTicks: c.hedgeTicks, retransmitTicks: c.retransmitTicks,
-    cachePages: c.cachePages, layout: c.layout, replicas: c.replicas, replaceAfterTicks: c.replaceAfterTicks,
-  };
-}
-
-function rebuiltWithBugs(c: Config): Config {
-  return {
-    pgCount: c.pgCount, pagesPerPg: c.pagesPerPg, lal: c.lal, hedgeTicks: c.hedgeTicks, retransmitTicks: c.retransmitTicks,
-    cachePages: c.cachePages, layout: c.layout, replicas: c.replicas, replaceAfterTicks: c.replaceAfterTicks, bugs: c.bugs,
-  };
-}
