@@ -2,7 +2,7 @@
 
 import type { Invariant } from '../invariant.js';
 import { checkIntersection, describeQuorum, wins, type QuorumPair } from '../../model/quorum.js';
-import type { Config, Membership } from '../../model/types.js';
+import type { Config, Lsn, Membership, RedoRecord } from '../../model/types.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
@@ -150,10 +150,19 @@ export const vdlIsCpl: Invariant = {
     const x = writerOf(v.next);
     if (x === null) return null;
     const { vdl } = marksOf(v.next, x.w);
-    if (vdl === x.w.base || x.w.records.some((r) => r.lsn === vdl && r.cpl)) return null;
+    if (vdl === x.w.base || cplAt(x.w.records, vdl)) return null;
     return `VDL ${vdl} is neither base ${x.w.base} nor the last record of an MTR`;
   },
 };
+
+/**
+ * Some record at `lsn` ends an MTR. The same answer as records.some(...), searched from the end:
+ * VDL is usually among the writer's last records, so this stops after a few.
+ */
+function cplAt(records: readonly RedoRecord[], lsn: Lsn): boolean {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.lsn === lsn && records[i]!.cpl) return true;
+  return false;
+}
 
 export const commitRule: Invariant = {
   id: 'commit-rule', tag: 'always',
