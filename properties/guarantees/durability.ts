@@ -215,14 +215,22 @@ interface CutInput {
 }
 
 /**
- * A quorum rule over node sets given as bits of STORAGE_NODES, memoized per membership value,
- * layout and node set.
+ * A quorum rule over node sets given as bits of STORAGE_NODES, memoized per membership, layout
+ * and node set. The spec's rules read only the membership's sets and full segments (and the
+ * layout), so memberships with the same sets and full segments share answers: every history
+ * starts from new membership values with the same contents, and reuses what earlier ones found.
  */
 function maskQuorum(spec: (config: Config, m: Membership, nodes: NodeId[]) => boolean): (config: Config, m: Membership, mask: number) => boolean {
+  const byContent = new Map<string, Map<number, boolean>>();
   const memo = new WeakMap<Membership, Map<number, boolean>>();
   return (config, m, mask) => {
     let known = memo.get(m);
-    if (known === undefined) memo.set(m, (known = new Map()));
+    if (known === undefined) {
+      const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+      known = byContent.get(key);
+      if (known === undefined) byContent.set(key, (known = new Map()));
+      memo.set(m, known);
+    }
     const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
     let out = known.get(key);
     if (out === undefined) {
