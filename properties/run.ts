@@ -48,10 +48,6 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
   let implBroken = false;
   // Per invariant (by position) how often it was checked or hit; summed per id at the end.
   const tally = new Array<number>(invariants.length).fill(0);
-  // The step checks and witnesses by position, taken out of the invariants once: the step loop then
-  // reads an array slot, not a property of one of ~50 differently shaped objects, per invariant.
-  const checks = invariants.map((inv) => (inv.tag === 'always' ? inv.check : undefined));
-  const hits = invariants.map((inv) => (inv.tag === 'sometimes' ? inv.hit : undefined));
   const oracle = new Oracle(config);
   const memo: RunMemo = newMemo();
   let state = initialState(config);
@@ -77,14 +73,13 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
     const view: StepView = { config, index, event, prev: state, next: r.state, observations: r.observations, oracle, findings, memo, impl: implStep };
     state = r.state;
     for (let i = 0; i < invariants.length; i++) {
-      const check = checks[i];
-      if (check !== undefined) {
+      const inv = invariants[i]!;
+      if (inv.tag === 'always') {
         tally[i]!++;
-        const message = check.call(invariants[i], view);
-        if (message !== null) return done({ invariant: invariants[i]!.id, tag: 'always', step: index, message });
-      } else {
-        const hit = hits[i];
-        if (hit !== undefined && hit.call(invariants[i], view)) tally[i]!++;
+        const message = inv.check(view);
+        if (message !== null) return done({ invariant: inv.id, tag: inv.tag, step: index, message });
+      } else if (inv.tag === 'sometimes' && inv.hit(view)) {
+        tally[i]!++;
       }
     }
     if (findings.length > 0) {
