@@ -33,18 +33,25 @@ export const quorumIntersection: Invariant = {
 
 /**
  * A pure function of (config, membership), remembered per pair of values: a membership change
- * replaces one PG's membership and leaves the others' values as they were.
+ * replaces one PG's membership and leaves the others' values as they were. The checks read only
+ * the membership's sets and full segments (the model's quorumsFor and the spec's rules read no
+ * more), so a new membership value with the same sets and full segments, as every history's
+ * first memberships are, gets the answer remembered for them.
  */
-function perMembership<T>(memo: WeakMap<Config, WeakMap<Membership, T>>, config: Config, m: Membership, f: (config: Config, m: Membership) => T): T {
+function perMembership<T>(memo: PerMembership<T>, config: Config, m: Membership, f: (config: Config, m: Membership) => T): T {
   let known = memo.get(config);
-  if (known === undefined) memo.set(config, (known = new WeakMap()));
-  if (known.has(m)) return known.get(m)!;
-  const out = f(config, m);
-  known.set(m, out);
+  if (known === undefined) memo.set(config, (known = { byValue: new WeakMap(), byContent: new Map() }));
+  if (known.byValue.has(m)) return known.byValue.get(m)!;
+  const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+  const out = known.byContent.has(key) ? known.byContent.get(key)! : f(config, m);
+  known.byContent.set(key, out);
+  known.byValue.set(m, out);
   return out;
 }
 
-const disjointMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
+type PerMembership<T> = WeakMap<Config, { readonly byValue: WeakMap<Membership, T>; readonly byContent: Map<string, T> }>;
+
+const disjointMemo: PerMembership<string | null> = new WeakMap();
 
 function disjointQuorums(config: Config, m: Membership): string | null {
   const pair = quorumsFor(config, m);
@@ -72,7 +79,7 @@ export const quorumRules: Invariant = {
   },
 };
 
-const mismatchMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
+const mismatchMemo: PerMembership<string | null> = new WeakMap();
 const mismatches = new Map<string, string | null>();
 function quorumMismatch(config: Config, m: Membership): string | null {
   // The bugs are part of the key: a mutant's quorums (properties/mutants.ts) are not the design's.
