@@ -211,18 +211,28 @@ interface CutInput {
   readonly masks: readonly number[];
   /** records, ranges, gcPoint of each response, PG by PG. */
   readonly parts: readonly unknown[];
+  /** The same, without a response that repeats the one just before it (see vdlOfSameReads). */
+  readonly reads: readonly unknown[];
   readonly vdl: Lsn | null;
 }
 
 /**
- * A quorum rule over node sets given as bits of STORAGE_NODES, memoized per membership value,
- * layout and node set.
+ * A quorum rule over node sets given as bits of STORAGE_NODES, memoized per membership, layout
+ * and node set. The spec's rules read only the membership's sets and full segments (and the
+ * layout), so memberships with the same sets and full segments share answers: every history
+ * starts from new membership values with the same contents, and reuses what earlier ones found.
  */
 function maskQuorum(spec: (config: Config, m: Membership, nodes: NodeId[]) => boolean): (config: Config, m: Membership, mask: number) => boolean {
+  const byContent = new Map<string, Map<number, boolean>>();
   const memo = new WeakMap<Membership, Map<number, boolean>>();
   return (config, m, mask) => {
     let known = memo.get(m);
-    if (known === undefined) memo.set(m, (known = new Map()));
+    if (known === undefined) {
+      const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+      known = byContent.get(key);
+      if (known === undefined) byContent.set(key, (known = new Map()));
+      memo.set(m, known);
+    }
     const key = config.layout === 'fullTail' ? mask | (1 << STORAGE_NODES.length) : mask;
     let out = known.get(key);
     if (out === undefined) {
@@ -296,15 +306,17 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
       if (same !== undefined) inputs[c] = same;
       else {
         const parts: unknown[] = [];
+        const reads: unknown[] = [];
         for (let pg = 0; pg < masks.length; pg++) {
           for (let i = 0; i < STORAGE_NODES.length; i++) {
             if ((masks[pg]! & (1 << i)) === 0) continue;
             const seg = s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]!;
             parts.push(seg.records, seg.ranges, seg.gcPoint);
+            if (!repeatsLast(reads, seg)) reads.push(seg.records, seg.ranges, seg.gcPoint);
           }
         }
         const readable = masks.every((mask, pg) => readQuorumOf(v.config, pgs[pg]!, mask));
-        inputs[c] = { pgs, masks, parts, vdl: readable ? (vdlOfSameReads(inputs, c, masks, parts) ?? recoveredVdl(responsesOf(s, masks))) : null };
+        inputs[c] = { pgs, masks, parts, reads, vdl: readable ? (vdlOfSameReads(inputs, c, reads) ?? recoveredVdl(responsesOf(s, masks))) : null };
       }
     }
     const vdl = inputs[c]!.vdl;
@@ -330,44 +342,44 @@ function responsesOf(s: State, masks: readonly number[]): { node: NodeId; record
 }
 
 /**
- * The VDL an earlier cut of this step (inputs[0..c)) found from the same reads as `parts`: as many
- * responders per PG, returning element for element the same records and ranges (the same values)
- * and the same GC points, in the same order. Recovery's VDL is a function of what the responders
- * returned, in that order, not of which nodes they are; and segments that took the same writes
- * hold the same record values, so most cuts read what another cut read (76% of the recoveries
- * az-plus-one asked in explore --runs 50 --seed 1). Undefined when no earlier cut read the same.
+ * The VDL an earlier cut of this step (inputs[0..c)) found from the same `reads`: element for
+ * element the same records and ranges (the same values) and the same GC points, in the same
+ * order, once a response that repeats the one read just before it is dropped.
+ *
+ * Why that is the same VDL: recovery's VDL is a function of what the responders returned, in the
+ * order read (PG by PG, node by node), not of which nodes or PGs they are. And a response that
+ * repeats the one just before it changes nothing: recovery unions what it read (model/recovery.ts)
+ * and keeps one record per LSN and epoch and one range per epoch, from and to, each the last copy
+ * seen in the place of the first, and the highest GC point; reading the same copies again right
+ * after leaves every one of those as it was. Segments that took the same writes hold the same
+ * record values, so most cuts read what another cut read: 76% of the recoveries az-plus-one
+ * asked in explore --runs 50 --seed 1 by responses alone, and 57% of the rest in explore --runs
+ * 200 --seed 1 once repeats are dropped. Undefined when no earlier cut read the same.
  */
-function vdlOfSameReads(inputs: readonly (CutInput | undefined)[], c: number, masks: readonly number[], parts: readonly unknown[]): Lsn | undefined {
+function vdlOfSameReads(inputs: readonly (CutInput | undefined)[], c: number, reads: readonly unknown[]): Lsn | undefined {
   for (let d = 0; d < c; d++) {
     const other = inputs[d]!;
-    if (other.vdl === null || other.parts.length !== parts.length || !sameCounts(other.masks, masks)) continue;
-    if (sameParts(other.parts, parts)) return other.vdl;
+    if (other.vdl !== null && other.reads.length === reads.length && sameParts(other.reads, reads)) return other.vdl;
   }
   return undefined;
 }
 
-/** Per PG, as many responders (bits set) in both. */
-function sameCounts(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let pg = 0; pg < a.length; pg++) if (bitCount(a[pg]!) !== bitCount(b[pg]!)) return false;
-  return true;
-}
-
-function bitCount(x: number): number {
-  let n = 0;
-  for (let y = x; y !== 0; y &= y - 1) n++;
-  return n;
+/** The last response in `reads` is, element for element, what `seg` returns. */
+function repeatsLast(reads: readonly unknown[], seg: SegmentDurable): boolean {
+  const n = reads.length;
+  return n > 0 && reads[n - 1] === seg.gcPoint && samePart(reads[n - 3], seg.records) && samePart(reads[n - 2], seg.ranges);
 }
 
 /** The same parts: the same values, or lists of the same values (records, ranges) element for element. */
 function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  }
+  for (let i = 0; i < a.length; i++) if (!samePart(a[i], b[i])) return false;
+  return true;
+}
+
+function samePart(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+  for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
   return true;
 }
 

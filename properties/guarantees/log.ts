@@ -2,7 +2,7 @@
 
 import type { Invariant } from '../invariant.js';
 import { checkIntersection, describeQuorum, wins, type QuorumPair } from '../../model/quorum.js';
-import type { Config, Membership } from '../../model/types.js';
+import type { Config, Lsn, Membership, RedoRecord } from '../../model/types.js';
 import { specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
@@ -33,18 +33,25 @@ export const quorumIntersection: Invariant = {
 
 /**
  * A pure function of (config, membership), remembered per pair of values: a membership change
- * replaces one PG's membership and leaves the others' values as they were.
+ * replaces one PG's membership and leaves the others' values as they were. The checks read only
+ * the membership's sets and full segments (the model's quorumsFor and the spec's rules read no
+ * more), so a new membership value with the same sets and full segments, as every history's
+ * first memberships are, gets the answer remembered for them.
  */
-function perMembership<T>(memo: WeakMap<Config, WeakMap<Membership, T>>, config: Config, m: Membership, f: (config: Config, m: Membership) => T): T {
+function perMembership<T>(memo: PerMembership<T>, config: Config, m: Membership, f: (config: Config, m: Membership) => T): T {
   let known = memo.get(config);
-  if (known === undefined) memo.set(config, (known = new WeakMap()));
-  if (known.has(m)) return known.get(m)!;
-  const out = f(config, m);
-  known.set(m, out);
+  if (known === undefined) memo.set(config, (known = { byValue: new WeakMap(), byContent: new Map() }));
+  if (known.byValue.has(m)) return known.byValue.get(m)!;
+  const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+  const out = known.byContent.has(key) ? known.byContent.get(key)! : f(config, m);
+  known.byContent.set(key, out);
+  known.byValue.set(m, out);
   return out;
 }
 
-const disjointMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
+type PerMembership<T> = WeakMap<Config, { readonly byValue: WeakMap<Membership, T>; readonly byContent: Map<string, T> }>;
+
+const disjointMemo: PerMembership<string | null> = new WeakMap();
 
 function disjointQuorums(config: Config, m: Membership): string | null {
   const pair = quorumsFor(config, m);
@@ -72,7 +79,7 @@ export const quorumRules: Invariant = {
   },
 };
 
-const mismatchMemo = new WeakMap<Config, WeakMap<Membership, string | null>>();
+const mismatchMemo: PerMembership<string | null> = new WeakMap();
 const mismatches = new Map<string, string | null>();
 function quorumMismatch(config: Config, m: Membership): string | null {
   // The bugs are part of the key: a mutant's quorums (properties/mutants.ts) are not the design's.
@@ -150,10 +157,19 @@ export const vdlIsCpl: Invariant = {
     const x = writerOf(v.next);
     if (x === null) return null;
     const { vdl } = marksOf(v.next, x.w);
-    if (vdl === x.w.base || x.w.records.some((r) => r.lsn === vdl && r.cpl)) return null;
+    if (vdl === x.w.base || cplAt(x.w.records, vdl)) return null;
     return `VDL ${vdl} is neither base ${x.w.base} nor the last record of an MTR`;
   },
 };
+
+/**
+ * Some record at `lsn` ends an MTR. The same answer as records.some(...), searched from the end:
+ * VDL is usually among the writer's last records, so this stops after a few.
+ */
+function cplAt(records: readonly RedoRecord[], lsn: Lsn): boolean {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.lsn === lsn && records[i]!.cpl) return true;
+  return false;
+}
 
 export const commitRule: Invariant = {
   id: 'commit-rule', tag: 'always',

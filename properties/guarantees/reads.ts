@@ -174,9 +174,16 @@ function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): G
     pgmrpl: x === null ? null : sameWriter ? last.pgmrpl : minReadPoint(s, x.node, x.w),
     vdl: x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl,
     epoch: x === null ? null : x.w.epoch,
-    pending: Object.values(s.compute).flatMap((c) => (c.status === 'active' || c.status === 'replica' ? c.reads : [])),
+    pending: pendingReads(s),
     servers: samePgs ? last.servers : pgs.map((m) => pageServers(config, m)),
   };
+}
+
+/** The reads pending at the writer and the replicas, in compute-node order. */
+function pendingReads(s: State): PendingRead[] {
+  const out: PendingRead[] = [];
+  for (const c of Object.values(s.compute)) if (c.status === 'active' || c.status === 'replica') for (const r of c.reads) out.push(r);
+  return out;
 }
 
 function sameJudgement(a: GcSafeBasis, b: GcSafeBasis): boolean {
