@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
+import { appended, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -34,11 +34,20 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
 }
 
 /**
- * A writer's state is a value, opaque to immer (read plainly, never drafted): its parts are
- * immutable values, and a change replaces it whole.
+ * A writer's state is a value, frozen and never drafted (read plainly): its parts are immutable
+ * values, and a change replaces it whole.
  */
 export function writerValue(w: WriterUp): WriterUp {
-  return opaque(w);
+  return Object.freeze(writerCopy(w));
+}
+
+/** A writer's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function writerCopy(w: WriterUp): WriterEdit {
+  return {
+    status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, reached: w.reached,
+    records: w.records, pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
+    gcAnnounced: w.gcAnnounced,
+  };
 }
 
 /**
@@ -50,7 +59,7 @@ type WriterEdit = Edit<WriterUp>;
 /** The writer at `node`, to edit (null: no writer up there). */
 function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
   const c = ctx.s.compute[node];
-  return isWriterUp(c) ? editable(c) : null;
+  return isWriterUp(c) ? writerCopy(c) : null;
 }
 
 /** The edited writer becomes the node's state (kept as it was if nothing changed). */
@@ -129,7 +138,10 @@ function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' 
   const previous = fresh.length > 0 ? fresh[fresh.length - 1] : w.records[w.records.length - 1];
   const prevVol = previous === undefined ? w.plan.vdl : previous.lsn;
   const lsn = previous === undefined ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, fresh, r.pg), prevVol });
+  const record: RedoRecord = Object.freeze({
+    lsn, epoch: w.epoch, pg: r.pg, prevPg: lastOfPg(w, fresh, r.pg), prevVol,
+    txn: r.txn, commitLsn: r.commitLsn, cpl: r.cpl, page: r.page, value: r.value,
+  });
   fresh.push(record);
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
 }
