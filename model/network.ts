@@ -6,7 +6,7 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import { frozen, opaque, opaqueWith, replaced, type Edit } from './frozen.js';
+import { opaque, opaqueWith, replaced, type Edit } from './frozen.js';
 import type { Parts, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { allNodes } from './types.js';
@@ -55,10 +55,13 @@ export function nextRead(ctx: Ctx): number {
   return read;
 }
 
-/** Sends `msg`: in flight once this step ends; lost at once across a down link. */
+/**
+ * Sends `msg`: in flight once this step ends; lost at once across a down link. The message is a
+ * fresh object whose lists are frozen: it is frozen as it is, not copied.
+ */
 export function send(ctx: Ctx, msg: Message): void {
   if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  ctx.sent.push(frozen(msg));
+  ctx.sent.push(Object.freeze(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */

@@ -137,7 +137,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
         value: tooOld ? 0 : pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
-        pending: tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint), tooOld,
+        pending: frozenList(tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint)), tooOld,
       });
       return;
     }
@@ -255,7 +255,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
 
 function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = seg.records.filter((r) => r.lsn > msg.after);
+  const records = frozenList(seg.records.filter((r) => r.lsn > msg.after));
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;

@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
+import { appended, frozenDeep, frozenList, kept, opaque, opaqueWith, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -220,7 +220,7 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
     acknowledgeCommits(ctx, node, w, vdl);
     if (vdl > before) updateReplicas(ctx, node, w, vdl);
   } else if (msg.kind === 'replicaStatus') {
-    w.replicaPoints = known({ ...w.replicaPoints, [msg.from]: msg.point });
+    w.replicaPoints = opaqueWith(w.replicaPoints, msg.from, msg.point);
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
@@ -248,8 +248,8 @@ function takeAck(w: WriterEdit, msg: Extract<Message, { kind: 'ack' }>): void {
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, known({ ...sealed, [msg.from]: msg.incarnation })) as WriterUp['sealed'];
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, known({ ...scl, [msg.from]: msg.scl })) as WriterUp['scl'];
+  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, opaqueWith(sealed, msg.from, msg.incarnation)) as WriterUp['sealed'];
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, opaqueWith(scl, msg.from, msg.scl)) as WriterUp['scl'];
 }
 
 /**
@@ -292,10 +292,10 @@ function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
 function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
   const s = ctx.s;
   const k: Acked = w;
-  const covering = s.control.pgs.map((m, pg) => {
+  const covering = frozenList(s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
     return frozenList(pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor)));
-  });
+  }));
   for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
@@ -359,7 +359,7 @@ function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
-      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      const repair = frozenList((w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0)));
       send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
@@ -452,7 +452,7 @@ function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];
       if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
-      const records = pgRecordsAbove(w.records, pg, scl);
+      const records = frozenList(pgRecordsAbove(w.records, pg, scl));
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });
