@@ -63,6 +63,19 @@ export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K
   return Object.freeze(out);
 }
 
+/**
+ * `record` (a part of the state that one step may change many times: the storage fleet, the
+ * compute nodes) with its part `key` replaced. The step's first change copies it, once; later
+ * changes write to that copy, which step.ts freezes when the step ends (a step starts from a
+ * frozen state, so a part that is not frozen is this step's own copy). Handlers read the part
+ * plainly meanwhile and keep no reference to it across a change.
+ */
+export function changedInStep<T extends object, K extends keyof T>(record: T, key: K, part: T[K]): T {
+  const out = Object.isFrozen(record) ? (Object.assign(new Immutable(), record) as T) : record;
+  out[key] = part;
+  return out;
+}
+
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */
 export function appended<T>(list: readonly T[], x: T): readonly T[] {
   return Object.freeze([...list, x]);

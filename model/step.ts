@@ -76,7 +76,8 @@ export function step(state: State, event: Event): StepResult {
     const ctx: Ctx = { s: parts, out, config: state.config, sent: [] };
     apply(ctx, event);
     flushSent(ctx);
-    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, parts[k]);
+    // (Freezing them first: the fleet and the compute nodes change in place after a step's first change.)
+    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, Object.freeze(parts[k]));
   });
   return { state: next, observations: out };
 }

@@ -14,7 +14,7 @@ import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageN
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozenList, opaqueWith, replaced, type Edit } from './frozen.js';
+import { changedInStep, frozenList, replaced, type Edit } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -67,9 +67,12 @@ function volatileCopy(v: StorageVolatile): Edit<StorageVolatile> {
   return { up: v.up, downSince: v.downSince, queue: v.queue, bases: v.bases };
 }
 
-/** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
+/**
+ * The fleet is one value too: a node's change replaces it (the other nodes are kept as they are),
+ * copied once per step (frozen.ts changedInStep).
+ */
 function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
-  ctx.s.storage = opaqueWith(ctx.s.storage, node, value);
+  ctx.s.storage = changedInStep(ctx.s.storage, node, value);
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */
