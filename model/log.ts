@@ -69,16 +69,21 @@ function inLsnOrder(records: readonly RedoRecord[]): boolean {
 
 type Segment = GcBase & { readonly records: readonly RedoRecord[] };
 
-/** Keyed on a frozen segment (a value): its SCL, and whether it holds records above it. */
-const bySegment = new WeakMap<Segment, { readonly scl: Lsn; readonly holes: boolean }>();
+/**
+ * Keyed on a segment's frozen log (a value, which many versions of a segment share: a new epoch,
+ * membership or PGMRPL keeps the log): the GC base it was asked with, its SCL, and whether it
+ * holds records above it.
+ */
+const byLog = new WeakMap<readonly RedoRecord[], GcBase & { readonly scl: Lsn; readonly holes: boolean }>();
 
-/** A segment's SCL and holes: pure functions of its log and GC base, memoized per frozen segment. */
+/** A segment's SCL and holes: pure functions of its log and GC base, memoized per frozen log. */
 function completeness(seg: Segment): { readonly scl: Lsn; readonly holes: boolean } {
-  let known = bySegment.get(seg);
-  if (known === undefined) {
-    const scl = segmentCompleteLsn(seg.records, seg);
-    known = { scl, holes: seg.records.some((r) => r.lsn > scl) };
-    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) bySegment.set(seg, known);
+  const records = seg.records;
+  let known = byLog.get(records);
+  if (known === undefined || known.gcPoint !== seg.gcPoint || known.gcScl !== seg.gcScl) {
+    const scl = segmentCompleteLsn(records, seg);
+    known = { gcPoint: seg.gcPoint, gcScl: seg.gcScl, scl, holes: records.some((r) => r.lsn > scl) };
+    if (Object.isFrozen(records)) byLog.set(records, known);
   }
   return known;
 }
