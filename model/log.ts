@@ -115,6 +115,24 @@ export function coalesce(ranges: readonly TruncationRange[], records: readonly R
     || (r.page !== null && r.commitLsn > point && !annulledBy(ranges, r.lsn, r.epoch) && !annulledBy(ranges, r.commitLsn, r.epoch)));
 }
 
+/** The index of the first record with an LSN above `lsn`, in an LSN-ordered list. */
+export function firstAbove(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid]!.lsn > lsn) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** An LSN-ordered log holds a record with this LSN. */
+export function holdsLsn(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): boolean {
+  const i = firstAbove(records, lsn);
+  return i > 0 && records[i - 1]!.lsn === lsn;
+}
+
 export function sortByLsn<T extends { readonly lsn: Lsn }>(xs: readonly T[]): T[] {
   return [...xs].sort((a, b) => a.lsn - b.lsn);
 }

@@ -13,7 +13,7 @@ import { send } from './network.js';
 import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
-import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
+import { annulledBy, coalesce, hasHoles, holdsLsn, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
 import { changedInStep, frozenList, replaced, type Edit } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
@@ -122,7 +122,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
     return;
   }
-  updateSegment(ctx, node, msg.pg, { membership });
+  if (membership !== seg.membership) updateSegment(ctx, node, msg.pg, { membership });
   switch (msg.kind) {
     case 'gc':
       if (msg.point > seg.pgmrpl) updateSegment(ctx, node, msg.pg, { pgmrpl: msg.point });
@@ -207,7 +207,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     const mine = (taken[pg] ??= []);
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    const held = seg.records.some((r) => r.lsn === record.lsn) || mine.some((r) => r.lsn === record.lsn);
+    const held = holdsLsn(seg.records, record.lsn) || mine.some((r) => r.lsn === record.lsn);
     if ((held && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
     mine.push(record);
   }

@@ -18,6 +18,7 @@ import type { WriterUp } from './state.js';
 import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
+import { firstAbove } from './log.js';
 
 export interface Watermarks {
   readonly pgcl: readonly Lsn[];
@@ -52,18 +53,6 @@ function highestWinning(write: Quorum, members: readonly NodeId[], reported: rea
     if (lsn >= 0 && wins(write, members.filter((_, i) => reported[i]! >= lsn))) return lsn;
   }
   return -1;
-}
-
-/** The index of the first record with an LSN above `lsn`, in an LSN-ordered list. */
-export function firstAbove(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (records[mid]!.lsn > lsn) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 const byPgMemo = new WeakMap<readonly RedoRecord[], readonly (readonly RedoRecord[])[]>();
