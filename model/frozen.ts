@@ -1,13 +1,13 @@
 // Immutable values that immer must not draft.
 //
-// Redo records and messages never change once made. Left as plain objects, every scan of a
-// drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
-// element; as instances of a class they are handed out as they are, and frozen here instead.
-// Handlers never see a draft (step.ts hands them the state's parts, each such a value), so every
-// value here is read plainly; and immer's finalize skips a frozen object, so a frozen plain object
-// is left alone as well. The state's most often replaced values (writer, replica, world, storage
-// node, segment) are such plain objects, copied by a `Copy` that lists their parts: an object
-// literal has one fixed shape, and costs a tenth of a generic copy of a frozen object.
+// Every part of the state is a frozen value. Handlers never see a draft (step.ts hands them the
+// state's parts), so every value here is read plainly, and immer's finalize skips a frozen object
+// (it never walks into one). The generic copies here (`frozen`, `opaque`, `opaqueWith`) make
+// instances of a class, which immer would not draft even if one were read through a draft. The
+// values replaced most often (writer, replica, world, storage node, segment) are frozen plain
+// objects copied by a `Copy` that lists their parts: an object literal has one fixed shape, and
+// costs a tenth of a generic copy of a frozen object. Redo records and messages are frozen plain
+// objects too, made once and never copied.
 
 class Immutable {}
 
