@@ -1,10 +1,13 @@
 // Immutable values that immer must not draft.
 //
-// Redo records and messages never change once made. Left as plain objects, every scan of a
-// drafted list of them (a segment's log, a queue of messages) would make immer build a proxy per
-// element; as instances of a class they are handed out as they are, and frozen here instead.
-// Handlers never see a draft (step.ts hands them the state's parts, each such a value), so every
-// value here is read plainly.
+// Every part of the state is a frozen value. Handlers never see a draft (step.ts hands them the
+// state's parts), so every value here is read plainly, and immer's finalize skips a frozen object
+// (it never walks into one). The generic copies here (`frozen`, `opaque`, `opaqueWith`) make
+// instances of a class, which immer would not draft even if one were read through a draft. The
+// values replaced most often (writer, replica, world, storage node, segment) are frozen plain
+// objects copied by a `Copy` that lists their parts: an object literal has one fixed shape, and
+// costs a tenth of a generic copy of a frozen object. Redo records and messages are frozen plain
+// objects too, made once and never copied.
 
 class Immutable {}
 
@@ -28,19 +31,29 @@ export function opaque<T extends object>(value: T, change?: Partial<T>): T {
   return Object.freeze(Object.assign(new Immutable(), value, change)) as T;
 }
 
-/** An opaque value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */
+/** A value's writable shallow copy: its parts are replaced one by one, then kept by `kept`. */
 export type Edit<T> = { -readonly [K in keyof T]: T[K] };
 
-/** `value`'s writable shallow copy, opaque to immer like it (frozen by `kept`, not copied again). */
-export function editable<T extends object>(value: T): Edit<T> {
-  return Object.assign(new Immutable(), value) as Edit<T>;
+/**
+ * A value type's writable shallow copy, written as an object literal that lists every part: each
+ * copy then has the type's one fixed shape, and costs a tenth of a generic copy of a frozen
+ * object (Object.assign, spread). The type checker keeps the list complete. Frozen, such a copy is
+ * a value immer leaves alone like an opaque one (immer never drafts nor walks a frozen object).
+ */
+export type Copy<T> = (value: T) => Edit<T>;
+
+/** `value` with the parts in `change` replaced: a new frozen value, copied by its type's `copy`. */
+export function replaced<T extends object>(copy: Copy<T>, value: T, change: Partial<T>): T {
+  return Object.freeze(Object.assign(copy(value), change)) as T;
 }
 
-/** The edited copy, now frozen, as the new value; or the old value itself when no part changed. */
+/**
+ * The edited copy (a `Copy`'s, which nothing else holds), now frozen, as the new value; or the old
+ * value itself when no part changed.
+ */
 export function kept<T extends object>(old: T, edited: Edit<T>): T {
-  const keys = Object.keys(edited) as (keyof T)[];
-  if (keys.length === Object.keys(old).length && keys.every((k) => old[k] === edited[k])) return old;
-  return edited instanceof Immutable ? (Object.freeze(edited) as T) : opaque(edited as T);
+  for (const k in edited) if (edited[k] !== old[k]) return Object.freeze(edited) as T;
+  return old;
 }
 
 /** `value` (an opaque value) with its part `key` replaced: a new opaque value, copied once. */
@@ -48,6 +61,19 @@ export function opaqueWith<T extends object, K extends keyof T>(value: T, key: K
   const out = Object.assign(new Immutable(), value) as T;
   out[key] = part;
   return Object.freeze(out);
+}
+
+/**
+ * `record` (a part of the state that one step may change many times: the storage fleet, the
+ * compute nodes) with its part `key` replaced. The step's first change copies it, once; later
+ * changes write to that copy, which step.ts freezes when the step ends (a step starts from a
+ * frozen state, so a part that is not frozen is this step's own copy). Handlers read the part
+ * plainly meanwhile and keep no reference to it across a change.
+ */
+export function changedInStep<T extends object, K extends keyof T>(record: T, key: K, part: T[K]): T {
+  const out = Object.isFrozen(record) ? (Object.assign(new Immutable(), record) as T) : record;
+  out[key] = part;
+  return out;
 }
 
 /** `list` with `x` appended, frozen (a new value; the old one is unchanged). */

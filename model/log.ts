@@ -69,16 +69,21 @@ function inLsnOrder(records: readonly RedoRecord[]): boolean {
 
 type Segment = GcBase & { readonly records: readonly RedoRecord[] };
 
-/** Keyed on a frozen segment (a value): its SCL, and whether it holds records above it. */
-const bySegment = new WeakMap<Segment, { readonly scl: Lsn; readonly holes: boolean }>();
+/**
+ * Keyed on a segment's frozen log (a value, which many versions of a segment share: a new epoch,
+ * membership or PGMRPL keeps the log): the GC base it was asked with, its SCL, and whether it
+ * holds records above it.
+ */
+const byLog = new WeakMap<readonly RedoRecord[], GcBase & { readonly scl: Lsn; readonly holes: boolean }>();
 
-/** A segment's SCL and holes: pure functions of its log and GC base, memoized per frozen segment. */
+/** A segment's SCL and holes: pure functions of its log and GC base, memoized per frozen log. */
 function completeness(seg: Segment): { readonly scl: Lsn; readonly holes: boolean } {
-  let known = bySegment.get(seg);
-  if (known === undefined) {
-    const scl = segmentCompleteLsn(seg.records, seg);
-    known = { scl, holes: seg.records.some((r) => r.lsn > scl) };
-    if (Object.isFrozen(seg) && Object.isFrozen(seg.records)) bySegment.set(seg, known);
+  const records = seg.records;
+  let known = byLog.get(records);
+  if (known === undefined || known.gcPoint !== seg.gcPoint || known.gcScl !== seg.gcScl) {
+    const scl = segmentCompleteLsn(records, seg);
+    known = { gcPoint: seg.gcPoint, gcScl: seg.gcScl, scl, holes: records.some((r) => r.lsn > scl) };
+    if (Object.isFrozen(records)) byLog.set(records, known);
   }
   return known;
 }
@@ -108,6 +113,24 @@ export function coalesce(ranges: readonly TruncationRange[], records: readonly R
   }
   return records.filter((r) => r.lsn > point || newest.get(r.page ?? -1) === r
     || (r.page !== null && r.commitLsn > point && !annulledBy(ranges, r.lsn, r.epoch) && !annulledBy(ranges, r.commitLsn, r.epoch)));
+}
+
+/** The index of the first record with an LSN above `lsn`, in an LSN-ordered list. */
+export function firstAbove(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid]!.lsn > lsn) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** An LSN-ordered log holds a record with this LSN. */
+export function holdsLsn(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): boolean {
+  const i = firstAbove(records, lsn);
+  return i > 0 && records[i - 1]!.lsn === lsn;
 }
 
 export function sortByLsn<T extends { readonly lsn: Lsn }>(xs: readonly T[]): T[] {

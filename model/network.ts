@@ -6,9 +6,10 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import { frozen, opaque, opaqueWith } from './frozen.js';
+import { opaque, opaqueWith, replaced, type Edit } from './frozen.js';
 import type { Parts, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
+import { allNodes } from './types.js';
 
 export interface Ctx {
   /**
@@ -31,15 +32,20 @@ export function linkDown(world: Pick<World, 'cuts'>, a: NodeId, b: NodeId): bool
 }
 
 /**
- * The world (time, counters, queues, partitions) is a value, opaque to immer (read plainly): a
- * change replaces it whole, keeping whichever of its parts did not change.
+ * The world (time, counters, queues, partitions) is a value, frozen and never drafted (read
+ * plainly): a change replaces it whole, keeping whichever of its parts did not change.
  */
 export function worldValue(world: World): World {
-  return opaque(world);
+  return Object.freeze(worldCopy(world));
+}
+
+/** The world's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function worldCopy(w: World): Edit<World> {
+  return { time: w.time, net: w.net, cuts: w.cuts, txnCount: w.txnCount, readCount: w.readCount };
 }
 
 export function setWorld(ctx: Ctx, change: Partial<World>): void {
-  ctx.s.world = opaque(ctx.s.world, change);
+  ctx.s.world = replaced(worldCopy, ctx.s.world, change);
 }
 
 /** The next read number (reads are numbered across the cluster). */
@@ -49,10 +55,13 @@ export function nextRead(ctx: Ctx): number {
   return read;
 }
 
-/** Sends `msg`: in flight once this step ends; lost at once across a down link. */
+/**
+ * Sends `msg`: in flight once this step ends; lost at once across a down link. The message is a
+ * fresh object whose lists are frozen: it is frozen as it is, not copied.
+ */
 export function send(ctx: Ctx, msg: Message): void {
   if (linkDown(ctx.s.world, msg.from, msg.to)) return;
-  ctx.sent.push(frozen(msg));
+  ctx.sent.push(Object.freeze(msg));
 }
 
 /** Appends a message to its destination's queue as is (a duplicate: no partition check). */
@@ -114,11 +123,20 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
 export function takeAll(ctx: Ctx, nodes: readonly NodeId[]): (readonly Message[])[] {
   const net = netOf(ctx);
   const queues = nodes.map((n) => net[n]!);
-  if (queues.some((q) => q.length > 0)) setWorld(ctx, { net: opaque(Object.fromEntries(Object.keys(net).map((n) => [n, EMPTY]))) });
+  if (queues.some((q) => q.length > 0)) setWorld(ctx, { net: emptyNet(allNodes(ctx.config)) });
   return queues;
 }
 
 const EMPTY: readonly Message[] = Object.freeze([]);
+
+/** Per list of every node (allNodes: one frozen list per config shape), the network with every queue empty: a value, shared. */
+const emptyNets = new WeakMap<readonly NodeId[], World['net']>();
+
+function emptyNet(nodes: readonly NodeId[]): World['net'] {
+  let net = emptyNets.get(nodes);
+  if (net === undefined) emptyNets.set(nodes, (net = opaque(Object.fromEntries(nodes.map((n) => [n, EMPTY])))));
+  return net;
+}
 
 export function mod(n: number, m: number): number {
   return ((Math.trunc(n) % m) + m) % m;

@@ -78,14 +78,24 @@ export function evaluate(q: Quorum, yes: ReadonlySet<string>, no: ReadonlySet<st
       return 'pending';
     }
     case 'and': {
-      const votes = q.parts.map((p) => evaluate(p, yes, no));
-      if (votes.includes('lost')) return 'lost';
-      return votes.every((v) => v === 'won') ? 'won' : 'pending';
+      // Lost if any part is lost; won if every part is won.
+      let vote: Vote = 'won';
+      for (const p of q.parts) {
+        const v = evaluate(p, yes, no);
+        if (v === 'lost') return 'lost';
+        if (v === 'pending') vote = 'pending';
+      }
+      return vote;
     }
     case 'or': {
-      const votes = q.parts.map((p) => evaluate(p, yes, no));
-      if (votes.includes('won')) return 'won';
-      return votes.every((v) => v === 'lost') ? 'lost' : 'pending';
+      // Won if any part is won; lost if every part is lost.
+      let vote: Vote = 'lost';
+      for (const p of q.parts) {
+        const v = evaluate(p, yes, no);
+        if (v === 'won') return 'won';
+        if (v === 'pending') vote = 'pending';
+      }
+      return vote;
     }
   }
 }

@@ -15,10 +15,10 @@ import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { nextRead, send } from './network.js';
 import { bug } from './types.js';
-import { editable, frozenList, kept, opaque, type Edit } from './frozen.js';
+import { frozenList, kept, type Edit } from './frozen.js';
 
 /**
- * A replica's state is a value, opaque to immer (read plainly, never drafted), its parts frozen
+ * A replica's state is a value, frozen and never drafted (read plainly), its parts frozen
  * values: a handler edits a shallow copy, replacing parts, and keeps it as the node's state.
  */
 export function emptyReplica(): Replica {
@@ -26,7 +26,14 @@ export function emptyReplica(): Replica {
 }
 
 export function replicaValue(r: Replica): Replica {
-  return opaque({ ...r, covering: frozenList(r.covering.map((c) => frozenList([...c]))) });
+  const out = replicaCopy(r);
+  out.covering = frozenList(r.covering.map((c) => frozenList([...c])));
+  return Object.freeze(out);
+}
+
+/** A replica's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function replicaCopy(r: Replica): ReplicaEdit {
+  return { status: r.status, epoch: r.epoch, writer: r.writer, vdl: r.vdl, buffer: r.buffer, covering: r.covering, reads: r.reads, cache: r.cache };
 }
 
 type ReplicaEdit = Edit<Replica>;
@@ -36,7 +43,7 @@ function editReplica(ctx: Ctx, node: NodeId, change: (r: ReplicaEdit) => void): 
   const c = ctx.s.compute[node];
   if (c === undefined || c.status !== 'replica') return;
   const old = c as Replica;
-  const r = editable(old);
+  const r = replicaCopy(old);
   change(r);
   const next = kept(old, r);
   if (next !== old) setCompute(ctx, node, next);

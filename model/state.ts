@@ -7,7 +7,7 @@
 
 import type { Ctx } from './network.js';
 import type { Config, Lsn, Membership, Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
-import { opaque, opaqueWith, type Edit } from './frozen.js';
+import { changedInStep, opaque, type Edit } from './frozen.js';
 
 /** One segment: a PG's log as one storage node holds it. */
 export interface SegmentDurable {
@@ -209,10 +209,11 @@ export interface WriterUp {
 
 /**
  * The compute nodes' states are one value (opaque to immer, read plainly), and so is each node's
- * state: a change replaces the node's state, and so the value (the other nodes kept as they are).
+ * state: a change replaces the node's state, and so the value (the other nodes kept as they are),
+ * copied once per step (frozen.ts changedInStep).
  */
 export function setCompute(ctx: Ctx, node: NodeId, c: ComputeState): void {
-  ctx.s.compute = opaqueWith(ctx.s.compute, node, c);
+  ctx.s.compute = changedInStep(ctx.s.compute, node, c);
 }
 
 /** A compute node that is down (crashed, or a fenced writer). */

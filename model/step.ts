@@ -9,7 +9,7 @@
 // unchanged parts, by a new frozen value on change. Handlers work on the root's parts (Ctx.s) and
 // produce's recipe writes each changed part to the draft once, so immer makes the next state
 // (frozen, or the same state when nothing changed) without a proxy trap per read. A writer or
-// replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Edit/kept).
+// replica handler edits a shallow copy of the node's value and keeps it (frozen.ts Copy/kept).
 // Handlers branch here; leaves live in writer.ts, replica.ts, storage.ts, control.ts, recovery.ts
 // and network.ts.
 
@@ -72,11 +72,12 @@ export function step(state: State, event: Event): StepResult {
   const next = produce(state, (draft) => {
     // Handlers read the parts plainly (no proxy trap per read) and replace them whole; each part
     // that changed is then written to the draft once.
-    const parts: Parts = { ...state };
+    const parts: Parts = { config: state.config, control: state.control, storage: state.storage, compute: state.compute, world: state.world };
     const ctx: Ctx = { s: parts, out, config: state.config, sent: [] };
     apply(ctx, event);
     flushSent(ctx);
-    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, parts[k]);
+    // (Freezing them first: the fleet and the compute nodes change in place after a step's first change.)
+    for (const k of PARTS) if (parts[k] !== state[k]) Reflect.set(draft, k, Object.freeze(parts[k]));
   });
   return { state: next, observations: out };
 }

@@ -13,8 +13,8 @@ import { send } from './network.js';
 import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageNode, StorageVolatile } from './state.js';
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
-import { annulledBy, coalesce, hasHoles, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { frozenList, opaque, opaqueWith } from './frozen.js';
+import { annulledBy, coalesce, hasHoles, holdsLsn, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
+import { changedInStep, frozenList, replaced, type Edit } from './frozen.js';
 
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
@@ -26,15 +26,23 @@ export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentD
 
 /** The volume is created sealed at epoch 1, every segment empty and known to be so. */
 export function initialSegment(writer: NodeId): SegmentDurable {
-  return Object.freeze({ ...emptySegment(writer, false), epoch: 1, sealedEpoch: 1, membership: 1 });
+  return replaced(segmentCopy, emptySegment(writer, false), { epoch: 1, sealedEpoch: 1, membership: 1 });
+}
+
+/** A segment's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function segmentCopy(s: SegmentDurable): Edit<SegmentDurable> {
+  return {
+    epoch: s.epoch, sealedEpoch: s.sealedEpoch, membership: s.membership, incarnation: s.incarnation, writer: s.writer, blank: s.blank,
+    ranges: s.ranges, records: s.records, gcPoint: s.gcPoint, gcScl: s.gcScl, pgmrpl: s.pgmrpl,
+  };
 }
 
 /**
- * A storage node is a value, deeply frozen and opaque to immer (never drafted, read plainly): a
- * change replaces it whole, keeping whichever of its durable and volatile parts did not change.
+ * A storage node is a value, deeply frozen and never drafted (read plainly): a change replaces it
+ * whole, keeping whichever of its durable and volatile parts did not change.
  */
 export function storageNodeValue(durable: StorageDurable, volatile: StorageVolatile): StorageNode {
-  return opaque({ durable, volatile });
+  return Object.freeze({ durable, volatile });
 }
 
 export function nodeOf(ctx: Ctx, node: NodeId): StorageNode {
@@ -49,9 +57,22 @@ function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
   setNode(ctx, node, storageNodeValue(nodeOf(ctx, node).durable, Object.freeze(volatile)));
 }
 
-/** The fleet is one value too: a node's change replaces it (the other nodes are kept as they are). */
+/** The node's volatile part with the parts in `change` replaced. */
+function changeVolatile(ctx: Ctx, node: NodeId, change: Partial<StorageVolatile>): void {
+  setNode(ctx, node, storageNodeValue(nodeOf(ctx, node).durable, replaced(volatileCopy, nodeOf(ctx, node).volatile, change)));
+}
+
+/** A node's volatile part's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function volatileCopy(v: StorageVolatile): Edit<StorageVolatile> {
+  return { up: v.up, downSince: v.downSince, queue: v.queue, bases: v.bases };
+}
+
+/**
+ * The fleet is one value too: a node's change replaces it (the other nodes are kept as they are),
+ * copied once per step (frozen.ts changedInStep).
+ */
 function setNode(ctx: Ctx, node: NodeId, value: StorageNode): void {
-  ctx.s.storage = opaqueWith(ctx.s.storage, node, value);
+  ctx.s.storage = changedInStep(ctx.s.storage, node, value);
 }
 
 /** A node's segment of a PG: a value (read plainly, never drafted). */
@@ -70,7 +91,7 @@ export function segmentsOf(ctx: Ctx, node: NodeId): readonly SegmentDurable[] {
 export function updateSegment(ctx: Ctx, node: NodeId, pg: number, change: Partial<SegmentDurable>): SegmentDurable {
   const seg = segmentOf(ctx, node, pg);
   if ((Object.keys(change) as (keyof SegmentDurable)[]).every((k) => seg[k] === change[k])) return seg;
-  const next = Object.freeze({ ...seg, ...change, ...(change.ranges === undefined ? {} : { ranges: frozenList([...change.ranges]) }) });
+  const next = replaced(segmentCopy, seg, change.ranges === undefined ? change : { ...change, ranges: frozenList([...change.ranges]) });
   replaceSegment(ctx, node, pg, next);
   return next;
 }
@@ -101,7 +122,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
     send(ctx, { kind: 'rejected', from: node, to: msg.from, epoch: seg.epoch, pg: msg.pg, stale: msg.epoch });
     return;
   }
-  updateSegment(ctx, node, msg.pg, { membership });
+  if (membership !== seg.membership) updateSegment(ctx, node, msg.pg, { membership });
   switch (msg.kind) {
     case 'gc':
       if (msg.point > seg.pgmrpl) updateSegment(ctx, node, msg.pg, { pgmrpl: msg.point });
@@ -119,7 +140,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       send(ctx, {
         kind: 'readResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, read: msg.read, page: msg.page, readPoint: msg.readPoint,
         value: tooOld ? 0 : pageValueAt(seg.ranges, seg.records, msg.page, msg.readPoint),
-        pending: tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint), tooOld,
+        pending: frozenList(tooOld ? [] : pendingVersions(seg.ranges, seg.records, msg.page, msg.readPoint)), tooOld,
       });
       return;
     }
@@ -128,7 +149,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       updateSegment(ctx, node, msg.pg, { epoch: msg.epoch });
       send(ctx, {
         kind: 'recoverResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg,
-        records: [...seg.records], ranges: [...seg.ranges], scl: sclOf(seg), gcPoint: seg.gcPoint,
+        records: seg.records, ranges: seg.ranges, scl: sclOf(seg), gcPoint: seg.gcPoint,
       });
       return;
     case 'seal':
@@ -154,12 +175,12 @@ function pendingVersions(ranges: readonly TruncationRange[], records: readonly R
 function enqueue(ctx: Ctx, node: NodeId, pg: number, records: readonly RedoRecord[], epoch: number, via: QueuedRecord['via']): void {
   if (records.length === 0) return;
   const v = nodeOf(ctx, node).volatile;
-  setVolatile(ctx, node, { ...v, queue: frozenList([...v.queue, ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]) });
+  changeVolatile(ctx, node, { queue: frozenList([...v.queue, ...records.map((record) => Object.freeze({ pg, record, epoch, via }))]) });
 }
 
 function queueBase(ctx: Ctx, node: NodeId, base: QueuedBase): void {
   const v = nodeOf(ctx, node).volatile;
-  setVolatile(ctx, node, { ...v, bases: frozenList([...v.bases, Object.freeze(base)]) });
+  changeVolatile(ctx, node, { bases: frozenList([...v.bases, Object.freeze(base)]) });
 }
 
 function acknowledge(ctx: Ctx, node: NodeId, pg: number): void {
@@ -186,13 +207,13 @@ export function persist(ctx: Ctx, node: NodeId): void {
     const mine = (taken[pg] ??= []);
     touched.add(pg);
     if (epoch < seg.epoch || recordAnnulled(seg.ranges, record)) continue;
-    const held = seg.records.some((r) => r.lsn === record.lsn) || mine.some((r) => r.lsn === record.lsn);
+    const held = holdsLsn(seg.records, record.lsn) || mine.some((r) => r.lsn === record.lsn);
     if ((held && !bug(ctx.config, 'segment-persists-duplicate')) || record.lsn <= seg.gcPoint) continue;
     mine.push(record);
   }
   taken.forEach((mine, pg) => {
     const seg = before[pg]!;
-    if (mine.length > 0) segments[pg] = { ...seg, records: frozenList(sortByLsn([...seg.records, ...mine])) };
+    if (mine.length > 0) segments[pg] = replaced(segmentCopy, seg, { records: frozenList(sortByLsn([...seg.records, ...mine])) });
   });
   // A seal's base last: the repair records that make it true are persisted by now.
   for (const { pg, base, epoch } of n.volatile.bases) {
@@ -200,10 +221,10 @@ export function persist(ctx: Ctx, node: NodeId): void {
     touched.add(pg);
     if (epoch < seg.epoch || base <= seg.gcPoint) continue;
     // The base was a PGMRPL some peer was told: it is one for this segment too.
-    segments[pg] = { ...seg, gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) };
+    segments[pg] = replaced(segmentCopy, seg, { gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) });
   }
-  if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments.map((seg, pg) => (seg === before[pg] ? seg : Object.freeze(seg))));
-  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
+  if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments);
+  changeVolatile(ctx, node, { queue: frozenList([]), bases: frozenList([]) });
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
@@ -237,11 +258,11 @@ export function gossip(ctx: Ctx, node: NodeId): void {
 
 function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = seg.records.filter((r) => r.lsn > msg.after);
+  const records = frozenList(seg.records.filter((r) => r.lsn > msg.after));
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
-  send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records: [...records], base });
+  send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records, base });
 }
 
 /** Gossip of an epoch this segment has moved past (promised to a newer writer) is not taken. */
@@ -276,5 +297,5 @@ export function restartStorage(ctx: Ctx, node: NodeId): void {
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
 export function loseDisk(ctx: Ctx, node: NodeId): void {
   setSegments(ctx, node, segmentsOf(ctx, node).map((seg) => emptySegment(seg.writer, true, seg)));
-  setVolatile(ctx, node, { ...nodeOf(ctx, node).volatile, queue: frozenList([]), bases: frozenList([]) });
+  changeVolatile(ctx, node, { queue: frozenList([]), bases: frozenList([]) });
 }

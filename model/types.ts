@@ -175,8 +175,8 @@ function setQuorums(config: Config, set: readonly NodeId[], full: readonly NodeI
 
 /** Writes need a write quorum of every set; reads a read quorum of any (memoized per value). */
 export function quorumsFor(config: Config, m: Membership): QuorumPair {
-  const byConfig = quorumsMemo.get(config) ?? new WeakMap<Membership, QuorumPair>();
-  quorumsMemo.set(config, byConfig);
+  let byConfig = quorumsMemo.get(config);
+  if (byConfig === undefined) quorumsMemo.set(config, (byConfig = new WeakMap<Membership, QuorumPair>()));
   let pair = byConfig.get(m);
   if (pair !== undefined) return pair;
   const pairs = m.sets.map((set) => setQuorums(config, set, m.full));

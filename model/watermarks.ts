@@ -18,6 +18,7 @@ import type { WriterUp } from './state.js';
 import type { Config, Lsn, Membership, NodeId, Quorum, RedoRecord } from './types.js';
 import { bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
+import { firstAbove } from './log.js';
 
 export interface Watermarks {
   readonly pgcl: readonly Lsn[];
@@ -41,22 +42,9 @@ const bySclMemo = new WeakMap<object, { config: Config; membership: Membership; 
 function pgclOfVector(config: Config, membership: Membership, scl: Readonly<Record<NodeId, Lsn>>): Lsn {
   const members = membersOf(membership);
   const reported = members.map((m) => scl[m] ?? -1);
-  // A pure function of (config, membership, the members' SCLs): memoized on those values.
-  let byMembership = pgclMemo.get(config);
-  if (byMembership === undefined) pgclMemo.set(config, (byMembership = new WeakMap()));
-  let known = byMembership.get(membership);
-  if (known === undefined) byMembership.set(membership, (known = new Map()));
-  const key = reported.join(',');
-  let pgcl = known.get(key);
-  if (pgcl === undefined) {
-    if (known.size >= 64) known.clear(); // SCLs only move on: old vectors are not asked again
-    const pair = quorumsFor(config, membership);
-    known.set(key, (pgcl = highestWinning(bug(config, 'pgcl-read-quorum') ? pair.read : pair.write, members, reported)));
-  }
-  return pgcl;
+  const pair = quorumsFor(config, membership);
+  return highestWinning(bug(config, 'pgcl-read-quorum') ? pair.read : pair.write, members, reported);
 }
-
-const pgclMemo = new WeakMap<Config, WeakMap<Membership, Map<string, Lsn>>>();
 
 /** The highest reported SCL that a write quorum of members has reached (-1: none). */
 function highestWinning(write: Quorum, members: readonly NodeId[], reported: readonly Lsn[]): Lsn {
@@ -65,18 +53,6 @@ function highestWinning(write: Quorum, members: readonly NodeId[], reported: rea
     if (lsn >= 0 && wins(write, members.filter((_, i) => reported[i]! >= lsn))) return lsn;
   }
   return -1;
-}
-
-/** The index of the first record with an LSN above `lsn`, in an LSN-ordered list. */
-export function firstAbove(records: readonly { readonly lsn: Lsn }[], lsn: Lsn): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (records[mid]!.lsn > lsn) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 const byPgMemo = new WeakMap<readonly RedoRecord[], readonly (readonly RedoRecord[])[]>();

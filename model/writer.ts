@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, editable, frozenDeep, frozenList, kept, opaque, withAt, type Edit } from './frozen.js';
+import { appended, frozenDeep, frozenList, kept, opaque, opaqueWith, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -34,11 +34,20 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
 }
 
 /**
- * A writer's state is a value, opaque to immer (read plainly, never drafted): its parts are
- * immutable values, and a change replaces it whole.
+ * A writer's state is a value, frozen and never drafted (read plainly): its parts are immutable
+ * values, and a change replaces it whole.
  */
 export function writerValue(w: WriterUp): WriterUp {
-  return opaque(w);
+  return Object.freeze(writerCopy(w));
+}
+
+/** A writer's writable copy, part by part (one fixed shape: frozen.ts Copy). */
+function writerCopy(w: WriterUp): WriterEdit {
+  return {
+    status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, reached: w.reached,
+    records: w.records, pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
+    gcAnnounced: w.gcAnnounced,
+  };
 }
 
 /**
@@ -50,7 +59,7 @@ type WriterEdit = Edit<WriterUp>;
 /** The writer at `node`, to edit (null: no writer up there). */
 function edit(ctx: Ctx, node: NodeId): WriterEdit | null {
   const c = ctx.s.compute[node];
-  return isWriterUp(c) ? editable(c) : null;
+  return isWriterUp(c) ? writerCopy(c) : null;
 }
 
 /** The edited writer becomes the node's state (kept as it was if nothing changed). */
@@ -129,7 +138,10 @@ function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' 
   const previous = fresh.length > 0 ? fresh[fresh.length - 1] : w.records[w.records.length - 1];
   const prevVol = previous === undefined ? w.plan.vdl : previous.lsn;
   const lsn = previous === undefined ? w.base + 1 : prevVol + 1;
-  const record: RedoRecord = opaque({ ...r, lsn, epoch: w.epoch, prevPg: lastOfPg(w, fresh, r.pg), prevVol });
+  const record: RedoRecord = Object.freeze({
+    lsn, epoch: w.epoch, pg: r.pg, prevPg: lastOfPg(w, fresh, r.pg), prevVol,
+    txn: r.txn, commitLsn: r.commitLsn, cpl: r.cpl, page: r.page, value: r.value,
+  });
   fresh.push(record);
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
 }
@@ -208,7 +220,7 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
     acknowledgeCommits(ctx, node, w, vdl);
     if (vdl > before) updateReplicas(ctx, node, w, vdl);
   } else if (msg.kind === 'replicaStatus') {
-    w.replicaPoints = known({ ...w.replicaPoints, [msg.from]: msg.point });
+    w.replicaPoints = opaqueWith(w.replicaPoints, msg.from, msg.point);
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
@@ -236,8 +248,8 @@ function takeAck(w: WriterEdit, msg: Extract<Message, { kind: 'ack' }>): void {
     return;
   }
   if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
-  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, known({ ...sealed, [msg.from]: msg.incarnation })) as WriterUp['sealed'];
-  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, known({ ...scl, [msg.from]: msg.scl })) as WriterUp['scl'];
+  if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, opaqueWith(sealed, msg.from, msg.incarnation)) as WriterUp['sealed'];
+  if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, opaqueWith(scl, msg.from, msg.scl)) as WriterUp['scl'];
 }
 
 /**
@@ -280,10 +292,10 @@ function ownPg(ctx: Ctx, w: WriterUp, lsn: Lsn): boolean {
 function updateReplicas(ctx: Ctx, node: NodeId, w: WriterUp, vdl: Lsn): void {
   const s = ctx.s;
   const k: Acked = w;
-  const covering = s.control.pgs.map((m, pg) => {
+  const covering = frozenList(s.control.pgs.map((m, pg) => {
     const floor = pgFloor(w, pg, vdl);
     return frozenList(pageServers(ctx.config, m).filter((n) => covers(k, pg, n, floor)));
-  });
+  }));
   for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'vdlUpdate', from: node, to, epoch: w.epoch, vdl, covering });
 }
 
@@ -347,7 +359,7 @@ function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
       if (scl !== undefined && scl >= lastPg) continue;
-      const repair = (w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0));
+      const repair = frozenList((w.plan.records[pg] ?? []).filter((r) => r.lsn > (scl ?? 0)));
       send(ctx, { kind: 'seal', from: node, to, epoch: w.epoch, membership: m.epoch, pg, ranges: w.plan.ranges, repair, base: w.plan.gcPoint });
     }
   });
@@ -440,7 +452,7 @@ function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];
       if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
-      const records = pgRecordsAbove(w.records, pg, scl);
+      const records = frozenList(pgRecordsAbove(w.records, pg, scl));
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });
