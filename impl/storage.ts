@@ -174,11 +174,12 @@ type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq
 /** A message handled by a storage node that is up. */
 export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
   assert(node.up, 'only an up node handles messages');
+  // The common kinds first (a switch on strings tests the cases in order).
   switch (msg.kind) {
-    case 'gossipReq': return answerGossip(c, node, msg);
-    case 'gossipResp': return takeGossip(node, msg);
     case 'write': return takeWrite(c, node, msg);
     case 'gc': return takeGc(c, node, msg);
+    case 'gossipReq': return answerGossip(c, node, msg);
+    case 'gossipResp': return takeGossip(node, msg);
     case 'readReq': case 'recoverReq': case 'seal': return takeRequest(c, node, msg);
     default: throw new Error(`storage node ${node.id} got ${msg.kind}`);
   }
