@@ -121,10 +121,21 @@ export class Cluster {
   }
 
   computeNode(id: NodeId): ComputeNode {
+    // The last node looked up, while no compute node was replaced since (the writer, on nearly
+    // every call: each txn, tick and run of acks asked the Map).
+    if (id === this.lastComputeId && this.lastComputeVersion === this.computeVersion) return this.lastCompute!;
     const x = this.compute.get(id);
     if (x === undefined) fail(`${id} is not a compute node`);
+    this.lastComputeId = id;
+    this.lastCompute = x;
+    this.lastComputeVersion = this.computeVersion;
     return x;
   }
+
+  /** computeNode's memo: valid while computeVersion is lastComputeVersion (setCompute bumps it). */
+  private lastComputeId: NodeId | null = null;
+  private lastCompute: ComputeNode | null = null;
+  private lastComputeVersion = -1;
 
   setCompute(id: NodeId, x: ComputeNode): void {
     if (!this.compute.has(id)) fail(`${id} is not a compute node`);
