@@ -45,7 +45,7 @@ export class StorageNode {
    * queueEpoch[i] (stale by persist time means dropped); entries [0, queueLength) are live.
    */
   readonly queuePg: number[] = [];
-  readonly queueRecords: (readonly RedoRecord[] | null)[] = [];
+  queueRecords: (readonly RedoRecord[] | null)[] = [];
   readonly queueEpoch: number[] = [];
   queueLength = 0;
   /** Records in the queue (the model's queue length). */
@@ -161,12 +161,23 @@ export class StorageNode {
     this.queued += records.length;
   }
 
-  /** Empties the queue (its columns are kept for reuse; record lists are let go). */
+  /**
+   * Empties the queue: the number columns are kept for reuse; the record lists are let go with
+   * their column, replaced by a fresh one of the same room (young, so the next messages' lists
+   * are stored into it with no write-barrier call, where a long-lived column in old space took
+   * one per message).
+   */
   clearQueue(): void {
-    for (let i = 0; i < this.queueLength; i++) this.queueRecords[i] = null;
+    if (this.queueLength > 0) this.queueRecords = freshRecordsColumn(this.queuePg.length);
+    assert(this.queueRecords.length === this.queuePg.length, 'the queue columns have one length');
     this.queueLength = 0;
     this.queued = 0;
   }
+}
+
+/** An empty record-lists column with room for n (one allocation site: its elements kind is learned once). */
+function freshRecordsColumn(n: number): (readonly RedoRecord[] | null)[] {
+  return new Array<readonly RedoRecord[] | null>(n);
 }
 
 type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq' | 'seal' | 'gc' }>;
