@@ -404,7 +404,7 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
     node.gcWork.delete(pg);
     // Not yet possible: a persist into it (the SCL rising) or a membership write brings it back.
     if (seg.blank || point <= seg.gcPoint || seg.scl < point) continue;
-    seg.coalesce(point);
+    seg.coalesce(point, c.time);
     if (!seg.whole()) node.gossipWork.add(pg);
   }
 }
