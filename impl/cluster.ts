@@ -103,7 +103,6 @@ export class Cluster {
     for (let pg = 0; pg < config.pgCount; pg++) {
       this.membersSeen.push(undefined);
       this.membersList.push(undefined);
-      this.membersSlots.push(undefined);
     }
     this.compute.set(WRITER, initialWriter(this.config, config.pgCount));
     for (const r of this.computeIds.slice(1)) {
@@ -170,36 +169,17 @@ export class Cluster {
     while (this.membersSeen.length <= pg) {
       this.membersSeen.push(undefined);
       this.membersList.push(undefined);
-      this.membersSlots.push(undefined);
     }
     this.membersSeen[pg] = m;
     this.membersList[pg] = members;
-    this.membersSlots[pg] = members.map((n) => this.net.slotOf(n));
     return members;
-  }
-
-  /**
-   * The network slots (queue numbers) of members(pg), in the same order: for sendAt, so the
-   * writer's messages to every member find their queues with no lookup by name.
-   */
-  memberSlots(pg: number): readonly number[] {
-    const members = this.members(pg);
-    const slots = this.membersSlots[pg]!;
-    assert(slots.length === members.length, 'a slot per member');
-    return slots;
   }
 
   private readonly membersSeen: (Membership | undefined)[] = [];
   private readonly membersList: (readonly NodeId[] | undefined)[] = [];
-  private readonly membersSlots: (readonly number[] | undefined)[] = [];
 
   send(msg: Message): void {
     this.net.send(msg);
-  }
-
-  /** send, to the node in network slot `slot` (memberSlots). */
-  sendAt(slot: number, msg: Message): void {
-    this.net.sendAt(slot, msg);
   }
 
   observe(o: Observation): void {

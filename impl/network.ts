@@ -38,8 +38,6 @@ export class Network {
   private readonly bufs: Message[][] = [];
   private readonly heads: number[] = [];
   private readonly ends: number[] = [];
-  /** nodes as a plain array (a keyed load from the frozen nodes list is a generic IC call). */
-  private readonly names: NodeId[];
   /** A node's position in nodes (the fast path for storage names is in indexOf). */
   private readonly index = new Map<NodeId, number>();
   /** Where STORAGE_NODES start in nodes (-1: not as one contiguous run in order). */
@@ -53,7 +51,6 @@ export class Network {
     assert(nodes.length > 0, 'a network of no nodes');
     assert(new Set(nodes).size === nodes.length, 'node names are unique');
     this.nodes = nodes;
-    this.names = [...nodes];
     this.lastName = nodes[0]!;
     for (let i = 0; i < nodes.length; i++) {
       this.bufs.push([]);
@@ -100,24 +97,6 @@ export class Network {
     if (msg.from === to) fail(`${msg.from} sends to itself`);
     if (this.cutsInForce.length !== 0 && this.linkDown(msg.from, to)) return;
     this.append(this.at(to), msg);
-  }
-
-  /**
-   * send, to nodes[i], which the caller looked up once (slotOf) for many messages: the writer's
-   * writes and gc messages to a PG's members (Cluster.memberSlots), which skips finding the
-   * destination's queue by its name on every message.
-   */
-  sendAt(i: number, msg: Message): void {
-    const to = msg.to;
-    if (this.names[i] !== to) fail(`slot ${i} is not ${to}`);
-    if (msg.from === to) fail(`${msg.from} sends to itself`);
-    if (this.cutsInForce.length !== 0 && this.linkDown(msg.from, to)) return;
-    this.append(i, msg);
-  }
-
-  /** The node's position in nodes, its queue's number (it must be a node of this network). */
-  slotOf(node: NodeId): number {
-    return this.at(node);
   }
 
   private append(i: number, msg: Message): void {

@@ -277,9 +277,8 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = c.members(pg);
-    const slots = c.memberSlots(pg);
     for (let i = 0; i < members.length; i++) {
-      c.sendAt(slots[i]!, { kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
+      c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
     }
   }
   pgs.clear();
@@ -505,10 +504,9 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
-      const slots = c.memberSlots(pg);
       for (let j = 0; j < members.length; j++) {
         const to = members[j]!;
-        if (w.isSealed(pg, to)) c.sendAt(slots[j]!, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
@@ -528,7 +526,6 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
     const members = c.members(pg);
-    const slots = c.memberSlots(pg);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = storageIndex(to);
@@ -541,7 +538,7 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
       }
       const records = shared;
       assert(records.length > 0, 'a lagging member misses records');
-      c.sendAt(slots[j]!, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
+      c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
     // Nothing can lag again without an allocation, an ack of this PG or a membership write.
     if (!lagging) w.retransmitWork.delete(pg);
