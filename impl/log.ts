@@ -38,9 +38,14 @@ export function versionOf(r: RedoRecord): PendingVersion {
   return { lsn: r.lsn, commitLsn: r.commitLsn, value: r.value };
 }
 
-/** A record is immutable once allocated; freezing it makes an accidental write throw. */
+/**
+ * A record is immutable once allocated: every field of RedoRecord is readonly, so the compiler
+ * (strict, impl/ is typechecked with the tests) refuses a write. It is not also frozen at run
+ * time: Object.freeze is a call into the runtime (Builtin_ObjectFreeze, then a map transition)
+ * on every record allocated, ~470 instructions a record by callgrind, 2-3% of impl-1e6.
+ */
 export function sealRecord(r: RedoRecord): RedoRecord {
   assert(r.lsn > 0, 'LSNs start at 1');
   assert(r.prevPg < r.lsn && r.prevVol < r.lsn, 'backlinks point backwards');
-  return Object.freeze(r);
+  return r;
 }

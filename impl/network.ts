@@ -22,6 +22,11 @@ const STORAGE_NODES: readonly NodeId[] = STORAGE_NODES_;
 /** What a taken slot holds (no message is kept alive by a dead slot). */
 const GONE: Message = Object.freeze({ kind: 'gc', from: '', to: '', epoch: 0, pg: 0, point: 0 }) as Message;
 
+/** An empty message buffer with room for n (one allocation site: its elements kind is learned once). */
+function freshBuffer(n: number): Message[] {
+  return new Array<Message>(n);
+}
+
 export class Network {
   /** Every node, in allNodes order: `deliver {node}` indexes into it. */
   readonly nodes: readonly NodeId[];
@@ -179,11 +184,17 @@ export class Network {
     const q = this.bufs[i]!;
     const end = this.ends[i]!;
     if (!(this.heads[i] === head && head + count <= end)) fail(`drop ${count} at ${head} from ${this.nodes[i]}: the run moved`);
-    for (let j = head; j < head + count; j++) q[j] = GONE;
     if (head + count === end) {
+      // Emptied: a fresh buffer of the same room (young, so the next run's sends store into it
+      // with no write-barrier call, where the long-lived buffer, in old space, took one per
+      // message); the old one, holding only delivered messages, is garbage.
+      this.bufs[i] = freshBuffer(q.length);
       this.heads[i] = 0;
       this.ends[i] = 0;
-    } else this.heads[i] = head + count;
+    } else {
+      for (let j = head; j < head + count; j++) q[j] = GONE;
+      this.heads[i] = head + count;
+    }
   }
 
   /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */

@@ -45,7 +45,7 @@ export class StorageNode {
    * queueEpoch[i] (stale by persist time means dropped); entries [0, queueLength) are live.
    */
   readonly queuePg: number[] = [];
-  readonly queueRecords: (readonly RedoRecord[] | null)[] = [];
+  queueRecords: (readonly RedoRecord[] | null)[] = [];
   readonly queueEpoch: number[] = [];
   queueLength = 0;
   /** Records in the queue (the model's queue length). */
@@ -161,12 +161,23 @@ export class StorageNode {
     this.queued += records.length;
   }
 
-  /** Empties the queue (its columns are kept for reuse; record lists are let go). */
+  /**
+   * Empties the queue: the number columns are kept for reuse; the record lists are let go with
+   * their column, replaced by a fresh one of the same room (young, so the next messages' lists
+   * are stored into it with no write-barrier call, where a long-lived column in old space took
+   * one per message).
+   */
   clearQueue(): void {
-    for (let i = 0; i < this.queueLength; i++) this.queueRecords[i] = null;
+    if (this.queueLength > 0) this.queueRecords = freshRecordsColumn(this.queuePg.length);
+    assert(this.queueRecords.length === this.queuePg.length, 'the queue columns have one length');
     this.queueLength = 0;
     this.queued = 0;
   }
+}
+
+/** An empty record-lists column with room for n (one allocation site: its elements kind is learned once). */
+function freshRecordsColumn(n: number): (readonly RedoRecord[] | null)[] {
+  return new Array<readonly RedoRecord[] | null>(n);
 }
 
 type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq' | 'seal' | 'gc' }>;
@@ -174,11 +185,12 @@ type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq
 /** A message handled by a storage node that is up. */
 export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
   assert(node.up, 'only an up node handles messages');
+  // The common kinds first (a switch on strings tests the cases in order).
   switch (msg.kind) {
-    case 'gossipReq': return answerGossip(c, node, msg);
-    case 'gossipResp': return takeGossip(node, msg);
     case 'write': return takeWrite(c, node, msg);
     case 'gc': return takeGc(c, node, msg);
+    case 'gossipReq': return answerGossip(c, node, msg);
+    case 'gossipResp': return takeGossip(node, msg);
     case 'readReq': case 'recoverReq': case 'seal': return takeRequest(c, node, msg);
     default: throw new Error(`storage node ${node.id} got ${msg.kind}`);
   }
@@ -392,7 +404,7 @@ export function collectGarbage(c: Cluster, node: StorageNode): void {
     node.gcWork.delete(pg);
     // Not yet possible: a persist into it (the SCL rising) or a membership write brings it back.
     if (seg.blank || point <= seg.gcPoint || seg.scl < point) continue;
-    seg.coalesce(point);
+    seg.coalesce(point, c.time);
     if (!seg.whole()) node.gossipWork.add(pg);
   }
 }
