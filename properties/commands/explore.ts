@@ -43,7 +43,7 @@ options:
 environment: AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N sets V8's interrupt budget for a pool of
 worker threads (default 500000: fewer, hotter functions JIT-compiled per thread; 0: V8's default);
 AURORA_HARNESS_INLINE_BUDGET=N caps the bytecode V8 inlines into one optimized function (default
-300; 0: V8's default, 920): smaller compiles, less JIT time on every thread
+80; 0: V8's default, 920): smaller compiles, less JIT time on every thread
 
 exit codes: 0 all held, 1 a violation or a witness never reached (with every fault kind on),
 2 bad input`;
@@ -141,9 +141,13 @@ export const POOL_INTERRUPT_BUDGET = 500_000;
  * here, 3 alternating rounds, load about 2.5 from other work): 1 thread wall 8.9/8.5/13.1 s vs
  * 10.5/10.5/12.8 s with V8's default, CPU 11.5/11.1/15.8 s vs 14.2/14.3/17.4 s; 2 threads wall
  * 7.4/8.3/7.4 s vs 7.4/8.4/8.1 s. Given on the command line instead, 2 threads: wall
- * median 6.3 s vs 6.7 s (5 rounds each). AURORA_HARNESS_INLINE_BUDGET=N replaces it (0: V8's).
+ * median 6.3 s vs 6.7 s (5 rounds each). Lowered from 300 to 80 by instruction counts (cachegrind,
+ * node --single-threaded --predictable, explore --seed 1 --json, every thread's work counted):
+ * --runs 500 38.95G vs 41.61G (-6.4%: the optimizing compiler's share 10.1G -> 7.3G, the rest of
+ * the run +0.5%); --runs 200 20.31G vs 22.56G (-10%); 40 measured the same as 80 at --runs 200.
+ * AURORA_HARNESS_INLINE_BUDGET=N replaces it (0: V8's).
  */
-export const INLINE_BUDGET = 300;
+export const INLINE_BUDGET = 80;
 
 /** A non-negative integer from the environment, or the fallback when unset. */
 function envCount(name: string, fallback: number): number {
