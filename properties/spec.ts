@@ -7,17 +7,23 @@
 
 import type { Config, Membership, NodeId } from '../model/types.js';
 
-const count = (set: readonly NodeId[], yes: ReadonlySet<NodeId>) => set.filter((n) => yes.has(n)).length;
+/** How many nodes of `set` are in `yes` (and, when `only` is given, in `only`). */
+function count(set: readonly NodeId[], yes: ReadonlySet<NodeId>, only?: readonly NodeId[]): number {
+  let k = 0;
+  for (const n of set) if (yes.has(n) && (only === undefined || only.includes(n))) k++;
+  return k;
+}
 
 function writesOf(config: Config, set: readonly NodeId[], full: readonly NodeId[], yes: ReadonlySet<NodeId>): boolean {
   if (count(set, yes) >= 4) return true;
+  if (config.layout !== 'fullTail') return false;
   const fullHere = set.filter((n) => full.includes(n));
-  return config.layout === 'fullTail' && fullHere.length === 3 && count(fullHere, yes) === 3;
+  return fullHere.length === 3 && count(fullHere, yes) === 3;
 }
 
 function readsOf(config: Config, set: readonly NodeId[], full: readonly NodeId[], yes: ReadonlySet<NodeId>): boolean {
   if (count(set, yes) < 3) return false;
-  return config.layout !== 'fullTail' || count(set.filter((n) => full.includes(n)), yes) >= 1;
+  return config.layout !== 'fullTail' || count(set, yes, full) >= 1;
 }
 
 export function specWriteQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {

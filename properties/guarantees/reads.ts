@@ -53,10 +53,18 @@ export const replicaCache: Invariant = {
   why: 'Replicas apply only durable, whole MTRs; their cache must be the writer\'s page as of the replica\'s VDL.',
   check(v) {
     // A function of the replicas and the committed transactions: unchanged since the last step, it held.
-    if (v.index > 0 && v.prev.compute === v.next.compute && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered')) return null;
+    const storeSame = v.index > 0 && !v.observations.some((o) => o.kind === 'committed' || o.kind === 'recovered');
+    if (storeSame && v.prev.compute === v.next.compute) return null;
     for (const [node, r] of replicas(v)) {
       if (r.vdl === null) continue;
-      for (const c of r.cache) {
+      // A cached page is judged by itself, the replica's VDL and the ideal store: the last step's
+      // pass held for this node's pages, so with the same VDL and store a page it held then holds again.
+      const was = storeSame ? v.prev.compute[node] : undefined;
+      const before = was !== undefined && was.status === 'replica' && was.vdl === r.vdl ? was.cache : undefined;
+      if (before === r.cache) continue;
+      for (let i = 0; i < r.cache.length; i++) {
+        const c = r.cache[i]!;
+        if (before !== undefined && before[i] === c) continue;
         const above = c.versions.find((x) => x.lsn > r.vdl!);
         if (above !== undefined) return `${node} (VDL ${r.vdl}) applied record ${above.lsn} to page ${c.page}`;
         const shown = visibleIn(c, r.vdl);
