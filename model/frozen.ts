@@ -97,5 +97,7 @@ export function withAt<T>(list: readonly T[], i: number, x: T): readonly T[] {
 export function frozenDeep<T>(x: T): T {
   if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return x;
   if (Array.isArray(x)) return Object.freeze(x.map(frozenDeep)) as T;
-  return Object.freeze(Object.fromEntries(Object.entries(x).map(([k, v]) => [k, frozenDeep(v)]))) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(x)) out[k] = frozenDeep((x as Record<string, unknown>)[k]);
+  return Object.freeze(out) as T;
 }

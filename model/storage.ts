@@ -16,6 +16,9 @@ import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, holdsLsn, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
 import { changedInStep, frozenList, replaced, type Edit } from './frozen.js';
 
+/** An empty queue (of records, or of bases), shared: a value. */
+const NOTHING: readonly never[] = frozenList([]);
+
 /** A fresh segment: unsealed, empty. `previous` is the segment it replaces on that node, if any. */
 export function emptySegment(writer: NodeId, blank: boolean, previous?: SegmentDurable): SegmentDurable {
   return Object.freeze({
@@ -224,7 +227,7 @@ export function persist(ctx: Ctx, node: NodeId): void {
     segments[pg] = replaced(segmentCopy, seg, { gcPoint: base, gcScl: Math.max(seg.gcScl, base), pgmrpl: bug(ctx.config, 'gc-base-keeps-pgmrpl') ? seg.pgmrpl : Math.max(seg.pgmrpl, base) });
   }
   if (segments.some((seg, pg) => seg !== before[pg])) setSegments(ctx, node, segments);
-  changeVolatile(ctx, node, { queue: frozenList([]), bases: frozenList([]) });
+  changeVolatile(ctx, node, { queue: NOTHING, bases: NOTHING });
   for (const pg of [...touched].sort((a, b) => a - b)) acknowledge(ctx, node, pg);
 }
 
@@ -287,15 +290,15 @@ export function collectGarbage(ctx: Ctx, node: NodeId): void {
 }
 
 export function crashStorage(ctx: Ctx, node: NodeId): void {
-  setVolatile(ctx, node, { up: false, downSince: ctx.s.world.time, queue: frozenList([]), bases: frozenList([]) });
+  setVolatile(ctx, node, { up: false, downSince: ctx.s.world.time, queue: NOTHING, bases: NOTHING });
 }
 
 export function restartStorage(ctx: Ctx, node: NodeId): void {
-  setVolatile(ctx, node, { up: true, downSince: 0, queue: frozenList([]), bases: frozenList([]) });
+  setVolatile(ctx, node, { up: true, downSince: 0, queue: NOTHING, bases: NOTHING });
 }
 
 /** Every segment on the node is blank: records, epochs, ranges gone. The node stays as it was. */
 export function loseDisk(ctx: Ctx, node: NodeId): void {
   setSegments(ctx, node, segmentsOf(ctx, node).map((seg) => emptySegment(seg.writer, true, seg)));
-  changeVolatile(ctx, node, { queue: frozenList([]), bases: frozenList([]) });
+  changeVolatile(ctx, node, { queue: NOTHING, bases: NOTHING });
 }
