@@ -171,11 +171,40 @@ export class Watermarks {
       const above = fresh ? countAbove(ws, this.scl, pg * NODES, this.computed[pg]) : this.above[pg]! + 1;
       this.above[pg] = above;
       if (above < ws.threshold) return;
+      this.raiseKth(ws, pg);
+    } else {
+      this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
     }
-    this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
-    this.above[pg] = ws.threshold > 0 ? countAbove(ws, this.scl, pg * NODES, this.computed[pg]) : 0;
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
+  }
+
+  /**
+   * k of n, k members now above the answer (never more: before this ack fewer than k were, and
+   * one ack adds at most one): sorted descending they come first, so the k-th highest SCL is the
+   * lowest of them. Those equal to it are no longer above the answer.
+   */
+  private raiseKth(ws: WinningSets, pg: number): void {
+    const { memberIndex, threshold } = ws;
+    const scl = this.scl;
+    const base = pg * NODES;
+    const floor = this.computed[pg]!;
+    assert(this.above[pg] === threshold, 'one ack brings at most the k-th member above the answer');
+    let low = Infinity;
+    let ties = 0;
+    for (let j = 0; j < memberIndex.length; j++) {
+      const v = scl[base + memberIndex[j]!] ?? -1;
+      if (v <= floor) continue;
+      if (v < low) {
+        low = v;
+        ties = 1;
+      } else if (v === low) {
+        ties++;
+      }
+    }
+    assert(low !== Infinity && low >= 0, 'k members report an SCL above the answer');
+    this.computed[pg] = low;
+    this.above[pg] = threshold - ties;
   }
 
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
