@@ -59,6 +59,12 @@ export class Watermarks {
   private readonly reached: Lsn[];
   /** Per PG: the quorum answer over the membership in `seen`. */
   private readonly computed: Lsn[] = [];
+  /**
+   * Per PG, for a k-of-n membership: how many members report an SCL above `computed` (always
+   * fewer than k, else the k-th highest would be above it). Kept with `computed`, so an ack
+   * counts itself in instead of rescanning the members.
+   */
+  private readonly above: number[] = [];
   private readonly seen: (Membership | undefined)[] = [];
   /** Per PG: the winning sets of the membership in `seen` (so an ack looks up no memo). */
   private readonly winning: (WinningSets | undefined)[] = [];
@@ -84,6 +90,7 @@ export class Watermarks {
     for (let pg = 0; pg < pgCount; pg++) {
       this.seen.push(undefined);
       this.winning.push(undefined);
+      this.above.push(0);
     }
     this.vclCached = log.base;
     this.vdlCached = log.base;
@@ -130,6 +137,8 @@ export class Watermarks {
   setInitial(pg: number, i: number): void {
     this.ensure(pg);
     this.scl[pg * NODES + i] = 0;
+    const ws = this.winning[pg];
+    if (ws !== undefined) this.above[pg] = countAbove(ws, this.scl, pg * NODES, this.computed[pg]!);
   }
 
   /** An ack raised (or first reported) a segment's SCL. */
@@ -142,8 +151,11 @@ export class Watermarks {
     assert(value >= 0, 'a needs-seal ack reports no SCL');
     const at = pg * NODES + i;
     if (at >= this.scl.length) this.ensure(pg);
-    if (value <= this.scl[at]!) return;
+    const old = this.scl[at]!;
+    if (value <= old) return;
     this.scl[at] = value;
+    // A membership change found by this sync recomputes its PGs with this SCL already in place.
+    const fresh = this.version !== control.version;
     this.sync(control);
     const m = control.pgs[pg];
     assert(m !== undefined && this.computed[pg] !== undefined, 'acks come from existing PGs');
@@ -153,10 +165,46 @@ export class Watermarks {
     if ((ws.memberMask & (1 << i)) === 0) return;
     // k of n: the k-th highest SCL only rises past the answer once k members report above it.
     // Fewer than k above it (the first acks of a round): the answer stands, and so does the PGCL.
-    if (ws.threshold > 0 && !kAbove(ws, this.scl, pg * NODES, this.computed[pg])) return;
-    this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
+    if (ws.threshold > 0) {
+      // Already above the answer before: counted, and the answer stands (fewer than k above it).
+      if (!fresh && old > this.computed[pg]) return;
+      const above = fresh ? countAbove(ws, this.scl, pg * NODES, this.computed[pg]) : this.above[pg]! + 1;
+      this.above[pg] = above;
+      if (above < ws.threshold) return;
+      this.raiseKth(ws, pg);
+    } else {
+      this.computed[pg] = completeLsnOf(ws, this.scl, pg * NODES);
+    }
     this.pgcl[pg] = Math.max(this.reached[pg] ?? -1, this.computed[pg]);
     this.moved.push(pg);
+  }
+
+  /**
+   * k of n, k members now above the answer (never more: before this ack fewer than k were, and
+   * one ack adds at most one): sorted descending they come first, so the k-th highest SCL is the
+   * lowest of them. Those equal to it are no longer above the answer.
+   */
+  private raiseKth(ws: WinningSets, pg: number): void {
+    const { memberIndex, threshold } = ws;
+    const scl = this.scl;
+    const base = pg * NODES;
+    const floor = this.computed[pg]!;
+    assert(this.above[pg] === threshold, 'one ack brings at most the k-th member above the answer');
+    let low = Infinity;
+    let ties = 0;
+    for (let j = 0; j < memberIndex.length; j++) {
+      const v = scl[base + memberIndex[j]!] ?? -1;
+      if (v <= floor) continue;
+      if (v < low) {
+        low = v;
+        ties = 1;
+      } else if (v === low) {
+        ties++;
+      }
+    }
+    assert(low !== Infinity && low >= 0, 'k members report an SCL above the answer');
+    this.computed[pg] = low;
+    this.above[pg] = threshold - ties;
   }
 
   /** Remember the PGCLs reached, so a harder quorum (a membership change) never lowers them. */
@@ -186,6 +234,7 @@ export class Watermarks {
       const computed = completeLsnOf(ws, this.scl, pg * NODES);
       const pgcl = Math.max(this.reached[pg] ?? -1, computed);
       this.computed[pg] = computed;
+      this.above[pg] = countAbove(ws, this.scl, pg * NODES, computed);
       this.pgcl[pg] = pgcl;
       this.moved.push(pg);
       if (before !== undefined && pgcl < before) lowered = true;
@@ -257,12 +306,12 @@ function completeLsnOf(ws: WinningSets, scl: readonly number[], base: number): L
   return best < 0 ? -1 : best;
 }
 
-/** Whether at least `threshold` members report an SCL above `floor` (`scl[base + i]`, -1: none). */
-function kAbove(ws: WinningSets, scl: readonly number[], base: number, floor: Lsn): boolean {
-  const { memberIndex, threshold } = ws;
+/** How many members report an SCL above `floor` (`scl[base + i]`, -1: none). */
+function countAbove(ws: WinningSets, scl: readonly number[], base: number, floor: Lsn): number {
+  const memberIndex = ws.memberIndex;
   let above = 0;
-  for (let j = 0; j < memberIndex.length; j++) if ((scl[base + memberIndex[j]!] ?? -1) > floor && ++above >= threshold) return true;
-  return false;
+  for (let j = 0; j < memberIndex.length; j++) if ((scl[base + memberIndex[j]!] ?? -1) > floor) above++;
+  return above;
 }
 
 interface WinningSets {
