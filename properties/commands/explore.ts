@@ -41,7 +41,7 @@ options:
   -h, --help      this text
 
 environment: AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N sets V8's interrupt budget for a pool of
-worker threads (default 500000: fewer, hotter functions JIT-compiled per thread; 0: V8's default);
+worker threads (default 0: V8's own; a larger one JIT-compiles fewer, hotter functions per thread);
 AURORA_HARNESS_INLINE_BUDGET=N caps the bytecode V8 inlines into one optimized function (default
 80; 0: V8's default, 920): smaller compiles, less JIT time on every thread
 
@@ -129,9 +129,15 @@ const inline: Runner = {
  * (median of 3); --runs 1000 13.9 s vs 14.2 s; --budget 20s 2,634 vs 2,640 histories. One thread
  * keeps V8's default, which is faster there (--runs 200: 6.2 s vs 7.5 s), its compiler running on
  * an otherwise idle core. Only this flag is set at run time: GC flags set so crashed V8.
- * AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N replaces it (0: V8's default).
+ * Since the inlining cap below went to 80, compiles are cheap enough that 500,000 no longer
+ * measures better, so V8's default is the default again (0, no flag set): explore --runs 500
+ * --seed 1 --workers 2 in 7 alternating pairs, V8's default won 3 (wall 6.77/6.17/6.94/5.72/
+ * 5.22/5.34/5.46 s vs 7.10/6.57/6.85/5.06/5.63/5.26/4.94 s: no difference this machine can
+ * show); instructions (cachegrind --predictable, --runs 200, both threads counted) 26.73G vs
+ * 27.37G, and 28.78G with 1,000,000.
+ * AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N sets it (0: V8's default).
  */
-export const POOL_INTERRUPT_BUDGET = 500_000;
+export const POOL_INTERRUPT_BUDGET = 0;
 
 /**
  * V8's cap on the bytecode inlined into one optimized function, for every exploration (one thread
