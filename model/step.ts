@@ -56,13 +56,14 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
   for (const r of computeNodes(config).slice(1)) {
     compute[r] = replicaValue({ ...emptyReplica(), epoch: 1, writer: WRITER, vdl: 0, covering: pgs.map((m) => pageServers(config, m)) });
   }
-  return {
+  // Frozen like every state a step makes (produce freezes those).
+  return Object.freeze({
     config: frozen({ ...config }),
     control: opaque({ epochNext: 2, writer: WRITER, pgs: Object.freeze(pgs) }),
     storage: opaque(storage),
     compute: opaque(compute),
     world: worldValue({ time: 0, net: opaque(Object.fromEntries(allNodes(config).map((n) => [n, frozenList<Message>([])]))), cuts: frozenList([]), txnCount: 0, readCount: 0 }),
-  };
+  });
 }
 
 const PARTS: readonly (keyof State)[] = ['config', 'control', 'storage', 'compute', 'world'];
