@@ -77,27 +77,22 @@ export function evaluate(q: Quorum, yes: ReadonlySet<string>, no: ReadonlySet<st
       if (q.of.length - lost < q.k) return 'lost';
       return 'pending';
     }
-    case 'and': {
-      // Lost if any part is lost; won if every part is won.
-      let vote: Vote = 'won';
-      for (const p of q.parts) {
-        const v = evaluate(p, yes, no);
-        if (v === 'lost') return 'lost';
-        if (v === 'pending') vote = 'pending';
-      }
-      return vote;
-    }
-    case 'or': {
-      // Won if any part is won; lost if every part is lost.
-      let vote: Vote = 'lost';
-      for (const p of q.parts) {
-        const v = evaluate(p, yes, no);
-        if (v === 'won') return 'won';
-        if (v === 'pending') vote = 'pending';
-      }
-      return vote;
-    }
+    // Lost if any part is lost; won if every part is won.
+    case 'and': return combined(q.parts, 'lost', 'won', yes, no);
+    // Won if any part is won; lost if every part is lost.
+    case 'or': return combined(q.parts, 'won', 'lost', yes, no);
   }
+}
+
+/** `any` if some part votes it, else `every` if each part votes that, else pending. */
+function combined(parts: readonly Quorum[], any: Vote, every: Vote, yes: ReadonlySet<string>, no: ReadonlySet<string>): Vote {
+  let vote = every;
+  for (const p of parts) {
+    const v = evaluate(p, yes, no);
+    if (v === any) return any;
+    if (v === 'pending') vote = 'pending';
+  }
+  return vote;
 }
 
 const NOBODY: ReadonlySet<string> = new Set();

@@ -62,7 +62,8 @@ function setVolatile(ctx: Ctx, node: NodeId, volatile: StorageVolatile): void {
 
 /** The node's volatile part with the parts in `change` replaced. */
 function changeVolatile(ctx: Ctx, node: NodeId, change: Partial<StorageVolatile>): void {
-  setNode(ctx, node, storageNodeValue(nodeOf(ctx, node).durable, replaced(volatileCopy, nodeOf(ctx, node).volatile, change)));
+  const n = nodeOf(ctx, node);
+  setNode(ctx, node, storageNodeValue(n.durable, replaced(volatileCopy, n.volatile, change)));
 }
 
 /** A node's volatile part's writable copy, part by part (one fixed shape: frozen.ts Copy). */

@@ -26,6 +26,14 @@ function readsOf(config: Config, set: readonly NodeId[], full: readonly NodeId[]
   return config.layout !== 'fullTail' || count(set, yes, full) >= 1;
 }
 
+/**
+ * What of a membership the rules here read, as a string: its sets and its full segments (with the
+ * config's layout, the whole input). Memberships with the same key get the same answers.
+ */
+export function ruleKey(m: Membership): string {
+  return `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+}
+
 export function specWriteQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {
   const yes = new Set(nodes);
   return m.sets.every((set) => writesOf(config, set, m.full, yes));

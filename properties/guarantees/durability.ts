@@ -1,7 +1,7 @@
 // Guarantees about durability, availability, fencing and liveness.
 
 import type { Invariant, StepView } from '../invariant.js';
-import { specReadQuorum, specWriteQuorum } from '../spec.js';
+import { ruleKey, specReadQuorum, specWriteQuorum } from '../spec.js';
 import type { SegmentDurable, State, StorageNode } from '../../model/state.js';
 import type { Config, Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
@@ -228,7 +228,7 @@ function maskQuorum(spec: (config: Config, m: Membership, nodes: NodeId[]) => bo
   return (config, m, mask) => {
     let known = memo.get(m);
     if (known === undefined) {
-      const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+      const key = ruleKey(m);
       known = byContent.get(key);
       if (known === undefined) byContent.set(key, (known = new Map()));
       memo.set(m, known);

@@ -3,7 +3,7 @@
 import type { Invariant } from '../invariant.js';
 import { checkIntersection, describeQuorum, wins, type QuorumPair } from '../../model/quorum.js';
 import type { Config, Lsn, Membership, RedoRecord } from '../../model/types.js';
-import { specReadQuorum, specWriteQuorum } from '../spec.js';
+import { ruleKey, specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
@@ -42,7 +42,7 @@ function perMembership<T>(memo: PerMembership<T>, config: Config, m: Membership,
   let known = memo.get(config);
   if (known === undefined) memo.set(config, (known = { byValue: new WeakMap(), byContent: new Map() }));
   if (known.byValue.has(m)) return known.byValue.get(m)!;
-  const key = `${m.sets.map((set) => set.join(',')).join('+')}|${m.full.join(',')}`;
+  const key = ruleKey(m);
   const out = known.byContent.has(key) ? known.byContent.get(key)! : f(config, m);
   known.byContent.set(key, out);
   known.byValue.set(m, out);
