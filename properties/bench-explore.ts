@@ -9,6 +9,11 @@
 // Rounds alternate the thread counts (1, 2, 1, 2, ...) so a noisy neighbour hits both alike; the
 // table gives the median and the best round.
 //
+// Steady state: each round also runs every thread count on --runs N+M (M = --steady), and the M
+// extra runs' histories over the extra wall (and CPU) time give the rate once start-up and JIT
+// warm-up are paid: what a long exploration (a CI job's --budget) gets per thread. Each thread
+// warms up on its own, so the cold run and the steady rate can scale very differently.
+//
 // The machine's ceiling, measured in the same run: a pure-arithmetic loop and an allocation loop
 // (short-lived objects, as a history's immutable model states are), each in 1 and then W worker
 // threads at once; their throughput ratios say how far any JavaScript workload can scale here.
@@ -33,6 +38,8 @@ issue-5 targets.
   --seed N       the exploration's seed (default 1)
   --workers LIST thread counts to compare, comma-separated (default 1,2)
   --rounds N     rounds of every thread count, alternating (default 2)
+  --steady M     also run --runs N+M each round; the M extra runs (2M histories) over the extra
+                 time give the steady-state rate, warm-up excluded (default 1500; 0: skip)
   --json         print one JSON object { runs, machine, ratios } on stdout (progress on stderr)
   -h, --help     this text`;
 
@@ -55,6 +62,24 @@ export interface ExploreRun {
   readonly coresUsed: number;
   /** Median CPU ms per history: the cost of a history, whatever the neighbours took. */
   readonly cpuMsPerHistory: number;
+  /** The steady state (--steady M > 0), from the rounds' runs on --runs N+M; null when skipped. */
+  readonly steady: SteadyRate | null;
+}
+
+/** The M extra runs of --runs N+M over --runs N: start-up and JIT warm-up cancel out. */
+export interface SteadyRate {
+  /** Histories the longer run checked beyond the shorter one (2M: two layouts). */
+  readonly histories: number;
+  /** Wall time of every --runs N+M round (ms). */
+  readonly roundsMs: readonly number[];
+  readonly roundsCpuMs: readonly number[];
+  /** Extra histories over (median long wall - median short wall). */
+  readonly historiesPerSec: number;
+  readonly historiesPerSecPerThread: number;
+  /** (Median long CPU - median short CPU) per extra history. */
+  readonly cpuMsPerHistory: number;
+  /** Extra CPU over extra wall time. */
+  readonly coresUsed: number;
 }
 
 export interface MachineRun {
@@ -137,41 +162,65 @@ function threadCounts(text: string | boolean | undefined): number[] {
 export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parse([...argv], {
     explore: { type: 'boolean' }, json: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' },
-    workers: { type: 'string' }, rounds: { type: 'string' },
+    workers: { type: 'string' }, rounds: { type: 'string' }, steady: { type: 'string' },
   });
   if (values.help === true) return (console.log(HELP), 0);
   const runs = positive('--runs', values.runs, 500);
   const seed = count('--seed', values.seed, 1);
   const rounds = positive('--rounds', values.rounds, 2);
+  const steady = count('--steady', values.steady, 1500);
   const workers = threadCounts(values.workers);
   const json = values.json === true;
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
   // The machine's load before the run: a busy neighbour makes every figure below slower.
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
-  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers.join(', ')}, ${rounds} rounds; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
+  log(`bench --explore: node ${process.version}, ${availableParallelism()} cores (load average ${loadBefore} before the run), explore --runs ${runs} --seed ${seed} (2 layouts) with --workers ${workers.join(', ')}, ${rounds} rounds${steady > 0 ? ` (and --runs ${runs + steady} for the steady state)` : ''}; the harness runs ${COMPILED ? 'compiled (dist/)' : 'its sources or dist/, whichever is fresh'}`);
 
-  const times = new Map<number, number[]>(workers.map((w) => [w, []]));
-  const cpu = new Map<number, number[]>(workers.map((w) => [w, []]));
-  let reference: string | null = null;
+  // Per size (runs N, and N+M for the steady state): each thread count's rounds, and the summary
+  // every run of that size must print.
+  const sizes = steady > 0 ? [runs, runs + steady] : [runs];
+  const times = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const reference = new Map<number, string>();
   for (let round = 0; round < rounds; round++) {
-    for (const w of workers) {
-      const { json: out, ms, cpuMs } = exploreOnce(runs, seed, w);
-      if (reference === null) reference = out;
-      else if (out !== reference) {
-        console.error(`bench --explore: explore --workers ${w} printed a different summary from the first run: the runs did not do the same work`);
-        return 1;
+    for (const n of sizes) {
+      for (const w of workers) {
+        const { json: out, ms, cpuMs } = exploreOnce(n, seed, w);
+        const ref = reference.get(n);
+        if (ref === undefined) reference.set(n, out);
+        else if (out !== ref) {
+          console.error(`bench --explore: explore --runs ${n} --workers ${w} printed a different summary from the first run: the runs did not do the same work`);
+          return 1;
+        }
+        const key = `${n}/${w}`;
+        times.set(key, [...(times.get(key) ?? []), Math.round(ms)]);
+        cpu.set(key, [...(cpu.get(key) ?? []), Math.round(cpuMs)]);
+        log(`  round ${round + 1}: --runs ${n}, ${w} thread${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(2)} s (CPU ${(cpuMs / 1000).toFixed(2)} s)`);
       }
-      times.get(w)!.push(Math.round(ms));
-      cpu.get(w)!.push(Math.round(cpuMs));
-      log(`  round ${round + 1}: ${w} thread${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(2)} s (CPU ${(cpuMs / 1000).toFixed(2)} s)`);
     }
   }
-  const summary = JSON.parse(reference!) as { ok: boolean; histories: number; events: number };
+  const histories = (n: number): number => (JSON.parse(reference.get(n)!) as { histories: number }).histories;
+  const summary = JSON.parse(reference.get(runs)!) as { ok: boolean; histories: number; events: number };
   const results: ExploreRun[] = workers.map((w) => {
-    const roundsMs = times.get(w)!;
-    const roundsCpuMs = cpu.get(w)!;
+    const roundsMs = times.get(`${runs}/${w}`)!;
+    const roundsCpuMs = cpu.get(`${runs}/${w}`)!;
     const med = median(roundsMs);
     const hps = summary.histories / (med / 1000);
+    let rate: SteadyRate | null = null;
+    if (steady > 0) {
+      const longMs = times.get(`${runs + steady}/${w}`)!;
+      const longCpuMs = cpu.get(`${runs + steady}/${w}`)!;
+      const extra = histories(runs + steady) - summary.histories;
+      // A noisy round can make the difference tiny or negative: then there is no rate to report.
+      const dMs = median(longMs) - med;
+      const dCpu = median(longCpuMs) - median(roundsCpuMs);
+      const perSec = dMs > 0 ? extra / (dMs / 1000) : 0;
+      rate = {
+        histories: extra, roundsMs: longMs, roundsCpuMs: longCpuMs,
+        historiesPerSec: Math.round(perSec * 10) / 10, historiesPerSecPerThread: Math.round((perSec / w) * 10) / 10,
+        cpuMsPerHistory: Math.round((dCpu / extra) * 100) / 100, coresUsed: dMs > 0 ? Math.round((dCpu / dMs) * 100) / 100 : 0,
+      };
+    }
     return {
       id: `explore-w${w}`, threads: w, histories: summary.histories, events: summary.events, roundsMs,
       medianMs: med, bestMs: Math.min(...roundsMs),
@@ -179,6 +228,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       historiesPerSecPerThread: Math.round((hps / w) * 10) / 10,
       roundsCpuMs, coresUsed: Math.round((median(roundsCpuMs) / med) * 100) / 100,
       cpuMsPerHistory: Math.round((median(roundsCpuMs) / summary.histories) * 100) / 100,
+      steady: rate,
     };
   });
   const top = Math.max(...workers);
@@ -195,17 +245,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     r('explore histories/s, 2 threads / 1 thread (median rounds)', one && two ? two.historiesPerSec / one.historiesPerSec : null, '>= 1.8', (v) => v >= 1.8),
     r('explore histories/s, 2 threads / 1 thread (best rounds)', one && two ? one.bestMs / two.bestMs : null, '>= 1.8', (v) => v >= 1.8),
     r('(info) CPU ms per history, 2 threads / 1 thread (1: threads cost nothing extra)', one && two ? two.cpuMsPerHistory / one.cpuMsPerHistory : null, '(no target)', null),
+    ...(steady > 0 ? [
+      r('steady state: explore histories/s on 1 thread (warm-up excluded)', one?.steady?.historiesPerSec ?? null, '>= 1,000', (v) => v >= 1000),
+      r('steady state: explore histories/s, 2 threads / 1 thread', one?.steady && two?.steady && one.steady.historiesPerSec > 0 ? two.steady.historiesPerSec / one.steady.historiesPerSec : null, '>= 1.8', (v) => v >= 1.8),
+      r('(info) steady state: CPU ms per history, 2 threads / 1 thread', one?.steady && two?.steady ? two.steady.cpuMsPerHistory / one.steady.cpuMsPerHistory : null, '(no target)', null),
+    ] : []),
     ...mach.filter((m) => m.threads > 1).map((m) => r(`(machine) ${m.id} loop, ${m.threads} threads / 1 thread`, m.scaling, '(ceiling, no target)', null)),
   ];
   if (json) {
-    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
+    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, steady, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
   } else {
     const head = ['id', 'threads', 'histories', 'events', 'median s', 'best s', 'histories/s', 'events/s', 'histories/s/thread', 'cores used', 'CPU ms/history'];
     const rows = results.map((x) => [x.id, String(x.threads), String(x.histories), String(x.events), (x.medianMs / 1000).toFixed(2), (x.bestMs / 1000).toFixed(2),
       x.historiesPerSec.toFixed(1), String(x.eventsPerSec), x.historiesPerSecPerThread.toFixed(1), x.coresUsed.toFixed(2), x.cpuMsPerHistory.toFixed(2)]);
-    const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const steadyRows = results.filter((x) => x.steady !== null).map((x) => [`${x.id}-steady`, String(x.threads), String(x.steady!.histories), '',
+      ((median(x.steady!.roundsMs) - x.medianMs) / 1000).toFixed(2), '', x.steady!.historiesPerSec.toFixed(1), '', x.steady!.historiesPerSecPerThread.toFixed(1),
+      x.steady!.coresUsed.toFixed(2), x.steady!.cpuMsPerHistory.toFixed(2)]);
+    const all = [...rows, ...steadyRows];
+    const width = head.map((h, i) => Math.max(h.length, ...all.map((row) => row[i]!.length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
-    console.log(`\n${[line(head), line(width.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n')}\n`);
+    console.log(`\n${[line(head), line(width.map((x) => '-'.repeat(x))), ...all.map(line)].join('\n')}\n`);
+    if (steadyRows.length > 0) console.log(`(-steady rows: the ${steady} extra runs of --runs ${runs + steady}, median extra wall time in 'median s'; warm-up excluded)\n`);
     console.log(`machine: ${mach.map((m) => `${m.id} x${m.threads} ${m.ms} ms`).join(', ')}\n`);
     for (const x of ratios) console.log(`  ${x.met === null ? 'n/a ' : x.met ? 'met ' : 'MISS'}  ${x.name}: ${x.value ?? '-'} (target ${x.target})`);
   }
