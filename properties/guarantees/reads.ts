@@ -129,7 +129,7 @@ export const gcSafe: Invariant = {
     // control plane; reused as a whole while those are the same values).
     const last = v.memo.derived.get('gc-safe') as GcSafeBasis | undefined;
     const basis: GcSafeBasis = last !== undefined && last.compute === v.next.compute && last.control === v.next.control
-      ? { ...last, storage: v.next.storage } : gcSafeBasis(v.config, v.next, last);
+      ? withStorage(last, v.next.storage) : gcSafeBasis(v.config, v.next, last);
     // A segment is judged by itself and by PGMRPL, VDL, the writer's epoch, the pending reads and
     // its PG's page servers: with those the same, a segment value the last pass checked holds again.
     const same = last !== undefined && sameJudgement(last, basis);
@@ -169,6 +169,14 @@ interface GcSafeBasis {
   readonly servers: readonly (readonly NodeId[])[];
 }
 
+/**
+ * `basis` judged against another storage value. Written out part by part: a spread of the basis
+ * (`{ ...basis, storage }`) cost more than the rest of a typical pass.
+ */
+function withStorage(b: GcSafeBasis, storage: State['storage']): GcSafeBasis {
+  return { storage, compute: b.compute, control: b.control, writer: b.writer, pgmrpl: b.pgmrpl, vdl: b.vdl, epoch: b.epoch, pending: b.pending, servers: b.servers };
+}
+
 /** The basis for `s`; what depends only on parts that are the same values as in `last` is taken from it. */
 function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): GcSafeBasis {
   const x = writerOf(s);
@@ -176,11 +184,17 @@ function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): G
   const samePgs = last !== undefined && last.control.pgs === pgs;
   // PGMRPL and VDL are functions of the memberships, the writer's node and its value.
   const sameWriter = samePgs && x !== null && last.writer !== null && last.writer.node === x.node && last.writer.w === x.w;
+  const vdl = x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl;
+  // Of the writer, PGMRPL (model/writer.ts minReadPoint) reads only its pending reads, the
+  // replicas' reported points and its base, with its node and VDL: an ack replaces the writer's
+  // value but leaves those as they were, and the last PGMRPL stands.
+  const samePoint = sameWriter || (x !== null && last !== undefined && last.writer !== null && last.writer.node === x.node && last.vdl === vdl
+    && last.writer.w.reads === x.w.reads && last.writer.w.replicaPoints === x.w.replicaPoints && last.writer.w.base === x.w.base);
   return {
     storage: s.storage, compute: s.compute, control: s.control,
     writer: x,
-    pgmrpl: x === null ? null : sameWriter ? last.pgmrpl : minReadPoint(s, x.node, x.w),
-    vdl: x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl,
+    pgmrpl: x === null ? null : samePoint ? last!.pgmrpl : minReadPoint(s, x.node, x.w, vdl!),
+    vdl,
     epoch: x === null ? null : x.w.epoch,
     pending: pendingReads(s),
     servers: samePgs ? last.servers : pgs.map((m) => pageServers(config, m)),
