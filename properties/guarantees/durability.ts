@@ -6,6 +6,7 @@ import type { SegmentDurable, State, StorageNode } from '../../model/state.js';
 import type { Config, Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
 import { recoveredVdl } from '../../model/recovery.js';
+import { findIn } from '../../model/frozen.js';
 import { isCommitted } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
@@ -481,7 +482,7 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       for (let i = start; i < ys.length; i++) {
         const r = ys[i]!;
         if (held !== null ? held.has(r) : xs.includes(r)) continue;
-        const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
+        const from = findIn(a.volatile.queue, (e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }
     }

@@ -5,6 +5,7 @@ import type { PendingRead, Replica, State, WriterUp } from '../../model/state.js
 import type { Config, NodeId } from '../../model/types.js';
 import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
+import { anyOf, findIn } from '../../model/frozen.js';
 import { visibleIn } from '../../model/reads.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 import { minReadPoint } from '../../model/writer.js';
@@ -91,7 +92,7 @@ export const readRouting: Invariant = {
     for (const to of computeNodes(v.config)) {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
-      if (before === after || !after.some((m) => m.kind === 'readResp')) continue;
+      if (before === after || !anyOf(after, (m) => m.kind === 'readResp')) continue;
       const pending = new Set(before);
       for (const m of after) {
         if (m.kind !== 'readResp' || pending.has(m)) continue;
@@ -102,7 +103,7 @@ export const readRouting: Invariant = {
         for (const peer of membersOf(membership)) {
           const other = v.next.storage[peer]!.durable.segments[m.pg]!;
           // At or below its GC point a segment keeps only the coalesced versions (no-phantom judges those).
-          const missing = other.records.find((r) => r.lsn <= m.readPoint && r.lsn > seg.gcPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
+          const missing = findIn(other.records, (r) => r.lsn <= m.readPoint && r.lsn > seg.gcPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
           if (missing !== undefined) return `${m.from} answered read ${m.read} at ${m.readPoint} for ${to} lacking record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
         }
       }

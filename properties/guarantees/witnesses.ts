@@ -4,6 +4,7 @@
 import type { Invariant, StepView } from '../invariant.js';
 import { AZS, STORAGE_NODES, WRITER, nodesOfAz } from '../../model/types.js';
 import { delivered, linkDown, marksOf, writerOf } from '../views.js';
+import { anyOf } from '../../model/frozen.js';
 
 /**
  * The kinds of the step's observations, gathered once per step (per observations list, a value
@@ -40,7 +41,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'recovery-truncated', tag: 'sometimes',
     title: 'A seal of a new epoch removed annulled records from a segment',
     why: 'Shows truncation really removed unacknowledged records from storage.',
-    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && anyOf(v.next.storage[n]!.durable.segments, (y, pg) => {
       const x = v.prev.storage[n]!.durable.segments[pg];
       return x !== undefined && x.incarnation === y.incarnation && y.sealedEpoch > x.sealedEpoch && y.records.length < x.records.length;
     })),
@@ -89,7 +90,8 @@ export const WITNESSES: readonly Invariant[] = [
       const msg = delivered(v);
       if (msg === null || msg.kind !== 'ack') return false;
       const queue = v.prev.world.net[msg.to]!;
-      const earlier = queue.slice(0, queue.indexOf(msg)).some((m) => m.kind === 'ack');
+      const at = queue.indexOf(msg);
+      const earlier = anyOf(queue, (m, i) => i < at && m.kind === 'ack');
       const a = writerOf(v.prev);
       const b = writerOf(v.next);
       if (!earlier || a === null || b === null || a.node !== msg.to || b.node !== msg.to || a.w.epoch !== b.w.epoch) return false;
@@ -117,12 +119,12 @@ export const WITNESSES: readonly Invariant[] = [
       const after = v.next.storage[n]!;
       if (after.durable === before.durable) return false;
       // Only a record that came from a gossip entry of the queue counts: none queued, none came.
-      if (!before.volatile.queue.some((e) => e.via === 'gossip')) return false;
-      return after.durable.segments.some((seg, pg) => {
+      if (!anyOf(before.volatile.queue, (e) => e.via === 'gossip')) return false;
+      return anyOf(after.durable.segments, (seg, pg) => {
         const old = before.durable.segments[pg]?.records;
         if (old === seg.records) return false;
         const held = new Set(old ?? []);
-        return seg.records.some((r) => !held.has(r) && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
+        return anyOf(seg.records, (r) => !held.has(r) && anyOf(before.volatile.queue, (e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
       });
     }),
   },
@@ -196,7 +198,7 @@ export const WITNESSES: readonly Invariant[] = [
     hit(v) {
       // Whether a segment collected garbage first (cheap: most steps change no segment), then
       // whether anything was in flight.
-      return v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+      return v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && anyOf(v.next.storage[n]!.durable.segments, (y, pg) => {
         const x = v.prev.storage[n]!.durable.segments[pg];
         return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
       })) && Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
