@@ -14,7 +14,7 @@ import type { Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
 import { sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
-import { frozen, opaque } from './frozen.js';
+import { eachOf, findIn, frozen, opaque } from './frozen.js';
 import type { ControlDurable, State } from './state.js';
 
 /**
@@ -42,7 +42,7 @@ function failed(ctx: Ctx, fleet: State['storage'], m: Membership, node: NodeId, 
 }
 
 export function controlTick(ctx: Ctx): void {
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     if (m.sets.length > 1 && complete(ctx, m, pg)) return;
     if (m.sets.length > 1 && rollback(ctx, m, pg)) return;
     begin(ctx, m, pg);
@@ -78,7 +78,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   const newest = m.sets[m.sets.length - 1]!;
   // The storage fleet as it is now, read once for the checks (a value: nothing changes it meanwhile).
   const fleet = ctx.s.storage as State['storage'];
-  const gone = newest.find((n) => failed(ctx, fleet, m, n, pg));
+  const gone = findIn(newest, (n) => failed(ctx, fleet, m, n, pg));
   if (gone === undefined) return;
   const used = membersOf(m);
   const spares = STORAGE_NODES.filter((n) => !used.includes(n) && fleet[n]!.volatile.up);

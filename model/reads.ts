@@ -7,7 +7,7 @@ import { mod, nextRead, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
 import type { Lsn, Message, NodeId, PendingVersion } from './types.js';
 import { pgOfPage } from './types.js';
-import { appended, frozenList, withAt } from './frozen.js';
+import { anyOf, appended, eachOf, filterOf, frozenList, indexIn, withAt } from './frozen.js';
 
 /** The part of a compute node's state that reads use. */
 export interface Reader {
@@ -48,26 +48,26 @@ function setReads(r: Reader, reads: readonly PendingRead[]): void {
 /** The cached page's value at a read point (and the page becomes most recently used), or null. */
 export function cacheLookup(r: Reader, page: number, readPoint: Lsn): number | null {
   const cache = cacheOf(r);
-  const i = cache.findIndex((c) => c.page === page);
+  const i = indexIn(cache, (c) => c.page === page);
   if (i < 0 || cache[i]!.asOf > readPoint) return null;
   const entry = cache[i]!;
-  setCache(r, [...cache.slice(0, i), ...cache.slice(i + 1), entry]);
+  setCache(r, [...filterOf(cache, (_, j) => j !== i), entry]);
   return visibleIn(entry, readPoint);
 }
 
 export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): void {
   if (capacity === 0) return;
   const cache = cacheOf(r);
-  const i = cache.findIndex((c) => c.page === entry.page);
+  const i = indexIn(cache, (c) => c.page === entry.page);
   if (i >= 0 && cache[i]!.asOf >= entry.asOf) return;
-  const next = [...cache.filter((_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
+  const next = [...filterOf(cache, (_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
   setCache(r, next.length > capacity ? next.slice(1) : next);
 }
 
 /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
 export function cacheApply(r: Reader, page: number, version: PendingVersion): void {
   const cache = cacheOf(r);
-  const i = cache.findIndex((c) => c.page === page);
+  const i = indexIn(cache, (c) => c.page === page);
   if (i < 0) return;
   const entry = cache[i]!;
   setCache(r, withAt(cache, i, Object.freeze({ ...entry, versions: appended(entry.versions, Object.freeze({ ...version })) })));
@@ -97,14 +97,14 @@ export function issueRead(
 /** A segment answered; returns the page read so the caller may cache it. */
 export function takeReadResp(ctx: Ctx, r: Reader, msg: Extract<Message, { kind: 'readResp' }>): { readPoint: Lsn } | null {
   const reads = readsOf(r);
-  const i = reads.findIndex((x) => x.read === msg.read);
+  const i = indexIn(reads, (x) => x.read === msg.read);
   const read = reads[i];
-  const j = read === undefined ? -1 : read.pages.findIndex((p) => p.page === msg.page && p.value === null);
+  const j = read === undefined ? -1 : indexIn(read.pages, (p) => p.page === msg.page && p.value === null);
   if (read === undefined || j < 0) return null;
   if (msg.tooOld) {
     // Storage has coalesced past this read point: the versions it needs are gone.
     ctx.out.push({ kind: 'readRefused', read: read.read, at: read.at, reason: 'tooOld' });
-    setReads(r, reads.filter((_, k) => k !== i));
+    setReads(r, filterOf(reads, (_, k) => k !== i));
     return null;
   }
   const pages = withAt(read.pages, j, Object.freeze({ ...read.pages[j]!, value: msg.value, from: msg.from }));
@@ -120,13 +120,13 @@ export function lowestReadPoint(r: { readonly reads: readonly PendingRead[] }, c
 
 /** Every page of the read is answered. */
 function done(x: PendingRead): boolean {
-  return !x.pages.some((p) => p.value === null);
+  return !anyOf(x.pages, (p) => p.value === null);
 }
 
 /** Every read with all its pages answered is done: reported, in issue order, and forgotten. */
 export function finishReads(ctx: Ctx, r: Reader): void {
   const reads = readsOf(r);
-  if (!reads.some(done)) return;
+  if (!anyOf(reads, done)) return;
   for (const x of reads) {
     if (!done(x)) continue;
     ctx.out.push({
@@ -134,7 +134,7 @@ export function finishReads(ctx: Ctx, r: Reader): void {
       values: x.pages.map((p) => ({ page: p.page, value: p.value!, from: p.from! })),
     });
   }
-  setReads(r, reads.filter((x) => !done(x)));
+  setReads(r, filterOf(reads, (x) => !done(x)));
 }
 
 /**
@@ -145,9 +145,9 @@ export function hedgeReads(ctx: Ctx, at: NodeId, r: Reader, epoch: number, route
   const now = ctx.s.world.time;
   const reads = readsOf(r);
   let next = reads;
-  reads.forEach((x, i) => {
+  eachOf(reads, (x, i) => {
     let pages = x.pages;
-    x.pages.forEach((p, j) => {
+    eachOf(x.pages, (p, j) => {
       if (p.value !== null || (p.asked !== null && now - p.askedAt < ctx.config.hedgeTicks)) return;
       const to = route(p.pg, x.readPoint, x.read, p.asked) ?? p.asked;
       if (to === null) return;

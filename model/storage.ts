@@ -14,7 +14,7 @@ import type { QueuedBase, QueuedRecord, SegmentDurable, StorageDurable, StorageN
 import type { Message, NodeId, PendingVersion, RedoRecord, TruncationRange } from './types.js';
 import { bug, membersOf, pageServers } from './types.js';
 import { annulledBy, coalesce, hasHoles, holdsLsn, pageValueAt, recordAnnulled, sclOf, sortByLsn } from './log.js';
-import { changedInStep, frozenList, replaced, type Edit } from './frozen.js';
+import { changedInStep, eachOf, filterOf, frozenList, replaced, type Edit } from './frozen.js';
 
 /** An empty queue (of records, or of bases), shared: a value. */
 const NOTHING: readonly never[] = frozenList([]);
@@ -160,7 +160,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
       // The epoch and truncation ranges are durable as one write, then annulled records go.
       updateSegment(ctx, node, msg.pg, {
         epoch: msg.epoch, sealedEpoch: msg.epoch, writer: msg.from, ranges: [...msg.ranges],
-        records: frozenList(seg.records.filter((r) => !recordAnnulled(msg.ranges, r))),
+        records: frozenList(filterOf(seg.records, (r) => !recordAnnulled(msg.ranges, r))),
       });
       enqueue(ctx, node, msg.pg, msg.repair, msg.epoch, 'seal');
       if (msg.base > seg.gcPoint) queueBase(ctx, node, { pg: msg.pg, base: msg.base, epoch: msg.epoch });
@@ -171,8 +171,7 @@ export function storageReceive(ctx: Ctx, node: NodeId, msg: Message): void {
 
 /** Versions of a page written at or below the read point whose commit is above it (and not annulled). */
 function pendingVersions(ranges: readonly TruncationRange[], records: readonly RedoRecord[], page: number, readPoint: number): PendingVersion[] {
-  return records
-    .filter((r) => r.page === page && r.lsn <= readPoint && r.commitLsn > readPoint && !recordAnnulled(ranges, r) && !annulledBy(ranges, r.commitLsn, r.epoch))
+  return filterOf(records, (r) => r.page === page && r.lsn <= readPoint && r.commitLsn > readPoint && !recordAnnulled(ranges, r) && !annulledBy(ranges, r.commitLsn, r.epoch))
     .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
 }
 
@@ -243,7 +242,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
   // Gossip only sends: the node's segments and the control plane stay as they are meanwhile.
   const segments = n.durable.segments;
   const control = ctx.s.control;
-  control.pgs.forEach((m, pg) => {
+  eachOf(control.pgs, (m, pg) => {
     const members = membersOf(m);
     if (!members.includes(node)) return;
     const seg = segments[pg]!;
@@ -262,7 +261,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
 
 function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Message, { kind: 'gossipReq' }>): void {
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
-  const records = frozenList(seg.records.filter((r) => r.lsn > msg.after));
+  const records = frozenList(filterOf(seg.records, (r) => r.lsn > msg.after));
   if (records.length === 0) return;
   // Below our GC point we hold the coalesced log: the peer adopts it as its base.
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
@@ -283,7 +282,7 @@ function takeGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<Me
 export function collectGarbage(ctx: Ctx, node: NodeId): void {
   const n = nodeOf(ctx, node);
   if (!n.volatile.up) return;
-  segmentsOf(ctx, node).forEach((seg, pg) => {
+  eachOf(segmentsOf(ctx, node), (seg, pg) => {
     const point = seg.pgmrpl;
     if (seg.blank || point <= seg.gcPoint || sclOf(seg) < point) return;
     updateSegment(ctx, node, pg, { gcScl: sclOf(seg), records: frozenList(coalesce(seg.ranges, seg.records, point)), gcPoint: point });

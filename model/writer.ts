@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { appended, frozenDeep, frozenList, kept, opaque, opaqueWith, withAt, type Edit } from './frozen.js';
+import { anyOf, appended, eachOf, filterOf, frozenDeep, frozenList, kept, opaque, opaqueWith, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -78,7 +78,7 @@ function editWriter(ctx: Ctx, node: NodeId, change: (w: WriterEdit) => void): vo
 }
 
 function replicasOf(ctx: Ctx, writer: NodeId): NodeId[] {
-  return computeNodes(ctx.config).filter((n) => n !== writer);
+  return filterOf(computeNodes(ctx.config), (n) => n !== writer);
 }
 
 function marks(ctx: Ctx, w: WriterUp) {
@@ -121,7 +121,7 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   w.pendingTxns = appended(w.pendingTxns, Object.freeze({ txn, commitLsn }));
   commit(ctx, node, w);
   ctx.out.push({ kind: 'accepted', txn, firstLsn, commitLsn });
-  s.control.pgs.forEach((membership, pg) => {
+  eachOf(s.control.pgs, (membership, pg) => {
     // One frozen list, sent as it is to every member.
     const records = frozenList(fresh.filter((r) => r.pg === pg));
     if (records.length === 0) return;
@@ -224,7 +224,7 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
   } else if (msg.kind === 'readResp' && w.status === 'active') {
     const done = takeReadResp(ctx, w, msg);
     if (done === null) return;
-    const own = w.records.filter((r) => r.page === msg.page && r.lsn > done.readPoint)
+    const own = filterOf(w.records, (r) => r.page === msg.page && r.lsn > done.readPoint)
       .map((r) => ({ lsn: r.lsn, commitLsn: r.commitLsn, value: r.value }));
     cacheInsert(w, ctx.config.cachePages, { page: msg.page, asOf: done.readPoint, value: msg.value, versions: [...msg.pending, ...own] });
   }
@@ -280,7 +280,7 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): vo
     const { txn, commitLsn } = pending[done++]!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (done > 0) w.pendingTxns = frozenList(pending.slice(done));
+  if (done > 0) w.pendingTxns = frozenList(filterOf(pending, (_, i) => i >= done));
 }
 
 /** Only with the commit-on-own-pg bug: the commit record's own PG is complete to it. */
@@ -317,7 +317,7 @@ export function startRecovery(ctx: Ctx, node: NodeId): void {
 }
 
 function askForRecovery(ctx: Ctx, node: NodeId, epoch: number, ask: (pg: number, to: NodeId) => boolean): void {
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     for (const to of membersOf(m)) {
       if (ask(pg, to)) send(ctx, { kind: 'recoverReq', from: node, to, epoch, membership: m.epoch, pg });
     }
@@ -328,7 +328,7 @@ function pgsWithoutReadQuorum(ctx: Ctx, node: NodeId): number[] {
   const w = ctx.s.compute[node]!;
   if (w.status !== 'recovering') return [];
   const out: number[] = [];
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     const responders = (w.responses[pg] ?? []).map((r) => r.node);
     if (!(bug(ctx.config, 'recovery-below-read-quorum') ? responders.length >= 2 : wins(quorumsFor(ctx.config, m).read, responders))) out.push(pg);
   });
@@ -354,7 +354,7 @@ function takeRecoveryResponse(ctx: Ctx, node: NodeId, msg: Extract<Message, { ki
 /** Seal (epoch + truncation ranges + repair records) every segment not yet caught up with the plan. */
 function sendSeals(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k: Acked = w;
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     const lastPg = w.plan.lastPg[pg] ?? 0;
     for (const to of membersOf(m)) {
       const scl = k.sealed[pg]?.[to] === undefined ? undefined : k.scl[pg]?.[to];
@@ -389,7 +389,7 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
   if (c.status === 'recovering') {
     const blocked = pgsWithoutReadQuorum(ctx, node);
     if (blocked.length > 0) ctx.out.push({ kind: 'recoveryBlocked', epoch: c.epoch, pgs: blocked });
-    askForRecovery(ctx, node, c.epoch, (pg, to) => !(c.responses[pg] ?? []).some((r) => r.node === to));
+    askForRecovery(ctx, node, c.epoch, (pg, to) => !anyOf(c.responses[pg] ?? [], (r) => r.node === to));
     return;
   }
   editWriter(ctx, node, (w) => writerTicks(ctx, node, w));
@@ -418,14 +418,14 @@ export function minReadPoint(
   s: State, node: NodeId, w: WriterUp, vdl: Lsn = watermarks(s.config, s.control.pgs, w).vdl,
 ): Lsn {
   const own = lowestReadPoint(w, vdl);
-  const replicas = computeNodes(s.config).filter((n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
+  const replicas = filterOf(computeNodes(s.config), (n) => n !== node).map((n) => w.replicaPoints[n] ?? w.base);
   return Math.min(own, ...replicas);
 }
 
 function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): void {
   const point = bug(ctx.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
   const k: Acked = w;
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     // Only a PG holding records of this epoch that commit above the point it was last told can
     // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs
     // costs nothing per tick (a lost announcement waits for the PG's next write).
@@ -448,7 +448,7 @@ function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
 /** Resend to each segment every record of its PG above the SCL it last reported. */
 function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k: Acked = w;
-  ctx.s.control.pgs.forEach((m, pg) => {
+  eachOf(ctx.s.control.pgs, (m, pg) => {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];
       if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;

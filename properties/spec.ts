@@ -17,7 +17,8 @@ function count(set: readonly NodeId[], yes: ReadonlySet<NodeId>, only?: readonly
 function writesOf(config: Config, set: readonly NodeId[], full: readonly NodeId[], yes: ReadonlySet<NodeId>): boolean {
   if (count(set, yes) >= 4) return true;
   if (config.layout !== 'fullTail') return false;
-  const fullHere = set.filter((n) => full.includes(n));
+  const fullHere: NodeId[] = [];
+  for (const n of set) if (full.includes(n)) fullHere.push(n);
   return fullHere.length === 3 && count(fullHere, yes) === 3;
 }
 
@@ -36,10 +37,13 @@ export function ruleKey(m: Membership): string {
 
 export function specWriteQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {
   const yes = new Set(nodes);
-  return m.sets.every((set) => writesOf(config, set, m.full, yes));
+  // Loops, not every/some/filter: those are slow on frozen lists (model/frozen.ts anyOf).
+  for (const set of m.sets) if (!writesOf(config, set, m.full, yes)) return false;
+  return true;
 }
 
 export function specReadQuorum(config: Config, m: Membership, nodes: Iterable<NodeId>): boolean {
   const yes = new Set(nodes);
-  return m.sets.some((set) => readsOf(config, set, m.full, yes));
+  for (const set of m.sets) if (readsOf(config, set, m.full, yes)) return true;
+  return false;
 }

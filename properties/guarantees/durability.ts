@@ -6,16 +6,32 @@ import type { SegmentDurable, State, StorageNode } from '../../model/state.js';
 import type { Config, Lsn, Membership, NodeId } from '../../model/types.js';
 import { AZS, STORAGE_NODES, isStorage, membersOf, nodesOfAz } from '../../model/types.js';
 import { recoveredVdl } from '../../model/recovery.js';
-import { isCommitted, type OracleTxn } from '../oracle.js';
+import { findIn } from '../../model/frozen.js';
+import { isCommitted } from '../oracle.js';
 import { azDrill, settled } from '../drills.js';
 import { delivered, fromOracle, linkDown } from '../views.js';
 
-type Holders = Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }>;
+/**
+ * Per LSN (an index: LSNs are small positive integers), the PG of the first segment found holding
+ * it (node by node, PG by PG) and, as bits of STORAGE_NODES, the nodes whose segment of a PG holds
+ * it. Two arrays rather than a map of a set per LSN: built on every change of what storage holds,
+ * the map and its sets were most of the check's allocation (the nodes, for a message, are the
+ * mask's: STORAGE_NODES order, the order they were added to the set in).
+ */
+interface Holders {
+  readonly pg: number[];
+  readonly mask: number[];
+}
+
+/** The nodes in a mask of STORAGE_NODES bits, in STORAGE_NODES order. */
+function nodesIn(mask: number): NodeId[] {
+  return STORAGE_NODES.filter((_, i) => (mask & (1 << i)) !== 0);
+}
 
 /** holdersByLsn of the last storage value asked: `durability` asks twice in a step that acknowledges. */
 let holdersMemo: { readonly storage: State['storage']; readonly holders: Holders } | null = null;
 
-/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it (as a set and as bits of STORAGE_NODES). */
+/** lsn -> (PG, holders): the storage nodes whose segment of that PG persisted it (as bits of STORAGE_NODES). */
 function holdersByLsn(s: State): Holders {
   // A pure function of the storage value (immutable), so the last answer stands while it is the same.
   if (holdersMemo !== null && holdersMemo.storage === s.storage && Object.isFrozen(s.storage)) return holdersMemo.holders;
@@ -25,17 +41,19 @@ function holdersByLsn(s: State): Holders {
 }
 
 function holdersOf(s: State): Holders {
-  const out: Holders = new Map();
-  STORAGE_NODES.forEach((n, i) => {
-    s.storage[n]!.durable.segments.forEach((seg, pg) => {
-      for (const r of seg.records) {
-        const e = out.get(r.lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
-        e.nodes.add(n);
-        e.mask |= 1 << i;
-        out.set(r.lsn, e);
+  const out: Holders = { pg: [], mask: [] };
+  for (let i = 0; i < STORAGE_NODES.length; i++) {
+    const segments = s.storage[STORAGE_NODES[i]!]!.durable.segments;
+    for (let pg = 0; pg < segments.length; pg++) {
+      for (const r of segments[pg]!.records) {
+        if (out.pg[r.lsn] === undefined) {
+          out.pg[r.lsn] = pg;
+          out.mask[r.lsn] = 0;
+        }
+        out.mask[r.lsn]! |= 1 << i;
       }
-    });
-  });
+    }
+  }
   return out;
 }
 
@@ -105,10 +123,6 @@ function commitOrRecovery(observations: StepView['observations']): boolean {
   return false;
 }
 
-function committedTxns(v: { oracle: { txns: readonly OracleTxn[] } }): OracleTxn[] {
-  return v.oracle.txns.filter(isCommitted);
-}
-
 /**
  * Every committed record (acknowledged, or made durable by recovery) is held so that no read
  * quorum of the PG's intact members misses it: on a write quorum normally, and still readable
@@ -124,8 +138,9 @@ export const durability: Invariant = {
     const atAck = durableWhenAcknowledged(v);
     if (atAck !== null) return atAck;
     if (v.prev.storage === v.next.storage && v.prev.control === v.next.control && !commitOrRecovery(v.observations)) return null;
-    const txns = committedTxns(v);
-    if (txns.length === 0) return null;
+    // The committed transactions, read in place (most steps check none of them anew).
+    const txns = v.oracle.txns;
+    if (!txns.some(isCommitted)) return null;
     // A committed transaction stays committed, and whether its records are held depends only on
     // what the segments hold and the memberships: while those are unchanged, only the
     // transactions committed since the last check need checking.
@@ -133,23 +148,25 @@ export const durability: Invariant = {
     let checked: Set<number>;
     if (last !== undefined && sameStamp(last.stamp, v.next)) checked = last.checked;
     else v.memo.derived.set('durability', { stamp: durableStamp(v.next), checked: (checked = new Set<number>()) });
-    let holdersMemo: Map<Lsn, { pg: number; nodes: Set<NodeId>; mask: number }> | null = null;
+    let holdersMemo: Holders | null = null;
     const intactOf: number[] = [];
     for (const t of txns) {
-      if (checked.has(t.txn)) continue;
+      if (!isCommitted(t) || checked.has(t.txn)) continue;
       checked.add(t.txn);
       const holders = (holdersMemo ??= holdersByLsn(v.next));
       for (let lsn = t.firstLsn; lsn <= t.commitLsn; lsn++) {
         const pg = t.pgs[lsn - t.firstLsn]!;
-        const h = holders.get(lsn) ?? { pg, nodes: new Set<NodeId>(), mask: 0 };
+        const hPg = holders.pg[lsn] ?? pg;
+        const hMask = holders.mask[lsn] ?? 0;
         const intact = (intactOf[pg] ??= intactMask(v.next, pg));
-        if (h.pg !== pg) return `txn ${t.txn}: record ${lsn} is in PG ${h.pg}, but its write belongs to PG ${pg}`;
+        if (hPg !== pg) return `txn ${t.txn}: record ${lsn} is in PG ${hPg}, but its write belongs to PG ${pg}`;
         // The intact members that neither hold the record nor coalesced past it, as bits.
-        const missingMask = intact & ~h.mask & ~coalescedPastMask(v.next, pg, lsn);
-        if (readQuorumOf(v.config, v.next.control.pgs[h.pg]!, missingMask)) {
+        const missingMask = intact & ~hMask & ~coalescedPastMask(v.next, pg, lsn);
+        if (readQuorumOf(v.config, v.next.control.pgs[hPg]!, missingMask)) {
           const past = coalescedPast(v.next, pg, lsn);
-          const missing = intactMembers(v.next, pg).filter((n) => !h.nodes.has(n) && !past.includes(n));
-          return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${h.pg} is held by {${[...h.nodes]}}; read quorum {${missing}} misses it`;
+          const held = nodesIn(hMask);
+          const missing = intactMembers(v.next, pg).filter((n) => !held.includes(n) && !past.includes(n));
+          return `txn ${t.txn} (committed at ${t.commitLsn}): record ${lsn} of PG ${hPg} is held by {${held}}; read quorum {${missing}} misses it`;
         }
       }
     }
@@ -173,10 +190,10 @@ function durableWhenAcknowledged(v: Parameters<Extract<Invariant, { tag: 'always
       const pg = t.pgs[lsn - t.firstLsn]!;
       // A member that lost its disk may have held it when it acknowledged (a failure within the budget).
       // As bits of STORAGE_NODES first (the usual answer, memoized); as nodes for the message.
-      const mask = (holders.get(lsn)?.mask ?? 0) | coalescedPastMask(v.next, pg, lsn) | blankMask(v.next, pg);
+      const mask = (holders.mask[lsn] ?? 0) | coalescedPastMask(v.next, pg, lsn) | blankMask(v.next, pg);
       if (!writeQuorumOf(v.config, v.next.control.pgs[pg]!, mask)) {
         const blank = STORAGE_NODES.filter((n) => v.next.storage[n]!.durable.segments[pg]?.blank === true);
-        const nodes = new Set([...(holders.get(lsn)?.nodes ?? []), ...coalescedPast(v.next, pg, lsn), ...blank]);
+        const nodes = new Set([...nodesIn(holders.mask[lsn] ?? 0), ...coalescedPast(v.next, pg, lsn), ...blank]);
         return `txn ${o.txn} acknowledged at ${o.commitLsn} with record ${lsn} of PG ${pg} only on {${[...nodes]}}`;
       }
     }
@@ -465,7 +482,7 @@ function staleStateTaken(v: Parameters<Extract<Invariant, { tag: 'always' }>['ch
       for (let i = start; i < ys.length; i++) {
         const r = ys[i]!;
         if (held !== null ? held.has(r) : xs.includes(r)) continue;
-        const from = a.volatile.queue.find((e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
+        const from = findIn(a.volatile.queue, (e) => e.pg === pg && e.record.lsn === r.lsn && e.epoch >= x.epoch);
         if (from === undefined) return `${n} PG ${pg} persisted record ${r.lsn} without a queue entry of its current epoch ${x.epoch}`;
       }
     }

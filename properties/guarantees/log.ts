@@ -6,6 +6,7 @@ import type { Config, Lsn, Membership, RedoRecord } from '../../model/types.js';
 import { ruleKey, specReadQuorum, specWriteQuorum } from '../spec.js';
 import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
+import { findIn } from '../../model/frozen.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 import { writerSclBackwards } from './segments.js';
 
@@ -193,7 +194,7 @@ export const commitRule: Invariant = {
     const x = writerOf(v.next);
     if (x === null || x.w.status !== 'active') return null;
     const { vdl } = marksOf(v.next, x.w);
-    const late = x.w.pendingTxns.find((t) => t.commitLsn <= vdl);
+    const late = findIn(x.w.pendingTxns, (t) => t.commitLsn <= vdl);
     if (late !== undefined) return `txn ${late.txn} (commit ${late.commitLsn}) not acknowledged though VDL is ${vdl}`;
     return null;
   },

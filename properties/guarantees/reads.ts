@@ -5,6 +5,7 @@ import type { PendingRead, Replica, State, WriterUp } from '../../model/state.js
 import type { Config, NodeId } from '../../model/types.js';
 import { STORAGE_NODES, computeNodes, membersOf, pageServers } from '../../model/types.js';
 import { recordAnnulled } from '../../model/log.js';
+import { anyOf, findIn } from '../../model/frozen.js';
 import { visibleIn } from '../../model/reads.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
 import { minReadPoint } from '../../model/writer.js';
@@ -91,7 +92,7 @@ export const readRouting: Invariant = {
     for (const to of computeNodes(v.config)) {
       const before = v.prev.world.net[to]!;
       const after = v.next.world.net[to]!;
-      if (before === after || !after.some((m) => m.kind === 'readResp')) continue;
+      if (before === after || !anyOf(after, (m) => m.kind === 'readResp')) continue;
       const pending = new Set(before);
       for (const m of after) {
         if (m.kind !== 'readResp' || pending.has(m)) continue;
@@ -102,7 +103,7 @@ export const readRouting: Invariant = {
         for (const peer of membersOf(membership)) {
           const other = v.next.storage[peer]!.durable.segments[m.pg]!;
           // At or below its GC point a segment keeps only the coalesced versions (no-phantom judges those).
-          const missing = other.records.find((r) => r.lsn <= m.readPoint && r.lsn > seg.gcPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
+          const missing = findIn(other.records, (r) => r.lsn <= m.readPoint && r.lsn > seg.gcPoint && !held.has(r.lsn) && !recordAnnulled(seg.ranges, r));
           if (missing !== undefined) return `${m.from} answered read ${m.read} at ${m.readPoint} for ${to} lacking record ${missing.lsn} of PG ${m.pg} that ${peer} holds`;
         }
       }
@@ -129,7 +130,7 @@ export const gcSafe: Invariant = {
     // control plane; reused as a whole while those are the same values).
     const last = v.memo.derived.get('gc-safe') as GcSafeBasis | undefined;
     const basis: GcSafeBasis = last !== undefined && last.compute === v.next.compute && last.control === v.next.control
-      ? { ...last, storage: v.next.storage } : gcSafeBasis(v.config, v.next, last);
+      ? withStorage(last, v.next.storage) : gcSafeBasis(v.config, v.next, last);
     // A segment is judged by itself and by PGMRPL, VDL, the writer's epoch, the pending reads and
     // its PG's page servers: with those the same, a segment value the last pass checked holds again.
     const same = last !== undefined && sameJudgement(last, basis);
@@ -169,6 +170,14 @@ interface GcSafeBasis {
   readonly servers: readonly (readonly NodeId[])[];
 }
 
+/**
+ * `basis` judged against another storage value. Written out part by part: a spread of the basis
+ * (`{ ...basis, storage }`) cost more than the rest of a typical pass.
+ */
+function withStorage(b: GcSafeBasis, storage: State['storage']): GcSafeBasis {
+  return { storage, compute: b.compute, control: b.control, writer: b.writer, pgmrpl: b.pgmrpl, vdl: b.vdl, epoch: b.epoch, pending: b.pending, servers: b.servers };
+}
+
 /** The basis for `s`; what depends only on parts that are the same values as in `last` is taken from it. */
 function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): GcSafeBasis {
   const x = writerOf(s);
@@ -176,11 +185,17 @@ function gcSafeBasis(config: Config, s: State, last: GcSafeBasis | undefined): G
   const samePgs = last !== undefined && last.control.pgs === pgs;
   // PGMRPL and VDL are functions of the memberships, the writer's node and its value.
   const sameWriter = samePgs && x !== null && last.writer !== null && last.writer.node === x.node && last.writer.w === x.w;
+  const vdl = x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl;
+  // Of the writer, PGMRPL (model/writer.ts minReadPoint) reads only its pending reads, the
+  // replicas' reported points and its base, with its node and VDL: an ack replaces the writer's
+  // value but leaves those as they were, and the last PGMRPL stands.
+  const samePoint = sameWriter || (x !== null && last !== undefined && last.writer !== null && last.writer.node === x.node && last.vdl === vdl
+    && last.writer.w.reads === x.w.reads && last.writer.w.replicaPoints === x.w.replicaPoints && last.writer.w.base === x.w.base);
   return {
     storage: s.storage, compute: s.compute, control: s.control,
     writer: x,
-    pgmrpl: x === null ? null : sameWriter ? last.pgmrpl : minReadPoint(s, x.node, x.w),
-    vdl: x === null ? null : sameWriter ? last.vdl : marksOf(s, x.w).vdl,
+    pgmrpl: x === null ? null : samePoint ? last!.pgmrpl : minReadPoint(s, x.node, x.w, vdl!),
+    vdl,
     epoch: x === null ? null : x.w.epoch,
     pending: pendingReads(s),
     servers: samePgs ? last.servers : pgs.map((m) => pageServers(config, m)),

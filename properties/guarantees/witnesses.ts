@@ -4,8 +4,25 @@
 import type { Invariant, StepView } from '../invariant.js';
 import { AZS, STORAGE_NODES, WRITER, nodesOfAz } from '../../model/types.js';
 import { delivered, linkDown, marksOf, writerOf } from '../views.js';
+import { anyOf } from '../../model/frozen.js';
 
-const obs = (v: StepView, kind: string) => v.observations.some((o) => o.kind === kind);
+/**
+ * The kinds of the step's observations, gathered once per step (per observations list, a value
+ * no one changes once the step is made): twenty witnesses ask after a kind, and most steps
+ * observe none of the kinds they ask after, which one set lookup answers.
+ */
+const kindsMemo: { observations: StepView['observations'] | null; kinds: Set<string> } = { observations: null, kinds: new Set() };
+function kindsOf(v: StepView): Set<string> {
+  if (kindsMemo.observations !== v.observations) {
+    const kinds = new Set<string>();
+    for (const o of v.observations) kinds.add(o.kind);
+    kindsMemo.observations = v.observations;
+    kindsMemo.kinds = kinds;
+  }
+  return kindsMemo.kinds;
+}
+
+const obs = (v: StepView, kind: string) => kindsOf(v).has(kind);
 
 export const WITNESSES: readonly Invariant[] = [
   {
@@ -24,7 +41,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'recovery-truncated', tag: 'sometimes',
     title: 'A seal of a new epoch removed annulled records from a segment',
     why: 'Shows truncation really removed unacknowledged records from storage.',
-    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+    hit: (v) => v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && anyOf(v.next.storage[n]!.durable.segments, (y, pg) => {
       const x = v.prev.storage[n]!.durable.segments[pg];
       return x !== undefined && x.incarnation === y.incarnation && y.sealedEpoch > x.sealedEpoch && y.records.length < x.records.length;
     })),
@@ -39,7 +56,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'crash-during-recovery', tag: 'sometimes',
     title: 'The writer crashed while recovering, and a later recovery finished',
     why: 'Shows epoch-versioned truncation ranges make an interrupted recovery unambiguous.',
-    hit: (v) => v.observations.some((o) => o.kind === 'recovered' && o.epoch > 2) && v.memo.eventTypes.has('crashWriter'),
+    hit: (v) => obs(v, 'recovered') && v.observations.some((o) => o.kind === 'recovered' && o.epoch > 2) && v.memo.eventTypes.has('crashWriter'),
   },
   {
     id: 'hedged-read', tag: 'sometimes',
@@ -51,19 +68,19 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'read-from-segment', tag: 'sometimes',
     title: 'A read at the writer served by a storage segment',
     why: 'Shows the SCL-based read routing was used, not only the cache.',
-    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from !== 'cache')),
+    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from !== 'cache')),
   },
   {
     id: 'read-from-cache', tag: 'sometimes',
     title: 'A read at the writer served from its cache',
     why: 'Shows the cache stays correct as the volume moves on.',
-    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from === 'cache')),
+    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from === 'cache')),
   },
   {
     id: 'lal-reached', tag: 'sometimes',
     title: 'A transaction refused at the LSN allocation limit',
     why: 'Shows back-pressure engages when VDL lags.',
-    hit: (v) => v.observations.some((o) => o.kind === 'refused' && o.reason === 'lal'),
+    hit: (v) => obs(v, 'refused') && v.observations.some((o) => o.kind === 'refused' && o.reason === 'lal'),
   },
   {
     id: 'ooo-ack-quorum', tag: 'sometimes',
@@ -73,7 +90,8 @@ export const WITNESSES: readonly Invariant[] = [
       const msg = delivered(v);
       if (msg === null || msg.kind !== 'ack') return false;
       const queue = v.prev.world.net[msg.to]!;
-      const earlier = queue.slice(0, queue.indexOf(msg)).some((m) => m.kind === 'ack');
+      const at = queue.indexOf(msg);
+      const earlier = anyOf(queue, (m, i) => i < at && m.kind === 'ack');
       const a = writerOf(v.prev);
       const b = writerOf(v.next);
       if (!earlier || a === null || b === null || a.node !== msg.to || b.node !== msg.to || a.w.epoch !== b.w.epoch) return false;
@@ -90,7 +108,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'stale-epoch-refused', tag: 'sometimes',
     title: 'A segment refused a request of a stale volume epoch',
     why: 'Shows fencing was exercised.',
-    hit: (v) => v.observations.some((o) => o.kind === 'staleRefused' && !o.membership),
+    hit: (v) => obs(v, 'staleRefused') && v.observations.some((o) => o.kind === 'staleRefused' && !o.membership),
   },
   {
     id: 'gossip-filled-hole', tag: 'sometimes',
@@ -101,12 +119,12 @@ export const WITNESSES: readonly Invariant[] = [
       const after = v.next.storage[n]!;
       if (after.durable === before.durable) return false;
       // Only a record that came from a gossip entry of the queue counts: none queued, none came.
-      if (!before.volatile.queue.some((e) => e.via === 'gossip')) return false;
-      return after.durable.segments.some((seg, pg) => {
+      if (!anyOf(before.volatile.queue, (e) => e.via === 'gossip')) return false;
+      return anyOf(after.durable.segments, (seg, pg) => {
         const old = before.durable.segments[pg]?.records;
         if (old === seg.records) return false;
         const held = new Set(old ?? []);
-        return seg.records.some((r) => !held.has(r) && before.volatile.queue.some((e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
+        return anyOf(seg.records, (r) => !held.has(r) && anyOf(before.volatile.queue, (e) => e.pg === pg && e.record.lsn === r.lsn && e.via === 'gossip'));
       });
     }),
   },
@@ -114,7 +132,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'failover-in-flight', tag: 'sometimes',
     title: 'A failover to a replica while the old writer had commits in flight, completed',
     why: 'Shows every acknowledged commit survives a failover, and in-flight ones are settled by recovery.',
-    hit: (v) => v.memo.failoverInFlight && v.observations.some((o) => o.kind === 'recovered' && o.at !== WRITER),
+    hit: (v) => v.memo.failoverInFlight && obs(v, 'recovered') && v.observations.some((o) => o.kind === 'recovered' && o.at !== WRITER),
   },
   {
     id: 'old-writer-fenced', tag: 'sometimes',
@@ -126,7 +144,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'replica-read', tag: 'sometimes',
     title: 'A read served at a replica, from a segment and from its cache',
     why: 'Shows replicas read at their own VDL both ways.',
-    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.at !== v.next.control.writer && o.values.some((x) => x.from === 'cache'))
+    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at !== v.next.control.writer && o.values.some((x) => x.from === 'cache'))
       && v.memo.observationKinds.has('readOk'),
   },
   {
@@ -153,25 +171,25 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'membership-completed', tag: 'sometimes',
     title: 'A membership change replaced a failed segment and completed',
     why: 'Shows self-healing: a new segment hydrated from its peers and joined.',
-    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'complete'),
+    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'complete'),
   },
   {
     id: 'membership-rolled-back', tag: 'sometimes',
     title: 'A membership change rolled back because the old segment returned',
     why: 'Shows a transient failure does not force a replacement.',
-    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'rollback'),
+    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'rollback'),
   },
   {
     id: 'stacked-failure', tag: 'sometimes',
     title: 'A second failure during a membership change stacked another set',
     why: 'Shows joint quorums over three sets keep reads and writes going.',
-    hit: (v) => v.observations.some((o) => o.kind === 'membership' && o.step === 'begin' && o.sets.length >= 3),
+    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'begin' && o.sets.length >= 3),
   },
   {
     id: 'read-from-hydrated', tag: 'sometimes',
     title: 'A read served by a segment that joined through a membership change',
     why: 'Shows a hydrated segment serves correct data.',
-    hit: (v) => v.observations.some((o) => o.kind === 'readOk' && o.values.some((x) => v.memo.hydrated.has(x.from))),
+    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.values.some((x) => v.memo.hydrated.has(x.from))),
   },
   {
     id: 'gc-under-load', tag: 'sometimes',
@@ -180,7 +198,7 @@ export const WITNESSES: readonly Invariant[] = [
     hit(v) {
       // Whether a segment collected garbage first (cheap: most steps change no segment), then
       // whether anything was in flight.
-      return v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && v.next.storage[n]!.durable.segments.some((y, pg) => {
+      return v.next.storage !== v.prev.storage && STORAGE_NODES.some((n) => v.next.storage[n]!.durable !== v.prev.storage[n]!.durable && anyOf(v.next.storage[n]!.durable.segments, (y, pg) => {
         const x = v.prev.storage[n]!.durable.segments[pg];
         return x !== undefined && y.gcPoint > x.gcPoint && y.records.length < x.records.length;
       })) && Object.values(v.next.compute).some((c) => (c.status === 'active' && (c.pendingTxns.length > 0 || c.reads.length > 0)) || (c.status === 'replica' && c.reads.length > 0));
@@ -190,6 +208,6 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'commit-in-new-pg', tag: 'sometimes',
     title: 'A commit that wrote a page of a PG added while the volume ran',
     why: 'Shows volume growth: new pages land in new PGs and commit there.',
-    hit: (v) => v.observations.some((o) => o.kind === 'committed' && v.oracle.txns[o.txn]!.writes.some((w) => Math.floor(w.page / v.config.pagesPerPg) >= v.config.pgCount)),
+    hit: (v) => obs(v, 'committed') && v.observations.some((o) => o.kind === 'committed' && v.oracle.txns[o.txn]!.writes.some((w) => Math.floor(w.page / v.config.pagesPerPg) >= v.config.pgCount)),
   },
 ];
