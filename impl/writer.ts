@@ -277,8 +277,13 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
     const membership = c.control.pgs[pg]!;
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = c.members(pg);
+    // The members' storage numbers, as the marks keep them (null: not synced to this membership).
+    const numbers = w.marks.memberNumbersOf(pg, membership);
+    assert(numbers === null || numbers.length === members.length, 'a number per member');
     for (let i = 0; i < members.length; i++) {
-      c.send({ kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records });
+      const msg: Message = { kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records };
+      if (numbers !== null) c.sendToStorage(numbers[i]!, msg);
+      else c.send(msg);
     }
   }
   pgs.clear();
@@ -504,9 +509,12 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
+      const numbers = w.marks.memberNumbersOf(pg, c.control.pgs[pg]!);
+      assert(numbers === null || numbers.length === members.length, 'a number per member');
       for (let j = 0; j < members.length; j++) {
         const to = members[j]!;
-        if (w.isSealed(pg, to)) c.send({ kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        const i = numbers !== null ? numbers[j]! : storageIndex(to);
+        if (w.sealedIncarnation(pg, i) >= 0) c.sendToStorage(i, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
@@ -526,9 +534,11 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
     const members = c.members(pg);
+    const numbers = w.marks.memberNumbersOf(pg, m);
+    assert(numbers === null || numbers.length === members.length, 'a number per member');
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
-      const i = storageIndex(to);
+      const i = numbers !== null ? numbers[j]! : storageIndex(to);
       const scl = w.marks.sclAt(pg, i);
       if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
       lagging = true;
@@ -538,7 +548,7 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
       }
       const records = shared;
       assert(records.length > 0, 'a lagging member misses records');
-      c.send({ kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
+      c.sendToStorage(i, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
     // Nothing can lag again without an allocation, an ack of this PG or a membership write.
     if (!lagging) w.retransmitWork.delete(pg);
