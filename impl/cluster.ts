@@ -182,6 +182,11 @@ export class Cluster {
     this.net.send(msg);
   }
 
+  /** send, to storage node number `s` (STORAGE_NODES order), which msg.to names. */
+  sendToStorage(s: number, msg: Message): void {
+    this.net.sendToStorage(s, msg);
+  }
+
   observe(o: Observation): void {
     const out = this.out;
     if (out === null) this.out = [o];

@@ -16,7 +16,7 @@ import { startRecovery as startRecovery_ } from './recovery.js';
 import { Replica, replicaRead as replicaRead_, replicaReceive as replicaReceive_, replicaTick as replicaTick_ } from './replica.js';
 import { snapshotOfCluster, type Snapshot } from './snapshot.js';
 import { collectGarbage as collectGarbage_, gossip as gossip_, persist as persist_, storageReceive as storageReceive_ } from './storage.js';
-import { WriterUp, clientRead as clientRead_, clientTxn as clientTxn_, writerCatchUp as writerCatchUp_, writerReceiveAt as writerReceiveAt_, writerTakeAckDeferred as writerTakeAckDeferred_, writerTick as writerTick_ } from './writer.js';
+import { WriterUp, ackTaker as ackTaker_, clientRead as clientRead_, clientTxn as clientTxn_, writerCatchUp as writerCatchUp_, writerReceiveAt as writerReceiveAt_, writerTakeAckBy as writerTakeAckBy_, writerTick as writerTick_ } from './writer.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const nodesOfAz: typeof nodesOfAz_ = nodesOfAz_;
@@ -36,7 +36,8 @@ const clientRead: typeof clientRead_ = clientRead_;
 const clientTxn: typeof clientTxn_ = clientTxn_;
 const writerReceiveAt: typeof writerReceiveAt_ = writerReceiveAt_;
 const writerTick: typeof writerTick_ = writerTick_;
-const writerTakeAckDeferred: typeof writerTakeAckDeferred_ = writerTakeAckDeferred_;
+const ackTaker: typeof ackTaker_ = ackTaker_;
+const writerTakeAckBy: typeof writerTakeAckBy_ = writerTakeAckBy_;
 const writerCatchUp: typeof writerCatchUp_ = writerCatchUp_;
 
 export class ImplEngine implements Engine {
@@ -135,6 +136,9 @@ function deliverAll(c: Cluster): void {
     if (storage === null) {
       let version = -1;
       let x: ComputeNode | null = null;
+      // The writer that takes this run's acks deferred (ackTaker: null, none), asked again
+      // whenever x is looked up and after every other delivery; acks change neither.
+      let taker: WriterUp | null = null;
       // The writer whose catch-up is owed after acks taken in this run (writerTakeAckDeferred).
       let owed: WriterUp | null = null;
       for (let j = 0; j < count; j++) {
@@ -144,15 +148,19 @@ function deliverAll(c: Cluster): void {
           assert(owed === null || c.computeVersion === version, 'acks change no compute node');
           version = c.computeVersion;
           x = c.computeNode(id);
+          taker = ackTaker(c, id, x);
         }
-        const taken = writerTakeAckDeferred(c, id, x, msg);
-        if (taken === 1) owed = x as WriterUp;
-        if (taken >= 0) continue;
+        if (taker !== null && msg.kind === 'ack') {
+          assert(taker === x, 'the ack taker is the node looked up');
+          if (writerTakeAckBy(c, taker, msg) === 1) owed = taker;
+          continue;
+        }
         if (owed !== null) {
           writerCatchUp(c, id, owed);
           owed = null;
         }
         deliverToComputeAt(c, id, x, msg);
+        taker = ackTaker(c, id, x);
       }
       if (owed !== null) writerCatchUp(c, id, owed);
     } else {

@@ -133,6 +133,15 @@ export class Watermarks {
     return v === undefined || v < 0 ? undefined : v;
   }
 
+  /**
+   * The storage numbers of the PG's members, in membersOf order (member j is node number
+   * memberNumbers[j]), when `m` is the membership last synced for the PG; null otherwise (the
+   * caller decodes the names). Members are STORAGE_NODES filtered, so equal shapes list them alike.
+   */
+  memberNumbersOf(pg: number, m: Membership): readonly number[] | null {
+    return this.seen[pg] === m ? this.winning[pg]!.memberIndex : null;
+  }
+
   /** The initial volume: a segment known to hold nothing, at SCL 0. */
   setInitial(pg: number, i: number): void {
     this.ensure(pg);

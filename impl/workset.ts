@@ -20,6 +20,8 @@ export class WorkSet {
   private list: number[] = [];
   private listLength = 0;
   private count = 0;
+  /** Every member is below it: the end of sorted()'s flag scan (at most member.length). */
+  private bound = 0;
   /** The list may be out of order or hold deleted or duplicate entries. */
   private messy = false;
 
@@ -39,8 +41,19 @@ export class WorkSet {
       this.member = grown;
     }
     if (this.member[x] === 1) return;
+    // Empty (every entry deleted, as a walk that drops each member it visits leaves it): the
+    // list starts over, in order, instead of piling new members after the dead entries, which
+    // made every next sorted() a compaction or a flag scan (at 64 PGs, a scan of 64 flags per
+    // node per tick). A walk is never cut short by this: walkers delete only the member they
+    // visit, so the set is empty only once the last entry was visited.
+    if (this.count === 0) {
+      this.listLength = 0;
+      this.messy = false;
+      this.bound = 0;
+    }
     this.member[x] = 1;
     this.count++;
+    if (x >= this.bound) this.bound = x + 1;
     const list = this.list;
     const n = this.listLength;
     if (n > 0 && list[n - 1]! >= x) this.messy = true;
@@ -67,15 +80,26 @@ export class WorkSet {
     const list = this.list;
     if (this.count === 0) {
       this.listLength = 0;
+      this.bound = 0;
       return 0;
     }
-    // A list about as long as the member flags (a busy set of a small volume): read the members
-    // off the flags instead, ascending and unique with no sort (the list holds at least count).
+    // A list about as long as the flags up to the highest member (a busy set of a small
+    // volume): read the members off the flags instead, ascending and unique with no sort (the
+    // list holds at least count). The scan ends at `bound`, not at the flags' room (16 at the
+    // least: at 2 PGs it read 16 flags for members 0 and 1).
     const member = this.member;
-    if (this.listLength * 4 >= member.length) {
+    const bound = this.bound;
+    if (this.listLength * 4 >= bound) {
       let k = 0;
-      for (let x = 0; x < member.length; x++) if (member[x] === 1) list[k++] = x;
+      let top = 0;
+      for (let x = 0; x < bound; x++) {
+        if (member[x] === 1) {
+          list[k++] = x;
+          top = x + 1;
+        }
+      }
       this.listLength = k;
+      this.bound = top;
       assert(k === this.count, 'the work set list matches its count');
       return k;
     }
