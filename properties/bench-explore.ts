@@ -14,6 +14,12 @@
 // warm-up are paid: what a long exploration (a CI job's --budget) gets per thread. Each thread
 // warms up on its own, so the cold run and the steady rate can scale very differently.
 //
+// Where a history's time goes (--breakdown N): in this process, on one thread, N histories per
+// layout drawn from explore's generator, each run as the model alone, impl/ alone, the model with
+// every invariant (no impl), and the whole lockstep run explore does; rounds repeat until the JIT
+// is warm and the median of the warm rounds is reported. The model alone bounds how fast any
+// exploration can go while it runs the reference model on every step.
+//
 // The machine's ceiling, measured in the same run: a pure-arithmetic loop and an allocation loop
 // (short-lived objects, as a history's immutable model states are), each in 1 and then W worker
 // threads at once; their throughput ratios say how far any JavaScript workload can scale here.
@@ -22,8 +28,17 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
 import { COMPILED, ROOT } from './paths.js';
 import { UsageError, count, parse, positive } from './commands/common.js';
+import { configFor, tuneInlining } from './commands/explore.js';
+import { historyArb } from './history.js';
+import { livenessPhase } from './drills.js';
+import { runHistory } from './run.js';
+import { initialState, step } from '../model/step.js';
+import type { Event } from '../model/events.js';
+import type { Config } from '../model/types.js';
+import { ImplEngine } from '../impl/index.js';
 
 export const HELP = `usage: aurora-harness bench --explore [options]   (or: npm run bench -- --explore [options])
 
@@ -40,7 +55,11 @@ issue-5 targets.
   --rounds N     rounds of every thread count, alternating (default 2)
   --steady M     also run --runs N+M each round; the M extra runs (2M histories) over the extra
                  time give the steady-state rate, warm-up excluded (default 1500; 0: skip)
-  --json         print one JSON object { runs, machine, ratios } on stdout (progress on stderr)
+  --breakdown N  where a history's time goes, in this process on one thread: N histories per
+                 layout as the model alone, impl alone, model + invariants, and the lockstep run
+                 (median of 3 warm rounds, after 1 warm-up round; default 200; 0: skip)
+  --json         print one JSON object { explore, breakdown, machine, ratios } on stdout
+                 (progress on stderr)
   -h, --help     this text`;
 
 export interface ExploreRun {
@@ -89,6 +108,72 @@ export interface MachineRun {
   readonly ms: number;
   /** Loops per second over all threads, relative to one thread alone (1 for threads = 1). */
   readonly scaling: number;
+}
+
+/** One part of a history's cost (see breakdown()). */
+export interface BreakdownRow {
+  readonly id: 'generate' | 'model' | 'impl' | 'model+invariants' | 'lockstep';
+  readonly what: string;
+  /** Median over the warm rounds, µs per history. */
+  readonly usPerHistory: number;
+  /** Of the lockstep run's µs per history. */
+  readonly share: number;
+  /** 10^6 / usPerHistory: histories/s on one core if this were all a history cost. */
+  readonly historiesPerSecCeiling: number;
+}
+
+const BREAKDOWN_WARM_ROUNDS = 3;
+
+/**
+ * The same histories through each layer alone, one thread, after one warm-up round. Histories come
+ * from explore's generator (fc.sample on the seed, one stream per layout, not fc.check's, so the
+ * histories are alike in kind but not the ones an explore run checks) with the liveness phase.
+ */
+function breakdown(perLayout: number, seed: number): BreakdownRow[] {
+  tuneInlining();
+  const layouts: Config[] = [configFor('uniform'), configFor('fullTail')];
+  const jobs: readonly (readonly [BreakdownRow['id'], string, (c: Config, events: readonly Event[], safety: readonly Event[]) => void])[] = [
+    ['model', 'the reference model\'s steps alone (step(), immer), liveness phase included', (c, events) => {
+      let s = initialState(c);
+      for (const e of events) s = step(s, e).state;
+    }],
+    ['impl', 'impl/ alone on the same events', (c, events) => {
+      const m = new ImplEngine(c);
+      for (const e of events) m.apply(e);
+    }],
+    ['model+invariants', 'the model with every invariant checked after every step (and the drills), no impl', (c, _e, safety) => {
+      runHistory(c, safety, {});
+    }],
+    ['lockstep', 'what explore runs per history: model, impl in lockstep, every invariant', (c, _e, safety) => {
+      runHistory(c, safety, { impl: true });
+    }],
+  ];
+  const samples = new Map<BreakdownRow['id'], number[]>();
+  const add = (id: BreakdownRow['id'], ms: number): void => { samples.set(id, [...(samples.get(id) ?? []), (ms * 1000) / (perLayout * layouts.length)]); };
+  for (let round = 0; round <= BREAKDOWN_WARM_ROUNDS; round++) {
+    const t = performance.now();
+    const histories = layouts.map((_, i) => fc.sample(historyArb(), { seed: seed + round * 7 + i, numRuns: perLayout }));
+    const genMs = performance.now() - t;
+    const full = histories.map((hs, i) => hs.map((h) => [...h.events, ...livenessPhase(layouts[i]!)]));
+    const times = jobs.map(([, , f]) => {
+      const t0 = performance.now();
+      layouts.forEach((c, i) => histories[i]!.forEach((h, k) => f(c, full[i]![k]!, h.events)));
+      return performance.now() - t0;
+    });
+    if (round === 0) continue; // warm-up
+    add('generate', genMs);
+    jobs.forEach(([id], j) => add(id, times[j]!));
+  }
+  const us = (id: BreakdownRow['id']): number => median(samples.get(id)!);
+  const lockstep = us('lockstep');
+  const what: Record<BreakdownRow['id'], string> = {
+    generate: 'fast-check drawing the histories (swarm mix, events)',
+    ...Object.fromEntries(jobs.map(([id, w]) => [id, w])) as Record<Exclude<BreakdownRow['id'], 'generate'>, string>,
+  };
+  return (['generate', 'model', 'impl', 'model+invariants', 'lockstep'] as const).map((id) => ({
+    id, what: what[id], usPerHistory: Math.round(us(id)), share: Math.round((us(id) / lockstep) * 100) / 100,
+    historiesPerSecCeiling: Math.round(1e6 / us(id)),
+  }));
 }
 
 interface Ratio { readonly name: string; readonly value: number | null; readonly target: string; readonly met: boolean | null }
@@ -162,13 +247,14 @@ function threadCounts(text: string | boolean | undefined): number[] {
 export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parse([...argv], {
     explore: { type: 'boolean' }, json: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' },
-    workers: { type: 'string' }, rounds: { type: 'string' }, steady: { type: 'string' },
+    workers: { type: 'string' }, rounds: { type: 'string' }, steady: { type: 'string' }, breakdown: { type: 'string' },
   });
   if (values.help === true) return (console.log(HELP), 0);
   const runs = positive('--runs', values.runs, 500);
   const seed = count('--seed', values.seed, 1);
   const rounds = positive('--rounds', values.rounds, 2);
   const steady = count('--steady', values.steady, 1500);
+  const perLayout = count('--breakdown', values.breakdown, 200);
   const workers = threadCounts(values.workers);
   const json = values.json === true;
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
@@ -231,6 +317,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       steady: rate,
     };
   });
+  let parts: BreakdownRow[] = [];
+  if (perLayout > 0) {
+    log(`  breakdown: ${perLayout} histories per layout, ${BREAKDOWN_WARM_ROUNDS + 1} rounds, in this process ...`);
+    parts = breakdown(perLayout, seed);
+  }
   const top = Math.max(...workers);
   log(`  machine loops in 1 and ${top} threads ...`);
   const mach = await machine(top);
@@ -250,10 +341,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       r('steady state: explore histories/s, 2 threads / 1 thread', one?.steady && two?.steady && one.steady.historiesPerSec > 0 ? two.steady.historiesPerSec / one.steady.historiesPerSec : null, '>= 1.8', (v) => v >= 1.8),
       r('(info) steady state: CPU ms per history, 2 threads / 1 thread', one?.steady && two?.steady ? two.steady.cpuMsPerHistory / one.steady.cpuMsPerHistory : null, '(no target)', null),
     ] : []),
+    ...(parts.length > 0 ? [r('(info) the reference model alone, one core: histories/s if invariants and impl cost nothing', parts.find((p) => p.id === 'model')!.historiesPerSecCeiling, '(ceiling, no target)', null)] : []),
     ...mach.filter((m) => m.threads > 1).map((m) => r(`(machine) ${m.id} loop, ${m.threads} threads / 1 thread`, m.scaling, '(ceiling, no target)', null)),
   ];
   if (json) {
-    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, steady, seed, ok: summary.ok, explore: results, machine: mach, ratios }, null, 2));
+    console.log(JSON.stringify({ node: process.version, cores: availableParallelism(), loadBefore, loadAfter: Math.round(loadavg()[0]! * 100) / 100, runs, steady, seed, ok: summary.ok, explore: results, breakdown: perLayout > 0 ? { historiesPerLayout: perLayout, warmRounds: BREAKDOWN_WARM_ROUNDS, rows: parts } : null, machine: mach, ratios }, null, 2));
   } else {
     const head = ['id', 'threads', 'histories', 'events', 'median s', 'best s', 'histories/s', 'events/s', 'histories/s/thread', 'cores used', 'CPU ms/history'];
     const rows = results.map((x) => [x.id, String(x.threads), String(x.histories), String(x.events), (x.medianMs / 1000).toFixed(2), (x.bestMs / 1000).toFixed(2),
@@ -266,6 +358,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
     console.log(`\n${[line(head), line(width.map((x) => '-'.repeat(x))), ...all.map(line)].join('\n')}\n`);
     if (steadyRows.length > 0) console.log(`(-steady rows: the ${steady} extra runs of --runs ${runs + steady}, median extra wall time in 'median s'; warm-up excluded)\n`);
+    if (parts.length > 0) {
+      console.log(`where a history's time goes (this process, one thread, ${perLayout} histories per layout, median of ${BREAKDOWN_WARM_ROUNDS} warm rounds):`);
+      for (const p of parts) console.log(`  ${p.id.padEnd(16)} ${String(p.usPerHistory).padStart(6)} µs/history  ${p.share.toFixed(2).padStart(5)} of lockstep  (${p.what})`);
+      console.log('');
+    }
     console.log(`machine: ${mach.map((m) => `${m.id} x${m.threads} ${m.ms} ms`).join(', ')}\n`);
     for (const x of ratios) console.log(`  ${x.met === null ? 'n/a ' : x.met ? 'met ' : 'MISS'}  ${x.name}: ${x.value ?? '-'} (target ${x.target})`);
   }

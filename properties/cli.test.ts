@@ -43,6 +43,7 @@ describe('aurora-harness', () => {
     ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
     ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],
     ['bench --explore with a steady count not a number', ['bench', '--explore', '--steady', 'x'], "--steady: 'x' is not a non-negative integer"],
+    ['bench --explore with a breakdown size not a number', ['bench', '--explore', '--breakdown', '2x'], "--breakdown: '2x' is not a non-negative integer"],
     ['a negative seed (node:util explains it over three lines)', ['explore', '--seed', '-1'], "Option '--seed' argument is ambiguous. Did you forget"],
   ];
   for (const [what, argv, message] of cases) {

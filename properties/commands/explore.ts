@@ -164,7 +164,7 @@ function envCount(name: string, fallback: number): number {
 }
 
 /** Set once, before any exploration code is hot (V8 reads the cap when it compiles). */
-function tuneInlining(): void {
+export function tuneInlining(): void {
   const cap = envCount('AURORA_HARNESS_INLINE_BUDGET', INLINE_BUDGET);
   if (cap > 0) setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${cap}`);
 }
