@@ -359,24 +359,35 @@ function binomial(n: number, k: number): number {
 }
 
 const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
-/** By membership shape (sets and full segments; the epoch does not matter): thousands of PGs share a few. */
-const winningByShape = new WeakMap<Config, Map<string, WinningSets>>();
+/**
+ * By what the winning sets depend on: the layout and the switched-on bugs (quorumsFor and
+ * pgcl-read-quorum read nothing else of the config) and the membership's shape (sets and full
+ * segments; the epoch does not matter). Thousands of PGs share a few shapes, and so do engines:
+ * each engine has its own config copy, so a per-config memo recomputed them for every explore
+ * run (computeWinningSets was ~0.43% of explore's profile). A handful of entries in all.
+ */
+const winningByShape = new Map<string, WinningSets>();
+const quorumKeys = new WeakMap<Config, string>();
+
+function quorumKeyOf(config: Config): string {
+  let key = quorumKeys.get(config);
+  if (key === undefined) quorumKeys.set(config, (key = `${config.layout}:${config.bugs === undefined ? '' : config.bugs.join(',')}`));
+  return key;
+}
 
 function winningSets(config: Config, m: Membership): WinningSets {
   let byConfig = winningMemo.get(config);
   if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
   const known = byConfig.get(m);
   if (known !== undefined) return known;
-  let byShape = winningByShape.get(config);
-  if (byShape === undefined) winningByShape.set(config, (byShape = new Map()));
-  const shape = `${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
-  const same = byShape.get(shape);
+  const shape = `${quorumKeyOf(config)}/${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
+  const same = winningByShape.get(shape);
   if (same !== undefined) {
     byConfig.set(m, same);
     return same;
   }
   const out = computeWinningSets(config, m);
-  byShape.set(shape, out);
+  winningByShape.set(shape, out);
   byConfig.set(m, out);
   return out;
 }
