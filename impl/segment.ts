@@ -382,9 +382,14 @@ export class Segment {
     const copy = busy && (this.copiedAt < 0 || now - this.copiedAt > YOUNG_TICKS);
     if (copy) this.copiedAt = now;
     const next = copy ? log.slice() : log;
+    // The kept records before the first dropped one are in place already (in `next` too, a copy):
+    // not stored again, as each store of a young record into an old list is a write-barrier call.
     let n = 0;
-    for (let i = 0; i <= end; i++) if (keep[i] === 1) next[n++] = log[i]!;
-    for (let i = end + 1; i < count; i++) next[n++] = log[i]!;
+    while (n <= end && keep[n] === 1) n++;
+    if (n <= end) {
+      for (let i = n + 1; i <= end; i++) if (keep[i] === 1) next[n++] = log[i]!;
+      for (let i = end + 1; i < count; i++) next[n++] = log[i]!;
+    } else n = count;
     assert(n <= count, 'coalescing only drops records');
     this.log = next;
     this.truncate(n);
@@ -395,7 +400,7 @@ export class Segment {
     // Nothing waited, so every record was complete, and each kept one still is (at or below the
     // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
     assert(this.done === null, 'no flags are kept while nothing waits');
-    this.completeMax = n > 0 ? log[n - 1]!.lsn : 0;
+    this.completeMax = n > 0 ? next[n - 1]!.lsn : 0;
     this.byPage = null;
   }
 

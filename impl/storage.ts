@@ -56,9 +56,10 @@ export class StorageNode {
    * Work sets, so background work per tick costs what the busy segments cost, not the volume:
    *   gossipWork: segments that may need gossip or a seal (installed, sealed, persisted into,
    *     coalesced, or every one after a membership write); dropped when found whole;
-   *   gcWork: segments told a PGMRPL above their GC point (on the gc message, and again on
-   *     every persist into them while that holds, since coalescing waits for the SCL to reach
-   *     the point); dropped once coalesced, or while they cannot coalesce yet.
+   *   gcWork: segments told a PGMRPL above their GC point (on the gc message if their SCL is
+   *     there already, and again on every persist into them while that holds, since coalescing
+   *     waits for the SCL to reach the point); dropped once coalesced, or while they cannot
+   *     coalesce yet.
    */
   readonly gossipWork = new WorkSet();
   readonly gcWork = new WorkSet();
@@ -214,7 +215,10 @@ function takeGc(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'gc
   if (msg.epoch < seg.epoch) return takeRequest(c, node, msg);
   if (msg.point > seg.pgmrpl) {
     seg.pgmrpl = msg.point;
-    node.gcWork.add(msg.pg);
+    // Coalescing waits for the SCL to reach the point, and only a persist raises it (which adds
+    // the segment again while its point is above its GC point): added before, about half of
+    // collectGarbage's visits found nothing to do.
+    if (seg.scl >= msg.point) node.gcWork.add(msg.pg);
   }
 }
 

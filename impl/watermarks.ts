@@ -17,7 +17,7 @@
 
 import type { Config, Lsn, Membership, NodeId } from '../model/types.js';
 import { STORAGE_NODES as STORAGE_NODES_, bug as bug_, membersOf as membersOf_, quorumsFor as quorumsFor_ } from '../model/types.js';
-import { wins } from '../model/quorum.js';
+import type { Quorum } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { ControlPlane } from './control.js';
 import type { WriterLog } from './writerlog.js';
@@ -359,24 +359,35 @@ function binomial(n: number, k: number): number {
 }
 
 const winningMemo = new WeakMap<Config, WeakMap<Membership, WinningSets>>();
-/** By membership shape (sets and full segments; the epoch does not matter): thousands of PGs share a few. */
-const winningByShape = new WeakMap<Config, Map<string, WinningSets>>();
+/**
+ * By what the winning sets depend on: the layout and the switched-on bugs (quorumsFor and
+ * pgcl-read-quorum read nothing else of the config) and the membership's shape (sets and full
+ * segments; the epoch does not matter). Thousands of PGs share a few shapes, and so do engines:
+ * each engine has its own config copy, so a per-config memo recomputed them for every explore
+ * run (computeWinningSets was ~0.43% of explore's profile). A handful of entries in all.
+ */
+const winningByShape = new Map<string, WinningSets>();
+const quorumKeys = new WeakMap<Config, string>();
+
+function quorumKeyOf(config: Config): string {
+  let key = quorumKeys.get(config);
+  if (key === undefined) quorumKeys.set(config, (key = `${config.layout}:${config.bugs === undefined ? '' : config.bugs.join(',')}`));
+  return key;
+}
 
 function winningSets(config: Config, m: Membership): WinningSets {
   let byConfig = winningMemo.get(config);
   if (byConfig === undefined) winningMemo.set(config, (byConfig = new WeakMap()));
   const known = byConfig.get(m);
   if (known !== undefined) return known;
-  let byShape = winningByShape.get(config);
-  if (byShape === undefined) winningByShape.set(config, (byShape = new Map()));
-  const shape = `${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
-  const same = byShape.get(shape);
+  const shape = `${quorumKeyOf(config)}/${m.sets.map((set) => set.join(',')).join('|')}/${m.full.join(',')}`;
+  const same = winningByShape.get(shape);
   if (same !== undefined) {
     byConfig.set(m, same);
     return same;
   }
   const out = computeWinningSets(config, m);
-  byShape.set(shape, out);
+  winningByShape.set(shape, out);
   byConfig.set(m, out);
   return out;
 }
@@ -386,9 +397,13 @@ function computeWinningSets(config: Config, m: Membership): WinningSets {
   const write = bug(config, 'pgcl-read-quorum') ? pair.read : pair.write;
   const members = membersOf(m);
   assert(members.length <= 16, 'a PG has at most a few sets of six members');
+  // The quorum is compiled once to masks over members, then each subset is a few ANDs and
+  // popcounts; calling the model's wins() per subset built a Set and a filtered list for each of
+  // the 2^n subsets (a new config per explore run recomputes these: ~0.9% of explore's time).
+  const compiled = compileQuorum(write, members);
   const winning: number[] = [];
   for (let mask = 1; mask < 1 << members.length; mask++) {
-    if (wins(write, members.filter((_, i) => (mask & (1 << i)) !== 0))) winning.push(mask);
+    if (winsMask(compiled, mask)) winning.push(mask);
   }
   // Minimal: no winning proper subset.
   const minimal = winning.filter((mask) => !winning.some((w) => w !== mask && (w & mask) === w));
@@ -398,4 +413,38 @@ function computeWinningSets(config: Config, m: Membership): WinningSets {
   const memberIndex = members.map(storageIndex);
   const memberMask = memberIndex.reduce((mask, i) => mask | (1 << i), 0);
   return { members, memberIndex, memberMask, sets, threshold };
+}
+
+/** A quorum expression over member indices: k-of-(members in mask), AND or OR of parts. */
+type MaskQuorum =
+  | { readonly kind: 'atLeast'; readonly k: number; readonly mask: number }
+  | { readonly kind: 'and' | 'or'; readonly parts: readonly MaskQuorum[] };
+
+/** Names outside `members` can never say yes in a subset of members, so they get no bit (as with wins()). */
+function compileQuorum(q: Quorum, members: readonly NodeId[]): MaskQuorum {
+  if (q.kind === 'atLeast') {
+    let mask = 0;
+    for (let i = 0; i < q.of.length; i++) {
+      const at = members.indexOf(q.of[i]!);
+      if (at >= 0) mask |= 1 << at;
+    }
+    return { kind: 'atLeast', k: q.k, mask };
+  }
+  const parts: MaskQuorum[] = [];
+  for (let i = 0; i < q.parts.length; i++) parts.push(compileQuorum(q.parts[i]!, members));
+  return { kind: q.kind, parts };
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
+/** wins(q, the members in `yes`): atLeast counts distinct names (atLeast dedups `of`). */
+function winsMask(q: MaskQuorum, yes: number): boolean {
+  if (q.kind === 'atLeast') return popcount(q.mask & yes) >= q.k;
+  const all = q.kind === 'and';
+  for (let i = 0; i < q.parts.length; i++) if (winsMask(q.parts[i]!, yes) !== all) return !all;
+  return all;
 }
