@@ -308,6 +308,12 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
   const inputs = (v.memo.derived.get('az-plus-one cuts') as (CutInput | undefined)[] | undefined) ?? [];
   const cuts: { az: number; extra: NodeId; vdl: Lsn }[] = [];
   const masksOf: number[][] = [];
+  // Per pair of (PG, node) responses of this state, whether the second repeats the first (0: not
+  // asked yet, 1: it does, 2: it does not). The cuts rebuilt in one call ask about the same pairs,
+  // each answer scanning two logs element for element; sound to reuse within the call, where each
+  // (PG, node) is one segment value of `s` (frozen) and the answer a function of the two values.
+  const width = pgs.length * STORAGE_NODES.length;
+  let repeats: Int8Array | undefined;
   for (let c = 0; c < CUTS.length; c++) {
     const cut = CUTS[c]!;
     const masks = intact.map((bits) => bits & cut.alive);
@@ -324,12 +330,24 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
       else {
         const parts: unknown[] = [];
         const reads: unknown[] = [];
+        repeats ??= new Int8Array(width * width);
+        // The response last put in `reads`: its (PG, node) index and segment.
+        let last = -1;
+        let lastSeg: SegmentDurable | undefined;
         for (let pg = 0; pg < masks.length; pg++) {
           for (let i = 0; i < STORAGE_NODES.length; i++) {
             if ((masks[pg]! & (1 << i)) === 0) continue;
             const seg = s.storage[STORAGE_NODES[i]!]!.durable.segments[pg]!;
             parts.push(seg.records, seg.ranges, seg.gcPoint);
-            if (!repeatsLast(reads, seg)) reads.push(seg.records, seg.ranges, seg.gcPoint);
+            const key = pg * STORAGE_NODES.length + i;
+            if (lastSeg !== undefined) {
+              const slot = last * width + key;
+              if (repeats[slot] === 0) repeats[slot] = repeatsResponse(lastSeg, seg) ? 1 : 2;
+              if (repeats[slot] === 1) continue;
+            }
+            reads.push(seg.records, seg.ranges, seg.gcPoint);
+            last = key;
+            lastSeg = seg;
           }
         }
         const readable = masks.every((mask, pg) => readQuorumOf(v.config, pgs[pg]!, mask));
@@ -381,10 +399,9 @@ function vdlOfSameReads(inputs: readonly (CutInput | undefined)[], c: number, re
   return undefined;
 }
 
-/** The last response in `reads` is, element for element, what `seg` returns. */
-function repeatsLast(reads: readonly unknown[], seg: SegmentDurable): boolean {
-  const n = reads.length;
-  return n > 0 && reads[n - 1] === seg.gcPoint && samePart(reads[n - 3], seg.records) && samePart(reads[n - 2], seg.ranges);
+/** `seg` returns, element for element, what `prev` returns. */
+function repeatsResponse(prev: SegmentDurable, seg: SegmentDurable): boolean {
+  return prev.gcPoint === seg.gcPoint && samePart(prev.records, seg.records) && samePart(prev.ranges, seg.ranges);
 }
 
 /** The same parts: the same values, or lists of the same values (records, ranges) element for element. */
