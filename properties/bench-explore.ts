@@ -47,7 +47,8 @@ thread count W, in alternating rounds; every run must print the same summary (th
 depend on W). Then a pure-arithmetic and an allocation loop in 1 and in W threads: the machine's
 own scaling. Reports histories/s, events/s, histories/s per thread, the cores each run kept busy
 (its CPU time, every thread of the process, over its wall time), CPU ms per history, and the
-issue-5 targets.
+issue-5 targets, for the whole run and for the steady state (--steady), and where a history's
+time goes (--breakdown).
 
   --runs N       histories per layout per run (default 500; explore runs 2 layouts)
   --seed N       the exploration's seed (default 1)

@@ -4,8 +4,8 @@
 import { UsageError } from './common.js';
 
 export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID]
-       aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N] [--workers 1,2]
-                               [--rounds N] [--json]
+       aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N]
+                                      [--workers 1,2] [--rounds N] [--json]
 
 A steady fault-free workload through the model and impl/ at several sizes, with a plain-queue
 floor; records/s, ns/record, heap, messages per record, and the issue-4 targets (met or MISS).
