@@ -139,7 +139,7 @@ function deliverAll(c: Cluster): void {
       // The writer that takes this run's acks deferred (ackTaker: null, none), asked again
       // whenever x is looked up and after every other delivery; acks change neither.
       let taker: WriterUp | null = null;
-      // The writer whose catch-up is owed after acks taken in this run (writerTakeAckDeferred).
+      // The writer whose catch-up is owed after acks taken in this run (writerTakeAckBy).
       let owed: WriterUp | null = null;
       for (let j = 0; j < count; j++) {
         const msg = q[head + j]!;

@@ -10,7 +10,7 @@
 
 import type { Event } from '../model/events.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue as writeValue_ } from '../model/events.js';
-import type { Config, Lsn, Message, NodeId, RedoRecord } from '../model/types.js';
+import type { Config, Lsn, Membership, Message, NodeId, RedoRecord } from '../model/types.js';
 import { bug as bug_, pgOfPage as pgOfPage_ } from '../model/types.js';
 import { assert as assert_, mod as mod_ } from './assert.js';
 import type { Cluster, ComputeNode } from './cluster.js';
@@ -160,11 +160,6 @@ export class WriterUp {
     this.sealedAt[pg * NODES + i] = incarnation;
   }
 
-  /** The segment of storage node `node` is known sealed into this epoch. */
-  isSealed(pg: number, node: NodeId): boolean {
-    return this.sealedIncarnation(pg, storageIndex(node)) >= 0;
-  }
-
   /** After a membership write (or a PG added), every PG may need seals or retransmission. */
   syncControl(version: number, pgCount: number): void {
     if (this.controlVersion === version) return;
@@ -264,6 +259,17 @@ export function clientTxn(c: Cluster, event: Extract<Event, { type: 'txn' }>): v
   shipRecords(c, w, fresh);
 }
 
+/**
+ * The storage numbers of `members` (c.members(pg) of membership `m`), as the marks keep them, so
+ * sends find a member's queue with no name decoded (Network.sendToStorage); null when the marks
+ * are not synced to `m` (the caller decodes the names).
+ */
+function memberNumbers(w: WriterUp, pg: number, m: Membership, members: readonly NodeId[]): readonly number[] | null {
+  const numbers = w.marks.memberNumbersOf(pg, m);
+  assert(numbers === null || numbers.length === members.length, 'a number per member');
+  return numbers;
+}
+
 /** Each PG's share to every member; the whole transaction to every replica. */
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
@@ -278,8 +284,7 @@ function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): voi
     const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
     const members = c.members(pg);
     // The members' storage numbers, as the marks keep them (null: not synced to this membership).
-    const numbers = w.marks.memberNumbersOf(pg, membership);
-    assert(numbers === null || numbers.length === members.length, 'a number per member');
+    const numbers = memberNumbers(w, pg, membership, members);
     for (let i = 0; i < members.length; i++) {
       const msg: Message = { kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records };
       if (numbers !== null) c.sendToStorage(numbers[i]!, msg);
@@ -371,26 +376,21 @@ export function writerReceiveAt(c: Cluster, node: NodeId, x: ComputeNode, msg: M
  * rises and its PGCL is max(reached, answer) either way, the VDL only moves forward, and the
  * commits acknowledged are the same ones, in the same order, at the same place among the
  * event's observations (no other observation comes between).
- * Returns -1: not such an ack (deliver it as usual); 0: an ack writerReceiveAt ignores (stale
- * epoch), nothing done and nothing owed; 1: taken, a catch-up owed.
- */
-export function writerTakeAckDeferred(c: Cluster, node: NodeId, x: ComputeNode, msg: Message): -1 | 0 | 1 {
-  const w = ackTaker(c, node, x);
-  if (msg.kind !== 'ack' || w === null) return -1;
-  return writerTakeAckBy(c, w, msg);
-}
-
-/**
- * The writer that takes acks deferred (writerTakeAckDeferred): `x` if it is an active writer of
- * a volume with no replicas, else null. deliverAll asks once per run of a node's messages, and
- * again after anything but such an ack (a delivery may change x's status in place; acks do not),
- * instead of on every ack (~60 instructions an ack: instanceof, status, the replica test).
+ *
+ * ackTaker: the writer that takes acks so, `x` if it is an active writer of a volume with no
+ * replicas, else null (writerTakeAckBy takes one). deliverAll asks once per run of a node's
+ * messages, and again after anything but such an ack (a delivery may change x's status in place;
+ * acks do not), instead of on every ack (~60 instructions an ack: instanceof, status, the
+ * replica test).
  */
 export function ackTaker(c: Cluster, node: NodeId, x: ComputeNode): WriterUp | null {
   return x instanceof WriterUp && x.status === 'active' && !hasReplicas(c, node) ? x : null;
 }
 
-/** writerTakeAckDeferred for an ack to `w`, which ackTaker returned (and would still return). */
+/**
+ * An ack to `w`, which ackTaker returned (and would still return), taken deferred. 0: an ack
+ * writerReceiveAt ignores (stale epoch), nothing done and nothing owed; 1: taken, a catch-up owed.
+ */
 export function writerTakeAckBy(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): 0 | 1 {
   // As writerReceiveAt: a segment asking for a seal (-1) may not know the epoch yet.
   if (msg.epoch !== w.epoch && msg.scl >= 0) return 0;
@@ -399,7 +399,7 @@ export function writerTakeAckBy(c: Cluster, w: WriterUp, msg: Extract<Message, {
   return 1;
 }
 
-/** The catch-up owed after acks taken by writerTakeAckDeferred (takeAckAndAdvance's tail). */
+/** The catch-up owed after acks taken by writerTakeAckBy (takeAckAndAdvance's tail). */
 export function writerCatchUp(c: Cluster, node: NodeId, w: WriterUp): void {
   assert(w.status === 'active' && !hasReplicas(c, node), 'a catch-up is owed only by an active writer with no replicas');
   w.marks.remember(c.control);
@@ -525,8 +525,7 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
     if (point > (w.gcAnnounced[pg] ?? 0)) {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
-      const numbers = w.marks.memberNumbersOf(pg, c.control.pgs[pg]!);
-      assert(numbers === null || numbers.length === members.length, 'a number per member');
+      const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);
       for (let j = 0; j < members.length; j++) {
         const to = members[j]!;
         const i = numbers !== null ? numbers[j]! : storageIndex(to);
@@ -550,8 +549,7 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
     const members = c.members(pg);
-    const numbers = w.marks.memberNumbersOf(pg, m);
-    assert(numbers === null || numbers.length === members.length, 'a number per member');
+    const numbers = memberNumbers(w, pg, m, members);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = numbers !== null ? numbers[j]! : storageIndex(to);
