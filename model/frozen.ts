@@ -141,3 +141,17 @@ export function filterOf<T>(list: readonly T[], p: (x: T, i: number) => boolean)
 export function eachOf<T>(list: readonly T[], f: (x: T, i: number) => void): void {
   for (let i = 0; i < list.length; i++) f(list[i]!, i);
 }
+
+/** `list` without index `i` (a new, plain list; with `i` outside it, a copy). */
+export function withoutAt<T>(list: readonly T[], i: number): T[] {
+  const out: T[] = [];
+  for (let j = 0; j < list.length; j++) if (j !== i) out.push(list[j]!);
+  return out;
+}
+
+/** `list.slice(from)` (a new, plain list). */
+export function tailOf<T>(list: readonly T[], from: number): T[] {
+  const out: T[] = [];
+  for (let j = Math.max(0, from); j < list.length; j++) out.push(list[j]!);
+  return out;
+}

@@ -6,7 +6,7 @@
 // of a partition, and a message sent or delivered across a down link is lost. A message delivered
 // to a crashed node is lost too.
 
-import { anyOf, filterOf, opaque, opaqueWith, replaced, type Edit } from './frozen.js';
+import { anyOf, opaque, opaqueWith, replaced, withoutAt, type Edit } from './frozen.js';
 import type { Parts, World } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
 import { allNodes } from './types.js';
@@ -112,7 +112,7 @@ export function choose(world: World, nodes: readonly NodeId[], node: number, k: 
 /** Removes and returns the chosen message. */
 export function take(ctx: Ctx, to: NodeId, index: number): Message {
   const queue = netOf(ctx)[to]!;
-  setQueue(ctx, to, Object.freeze(filterOf(queue, (_, i) => i !== index)));
+  setQueue(ctx, to, Object.freeze(withoutAt(queue, index)));
   return queue[index]!;
 }
 

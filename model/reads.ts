@@ -7,7 +7,7 @@ import { mod, nextRead, send } from './network.js';
 import type { CachedPage, PendingPageRead, PendingRead } from './state.js';
 import type { Lsn, Message, NodeId, PendingVersion } from './types.js';
 import { pgOfPage } from './types.js';
-import { anyOf, appended, eachOf, filterOf, frozenList, indexIn, withAt } from './frozen.js';
+import { anyOf, appended, eachOf, filterOf, frozenList, indexIn, withAt, withoutAt } from './frozen.js';
 
 /** The part of a compute node's state that reads use. */
 export interface Reader {
@@ -51,7 +51,7 @@ export function cacheLookup(r: Reader, page: number, readPoint: Lsn): number | n
   const i = indexIn(cache, (c) => c.page === page);
   if (i < 0 || cache[i]!.asOf > readPoint) return null;
   const entry = cache[i]!;
-  setCache(r, [...filterOf(cache, (_, j) => j !== i), entry]);
+  setCache(r, [...withoutAt(cache, i), entry]);
   return visibleIn(entry, readPoint);
 }
 
@@ -60,7 +60,7 @@ export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): voi
   const cache = cacheOf(r);
   const i = indexIn(cache, (c) => c.page === entry.page);
   if (i >= 0 && cache[i]!.asOf >= entry.asOf) return;
-  const next = [...filterOf(cache, (_, j) => j !== i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
+  const next = [...withoutAt(cache, i), Object.freeze({ ...entry, versions: frozenList(entry.versions.map((v) => Object.freeze({ ...v }))) })];
   setCache(r, next.length > capacity ? next.slice(1) : next);
 }
 
@@ -104,7 +104,7 @@ export function takeReadResp(ctx: Ctx, r: Reader, msg: Extract<Message, { kind: 
   if (msg.tooOld) {
     // Storage has coalesced past this read point: the versions it needs are gone.
     ctx.out.push({ kind: 'readRefused', read: read.read, at: read.at, reason: 'tooOld' });
-    setReads(r, filterOf(reads, (_, k) => k !== i));
+    setReads(r, withoutAt(reads, i));
     return null;
   }
   const pages = withAt(read.pages, j, Object.freeze({ ...read.pages[j]!, value: msg.value, from: msg.from }));

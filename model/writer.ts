@@ -19,7 +19,7 @@ import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, writeValue, type Event } from './
 import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermarks.js';
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
-import { anyOf, appended, eachOf, filterOf, frozenDeep, frozenList, kept, opaque, opaqueWith, withAt, type Edit } from './frozen.js';
+import { anyOf, appended, eachOf, filterOf, frozenDeep, frozenList, kept, opaque, opaqueWith, tailOf, withAt, type Edit } from './frozen.js';
 import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
@@ -280,7 +280,7 @@ function acknowledgeCommits(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): vo
     const { txn, commitLsn } = pending[done++]!;
     ctx.out.push({ kind: 'committed', txn, commitLsn, by: node });
   }
-  if (done > 0) w.pendingTxns = frozenList(filterOf(pending, (_, i) => i >= done));
+  if (done > 0) w.pendingTxns = frozenList(tailOf(pending, done));
 }
 
 /** Only with the commit-on-own-pg bug: the commit record's own PG is complete to it. */
