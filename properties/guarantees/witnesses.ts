@@ -2,6 +2,7 @@
 // are known to have been exercised there and not passed vacuously.
 
 import type { Invariant, StepView } from '../invariant.js';
+import type { Observation } from '../../model/types.js';
 import { AZS, STORAGE_NODES, WRITER, nodesOfAz } from '../../model/types.js';
 import { delivered, linkDown, marksOf, writerOf } from '../views.js';
 import { anyOf } from '../../model/frozen.js';
@@ -23,6 +24,11 @@ function kindsOf(v: StepView): Set<string> {
 }
 
 const obs = (v: StepView, kind: string) => kindsOf(v).has(kind);
+
+/** Some observation of the step of this kind satisfies p (asked only when the step has one). */
+function observed<K extends Observation['kind']>(v: StepView, kind: K, p: (o: Extract<Observation, { kind: K }>) => boolean): boolean {
+  return obs(v, kind) && v.observations.some((o) => o.kind === kind && p(o as Extract<Observation, { kind: K }>));
+}
 
 export const WITNESSES: readonly Invariant[] = [
   {
@@ -56,7 +62,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'crash-during-recovery', tag: 'sometimes',
     title: 'The writer crashed while recovering, and a later recovery finished',
     why: 'Shows epoch-versioned truncation ranges make an interrupted recovery unambiguous.',
-    hit: (v) => obs(v, 'recovered') && v.observations.some((o) => o.kind === 'recovered' && o.epoch > 2) && v.memo.eventTypes.has('crashWriter'),
+    hit: (v) => observed(v, 'recovered', (o) => o.epoch > 2) && v.memo.eventTypes.has('crashWriter'),
   },
   {
     id: 'hedged-read', tag: 'sometimes',
@@ -68,19 +74,19 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'read-from-segment', tag: 'sometimes',
     title: 'A read at the writer served by a storage segment',
     why: 'Shows the SCL-based read routing was used, not only the cache.',
-    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from !== 'cache')),
+    hit: (v) => observed(v, 'readOk', (o) => o.at === v.next.control.writer && o.values.some((x) => x.from !== 'cache')),
   },
   {
     id: 'read-from-cache', tag: 'sometimes',
     title: 'A read at the writer served from its cache',
     why: 'Shows the cache stays correct as the volume moves on.',
-    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at === v.next.control.writer && o.values.some((x) => x.from === 'cache')),
+    hit: (v) => observed(v, 'readOk', (o) => o.at === v.next.control.writer && o.values.some((x) => x.from === 'cache')),
   },
   {
     id: 'lal-reached', tag: 'sometimes',
     title: 'A transaction refused at the LSN allocation limit',
     why: 'Shows back-pressure engages when VDL lags.',
-    hit: (v) => obs(v, 'refused') && v.observations.some((o) => o.kind === 'refused' && o.reason === 'lal'),
+    hit: (v) => observed(v, 'refused', (o) => o.reason === 'lal'),
   },
   {
     id: 'ooo-ack-quorum', tag: 'sometimes',
@@ -108,7 +114,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'stale-epoch-refused', tag: 'sometimes',
     title: 'A segment refused a request of a stale volume epoch',
     why: 'Shows fencing was exercised.',
-    hit: (v) => obs(v, 'staleRefused') && v.observations.some((o) => o.kind === 'staleRefused' && !o.membership),
+    hit: (v) => observed(v, 'staleRefused', (o) => !o.membership),
   },
   {
     id: 'gossip-filled-hole', tag: 'sometimes',
@@ -132,7 +138,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'failover-in-flight', tag: 'sometimes',
     title: 'A failover to a replica while the old writer had commits in flight, completed',
     why: 'Shows every acknowledged commit survives a failover, and in-flight ones are settled by recovery.',
-    hit: (v) => v.memo.failoverInFlight && obs(v, 'recovered') && v.observations.some((o) => o.kind === 'recovered' && o.at !== WRITER),
+    hit: (v) => v.memo.failoverInFlight && observed(v, 'recovered', (o) => o.at !== WRITER),
   },
   {
     id: 'old-writer-fenced', tag: 'sometimes',
@@ -144,7 +150,7 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'replica-read', tag: 'sometimes',
     title: 'A read served at a replica, from a segment and from its cache',
     why: 'Shows replicas read at their own VDL both ways.',
-    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.at !== v.next.control.writer && o.values.some((x) => x.from === 'cache'))
+    hit: (v) => observed(v, 'readOk', (o) => o.at !== v.next.control.writer && o.values.some((x) => x.from === 'cache'))
       && v.memo.observationKinds.has('readOk'),
   },
   {
@@ -171,25 +177,25 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'membership-completed', tag: 'sometimes',
     title: 'A membership change replaced a failed segment and completed',
     why: 'Shows self-healing: a new segment hydrated from its peers and joined.',
-    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'complete'),
+    hit: (v) => observed(v, 'membership', (o) => o.step === 'complete'),
   },
   {
     id: 'membership-rolled-back', tag: 'sometimes',
     title: 'A membership change rolled back because the old segment returned',
     why: 'Shows a transient failure does not force a replacement.',
-    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'rollback'),
+    hit: (v) => observed(v, 'membership', (o) => o.step === 'rollback'),
   },
   {
     id: 'stacked-failure', tag: 'sometimes',
     title: 'A second failure during a membership change stacked another set',
     why: 'Shows joint quorums over three sets keep reads and writes going.',
-    hit: (v) => obs(v, 'membership') && v.observations.some((o) => o.kind === 'membership' && o.step === 'begin' && o.sets.length >= 3),
+    hit: (v) => observed(v, 'membership', (o) => o.step === 'begin' && o.sets.length >= 3),
   },
   {
     id: 'read-from-hydrated', tag: 'sometimes',
     title: 'A read served by a segment that joined through a membership change',
     why: 'Shows a hydrated segment serves correct data.',
-    hit: (v) => obs(v, 'readOk') && v.observations.some((o) => o.kind === 'readOk' && o.values.some((x) => v.memo.hydrated.has(x.from))),
+    hit: (v) => observed(v, 'readOk', (o) => o.values.some((x) => v.memo.hydrated.has(x.from))),
   },
   {
     id: 'gc-under-load', tag: 'sometimes',
@@ -208,6 +214,6 @@ export const WITNESSES: readonly Invariant[] = [
     id: 'commit-in-new-pg', tag: 'sometimes',
     title: 'A commit that wrote a page of a PG added while the volume ran',
     why: 'Shows volume growth: new pages land in new PGs and commit there.',
-    hit: (v) => obs(v, 'committed') && v.observations.some((o) => o.kind === 'committed' && v.oracle.txns[o.txn]!.writes.some((w) => Math.floor(w.page / v.config.pagesPerPg) >= v.config.pgCount)),
+    hit: (v) => observed(v, 'committed', (o) => v.oracle.txns[o.txn]!.writes.some((w) => Math.floor(w.page / v.config.pagesPerPg) >= v.config.pgCount)),
   },
 ];
