@@ -125,6 +125,19 @@ describe('aurora-harness', () => {
     for (const m of r.measurements) expect(m.recordsPerSec).toBeGreaterThan(0);
   });
 
+  it('bench floors replay the impl run\'s message count through the network queue and through plain arrays', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--quick', '--json', '--only', 'impl-1e6,floor-1e6,floor-bare-1e6'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { measurements: { id: string; queue?: string; messages: number | null }[]; ratios: { name: string; value: number | null }[] };
+    const [impl, net, bare] = r.measurements;
+    expect([impl?.id, net?.queue, bare?.queue]).toEqual(['impl-1e6', 'network', 'bare']);
+    expect(impl?.messages).toBeGreaterThan(0);
+    expect([net?.messages, bare?.messages]).toEqual([impl?.messages, impl?.messages]);
+    expect(r.ratios.filter((x) => x.name.startsWith('impl / ') && x.value !== null)).toHaveLength(2);
+  });
+
   it('replays a kept counterexample as recorded (exit 0), and says so when the outcome changed (exit 1)', async () => {
     quiet();
     const file = shrinkFiles()[0]!;
