@@ -115,6 +115,12 @@ export class WriterUp {
   /** Per PG: the highest commit LSN of its records in this epoch (0: none). */
   readonly pgCommitMax: number[] = [];
   /**
+   * The highest LSN allocated when the writer ticked just before its next retransmit round, which
+   * resends only records at or below it (one allocated since has had no round trip). The base at
+   * first.
+   */
+  resendUpTo: Lsn;
+  /**
    * Work sets, so a tick costs what the active PGs cost, not the volume's size:
    *   gcWork: PGs holding records that commit above the PGMRPL last announced to them;
    *   retransmitWork: PGs where some sealed member may lag the PG's last record (on allocation
@@ -133,6 +139,7 @@ export class WriterUp {
     assert(plan.truncateTo >= plan.vdl, 'the base is at or above the recovered VDL');
     this.status = status;
     this.base = plan.truncateTo;
+    this.resendUpTo = plan.truncateTo;
     this.log = new WriterLog(this.base, plan.vdl, plan.lastPg);
     this.marks = new Watermarks(config, this.log, pgCount);
     this.ensureSealed(pgCount - 1);
@@ -499,6 +506,8 @@ export function writerTick(c: Cluster, node: NodeId): void {
     updateReplicas(c, node, x);
     announceMinReadPoint(c, node, x);
   }
+  // The tick before a round: what is allocated by now will have had a round trip by then.
+  if ((c.time + 1) % c.config.retransmitTicks === 0) x.resendUpTo = x.log.allocated;
   if (x.reader.reads.size > 0) hedgeReads(c, node, x.reader, x.epoch, routeBySCL(c, x));
 }
 
@@ -536,13 +545,20 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   }
 }
 
-/** Resend to each sealed member every record of its PG above the SCL it last reported. */
+/**
+ * Resend to each sealed member every record of its PG above the SCL it last reported that has had
+ * a round trip to be acknowledged (at or below resendUpTo). A PG stays in retransmitWork while a
+ * member lags its last record, resent or not yet.
+ */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
   const todo = w.retransmitWork;
   for (let k = 0, end = todo.sorted(); k < end; k++) {
     const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
+    // The PG's last record of this epoch old enough to resend, 0 if none (-1: not looked up yet;
+    // it is only if some member lags).
+    let upTo = -1;
     let lagging = false;
     // Members lagging at the same SCL (the usual case: they acknowledged the same writes) share
     // one records list, as shipRecords' members do (messages never change their lists).
@@ -556,8 +572,13 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
       const scl = w.marks.sclAt(pg, i);
       if (scl === undefined || w.sealedIncarnation(pg, i) < 0 || scl >= last) continue;
       lagging = true;
+      if (upTo < 0) {
+        const floor = w.log.floor(pg, w.resendUpTo);
+        upTo = floor > w.base ? floor : 0;
+      }
+      if (upTo === 0 || scl >= upTo) continue;
       if (scl !== sharedScl) {
-        shared = w.log.pgAbove(pg, scl);
+        shared = w.log.pgAboveUpTo(pg, scl, upTo);
         sharedScl = scl;
       }
       const records = shared;

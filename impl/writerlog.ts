@@ -188,6 +188,12 @@ export class WriterLog {
     return this.above(this.lastOf(pg), this.prevPgs, lsn);
   }
 
+  /** The PG's records above `lsn` up to `upTo`, one of them (floor(pg, x) finds it), LSN order. */
+  pgAboveUpTo(pg: number, lsn: Lsn, upTo: Lsn): RedoRecord[] {
+    assert(upTo > this.base && upTo <= this.allocated && this.pgs[upTo - this.base - 1] === pg, 'upTo is a record of the PG');
+    return this.above(upTo, this.prevPgs, lsn);
+  }
+
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
     return this.above(page >= 0 && page < this.lastByPage.length ? this.lastByPage[page]! : 0, this.prevPages, lsn);

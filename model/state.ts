@@ -205,6 +205,13 @@ export interface WriterUp {
   readonly replicaPoints: Readonly<Record<NodeId, Lsn>>;
   /** Per PG: the PGMRPL last announced to its members in this epoch (absent: none yet). */
   readonly gcAnnounced: readonly Lsn[];
+  /**
+   * The highest LSN allocated when the writer ticked just before its next retransmit round: that
+   * round resends only records at or below it. A record allocated since has had no round trip (its
+   * write persists at the next tick and its ack is taken after that tick), so resending it would
+   * only duplicate a write still on its way. The base at first.
+   */
+  readonly resendUpTo: Lsn;
 }
 
 /**

@@ -29,7 +29,7 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
     sealed: frozenList(Array.from({ length: pgCount }, () => known({}))),
     reached: frozenList(Array.from({ length: pgCount }, () => -1)),
     records: frozenList([]), pendingTxns: frozenList([]), reads: frozenList([]), cache: frozenList([]),
-    replicaPoints: known({}), gcAnnounced: frozenList([]),
+    replicaPoints: known({}), gcAnnounced: frozenList([]), resendUpTo: plan.truncateTo,
   });
 }
 
@@ -46,7 +46,7 @@ function writerCopy(w: WriterUp): WriterEdit {
   return {
     status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, reached: w.reached,
     records: w.records, pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
-    gcAnnounced: w.gcAnnounced,
+    gcAnnounced: w.gcAnnounced, resendUpTo: w.resendUpTo,
   };
 }
 
@@ -401,11 +401,14 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   // A membership step can move PGCL without an ack (a joint quorum became a single one).
   const { vdl } = remember(ctx, w);
   acknowledgeCommits(ctx, node, w, vdl);
-  if (ctx.s.world.time % ctx.config.retransmitTicks === 0) {
+  const time = ctx.s.world.time;
+  if (time % ctx.config.retransmitTicks === 0) {
     retransmit(ctx, node, w);
     updateReplicas(ctx, node, w, vdl);
     announceMinReadPoint(ctx, node, w, vdl);
   }
+  // The tick before a round: what is allocated by now will have had a round trip by then.
+  if ((time + 1) % ctx.config.retransmitTicks === 0) w.resendUpTo = w.records.at(-1)?.lsn ?? w.base;
   hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx, w));
 }
 
@@ -445,14 +448,18 @@ function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
   return false;
 }
 
-/** Resend to each segment every record of its PG above the SCL it last reported. */
+/**
+ * Resend to each segment every record of its PG above the SCL it last reported that has had a
+ * round trip to be acknowledged (at or below resendUpTo).
+ */
 function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k: Acked = w;
+  const upTo = w.resendUpTo;
   eachOf(ctx.s.control.pgs, (m, pg) => {
     for (const to of membersOf(m)) {
       const scl = k.scl[pg]?.[to];
       if (scl === undefined || k.sealed[pg]?.[to] === undefined) continue;
-      const records = frozenList(pgRecordsAbove(w.records, pg, scl));
+      const records = frozenList(filterOf(pgRecordsAbove(w.records, pg, scl), (r) => r.lsn <= upTo));
       if (records.length > 0) send(ctx, { kind: 'write', from: node, to, epoch: w.epoch, membership: m.epoch, pg, records });
     }
   });
