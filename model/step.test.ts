@@ -57,6 +57,23 @@ describe('commit', () => {
     expect(r.until('committed')).toEqual({ kind: 'committed', txn: 0, commitLsn: 2, by: 'W' });
   });
 
+  it('resends a record only at a round after it has had a round trip, never in the tick it was sent', () => {
+    const r = new Run();
+    const writes = () => r.pending((m) => m.kind === 'write' && m.pg === 0).length;
+    r.do(tick, tick);
+    // Sent at time 2, just before the round at tick 3: its acks could not be back by then.
+    r.do(txn([0]));
+    expect(writes()).toBe(6);
+    r.do(tick);
+    expect(writes()).toBe(6);
+    // Still unacknowledged (nothing delivered) at the next round: resent to every member.
+    r.do(tick, tick);
+    expect(writes()).toBe(6);
+    r.do(tick);
+    expect(writes()).toBe(12);
+    expect(only(r.round(), 'committed')).toEqual([{ kind: 'committed', txn: 0, commitLsn: 2, by: 'W' }]);
+  });
+
   it('refuses a transaction that would allocate above VDL + LAL, and accepts again once VDL moves', () => {
     const r = new Run({ ...DEFAULT_CONFIG, lal: 4 });
     let refused: Obs<'refused'> | undefined;
