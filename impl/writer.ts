@@ -522,8 +522,9 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
 }
 
 /**
- * A PG is told the PGMRPL while it holds records of this epoch committing above the point last
- * announced to it (as the model: an idle PG is not told again). Only PGs in gcWork can qualify.
+ * A PG is told the PGMRPL when it holds records of this epoch committing above the point last
+ * announced to it and at or below the new one (as the model: an idle PG is not told again, nor
+ * one whose newest records still wait for their commit). Only PGs in gcWork can qualify.
  */
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
@@ -531,7 +532,8 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   const todo = w.gcWork;
   for (let k = 0, end = todo.sorted(); k < end; k++) {
     const pg = todo.at(k);
-    if (point > (w.gcAnnounced[pg] ?? 0)) {
+    const told = w.gcAnnounced[pg] ?? 0;
+    if (point > told && w.log.firstCommitAbove(pg, told) <= point) {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
       const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);

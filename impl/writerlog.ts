@@ -178,6 +178,22 @@ export class WriterLog {
     return lsn > base ? lsn : (this.lastPg[pg] ?? 0);
   }
 
+  /**
+   * The lowest commit LSN above `told` among the PG's records in this log (Infinity: none). Commit
+   * LSNs never decrease along the log, so the walk back from the PG's last record stops at the
+   * first one committing at or below `told` (a PG announced to each round: a record or two).
+   */
+  firstCommitAbove(pg: number, told: Lsn): Lsn {
+    const base = this.base;
+    let first = Infinity;
+    for (let lsn = this.lastOf(pg); lsn > base; lsn = this.prevPgs[lsn - base - 1]!) {
+      const commit = this.commitLsns[lsn - base - 1]!;
+      if (commit <= told) break;
+      first = commit;
+    }
+    return first;
+  }
+
   /** The PG's last LSN allocated in this log (0: none). */
   lastOf(pg: number): Lsn {
     return pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;

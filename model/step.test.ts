@@ -89,6 +89,30 @@ describe('commit', () => {
   });
 });
 
+describe('PGMRPL announcements', () => {
+  it('tell a PG a new point only when some record of it commits at or below it (not one whose newest records still wait)', () => {
+    const r = new Run({ ...DEFAULT_CONFIG, replicas: 0 });
+    const gcs = (pg: number) => r.pending((m) => m.kind === 'gc' && m.pg === pg).map((m) => (m.kind === 'gc' ? m.point : -1));
+    // txn A in PG 1 (page 3) commits at 2; the round at tick 3 tells PG 1 the point 2.
+    r.do(txn([3]));
+    r.round();
+    r.do(tick, tick);
+    expect(gcs(1)).toEqual(Array(6).fill(2));
+    r.do(deliverAll);
+    // txn B in PG 0 commits at 4; txn C in PG 1 (LSNs 5..6) is persisted, its acks still on their way.
+    r.do(txn([0]));
+    r.round();
+    r.do(txn([3]), deliverAll, tick, tick);
+    // The round at tick 6: the point is 4. PG 0 is told (B commits at 4); PG 1 is not: its only
+    // records above its last point commit at 6, above 4, so coalescing there at 4 drops nothing new.
+    expect(gcs(0)).toEqual(Array(6).fill(4));
+    expect(gcs(1)).toEqual([]);
+    // Once C commits, the next round tells PG 1.
+    r.do(deliverAll, tick, tick, tick);
+    expect(gcs(1)).toEqual(Array(6).fill(6));
+  });
+});
+
 describe('reads', () => {
   it('a read after a commit returns the written value', () => {
     const r = new Run();

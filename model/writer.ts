@@ -429,11 +429,12 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): 
   const point = bug(ctx.config, 'pgmrpl-ignores-replicas') ? lowestReadPoint(w, vdl) : minReadPoint(ctx.s, node, w, vdl);
   const k: Acked = w;
   eachOf(ctx.s.control.pgs, (m, pg) => {
-    // Only a PG holding records of this epoch that commit above the point it was last told can
-    // coalesce anything new: a PG is told while it has such work, so an idle volume of many PGs
-    // costs nothing per tick (a lost announcement waits for the PG's next write).
+    // Only a PG holding records of this epoch that commit above the point it was last told, and
+    // at or below the new one, can coalesce anything new: an idle volume of many PGs costs
+    // nothing per tick, and a PG whose newest records still wait for their commit is told once
+    // they commit, not before as well (a lost announcement waits for the PG's next write).
     const told = w.gcAnnounced[pg] ?? 0;
-    if (point <= told || !commitsAbove(w, pg, told)) return;
+    if (point <= told || !commitsIn(w, pg, told, point)) return;
     w.gcAnnounced = withAt(w.gcAnnounced, pg, point);
     for (const to of membersOf(m)) {
       if (k.sealed[pg]?.[to] !== undefined) send(ctx, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
@@ -441,10 +442,16 @@ function announceMinReadPoint(ctx: Ctx, node: NodeId, w: WriterEdit, vdl: Lsn): 
   });
 }
 
-/** Some record of `pg` in this epoch commits above `lsn` (commit LSNs never decrease along the log). */
-function commitsAbove(w: WriterUp, pg: number, lsn: Lsn): boolean {
+/**
+ * Some record of `pg` in this epoch commits in (told, point]: coalescing at the point drops what it
+ * could not at `told` (commit LSNs never decrease along the log, so the scan stops at `told`).
+ */
+function commitsIn(w: WriterUp, pg: number, told: Lsn, point: Lsn): boolean {
   const records = w.records;
-  for (let i = records.length - 1; i >= 0 && records[i]!.commitLsn > lsn; i--) if (records[i]!.pg === pg) return true;
+  for (let i = records.length - 1; i >= 0 && records[i]!.commitLsn > told; i--) {
+    const r = records[i]!;
+    if (r.pg === pg && r.commitLsn <= point) return true;
+  }
   return false;
 }
 
