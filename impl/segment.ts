@@ -70,6 +70,65 @@ function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at
   return lo - 1;
 }
 
+/**
+ * coalesce's walk when nothing is annulled and log[0 .. end] are at most 31: bit i set when
+ * log[i] (i <= end, so at or below the point) stays. Walking down, the first write met of each
+ * page that is visible at the point (its commit there too) is the page's newest version there;
+ * a write committed above the point stays as well; commit records and older versions go. The
+ * first two pages met are two locals (a PG has pagesPerPg pages: 2 in the bench), others go to
+ * the scratch list (pages are dense from 0, so -1 is no page).
+ */
+function keptBits(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn): number {
+  assert(end < 31, 'the kept records fit in the bits of one integer');
+  let bits = 0;
+  let seen0 = -1;
+  let seen1 = -1;
+  let more = false;
+  for (let i = end; i >= 0; i--) {
+    const r = log[i]!;
+    const page = r.page;
+    if (page === null) continue;
+    if (r.commitLsn > point) bits |= 1 << i;
+    else if (page === seen0 || page === seen1) continue;
+    else if (seen0 < 0) {
+      seen0 = page;
+      bits |= 1 << i;
+    } else if (seen1 < 0) {
+      seen1 = page;
+      bits |= 1 << i;
+    } else if (!pagesScratch.includes(page)) {
+      more = true;
+      pagesScratch.push(page);
+      bits |= 1 << i;
+    }
+  }
+  if (more) pagesScratch.clear();
+  return bits;
+}
+
+/**
+ * coalesce's walk in general (truncation ranges, or a long log): keepScratch[i] is 1 when log[i]
+ * (i <= end) stays, as keptBits decides, annulled records going too. Returns 0 (no bits).
+ */
+function keptFlags(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn, ranges: readonly TruncationRange[]): number {
+  if (keepScratch.length <= end) keepScratch = new Uint8Array(Math.max(end + 1, keepScratch.length * 2));
+  const keep = keepScratch;
+  const pagesSeen = pagesScratch;
+  pagesSeen.clear();
+  const annuls = ranges.length > 0;
+  for (let i = end; i >= 0; i--) {
+    const r = log[i]!;
+    keep[i] = 0;
+    if (r.page === null) continue;
+    if (!pagesSeen.includes(r.page) && (annuls ? visibleAt(ranges, r, point) : r.lsn <= point && r.commitLsn <= point)) {
+      pagesSeen.push(r.page);
+      keep[i] = 1;
+    } else if (r.commitLsn > point && (!annuls || writeSurvives(ranges, r))) keep[i] = 1;
+  }
+  pagesSeen.clear();
+  return 0;
+}
+
 export class Segment {
   /** Highest volume epoch promised; requests of older epochs are refused. */
   epoch = 0;
@@ -356,28 +415,19 @@ export class Segment {
     assert(point > this.gcPoint, 'GC moves forward');
     assert(this.scl >= point, 'GC only where the segment is complete');
     // Walk down from the last record at or below the point: the first visible write met of each
-    // page is its newest version there. Which records stay is flagged in a scratch byte column,
-    // then the log is compacted in one ascending pass (no scratch list of records to fill and
-    // empty: at 64 PGs a segment coalesces after nearly every write to it, over a handful).
+    // page is its newest version there. Which records stay is noted, then the log is compacted
+    // in one ascending pass (no scratch list of records to fill and empty: at 64 PGs a segment
+    // coalesces after nearly every write to it, over a handful).
     const log = this.log;
     const count = this.count;
     const end = lastAtOrBelowIn(log, count, point);
-    if (keepScratch.length <= end) keepScratch = new Uint8Array(Math.max(end + 1, keepScratch.length * 2));
-    const keep = keepScratch;
-    const pagesSeen = pagesScratch;
-    pagesSeen.clear();
-    // No truncation range (the steady state): nothing is annulled, so visibility is the two LSNs.
+    // No truncation range (the steady state) and at most 31 records at or below the point (2-9
+    // at 2 and 64 PGs): the kept ones are the bits of one integer (keptBits), not bytes of a
+    // scratch column (keptFlags), each a store with its bounds check.
     const ranges = this.ranges;
-    const annuls = ranges.length > 0;
-    for (let i = end; i >= 0; i--) {
-      const r = log[i]!;
-      keep[i] = 0;
-      if (r.page === null) continue;
-      if (!pagesSeen.includes(r.page) && (annuls ? visibleAt(ranges, r, point) : r.lsn <= point && r.commitLsn <= point)) {
-        pagesSeen.push(r.page);
-        keep[i] = 1;
-      } else if (r.commitLsn > point && (!annuls || writeSurvives(ranges, r))) keep[i] = 1;
-    }
+    const small = end < 31 && ranges.length === 0;
+    const bits = small ? keptBits(log, end, point) : keptFlags(log, end, point, ranges);
+    const keep = keepScratch;
     // The kept records, then the records above the point, in LSN order; n <= i throughout.
     // A busy segment (coalesced within BUSY_COALESCE_TICKS) compacts into a fresh list of the
     // same room: young, and replaced again by the next coalesce while still young, so these
@@ -395,16 +445,21 @@ export class Segment {
     const next = copy ? log.slice() : log;
     // The kept records before the first dropped one are in place already (in `next` too, a copy):
     // not stored again, as each store of a young record into an old list is a write-barrier call.
+    // (With bits, n is their trailing ones: the index of the lowest clear bit, ~bits & (bits + 1).)
     let n = 0;
-    while (n <= end && keep[n] === 1) n++;
+    if (small) n = 31 - Math.clz32(~bits & (bits + 1));
+    else while (n <= end && keep[n] === 1) n++;
     if (n <= end) {
-      for (let i = n + 1; i <= end; i++) if (keep[i] === 1) next[n++] = log[i]!;
+      if (small) {
+        for (let i = n + 1; i <= end; i++) if (((bits >>> i) & 1) === 1) next[n++] = log[i]!;
+      } else for (let i = n + 1; i <= end; i++) if (keep[i] === 1) next[n++] = log[i]!;
       for (let i = end + 1; i < count; i++) next[n++] = log[i]!;
     } else n = count;
     assert(n <= count, 'coalescing only drops records');
-    this.log = next;
+    // Stored only when a copy: the field of a long-lived segment, so storing the (young) list into
+    // it again was a write-barrier call on every coalesce of a busy segment.
+    if (copy) this.log = next;
     this.truncate(n);
-    pagesSeen.clear();
     this.gcScl = this.scl;
     this.gcPoint = point;
     if (this.waiting !== null) return this.rebuild(null);
