@@ -423,7 +423,9 @@ export class Segment {
     const end = lastAtOrBelowIn(log, count, point);
     // No truncation range (the steady state) and at most 31 records at or below the point (2-9
     // at 2 and 64 PGs): the kept ones are the bits of one integer (keptBits), not bytes of a
-    // scratch column (keptFlags), each a store with its bounds check.
+    // scratch column (keptFlags), each a store with its bounds check. Marginal instructions per
+    // record (cachegrind), with the log field stored only on a copy (below): 2 PGs 12,666 ->
+    // 12,242, 64 PGs 25,492 -> 24,053, 13,108 PGs 32,878 -> 30,879.
     const ranges = this.ranges;
     const small = end < 31 && ranges.length === 0;
     const bits = small ? keptBits(log, end, point) : keptFlags(log, end, point, ranges);
