@@ -420,7 +420,12 @@ export class Segment {
     // coalesces after nearly every write to it, over a handful).
     const log = this.log;
     const count = this.count;
-    const end = lastAtOrBelowIn(log, count, point);
+    // The last record at or below the point, found walking down from the tail (no binary search:
+    // the records above the point are a few, 1-5 in the bench, and the compaction below moves
+    // each of them anyway, so the walk never costs more than that). Marginal instructions per
+    // record (cachegrind): 64 PGs 23,777 -> 23,660, 2 PGs 12,134 -> 12,123.
+    let end = count - 1;
+    while (end >= 0 && log[end]!.lsn > point) end--;
     // No truncation range (the steady state) and at most 31 records at or below the point (2-9
     // at 2 and 64 PGs): the kept ones are the bits of one integer (keptBits), not bytes of a
     // scratch column (keptFlags), each a store with its bounds check. Marginal instructions per
