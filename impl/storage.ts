@@ -35,6 +35,12 @@ interface QueuedBase {
 }
 
 export class StorageNode {
+  /**
+   * Tested as `up === true` on the hot paths (a message, persist, GC, gossip): a compare with one
+   * constant, where `!up` and `assert(up)` were a generic truth test of the field (false, '',
+   * undetectable, number and bigint cases: ~12 instructions each). Marginal instructions per
+   * record (cachegrind): 64 PGs 23,345 -> 23,200, 2 PGs 12,108 -> 12,074.
+   */
   up = true;
   /** The tick at which the node went down (meaningful while down). */
   downSince = 0;
@@ -205,7 +211,7 @@ type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq
 
 /** A message handled by a storage node that is up. */
 export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
-  assert(node.up, 'only an up node handles messages');
+  assert(node.up === true, 'only an up node handles messages');
   // The common kinds first (a switch on strings tests the cases in order).
   switch (msg.kind) {
     case 'write': return takeWrite(c, node, msg);
@@ -311,7 +317,7 @@ function acknowledge(c: Cluster, node: StorageNode, pg: number, seg: Segment): v
  * and ones at or below the GC point are dropped.
  */
 export function persist(c: Cluster, node: StorageNode): void {
-  if (!node.up || (node.queueLength === 0 && node.bases.length === 0)) return;
+  if (node.up !== true || (node.queueLength === 0 && node.bases.length === 0)) return;
   // The PGs touched: a handful per persist, so a list beats a set (a scratch list: persist does
   // not nest).
   const touched = touchedScratch;
@@ -386,7 +392,7 @@ const touchedScratch = new IntScratch();
  * for what follows its SCL. A member never sealed asks the control plane's writer for a seal.
  */
 export function gossip(c: Cluster, node: StorageNode): void {
-  if (!node.up) return;
+  if (node.up !== true) return;
   node.syncControl(c.control.version);
   const todo = node.gossipWork;
   for (let k = 0, end = todo.sorted(); k < end; k++) {
@@ -439,7 +445,7 @@ function takeGossip(node: StorageNode, msg: Extract<Message, { kind: 'gossipResp
  * there. Reads at or above the PGMRPL see exactly what they saw before.
  */
 export function collectGarbage(c: Cluster, node: StorageNode): void {
-  if (!node.up) return;
+  if (node.up !== true) return;
   node.syncControl(c.control.version);
   if (node.gcWork.size === 0) return;
   const todo = node.gcWork;
