@@ -322,6 +322,8 @@ export function persist(c: Cluster, node: StorageNode): void {
   // not nest).
   const touched = touchedScratch;
   touched.clear();
+  // Near-tail repeats are dropped (appendCompleteRun) unless the mutant keeps them.
+  const dropRepeats = !bug(c.config, 'segment-persists-duplicate');
   // The columns in locals: the loop stores into segments only, so nothing reloads them.
   const queuePg = node.queuePg;
   const queueRecords = node.queueRecords;
@@ -335,15 +337,22 @@ export function persist(c: Cluster, node: StorageNode): void {
     // No truncation range (the steady state): nothing is annulled, so no record needs the scan.
     const ranges = seg.ranges;
     const annuls = ranges.length > 0;
-    for (let k = 0; k < records.length; k++) {
+    for (let k = 0; k < records.length; ) {
       const record = records[k]!;
-      if (annuls && recordAnnulled(ranges, record)) continue;
-      // Steady state: the record extends a complete log (no search, no waiter map).
-      if (seg.tryAppendComplete(record)) continue;
-      // A repeat of a record just persisted (retransmission: 199,992 of 799,992 persisted at
-      // 2 PGs), known without has()'s search; dropped as has() would (or as the GC point test
-      // does, when at or below it).
-      if (seg.holdsNearTail(record) && !bug(c.config, 'segment-persists-duplicate')) continue;
+      if (annuls && recordAnnulled(ranges, record)) {
+        k++;
+        continue;
+      }
+      // Steady state: the records extend a complete log, or are retransmitted repeats of its
+      // last ones, taken as a run (one record while ranges may annul some).
+      const next = seg.appendCompleteRun(records, k, annuls ? k + 1 : records.length, dropRepeats);
+      if (next > k) {
+        k = next;
+        continue;
+      }
+      // The general path (a record out of order, one at or below the GC point, or any while
+      // some record waits: a repeat then is dropped by has(), as by the run).
+      k++;
       if (record.lsn <= seg.gcPoint) continue;
       if (seg.has(record.lsn) && !bug(c.config, 'segment-persists-duplicate')) continue;
       seg.insert(record, !bug(c.config, 'scl-ignores-late-predecessor'));
