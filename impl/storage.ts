@@ -388,7 +388,10 @@ export function persist(c: Cluster, node: StorageNode): void {
     const pg = touched.at(k);
     const seg = node.segment(pg);
     if (!seg.whole()) node.gossipWork.add(pg);
-    if (seg.pgmrpl > seg.gcPoint) node.gcWork.add(pg);
+    // Often a member already (takeGc adds a segment whose SCL is at the point: every persist's
+    // add at 2 PGs, 1.5 of 5.5 a record at 64): has() is inlined, add is a call. Marginal
+    // instructions per record (cachegrind): 2 PGs 11,898 -> 11,833, 64 PGs 23,259 -> 23,224.
+    if (seg.pgmrpl > seg.gcPoint && !node.gcWork.has(pg)) node.gcWork.add(pg);
     acknowledge(c, node, pg, seg);
   }
   touched.clear();
