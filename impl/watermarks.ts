@@ -51,6 +51,11 @@ export function storageIndex(node: NodeId): number {
   // (Two characters, then a range check: a NaN or out-of-range index is a slow keyed load.)
   const guess = node.length === 2 ? (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49) : -1;
   if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return guess;
+  return storageIndexByMap(node);
+}
+
+/** storageIndex's other names, out of line (the fast path alone fits the ack path's inlining). */
+function storageIndexByMap(node: NodeId): number {
   const i = STORAGE_INDEX.get(node);
   assert(i !== undefined, 'per-node state is kept for storage nodes');
   return i;
