@@ -46,8 +46,6 @@ export class Cluster {
   readonly compute = new Map<NodeId, ComputeNode>();
   /** The storage nodes in STORAGE_NODES order (the tick walks them). */
   readonly storageList: StorageNode[] = [];
-  /** Scratch for deliverAll: per node (net.nodes order) the messages pending at its start. */
-  readonly deliverCounts: number[] = [];
   /**
    * Per node, in net.nodes order: its name, and its StorageNode (null: a compute node). Plain
    * arrays (net.nodes is frozen, and a keyed load from a frozen array went through the generic
@@ -94,7 +92,6 @@ export class Cluster {
     for (const n of this.net.nodes) {
       this.nodeIds.push(n);
       this.storageAtIndex.push(this.storage.get(n) ?? null);
-      this.deliverCounts.push(0);
     }
     assert(this.storageAtIndex.length === this.net.nodes.length, 'a slot per node of the network');
     // The members memo has a slot per PG from the start (members() grows it only for a PG added

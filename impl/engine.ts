@@ -116,18 +116,19 @@ function deliverChosen(c: Cluster, node: number, k: number, what: 'deliver' | 'd
 function deliverAll(c: Cluster): void {
   const nodes = c.nodeIds;
   const storageAt = c.storageAtIndex;
-  const counts = c.deliverCounts;
   const net = c.net;
-  for (let i = 0; i < nodes.length; i++) counts[i] = net.pendingAt(i);
+  const ends = net.endsCopy();
+  assert(ends.length === nodes.length, 'a queue per node');
   // Deliveries only append (to any queue), so node n's first `count` messages are exactly the ones
   // pending at the start: they are read in place, in send order, then dropped as one run.
   // Deliveries never partition or heal, so whether any cut is in force holds for the whole event.
+  // A node's head moves only in its own run: its count is its end at the start less its head.
   const cut = net.cuts.length > 0;
   for (let i = 0; i < nodes.length; i++) {
-    const count = counts[i]!;
+    const head = net.headAt(i);
+    const count = ends[i]! - head;
     if (count === 0) continue;
     const q = net.bufferAt(i);
-    const head = net.headAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
     // once per batch; a compute node's may be replaced by a handler (fenced, recovered), so it
     // is looked up again whenever the cluster's computeVersion moved.
