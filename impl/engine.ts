@@ -164,11 +164,19 @@ function deliverAll(c: Cluster): void {
         taker = ackTaker(c, id, x);
       }
       if (owed !== null) writerCatchUp(c, id, owed);
-    } else {
-      for (let j = 0; j < count; j++) {
-        const msg = q[head + j]!;
-        if (!(cut && net.linkDown(msg.from, msg.to)) && storage.up) storageReceive(c, storage, msg);
-      }
+    } else if (storage.up === true) {
+      // Up for the whole run: only crashNode and restartNode (events of their own) change `up`,
+      // never a delivery; a down node's run is lost as a whole (dropped below). Tested once a
+      // run as a compare with the constant, where `&& storage.up` per message was a generic
+      // truthiness test; and a run with no cut in force needs no link test at all (marginal
+      // instructions per record, cachegrind: 2 PGs 11,210 -> 10,646, 64 PGs 18,573 -> 18,440;
+      // most of it at 2 PGs is the bare loop, whose one call site V8 now inlines further).
+      if (cut) {
+        for (let j = 0; j < count; j++) {
+          const msg = q[head + j]!;
+          if (!net.linkDown(msg.from, msg.to)) storageReceive(c, storage, msg);
+        }
+      } else for (let j = 0; j < count; j++) storageReceive(c, storage, q[head + j]!);
     }
     net.dropFirstAt(i, head, count);
   }
