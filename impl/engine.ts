@@ -178,7 +178,7 @@ function deliverAll(c: Cluster): void {
         }
       } else for (let j = 0; j < count; j++) storageReceive(c, storage, q[head + j]!);
     }
-    net.dropFirstAt(i, head, count);
+    net.dropRunAt(i, head, count, c.time);
   }
 }
 
