@@ -159,12 +159,17 @@ export class IntScratch {
   length = 0;
 
   push(x: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    // Growing is out of line: push stays small enough to be inlined where it was a call
+    // (newAnswer's, inlined into the ack path, ~0.85 a record at 2 PGs by callgrind). Marginal
+    // instructions per record, cachegrind: 2 PGs 10,502 -> 10,480, 64 PGs 18,036 -> 17,927.
+    if (this.length === this.data.length) this.grow();
     this.data[this.length++] = x;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.data.length * 2);
+    grown.set(this.data);
+    this.data = grown;
   }
 
   includes(x: number): boolean {
