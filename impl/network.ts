@@ -232,11 +232,27 @@ export class Network {
   }
 
   dropFirstAt(i: number, head: number, count: number): void {
-    this.dropRunAt(i, head, count, -1e9);
+    // Always a fresh buffer when emptied, as before dropRunAt: the buffer is marked as made long
+    // before `now` (0), whatever dropRunAt last recorded.
+    this.born[i] = -1e9;
+    this.dropRunSlow(i, head, count, 0);
   }
 
-  /** dropFirstAt at time `now` (ticks): deliverAll's, which may reset a young buffer in place. */
+  /**
+   * dropFirstAt at time `now` (ticks): deliverAll's, which may reset a young buffer in place.
+   * The usual case (the run empties a young buffer) is this small front, the rest dropRunSlow:
+   * small enough to be inlined into deliverAll, where the whole was a call per node's run
+   * (~300 instructions a record at 2 PGs). Marginal instructions per record, cachegrind: 2 PGs
+   * 10,480 -> 10,350, 64 PGs 17,927 -> 17,839.
+   */
   dropRunAt(i: number, head: number, count: number, now: number): void {
+    if (now - this.born[i]! <= YOUNG_BUFFER_TICKS && this.heads[i] === head && head + count === this.ends[i]) {
+      this.heads[i] = 0;
+      this.ends[i] = 0;
+    } else this.dropRunSlow(i, head, count, now);
+  }
+
+  private dropRunSlow(i: number, head: number, count: number, now: number): void {
     const q = this.bufs[i]!;
     const end = this.ends[i]!;
     if (!(this.heads[i] === head && head + count <= end)) fail(`drop ${count} at ${head} from ${this.nodes[i]}: the run moved`);
