@@ -94,9 +94,12 @@ export function explore(opts: ExploreOptions): ExploreSummary {
         history, report: formatFailure(opts.config, history, result),
       };
     }
-  } else if (details.failed) {
+  } else if (details.failed && !(details.interrupted && details.numRuns === 0)) {
     throw details.errorInstance ?? new Error('exploration failed without a counterexample');
   }
+  // (fast-check reports a run its time limit interrupted before any history completed as failed,
+  // whatever markInterruptAsFailure says: a pool's last chunk, handed the budget's last
+  // milliseconds, is that, and it ran nothing, found nothing.)
   return {
     seed: opts.seed,
     histories,
