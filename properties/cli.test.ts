@@ -9,6 +9,8 @@ import { main } from './cli.js';
 import { shrinkFiles } from './shrinks.js';
 import { explore } from './exploration.js';
 import { configFor } from './commands/explore.js';
+import { hunt } from './mutation.js';
+import { MUTANTS } from './mutants.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -125,6 +127,9 @@ describe('aurora-harness', () => {
       expect(s.failure).toBeNull();
       expect(s.histories).toBeLessThanOrEqual(10);
     }
+    // The same for the mutant search: a budget spent before any history is a mutant not caught.
+    const r = hunt(MUTANTS[0]!, { seed: 1, maxHistories: 10, budgetMs: 1e-9, shrink: false });
+    expect(r.caught === false || r.invariant !== null).toBe(true);
   });
 
   it('bench --json prints one object with the measurements asked for', async () => {

@@ -69,7 +69,11 @@ export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
   });
   const ms = Math.round((caughtAt ?? performance.now()) - start);
   const base = { mutant, config, histories, ms, shrinkMs: 0 };
-  if (!search.failed) return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
+  // (A time limit that interrupts the search before any history completes is reported as failed
+  // with no counterexample, whatever markInterruptAsFailure says: nothing ran, nothing caught.)
+  if (!search.failed || (search.interrupted && search.numRuns === 0 && search.counterexample === null)) {
+    return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
+  }
   if (search.counterexample === null) throw search.errorInstance ?? new Error(`mutant ${mutant.name}: the search failed without a counterexample`);
   let [history] = search.counterexample;
   const shrinkStart = performance.now();
