@@ -253,7 +253,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
  * drain every queue), with no protocol logic: a drained message only adds to a checksum.
  * - 'network': through the world's network queue, impl/network.ts, used as impl uses it: a
  *   storage destination by number (sendToStorage, as writes go), the writer by name (send, as
- *   acks go); each queue drained as deliverAll drains it (read in place, then dropFirstAt).
+ *   acks go); each queue drained as deliverAll drains it (read in place, then dropRunAt).
  *   Message objects have the shape of gc and ack messages.
  * - 'bare': plain per-destination arrays, drained by index (no queue code: a stricter floor).
  */
@@ -289,6 +289,31 @@ function shareOf(i: number, messages: number, txns: number): number {
   return Math.floor(((i + 1) * messages) / txns) - Math.floor((i * messages) / txns);
 }
 
+/**
+ * A floor run's clock, told of each txn: when the second half starts (steady ns) and a heap
+ * sample every 1,000 txns.
+ */
+class FloorClock {
+  private readonly half: number;
+  private tHalf = 0n;
+  private peak = process.memoryUsage().heapUsed;
+  private readonly t0 = process.hrtime.bigint();
+
+  constructor(txns: number) {
+    this.half = Math.floor(txns / 2);
+  }
+
+  txn(i: number): void {
+    if (i === this.half) this.tHalf = process.hrtime.bigint();
+    if (i % 1000 === 0) this.peak = Math.max(this.peak, process.memoryUsage().heapUsed);
+  }
+
+  end(checksum: number): FloorRun {
+    const t1 = process.hrtime.bigint();
+    return { ns: Number(t1 - this.t0), steadyNs: Number(t1 - this.tHalf), peak: Math.max(this.peak, process.memoryUsage().heapUsed), checksum };
+  }
+}
+
 // The two floors are two loops, each monomorphic (one call site serving both would be
 // polymorphic, and slow whichever ran second).
 
@@ -296,14 +321,11 @@ function bareFloor(pgs: number, messages: number, txns: number): FloorRun {
   const nodes = STORAGE_NODES.length + 1;
   const queues: { to: number; seq: number; pg: number }[][] = Array.from({ length: nodes }, () => []);
   const heads = new Array<number>(nodes).fill(0);
-  let peak = process.memoryUsage().heapUsed;
   let sent = 0;
   let checksum = 0;
-  const half = Math.floor(txns / 2);
-  let tHalf = 0n;
-  const t0 = process.hrtime.bigint();
+  const clock = new FloorClock(txns);
   for (let i = 0; i < txns; i++) {
-    if (i === half) tHalf = process.hrtime.bigint();
+    clock.txn(i);
     const share = shareOf(i, messages, txns);
     for (let m = 0; m < share; m++) {
       const to = (sent + m) % nodes;
@@ -316,25 +338,21 @@ function bareFloor(pgs: number, messages: number, txns: number): FloorRun {
       q.length = 0;
       heads[n] = 0;
     }
-    if (i % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
-  const t1 = process.hrtime.bigint();
-  return { ns: Number(t1 - t0), steadyNs: Number(t1 - tHalf), peak: Math.max(peak, process.memoryUsage().heapUsed), checksum };
+  return clock.end(checksum);
 }
 
+/** Txn i is tick i of the world's time (the workload ticks once a txn), as dropRunAt is told. */
 function networkFloor(pgs: number, messages: number, txns: number): FloorRun {
   const writer: NodeId = 'W';
   const net = new Network([...STORAGE_NODES, writer]);
   const storage = STORAGE_NODES.length;
   const nodes = storage + 1;
-  let peak = process.memoryUsage().heapUsed;
   let sent = 0;
   let checksum = 0;
-  const half = Math.floor(txns / 2);
-  let tHalf = 0n;
-  const t0 = process.hrtime.bigint();
+  const clock = new FloorClock(txns);
   for (let i = 0; i < txns; i++) {
-    if (i === half) tHalf = process.hrtime.bigint();
+    clock.txn(i);
     const share = shareOf(i, messages, txns);
     const pg = i % pgs;
     for (let m = 0; m < share; m++) {
@@ -353,13 +371,11 @@ function networkFloor(pgs: number, messages: number, txns: number): FloorRun {
         const msg = q[head + j]!;
         checksum += (msg.kind === 'gc' ? msg.point : msg.kind === 'ack' ? msg.scl : 0) & 1;
       }
-      net.dropFirstAt(n, head, count);
+      net.dropRunAt(n, head, count, i);
     }
-    if (i % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
-  const t1 = process.hrtime.bigint();
   if (net.queued !== messages) fail(`floor: the network queued ${net.queued} of ${messages} messages`);
-  return { ns: Number(t1 - t0), steadyNs: Number(t1 - tHalf), peak: Math.max(peak, process.memoryUsage().heapUsed), checksum };
+  return clock.end(checksum);
 }
 
 function round(x: number, digits: number): number {
