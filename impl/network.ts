@@ -58,7 +58,7 @@ export class Network {
   private readonly bufs: Message[][] = [];
   private readonly heads: number[] = [];
   private readonly ends: number[] = [];
-  /** The time (ticks) each buffer was made at (dropRunAt's `now`; the first ones, and dropFirstAt's, count as old). */
+  /** The time (ticks) each buffer was made at (dropRunAt's `now`; the first ones count as old). */
   private readonly born: number[] = [];
   /** nodes, as a plain array (a keyed load from the frozen one goes through the generic IC). */
   private readonly names: NodeId[] = [];
@@ -220,7 +220,7 @@ export class Network {
 
   /**
    * deliverAll's run, read in place: the first `count` messages to nodes[i] are
-   * bufferAt(i)[headAt(i) + j] for j < count; dropFirstAt(i, head, count) then removes them. The
+   * bufferAt(i)[headAt(i) + j] for j < count; dropRunAt(i, head, count, now) then removes them. The
    * handlers between may append to any queue (past its end) but take from none.
    */
   bufferAt(i: number): readonly Message[] {
@@ -231,16 +231,9 @@ export class Network {
     return this.heads[i]!;
   }
 
-  dropFirstAt(i: number, head: number, count: number): void {
-    // Always a fresh buffer when emptied, as before dropRunAt: the buffer is marked as made long
-    // before `now` (0), whatever dropRunAt last recorded.
-    this.born[i] = -1e9;
-    this.dropRunSlow(i, head, count, 0);
-  }
-
   /**
-   * dropFirstAt at time `now` (ticks): deliverAll's, which may reset a young buffer in place.
-   * The usual case (the run empties a young buffer) is this small front, the rest dropRunSlow:
+   * Removes the first `count` messages to nodes[i] (the run at `head`) at time `now` (ticks):
+   * deliverAll's step, which may reset a young buffer in place. The usual case (the run empties a young buffer) is this small front, the rest dropRunSlow:
    * small enough to be inlined into deliverAll, where the whole was a call per node's run
    * (~300 instructions a record at 2 PGs). Marginal instructions per record, cachegrind: 2 PGs
    * 10,480 -> 10,350, 64 PGs 17,927 -> 17,839.

@@ -199,11 +199,6 @@ export class WriterLog {
     return pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;
   }
 
-  /** The PG's records above `lsn`, LSN order. */
-  pgAbove(pg: number, lsn: Lsn): RedoRecord[] {
-    return this.above(this.lastOf(pg), this.prevPgs, lsn);
-  }
-
   /** The PG's records above `lsn` up to `upTo`, one of them (floor(pg, x) finds it), LSN order. */
   pgAboveUpTo(pg: number, lsn: Lsn, upTo: Lsn): RedoRecord[] {
     assert(upTo > this.base && upTo <= this.allocated && this.pgs[upTo - this.base - 1] === pg, 'upTo is a record of the PG');
