@@ -286,7 +286,7 @@ interface FloorRun {
   readonly checksum: number;
 }
 
-/** Message `seq`'s share of txn i: the floor spreads `messages` evenly over the txns. */
+/** How many of the `messages` txn i pushes: the floor spreads them evenly over the txns. */
 function shareOf(i: number, messages: number, txns: number): number {
   return Math.floor(((i + 1) * messages) / txns) - Math.floor((i * messages) / txns);
 }
