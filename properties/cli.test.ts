@@ -43,6 +43,7 @@ describe('aurora-harness', () => {
     ['export-history --index without --seed', ['export-history', '--index', '2'], '--index needs --seed N'],
     ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
+    ['bench with zero repeats', ['bench', '--repeat', '0'], "--repeat: '0' is not a positive integer"],
     ['bench --explore with zero threads', ['bench', '--explore', '--workers', '1,0'], "--workers: '1,0' is not a comma-separated list"],
     ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
     ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],
@@ -140,6 +141,20 @@ describe('aurora-harness', () => {
     const r = JSON.parse(out.join('\n')) as { measurements: { id: string; engine: string; records: number; pgs: number; recordsPerSec: number; heapMB: number }[] };
     expect(r.measurements.map((m) => [m.id, m.engine, m.pgs])).toEqual([['impl-1e4', 'impl', 2], ['impl-1e5-pg1', 'impl', 1]]);
     for (const m of r.measurements) expect(m.recordsPerSec).toBeGreaterThan(0);
+  });
+
+  it('bench --repeat reports the median run and keeps every run', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--quick', '--json', '--repeat', '3', '--only', 'impl-1e4,floor-1e6'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { repeat: number; measurements: { id: string; nsPerRecord: number; runsNsPerRecord: number[] }[] };
+    expect(r.repeat).toBe(3);
+    for (const m of r.measurements) {
+      expect(m.runsNsPerRecord).toHaveLength(3);
+      const sorted = [...m.runsNsPerRecord].sort((a, b) => a - b);
+      expect(m.nsPerRecord).toBe(sorted[1]);
+    }
   });
 
   it('bench floors replay the impl run\'s message count through the network queue and through plain arrays', async () => {
