@@ -20,7 +20,7 @@ import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
 import { NODES as NODES_, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
-import { IntScratch, WorkSet } from './workset.js';
+import { WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const writeValue: typeof writeValue_ = writeValue_;
@@ -283,38 +283,48 @@ function memberNumbers(w: WriterUp, pg: number, m: Membership, members: readonly
 /** Each PG's share to every member; the whole transaction to every replica. */
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
-  // The PGs this transaction touched, ascending (as the model walks every PG in order).
-  const pgs = pgsScratch;
-  pgs.clear();
-  for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
-  pgs.sort();
-  for (let k = 0; k < pgs.length; k++) {
-    const pg = pgs.at(k);
+  const net = c.net;
+  const epoch = w.epoch;
+  const n = fresh.length;
+  // The PGs this transaction touched, ascending (as the model walks every PG in order): each is
+  // the least PG above the last one shipped, found with its record count by one pass over the
+  // records (a txn spans a few PGs), until every record is shipped. A scratch list of the PGs
+  // with includes() and a sort call, then a count pass per PG, cost more.
+  for (let prev = -1, shipped = 0; shipped < n;) {
+    let pg = -1;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const p = fresh[i]!.pg;
+      if (p <= prev) continue;
+      if (count === 0 || p < pg) {
+        pg = p;
+        count = 1;
+      } else if (p === pg) count++;
+    }
+    assert(count > 0, 'a PG above the last one shipped holds the records left');
     const membership = c.control.pgs[pg]!;
-    const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
+    const records = count === n ? fresh : recordsOfPg(fresh, pg, count);
     const members = c.members(pg);
     // The members' storage numbers, as the marks keep them (null: not synced to this membership).
     const numbers = memberNumbers(w, pg, membership, members);
-    for (let i = 0; i < members.length; i++) {
-      const msg: Message = { kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records };
-      if (numbers !== null) c.sendToStorage(numbers[i]!, msg);
-      else c.send(msg);
+    const version = membership.epoch;
+    if (numbers !== null) {
+      for (let i = 0; i < members.length; i++) net.sendToStorage(numbers[i]!, { kind: 'write', from: node, to: members[i]!, epoch, membership: version, pg, records });
+    } else {
+      for (let i = 0; i < members.length; i++) c.send({ kind: 'write', from: node, to: members[i]!, epoch, membership: version, pg, records });
     }
+    prev = pg;
+    shipped += count;
   }
-  pgs.clear();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
-/** Scratch for shipRecords (it does not nest). */
-const pgsScratch = new IntScratch();
-
-/** The PG's records, as an array of exactly their number (counted first: no regrowth). */
-function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
-  let n = 0;
-  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) n++;
+/** The PG's records (`n` of them), as an array of exactly that length. */
+function recordsOfPg(records: readonly RedoRecord[], pg: number, n: number): RedoRecord[] {
   const out = new Array<RedoRecord>(n);
   let k = 0;
   for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out[k++] = records[i]!;
+  assert(k === n, 'the PG holds the records counted');
   return out;
 }
 
