@@ -91,7 +91,10 @@ export function controlTick(c: Cluster): void {
 
 function allWhole(c: Cluster): boolean {
   const nodes = c.storageList;
-  for (let i = 0; i < nodes.length; i++) if (!nodes[i]!.up || nodes[i]!.holdsBlank()) return false;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (!n.up || n.holdsBlank()) return false;
+  }
   return true;
 }
 

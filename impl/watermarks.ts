@@ -247,19 +247,20 @@ export class Watermarks {
     const base = pg * STRIDE;
     const floor = this.computed[pg]!;
     assert(this.above[pg] === threshold, 'one ack brings at most the k-th member above the answer');
-    let low = Infinity;
+    // -1: none above yet (an integer, where Infinity made every compare a double one).
+    let low = -1;
     let ties = 0;
     for (let j = 0; j < memberIndex.length; j++) {
       const v = scl[base + memberIndex[j]!] ?? -1;
       if (v <= floor) continue;
-      if (v < low) {
+      if (low < 0 || v < low) {
         low = v;
         ties = 1;
       } else if (v === low) {
         ties++;
       }
     }
-    assert(low !== Infinity && low >= 0, 'k members report an SCL above the answer');
+    assert(low >= 0, 'k members report an SCL above the answer');
     this.computed[pg] = low;
     this.above[pg] = threshold - ties;
   }
@@ -319,15 +320,25 @@ export class Watermarks {
   private advance(): void {
     const log = this.log;
     const count = log.length;
-    while (this.prefix < count) {
-      const lsn = log.base + 1 + this.prefix;
-      const pgcl = this.pgcl[log.pgAt(this.prefix)];
+    let prefix = this.prefix;
+    if (prefix >= count) return;
+    // The walk runs in locals, stored back once (the three fields were stored per record).
+    const pgcls = this.pgcl;
+    const first = log.base + 1;
+    let vcl = this.vclCached;
+    let vdl = this.vdlCached;
+    while (prefix < count) {
+      const lsn = first + prefix;
+      const pgcl = pgcls[log.pgAt(prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
       if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne)) break;
-      if (log.cplAt(this.prefix) || this.ignoresCpl) this.vdlCached = lsn;
-      this.prefix++;
-      this.vclCached = lsn;
+      if (log.cplAt(prefix) || this.ignoresCpl) vdl = lsn;
+      prefix++;
+      vcl = lsn;
     }
+    this.prefix = prefix;
+    this.vclCached = vcl;
+    this.vdlCached = vdl;
   }
 }
 

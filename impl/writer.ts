@@ -534,9 +534,17 @@ export function writerTick(c: Cluster, node: NodeId): void {
  * replica (as last reported in this epoch; one that has not reported holds it at the base).
  */
 function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
-  let point = w.reader.lowestReadPoint(w.marks.current(c.control).vdl);
-  for (const n of replicasOf(c, node)) point = Math.min(point, w.replicaPoints.get(n) ?? w.base);
+  let point = writerReadPoint(c, w);
+  // (No replica, the bench's case: no list of them made and iterated.)
+  if (hasReplicas(c, node)) for (const n of replicasOf(c, node)) point = Math.min(point, w.replicaPoints.get(n) ?? w.base);
   return point;
+}
+
+/** The writer's own lowest read point: its VDL, or a pending read's point below it. */
+function writerReadPoint(c: Cluster, w: WriterUp): Lsn {
+  const vdl = w.marks.current(c.control).vdl;
+  // No pending read (the usual case): no iterator over the empty map.
+  return w.reader.reads.size === 0 ? vdl : w.reader.lowestReadPoint(vdl);
 }
 
 /**
@@ -546,8 +554,10 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
  */
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
-  const point = bug(c.config, 'pgmrpl-ignores-replicas') ? w.reader.lowestReadPoint(w.marks.current(c.control).vdl) : minReadPoint(c, node, w);
+  const point = bug(c.config, 'pgmrpl-ignores-replicas') ? writerReadPoint(c, w) : minReadPoint(c, node, w);
   const todo = w.gcWork;
+  const epoch = w.epoch;
+  const net = c.net;
   for (let k = 0, end = todo.sorted(); k < end; k++) {
     const pg = todo.at(k);
     const told = w.gcAnnounced[pg] ?? 0;
@@ -558,7 +568,7 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
       for (let j = 0; j < members.length; j++) {
         const to = members[j]!;
         const i = numbers !== null ? numbers[j]! : storageIndex(to);
-        if (w.sealedIncarnation(pg, i) >= 0) c.sendToStorage(i, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        if (w.sealedIncarnation(pg, i) >= 0) net.sendToStorage(i, { kind: 'gc', from: node, to, epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
