@@ -146,6 +146,26 @@ export class Watermarks {
   }
 
   /**
+   * The lowest SCL reported below `last` by a member lagging so (`numbers`: the members' storage
+   * numbers, as memberNumbersOf gives them) whose segment is known sealed into this epoch
+   * (`sealed[pg * STRIDE + i] >= 0`: the writer's sealedAt); -1 if no member lags. One pass with
+   * no call inside: retransmit's usual round (see there).
+   */
+  lowestLagging(pg: number, numbers: readonly number[], sealed: readonly number[], last: Lsn): Lsn {
+    const scl = this.scl;
+    const base = pg * STRIDE;
+    let low = -1;
+    for (let j = 0; j < numbers.length; j++) {
+      const at = base + numbers[j]!;
+      // As sclAt (none reported: undefined or -1) and sealedIncarnation (-1: not sealed).
+      const v = scl[at] ?? -1;
+      if (v < 0 || v >= last || (sealed[at] ?? -1) < 0) continue;
+      if (low < 0 || v < low) low = v;
+    }
+    return low;
+  }
+
+  /**
    * The storage numbers of the PG's members, in membersOf order (member j is node number
    * memberNumbers[j]), when `m` is the membership last synced for the PG; null otherwise (the
    * caller decodes the names). Members are STORAGE_NODES filtered, so equal shapes list them alike.

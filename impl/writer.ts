@@ -103,9 +103,10 @@ export class WriterUp {
   readonly base: Lsn;
   /**
    * Per PG, per storage node (at pg * NODES + node number): the segment incarnation known sealed
-   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG.
+   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG. Read it through
+   * sealedIncarnation (retransmit hands it to the marks' one-pass lag check).
    */
-  private readonly sealedAt: number[] = [];
+  readonly sealedAt: readonly number[] = [];
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
@@ -156,7 +157,7 @@ export class WriterUp {
   }
 
   private ensureSealed(pg: number): void {
-    const a = this.sealedAt;
+    const a = this.sealedAt as number[];
     while (a.length < (pg + 1) * NODES) a.push(-1);
   }
 
@@ -167,7 +168,7 @@ export class WriterUp {
 
   setSealed(pg: number, i: number, incarnation: number): void {
     this.ensureSealed(pg);
-    this.sealedAt[pg * NODES + i] = incarnation;
+    (this.sealedAt as number[])[pg * NODES + i] = incarnation;
   }
 
   /** After a membership write (or a PG added), every PG may need seals or retransmission. */
@@ -586,6 +587,21 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
+    const members = c.members(pg);
+    const numbers = memberNumbers(w, pg, m, members);
+    if (numbers !== null) {
+      // The usual round first, in one pass with no call inside: no member lags, or those that
+      // do lag only by records too young to resend (every member, in the bench's rounds: the
+      // acks of the last txn are in flight). The walk below, per member through sclAt and
+      // sealedIncarnation, reloaded the writer's and the marks' fields for each.
+      const low = w.marks.lowestLagging(pg, numbers, w.sealedAt, last);
+      if (low < 0) {
+        w.retransmitWork.delete(pg);
+        continue;
+      }
+      const floor = w.log.floor(pg, w.resendUpTo);
+      if (floor <= w.base || low >= floor) continue;
+    }
     // The PG's last record of this epoch old enough to resend, 0 if none (-1: not looked up yet;
     // it is only if some member lags).
     let upTo = -1;
@@ -594,8 +610,6 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     // one records list, as shipRecords' members do (messages never change their lists).
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
-    const members = c.members(pg);
-    const numbers = memberNumbers(w, pg, m, members);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = numbers !== null ? numbers[j]! : storageIndex(to);
