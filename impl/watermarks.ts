@@ -41,16 +41,36 @@ export const NODES = STORAGE_NODES.length;
 const STRIDE: number = NODES;
 const STORAGE_INDEX: ReadonlyMap<NodeId, number> = new Map(STORAGE_NODES.map((n, i) => [n, i]));
 
+// The storage names, one module-private const each (folded to constants in optimized code;
+// undefined past the end of a shorter list, which no name equals).
+const S0: NodeId | undefined = STORAGE_NODES[0];
+const S1: NodeId | undefined = STORAGE_NODES[1];
+const S2: NodeId | undefined = STORAGE_NODES[2];
+const S3: NodeId | undefined = STORAGE_NODES[3];
+const S4: NodeId | undefined = STORAGE_NODES[4];
+const S5: NodeId | undefined = STORAGE_NODES[5];
+const S6: NodeId | undefined = STORAGE_NODES[6];
+const S7: NodeId | undefined = STORAGE_NODES[7];
+const S8: NodeId | undefined = STORAGE_NODES[8];
+
 /**
  * A storage node's number; names map to numbers only at the boundary (messages, snapshots).
- * Fast path without hashing: the names are AZ letter + digit ('A1'..'C3', STORAGE_NODES order),
- * so the number is (letter - 'A') * 3 + (digit - '1'), confirmed by comparing the name found
- * there; any other name (should the list change) is looked up in the map.
+ * Fast path without hashing or decoding: the name compared with each storage name in turn.
+ * Names are internalized strings, so after one type check each compare is a pointer compare;
+ * reading the name's two characters (AZ letter and digit, then a compare to confirm) dispatched
+ * on the string's representation for each (an ack's number: ~75 instructions, this ~20). Any
+ * other name (or a longer list) is looked up in the map.
  */
 export function storageIndex(node: NodeId): number {
-  // (Two characters, then a range check: a NaN or out-of-range index is a slow keyed load.)
-  const guess = node.length === 2 ? (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49) : -1;
-  if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return guess;
+  if (node === S0) return 0;
+  if (node === S1) return 1;
+  if (node === S2) return 2;
+  if (node === S3) return 3;
+  if (node === S4) return 4;
+  if (node === S5) return 5;
+  if (node === S6) return 6;
+  if (node === S7) return 7;
+  if (node === S8) return 8;
   return storageIndexByMap(node);
 }
 
