@@ -93,7 +93,8 @@ function allWhole(c: Cluster): boolean {
   const nodes = c.storageList;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
-    if (!n.up || n.holdsBlank()) return false;
+    // (`up` compared with true: a plain truthiness test of a boolean field is a generic ToBoolean.)
+    if (n.up !== true || n.holdsBlank()) return false;
   }
   return true;
 }

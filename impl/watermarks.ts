@@ -108,7 +108,11 @@ export class Watermarks {
   private prefix = 0;
   private vclCached: Lsn;
   private vdlCached: Lsn;
-  /** Mutant guards, read once (a cluster's config is frozen): current and advance run on every ack. */
+  /**
+   * Mutant guards, read once (a cluster's config is frozen): current and advance run on every ack.
+   * Tested as `=== true`: a boolean field is a tagged value to the compiler, and a plain truthiness
+   * test of one is a generic ToBoolean (false, '', numbers, bigints...), the compare one instruction.
+   */
   private readonly skipsGaps: boolean;
   private readonly prefixOffByOne: boolean;
   private readonly ignoresCpl: boolean;
@@ -135,7 +139,7 @@ export class Watermarks {
   current(control: ControlPlane): this {
     this.sync(control);
     this.advance();
-    if (this.skipsGaps) this.skipGaps();
+    if (this.skipsGaps === true) this.skipGaps();
     assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
     assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
     return this;
@@ -371,8 +375,8 @@ export class Watermarks {
       const lsn = first + prefix;
       const pgcl = pgcls[log.pgAt(prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne)) break;
-      if (log.cplAt(prefix) || this.ignoresCpl) vdl = lsn;
+      if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne === true)) break;
+      if (log.cplAt(prefix) || this.ignoresCpl === true) vdl = lsn;
       prefix++;
       vcl = lsn;
     }

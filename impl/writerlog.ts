@@ -116,7 +116,8 @@ export class WriterLog {
     this.prevPgs[i] = r.prevPg;
     this.txns[i] = r.txn;
     this.commitLsns[i] = r.commitLsn;
-    this.cpls[i] = r.cpl ? 1 : 0;
+    // (Compared with true: a plain truthiness test of a field is a generic ToBoolean.)
+    this.cpls[i] = r.cpl === true ? 1 : 0;
     this.pages[i] = r.page ?? -1;
     this.values[i] = r.value;
     if ((i & (RECENT - 1)) === 0 && i > 0) {
