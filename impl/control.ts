@@ -91,7 +91,11 @@ export function controlTick(c: Cluster): void {
 
 function allWhole(c: Cluster): boolean {
   const nodes = c.storageList;
-  for (let i = 0; i < nodes.length; i++) if (!nodes[i]!.up || nodes[i]!.holdsBlank()) return false;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    // (`up` compared with true: a plain truthiness test of a boolean field is a generic ToBoolean.)
+    if (n.up !== true || n.holdsBlank()) return false;
+  }
   return true;
 }
 

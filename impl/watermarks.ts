@@ -41,16 +41,36 @@ export const NODES = STORAGE_NODES.length;
 const STRIDE: number = NODES;
 const STORAGE_INDEX: ReadonlyMap<NodeId, number> = new Map(STORAGE_NODES.map((n, i) => [n, i]));
 
+// The storage names, one module-private const each (folded to constants in optimized code;
+// undefined past the end of a shorter list, which no name equals).
+const S0: NodeId | undefined = STORAGE_NODES[0];
+const S1: NodeId | undefined = STORAGE_NODES[1];
+const S2: NodeId | undefined = STORAGE_NODES[2];
+const S3: NodeId | undefined = STORAGE_NODES[3];
+const S4: NodeId | undefined = STORAGE_NODES[4];
+const S5: NodeId | undefined = STORAGE_NODES[5];
+const S6: NodeId | undefined = STORAGE_NODES[6];
+const S7: NodeId | undefined = STORAGE_NODES[7];
+const S8: NodeId | undefined = STORAGE_NODES[8];
+
 /**
  * A storage node's number; names map to numbers only at the boundary (messages, snapshots).
- * Fast path without hashing: the names are AZ letter + digit ('A1'..'C3', STORAGE_NODES order),
- * so the number is (letter - 'A') * 3 + (digit - '1'), confirmed by comparing the name found
- * there; any other name (should the list change) is looked up in the map.
+ * Fast path without hashing or decoding: the name compared with each storage name in turn.
+ * Names are internalized strings, so after one type check each compare is a pointer compare;
+ * reading the name's two characters (AZ letter and digit, then a compare to confirm) dispatched
+ * on the string's representation for each (an ack's number: ~75 instructions, this ~20). Any
+ * other name (or a longer list) is looked up in the map.
  */
 export function storageIndex(node: NodeId): number {
-  // (Two characters, then a range check: a NaN or out-of-range index is a slow keyed load.)
-  const guess = node.length === 2 ? (node.charCodeAt(0) - 65) * 3 + (node.charCodeAt(1) - 49) : -1;
-  if (guess >= 0 && guess < STORAGE_NODES.length && STORAGE_NODES[guess] === node) return guess;
+  if (node === S0) return 0;
+  if (node === S1) return 1;
+  if (node === S2) return 2;
+  if (node === S3) return 3;
+  if (node === S4) return 4;
+  if (node === S5) return 5;
+  if (node === S6) return 6;
+  if (node === S7) return 7;
+  if (node === S8) return 8;
   return storageIndexByMap(node);
 }
 
@@ -88,7 +108,11 @@ export class Watermarks {
   private prefix = 0;
   private vclCached: Lsn;
   private vdlCached: Lsn;
-  /** Mutant guards, read once (a cluster's config is frozen): current and advance run on every ack. */
+  /**
+   * Mutant guards, read once (a cluster's config is frozen): current and advance run on every ack.
+   * Tested as `=== true`: a boolean field is a tagged value to the compiler, and a plain truthiness
+   * test of one is a generic ToBoolean (false, '', numbers, bigints...), the compare one instruction.
+   */
   private readonly skipsGaps: boolean;
   private readonly prefixOffByOne: boolean;
   private readonly ignoresCpl: boolean;
@@ -115,7 +139,7 @@ export class Watermarks {
   current(control: ControlPlane): this {
     this.sync(control);
     this.advance();
-    if (this.skipsGaps) this.skipGaps();
+    if (this.skipsGaps === true) this.skipGaps();
     assert(this.vdlCached <= this.vclCached, 'VDL <= VCL');
     assert(this.vclCached <= this.log.allocated, 'VCL <= highest allocated');
     return this;
@@ -143,6 +167,26 @@ export class Watermarks {
   sclAt(pg: number, i: number): Lsn | undefined {
     const v = this.scl[pg * STRIDE + i];
     return v === undefined || v < 0 ? undefined : v;
+  }
+
+  /**
+   * The lowest SCL reported below `last` by a member lagging so (`numbers`: the members' storage
+   * numbers, as memberNumbersOf gives them) whose segment is known sealed into this epoch
+   * (`sealed[pg * STRIDE + i] >= 0`: the writer's sealedAt); -1 if no member lags. One pass with
+   * no call inside: retransmit's usual round (see there).
+   */
+  lowestLagging(pg: number, numbers: readonly number[], sealed: readonly number[], last: Lsn): Lsn {
+    const scl = this.scl;
+    const base = pg * STRIDE;
+    let low = -1;
+    for (let j = 0; j < numbers.length; j++) {
+      const at = base + numbers[j]!;
+      // As sclAt (none reported: undefined or -1) and sealedIncarnation (-1: not sealed).
+      const v = scl[at] ?? -1;
+      if (v < 0 || v >= last || (sealed[at] ?? -1) < 0) continue;
+      if (low < 0 || v < low) low = v;
+    }
+    return low;
   }
 
   /**
@@ -247,19 +291,20 @@ export class Watermarks {
     const base = pg * STRIDE;
     const floor = this.computed[pg]!;
     assert(this.above[pg] === threshold, 'one ack brings at most the k-th member above the answer');
-    let low = Infinity;
+    // -1: none above yet (an integer, where Infinity made every compare a double one).
+    let low = -1;
     let ties = 0;
     for (let j = 0; j < memberIndex.length; j++) {
       const v = scl[base + memberIndex[j]!] ?? -1;
       if (v <= floor) continue;
-      if (v < low) {
+      if (low < 0 || v < low) {
         low = v;
         ties = 1;
       } else if (v === low) {
         ties++;
       }
     }
-    assert(low !== Infinity && low >= 0, 'k members report an SCL above the answer');
+    assert(low >= 0, 'k members report an SCL above the answer');
     this.computed[pg] = low;
     this.above[pg] = threshold - ties;
   }
@@ -319,15 +364,25 @@ export class Watermarks {
   private advance(): void {
     const log = this.log;
     const count = log.length;
-    while (this.prefix < count) {
-      const lsn = log.base + 1 + this.prefix;
-      const pgcl = this.pgcl[log.pgAt(this.prefix)];
+    let prefix = this.prefix;
+    if (prefix >= count) return;
+    // The walk runs in locals, stored back once (the three fields were stored per record).
+    const pgcls = this.pgcl;
+    const first = log.base + 1;
+    let vcl = this.vclCached;
+    let vdl = this.vdlCached;
+    while (prefix < count) {
+      const lsn = first + prefix;
+      const pgcl = pgcls[log.pgAt(prefix)];
       assert(pgcl !== undefined, 'every record is of a known PG');
-      if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne)) break;
-      if (log.cplAt(this.prefix) || this.ignoresCpl) this.vdlCached = lsn;
-      this.prefix++;
-      this.vclCached = lsn;
+      if (lsn > pgcl || (lsn === pgcl && this.prefixOffByOne === true)) break;
+      if (log.cplAt(prefix) || this.ignoresCpl === true) vdl = lsn;
+      prefix++;
+      vcl = lsn;
     }
+    this.prefix = prefix;
+    this.vclCached = vcl;
+    this.vdlCached = vdl;
   }
 }
 

@@ -20,7 +20,7 @@ import { Reader, hedgeReads as hedgeReads_, issueRead as issueRead_, rotation as
 import { completeSealing as completeSealing_, recoveringTick as recoveringTick_, sendSeals as sendSeals_, takeRecoveryResponse as takeRecoveryResponse_ } from './recovery.js';
 import { NODES as NODES_, Watermarks, storageIndex as storageIndex_ } from './watermarks.js';
 import { WriterLog } from './writerlog.js';
-import { IntScratch, WorkSet } from './workset.js';
+import { WorkSet } from './workset.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const writeValue: typeof writeValue_ = writeValue_;
@@ -79,22 +79,29 @@ export class PendingTxns {
     return this.commits[this.head + k]!;
   }
 
-  /** Removes the first n (the ones just acknowledged). */
+  /**
+   * Removes the first n (the ones just acknowledged). The compaction is out of line: small,
+   * dropFirst is inlined into acknowledgeCommits, where it was a call per run of commits.
+   */
   dropFirst(n: number): void {
     assert(n >= 0 && n <= this.length, 'drop pending transactions that exist');
-    this.head += n;
-    if (this.head === this.end) {
+    const head = this.head + n;
+    if (head === this.end) {
       this.head = 0;
       this.end = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.end) {
-      const live = this.end - this.head;
-      for (let i = 0; i < live; i++) {
-        this.txns[i] = this.txns[this.head + i]!;
-        this.commits[i] = this.commits[this.head + i]!;
-      }
-      this.head = 0;
-      this.end = live;
+    } else if (head >= 1024 && head * 2 >= this.end) this.compact(head);
+    else this.head = head;
+  }
+
+  /** Moves the live entries, from `head` on, to the front. */
+  private compact(head: number): void {
+    const live = this.end - head;
+    for (let i = 0; i < live; i++) {
+      this.txns[i] = this.txns[head + i]!;
+      this.commits[i] = this.commits[head + i]!;
     }
+    this.head = 0;
+    this.end = live;
   }
 }
 
@@ -103,9 +110,10 @@ export class WriterUp {
   readonly base: Lsn;
   /**
    * Per PG, per storage node (at pg * NODES + node number): the segment incarnation known sealed
-   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG.
+   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG. Read it through
+   * sealedIncarnation (retransmit hands it to the marks' one-pass lag check).
    */
-  private readonly sealedAt: number[] = [];
+  readonly sealedAt: readonly number[] = [];
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
@@ -156,7 +164,7 @@ export class WriterUp {
   }
 
   private ensureSealed(pg: number): void {
-    const a = this.sealedAt;
+    const a = this.sealedAt as number[];
     while (a.length < (pg + 1) * NODES) a.push(-1);
   }
 
@@ -167,7 +175,7 @@ export class WriterUp {
 
   setSealed(pg: number, i: number, incarnation: number): void {
     this.ensureSealed(pg);
-    this.sealedAt[pg * NODES + i] = incarnation;
+    (this.sealedAt as number[])[pg * NODES + i] = incarnation;
   }
 
   /** After a membership write (or a PG added), every PG may need seals or retransmission. */
@@ -283,38 +291,48 @@ function memberNumbers(w: WriterUp, pg: number, m: Membership, members: readonly
 /** Each PG's share to every member; the whole transaction to every replica. */
 function shipRecords(c: Cluster, w: WriterUp, fresh: readonly RedoRecord[]): void {
   const node = c.control.writer;
-  // The PGs this transaction touched, ascending (as the model walks every PG in order).
-  const pgs = pgsScratch;
-  pgs.clear();
-  for (let i = 0; i < fresh.length; i++) if (!pgs.includes(fresh[i]!.pg)) pgs.push(fresh[i]!.pg);
-  pgs.sort();
-  for (let k = 0; k < pgs.length; k++) {
-    const pg = pgs.at(k);
+  const net = c.net;
+  const epoch = w.epoch;
+  const n = fresh.length;
+  // The PGs this transaction touched, ascending (as the model walks every PG in order): each is
+  // the least PG above the last one shipped, found with its record count by one pass over the
+  // records (a txn spans a few PGs), until every record is shipped. A scratch list of the PGs
+  // with includes() and a sort call, then a count pass per PG, cost more.
+  for (let prev = -1, shipped = 0; shipped < n;) {
+    let pg = -1;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const p = fresh[i]!.pg;
+      if (p <= prev) continue;
+      if (count === 0 || p < pg) {
+        pg = p;
+        count = 1;
+      } else if (p === pg) count++;
+    }
+    assert(count > 0, 'a PG above the last one shipped holds the records left');
     const membership = c.control.pgs[pg]!;
-    const records = pgs.length === 1 ? fresh : recordsOfPg(fresh, pg);
+    const records = count === n ? fresh : recordsOfPg(fresh, pg, count);
     const members = c.members(pg);
     // The members' storage numbers, as the marks keep them (null: not synced to this membership).
     const numbers = memberNumbers(w, pg, membership, members);
-    for (let i = 0; i < members.length; i++) {
-      const msg: Message = { kind: 'write', from: node, to: members[i]!, epoch: w.epoch, membership: membership.epoch, pg, records };
-      if (numbers !== null) c.sendToStorage(numbers[i]!, msg);
-      else c.send(msg);
+    const version = membership.epoch;
+    if (numbers !== null) {
+      for (let i = 0; i < members.length; i++) net.sendToStorage(numbers[i]!, { kind: 'write', from: node, to: members[i]!, epoch, membership: version, pg, records });
+    } else {
+      for (let i = 0; i < members.length; i++) c.send({ kind: 'write', from: node, to: members[i]!, epoch, membership: version, pg, records });
     }
+    prev = pg;
+    shipped += count;
   }
-  pgs.clear();
   if (hasReplicas(c, node)) for (const to of replicasOf(c, node)) c.send({ kind: 'stream', from: node, to, epoch: w.epoch, records: fresh });
 }
 
-/** Scratch for shipRecords (it does not nest). */
-const pgsScratch = new IntScratch();
-
-/** The PG's records, as an array of exactly their number (counted first: no regrowth). */
-function recordsOfPg(records: readonly RedoRecord[], pg: number): RedoRecord[] {
-  let n = 0;
-  for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) n++;
+/** The PG's records (`n` of them), as an array of exactly that length. */
+function recordsOfPg(records: readonly RedoRecord[], pg: number, n: number): RedoRecord[] {
   const out = new Array<RedoRecord>(n);
   let k = 0;
   for (let i = 0; i < records.length; i++) if (records[i]!.pg === pg) out[k++] = records[i]!;
+  assert(k === n, 'the PG holds the records counted');
   return out;
 }
 
@@ -524,9 +542,17 @@ export function writerTick(c: Cluster, node: NodeId): void {
  * replica (as last reported in this epoch; one that has not reported holds it at the base).
  */
 function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
-  let point = w.reader.lowestReadPoint(w.marks.current(c.control).vdl);
-  for (const n of replicasOf(c, node)) point = Math.min(point, w.replicaPoints.get(n) ?? w.base);
+  let point = writerReadPoint(c, w);
+  // (No replica, the bench's case: no list of them made and iterated.)
+  if (hasReplicas(c, node)) for (const n of replicasOf(c, node)) point = Math.min(point, w.replicaPoints.get(n) ?? w.base);
   return point;
+}
+
+/** The writer's own lowest read point: its VDL, or a pending read's point below it. */
+function writerReadPoint(c: Cluster, w: WriterUp): Lsn {
+  const vdl = w.marks.current(c.control).vdl;
+  // No pending read (the usual case): no iterator over the empty map.
+  return w.reader.reads.size === 0 ? vdl : w.reader.lowestReadPoint(vdl);
 }
 
 /**
@@ -536,8 +562,10 @@ function minReadPoint(c: Cluster, node: NodeId, w: WriterUp): Lsn {
  */
 function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
   if (w.gcWork.size === 0) return;
-  const point = bug(c.config, 'pgmrpl-ignores-replicas') ? w.reader.lowestReadPoint(w.marks.current(c.control).vdl) : minReadPoint(c, node, w);
+  const point = bug(c.config, 'pgmrpl-ignores-replicas') ? writerReadPoint(c, w) : minReadPoint(c, node, w);
   const todo = w.gcWork;
+  const epoch = w.epoch;
+  const net = c.net;
   for (let k = 0, end = todo.sorted(); k < end; k++) {
     const pg = todo.at(k);
     const told = w.gcAnnounced[pg] ?? 0;
@@ -548,7 +576,7 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
       for (let j = 0; j < members.length; j++) {
         const to = members[j]!;
         const i = numbers !== null ? numbers[j]! : storageIndex(to);
-        if (w.sealedIncarnation(pg, i) >= 0) c.sendToStorage(i, { kind: 'gc', from: node, to, epoch: w.epoch, pg, point });
+        if (w.sealedIncarnation(pg, i) >= 0) net.sendToStorage(i, { kind: 'gc', from: node, to, epoch, pg, point });
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
@@ -566,6 +594,21 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const pg = todo.at(k);
     const m = c.control.pgs[pg]!;
     const last = w.log.lastOf(pg);
+    const members = c.members(pg);
+    const numbers = memberNumbers(w, pg, m, members);
+    if (numbers !== null) {
+      // The usual round first, in one pass with no call inside: no member lags, or those that
+      // do lag only by records too young to resend (every member, in the bench's rounds: the
+      // acks of the last txn are in flight). The walk below, per member through sclAt and
+      // sealedIncarnation, reloaded the writer's and the marks' fields for each.
+      const low = w.marks.lowestLagging(pg, numbers, w.sealedAt, last);
+      if (low < 0) {
+        w.retransmitWork.delete(pg);
+        continue;
+      }
+      const floor = w.log.floor(pg, w.resendUpTo);
+      if (floor <= w.base || low >= floor) continue;
+    }
     // The PG's last record of this epoch old enough to resend, 0 if none (-1: not looked up yet;
     // it is only if some member lags).
     let upTo = -1;
@@ -574,8 +617,6 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     // one records list, as shipRecords' members do (messages never change their lists).
     let sharedScl = -1;
     let shared: RedoRecord[] = [];
-    const members = c.members(pg);
-    const numbers = memberNumbers(w, pg, m, members);
     for (let j = 0; j < members.length; j++) {
       const to = members[j]!;
       const i = numbers !== null ? numbers[j]! : storageIndex(to);

@@ -29,11 +29,16 @@ const sealRecord: typeof sealRecord_ = sealRecord_;
 
 const INT32_MAX = 2 ** 31 - 1;
 /**
- * Record objects kept for retransmission (a power of two). 256 is 64 txns of 4 records, far more
- * than a member lags in steady state (its ack is one txn behind). It was 4,096: every record then
- * lived ~1,000 txns, so each was promoted out of the young generation and died in old space.
+ * Record objects kept for retransmission, in blocks of RECENT (a power of two): the current block
+ * and the one before, so the last RECENT to 2 * RECENT records (32 to 64 txns of 4 records, far
+ * more than a member lags in steady state: its ack is one txn behind). It was one ring of 4,096:
+ * every record then lived ~1,000 txns, so each was promoted out of the young generation and died
+ * in old space.
  */
-const RECENT = 256;
+const RECENT_BITS = 7;
+const RECENT = 1 << RECENT_BITS;
+/** An empty block, copied (one CloneFastJSArray) for each new one. */
+const EMPTY_BLOCK: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
 
 export class WriterLog {
   /** Records allocated. */
@@ -51,11 +56,15 @@ export class WriterLog {
   private pages = new Int32Array(0);
   private values = new Float64Array(0);
   /**
-   * The last RECENT record objects appended, by index mod RECENT: retransmission (every few ticks
-   * to a member whose ack is still in flight) asks for a PG's newest records, and gets the objects
-   * first shipped instead of rebuilt copies; bounded, so the log still holds no record per LSN.
+   * The record objects of the current block (records i with i / RECENT the last one's, at
+   * i mod RECENT) and of the block before: retransmission (every few ticks to a member whose ack
+   * is still in flight) asks for a PG's newest records, and gets the objects first shipped
+   * instead of rebuilt copies; bounded, so the log still holds no record per LSN. A new block is
+   * a new array (young), where one long-lived ring, in old space, took a write-barrier call
+   * (RecordWriteSaveFP) for every record stored into it.
    */
-  private readonly recent: (RedoRecord | undefined)[] = new Array<RedoRecord | undefined>(RECENT).fill(undefined);
+  private recent: (RedoRecord | undefined)[] = EMPTY_BLOCK.slice();
+  private previous: (RedoRecord | undefined)[] = EMPTY_BLOCK.slice();
   /** Per record: the LSN of the previous write of its page in this log (0: none; commits: 0). */
   private prevPages = new Int32Array(0);
   /** Per PG: its last LSN in this log (0: none); grown (doubling) for PGs added later. */
@@ -107,9 +116,14 @@ export class WriterLog {
     this.prevPgs[i] = r.prevPg;
     this.txns[i] = r.txn;
     this.commitLsns[i] = r.commitLsn;
-    this.cpls[i] = r.cpl ? 1 : 0;
+    // (Compared with true: a plain truthiness test of a field is a generic ToBoolean.)
+    this.cpls[i] = r.cpl === true ? 1 : 0;
     this.pages[i] = r.page ?? -1;
     this.values[i] = r.value;
+    if ((i & (RECENT - 1)) === 0 && i > 0) {
+      this.previous = this.recent;
+      this.recent = EMPTY_BLOCK.slice();
+    }
     this.recent[i & (RECENT - 1)] = r;
     if (r.pg >= this.lastByPg.length) this.lastByPg = grownTo(this.lastByPg, r.pg);
     const lastByPg = this.lastByPg;
@@ -157,7 +171,8 @@ export class WriterLog {
   record(lsn: Lsn): RedoRecord {
     const i = lsn - this.base - 1;
     if (!(i >= 0 && i < this.count)) fail(`LSN ${lsn} is not in this writer's log`);
-    const kept = this.recent[i & (RECENT - 1)];
+    const back = ((this.count - 1) >> RECENT_BITS) - (i >> RECENT_BITS);
+    const kept = back === 0 ? this.recent[i & (RECENT - 1)] : back === 1 ? this.previous[i & (RECENT - 1)] : undefined;
     if (kept !== undefined && kept.lsn === lsn) return kept;
     const page = this.pages[i]!;
     return sealRecord({
