@@ -94,8 +94,15 @@ export class StorageNode {
 
   segment(pg: number): Segment {
     const seg = this.segments[pg];
-    if (seg === undefined) fail(`${this.id} has no segment of PG ${pg}`);
+    // The message is built out of line: this stays under V8's small-function bytecode size, so
+    // it is inlined at every call site whatever the caller's inlining budget has left (takeGc's
+    // was a call in deliverAll, the budget spent).
+    if (seg === undefined) this.noSegment(pg);
     return seg;
+  }
+
+  private noSegment(pg: number): never {
+    fail(`${this.id} has no segment of PG ${pg}`);
   }
 
   replaceSegment(pg: number, seg: Segment): void {
@@ -160,12 +167,15 @@ export class StorageNode {
       this.queuePg[i] = pg;
       this.queueRecords[i] = records;
       this.queueEpoch[i] = epoch;
-    } else {
-      this.queuePg.push(pg);
-      this.queueRecords.push(records);
-      this.queueEpoch.push(epoch);
-    }
+    } else this.growQueue(pg, records, epoch);
     this.queued += records.length;
+  }
+
+  /** enqueue's rare part, out of line (less bytecode to inline into deliverAll's budget). */
+  private growQueue(pg: number, records: readonly RedoRecord[], epoch: number): void {
+    this.queuePg.push(pg);
+    this.queueRecords.push(records);
+    this.queueEpoch.push(epoch);
   }
 
   /**
@@ -211,11 +221,18 @@ type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq
 
 /** A message handled by a storage node that is up. */
 export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
-  assert(node.up === true, 'only an up node handles messages');
-  // The common kinds first (a switch on strings tests the cases in order).
+  // Small, as are takeWrite and takeGc, so deliverAll's inlining budget covers the whole hot
+  // path: the check as an if (an inlined assert costs its bytecode), the rare kinds out of line.
+  if (node.up !== true) fail('only an up node handles messages');
+  const kind = msg.kind;
+  if (kind === 'write') return takeWrite(c, node, msg);
+  if (kind === 'gc') return takeGc(c, node, msg);
+  return storageReceiveRare(c, node, msg);
+}
+
+/** storageReceive for the kinds other than write and gc. */
+function storageReceiveRare(c: Cluster, node: StorageNode, msg: Message): void {
   switch (msg.kind) {
-    case 'write': return takeWrite(c, node, msg);
-    case 'gc': return takeGc(c, node, msg);
     case 'gossipReq': return answerGossip(c, node, msg);
     case 'gossipResp': return takeGossip(node, msg);
     case 'readReq': case 'recoverReq': case 'seal': return takeRequest(c, node, msg);
@@ -228,11 +245,13 @@ function takeWrite(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 
   const seg = node.segment(msg.pg);
   if (msg.epoch < seg.epoch || msg.membership < seg.membership) return takeRequest(c, node, msg);
   seg.membership = msg.membership;
-  if (msg.epoch !== seg.sealedEpoch) {
-    c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
-    return;
-  }
+  if (msg.epoch !== seg.sealedEpoch) return askSeal(c, node, msg, seg);
   node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
+}
+
+/** A writer of an epoch this segment has not been sealed into yet: ask for its seal. */
+function askSeal(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'write' }>, seg: Segment): void {
+  c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
 }
 
 /** takeRequest for a gc message, its current case first (a stale one goes there). */
@@ -267,11 +286,7 @@ function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
       }
       return;
     case 'write':
-      // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
-      if (msg.epoch !== seg.sealedEpoch) {
-        c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
-        return;
-      }
+      if (msg.epoch !== seg.sealedEpoch) return askSeal(c, node, msg, seg);
       node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
       return;
     case 'readReq': return answerRead(c, node, seg, msg);
