@@ -322,8 +322,13 @@ function answerRead(c: Cluster, node: StorageNode, seg: Segment, msg: Extract<Me
 
 /** `seg` is node's segment of `pg`: the callers have it at hand (no second lookup). */
 function acknowledge(c: Cluster, node: StorageNode, pg: number, seg: Segment): void {
-  const scl = bug(c.config, 'scl-highest-held') ? Math.max(seg.scl, ...seg.lsns()) : seg.scl;
+  const scl = bug(c.config, 'scl-highest-held') ? highestHeld(seg) : seg.scl;
   c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
+}
+
+/** The mutant's SCL: the highest LSN held (out of line: the spread call is bytecode acknowledge need not carry). */
+function highestHeld(seg: Segment): Lsn {
+  return Math.max(seg.scl, ...seg.lsns());
 }
 
 /**
@@ -394,10 +399,20 @@ export function persist(c: Cluster, node: StorageNode): void {
       node.recordsColumnAt = c.time;
     } else for (let q = 0; q < entries; q++) queueRecords[q] = null;
   }
-  assert(node.queueRecords.length === queuePg.length, 'the queue columns have one length');
+  if (node.queueRecords.length !== queuePg.length) fail('the queue columns have one length');
   node.queueLength = 0;
   node.queued = 0;
   if (node.bases.length > 0) node.bases = [];
+  acknowledgeTouched(c, node, touched);
+}
+
+/**
+ * persist's last step: each PG touched, in PG order, is queued for gossip or GC as it needs, and
+ * acknowledged. A function of its own (one call a persist), with an inlining budget of its own:
+ * within persist, acknowledge and its send took the budget the work sets' add and has needed
+ * (or, left out, were a call per ack).
+ */
+function acknowledgeTouched(c: Cluster, node: StorageNode, touched: IntScratch): void {
   touched.sort();
   for (let k = 0; k < touched.length; k++) {
     const pg = touched.at(k);
