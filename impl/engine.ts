@@ -279,13 +279,13 @@ function readReplica(c: Cluster, i: number, pages: readonly number[]): void {
 function tick(c: Cluster): void {
   c.time++;
   const nodes = c.storageList;
-  // A node with nothing to persist, or (its work sets synced by collectGarbage just before) no
-  // segment to gossip for, is skipped here, not called: persist and gossip would return at once
-  // (gossip's walk of an empty set does nothing), and at 2 PGs most gossip calls and a third of
-  // the persist calls had nothing to do.
+  // A node with nothing to persist, or with no segment to collect or gossip for and no
+  // membership change to sync, is skipped here, not called: persist, collectGarbage and gossip
+  // would return at once (a walk of an empty work set does nothing), and at 2 PGs most gossip
+  // calls and a third of the others had nothing to do.
   for (const n of nodes) if (n.queueLength !== 0 || n.bases.length !== 0) persist(c, n);
-  for (const n of nodes) collectGarbage(c, n);
   const version = c.control.version;
+  for (const n of nodes) if (n.gcWork.size !== 0 || n.controlVersion !== version) collectGarbage(c, n);
   for (const n of nodes) if (n.gossipWork.size !== 0 || n.controlVersion !== version) gossip(c, n);
   controlTick(c);
   const computeIds = c.computeIds;
