@@ -144,7 +144,7 @@ export class Network {
   sendToStorage(s: number, msg: Message): void {
     const to = msg.to;
     const i = this.storageAt >= 0 ? this.storageAt + s : this.at(to);
-    if (this.names[i] !== to) fail(`storage node ${s} is not ${to}`);
+    if (this.names[i] !== to) notStorageNode(s, to);
     if (msg.from === to) sendsToItself(msg);
     if (this.cutsInForce.length !== 0 && this.linkDown(msg.from, to)) return;
     this.append(i, msg);
@@ -324,10 +324,14 @@ export class Network {
 }
 
 // The failures of the send path, out of line: a template literal is bytecode that counted against
-// the inlining budget of every function send and at are inlined into (acknowledge into persist,
-// the sends of the writer).
+// the inlining budget of every function send, sendToStorage and at are inlined into (acknowledge
+// into persist, the sends of the writer).
 function sendsToItself(msg: Message): never {
   fail(`${msg.from} sends to itself`);
+}
+
+function notStorageNode(s: number, to: NodeId): never {
+  fail(`storage node ${s} is not ${to}`);
 }
 
 function noQueue(node: NodeId): never {
