@@ -418,9 +418,9 @@ function acknowledgeTouched(c: Cluster, node: StorageNode, touched: IntScratch):
     const pg = touched.at(k);
     const seg = node.segment(pg);
     if (!seg.whole()) node.gossipWork.add(pg);
-    // Often a member already (takeGc adds a segment whose SCL is at the point: every persist's
-    // add at 2 PGs, 1.5 of 5.5 a record at 64): has() is inlined, add is a call. Marginal
-    // instructions per record (cachegrind): 2 PGs 11,898 -> 11,833, 64 PGs 23,259 -> 23,224.
+    // Often a member already at 2 PGs (takeGc adds a segment whose SCL is at the point): has()
+    // is one load, add does more. Marginal instructions per record (cachegrind, when add was a
+    // call here): 2 PGs 11,898 -> 11,833, 64 PGs 23,259 -> 23,224.
     if (seg.pgmrpl > seg.gcPoint && !node.gcWork.has(pg)) node.gcWork.add(pg);
     acknowledge(c, node, pg, seg);
   }
