@@ -94,8 +94,15 @@ export class StorageNode {
 
   segment(pg: number): Segment {
     const seg = this.segments[pg];
-    if (seg === undefined) fail(`${this.id} has no segment of PG ${pg}`);
+    // The message is built out of line: this stays under V8's small-function bytecode size, so
+    // it is inlined at every call site whatever the caller's inlining budget has left (takeGc's
+    // was a call in deliverAll, the budget spent).
+    if (seg === undefined) this.noSegment(pg);
     return seg;
+  }
+
+  private noSegment(pg: number): never {
+    fail(`${this.id} has no segment of PG ${pg}`);
   }
 
   replaceSegment(pg: number, seg: Segment): void {
@@ -160,12 +167,15 @@ export class StorageNode {
       this.queuePg[i] = pg;
       this.queueRecords[i] = records;
       this.queueEpoch[i] = epoch;
-    } else {
-      this.queuePg.push(pg);
-      this.queueRecords.push(records);
-      this.queueEpoch.push(epoch);
-    }
+    } else this.growQueue(pg, records, epoch);
     this.queued += records.length;
+  }
+
+  /** enqueue's rare part, out of line (less bytecode to inline into deliverAll's budget). */
+  private growQueue(pg: number, records: readonly RedoRecord[], epoch: number): void {
+    this.queuePg.push(pg);
+    this.queueRecords.push(records);
+    this.queueEpoch.push(epoch);
   }
 
   /**
@@ -211,11 +221,18 @@ type StorageRequest = Extract<Message, { kind: 'write' | 'readReq' | 'recoverReq
 
 /** A message handled by a storage node that is up. */
 export function storageReceive(c: Cluster, node: StorageNode, msg: Message): void {
-  assert(node.up === true, 'only an up node handles messages');
-  // The common kinds first (a switch on strings tests the cases in order).
+  // Small, as are takeWrite and takeGc, so deliverAll's inlining budget covers the whole hot
+  // path: the check as an if (an inlined assert costs its bytecode), the rare kinds out of line.
+  if (node.up !== true) fail('only an up node handles messages');
+  const kind = msg.kind;
+  if (kind === 'write') return takeWrite(c, node, msg);
+  if (kind === 'gc') return takeGc(c, node, msg);
+  return storageReceiveRare(c, node, msg);
+}
+
+/** storageReceive for the kinds other than write and gc. */
+function storageReceiveRare(c: Cluster, node: StorageNode, msg: Message): void {
   switch (msg.kind) {
-    case 'write': return takeWrite(c, node, msg);
-    case 'gc': return takeGc(c, node, msg);
     case 'gossipReq': return answerGossip(c, node, msg);
     case 'gossipResp': return takeGossip(node, msg);
     case 'readReq': case 'recoverReq': case 'seal': return takeRequest(c, node, msg);
@@ -228,11 +245,13 @@ function takeWrite(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 
   const seg = node.segment(msg.pg);
   if (msg.epoch < seg.epoch || msg.membership < seg.membership) return takeRequest(c, node, msg);
   seg.membership = msg.membership;
-  if (msg.epoch !== seg.sealedEpoch) {
-    c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
-    return;
-  }
+  if (msg.epoch !== seg.sealedEpoch) return askSeal(c, node, msg, seg);
   node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
+}
+
+/** A writer of an epoch this segment has not been sealed into yet: ask for its seal. */
+function askSeal(c: Cluster, node: StorageNode, msg: Extract<Message, { kind: 'write' }>, seg: Segment): void {
+  c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
 }
 
 /** takeRequest for a gc message, its current case first (a stale one goes there). */
@@ -267,11 +286,7 @@ function takeRequest(c: Cluster, node: StorageNode, msg: StorageRequest): void {
       }
       return;
     case 'write':
-      // A writer of an epoch this segment has not been sealed into yet: ask for its seal.
-      if (msg.epoch !== seg.sealedEpoch) {
-        c.send({ kind: 'ack', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, scl: -1, incarnation: seg.incarnation });
-        return;
-      }
+      if (msg.epoch !== seg.sealedEpoch) return askSeal(c, node, msg, seg);
       node.enqueue(msg.pg, msg.records, msg.epoch, 'write');
       return;
     case 'readReq': return answerRead(c, node, seg, msg);
@@ -307,8 +322,13 @@ function answerRead(c: Cluster, node: StorageNode, seg: Segment, msg: Extract<Me
 
 /** `seg` is node's segment of `pg`: the callers have it at hand (no second lookup). */
 function acknowledge(c: Cluster, node: StorageNode, pg: number, seg: Segment): void {
-  const scl = bug(c.config, 'scl-highest-held') ? Math.max(seg.scl, ...seg.lsns()) : seg.scl;
+  const scl = bug(c.config, 'scl-highest-held') ? highestHeld(seg) : seg.scl;
   c.send({ kind: 'ack', from: node.id, to: seg.writer, epoch: seg.sealedEpoch, pg, scl, incarnation: seg.incarnation });
+}
+
+/** The mutant's SCL: the highest LSN held (out of line: the spread call is bytecode acknowledge need not carry). */
+function highestHeld(seg: Segment): Lsn {
+  return Math.max(seg.scl, ...seg.lsns());
 }
 
 /**
@@ -379,18 +399,28 @@ export function persist(c: Cluster, node: StorageNode): void {
       node.recordsColumnAt = c.time;
     } else for (let q = 0; q < entries; q++) queueRecords[q] = null;
   }
-  assert(node.queueRecords.length === queuePg.length, 'the queue columns have one length');
+  if (node.queueRecords.length !== queuePg.length) fail('the queue columns have one length');
   node.queueLength = 0;
   node.queued = 0;
   if (node.bases.length > 0) node.bases = [];
+  acknowledgeTouched(c, node, touched);
+}
+
+/**
+ * persist's last step: each PG touched, in PG order, is queued for gossip or GC as it needs, and
+ * acknowledged. A function of its own (one call a persist), with an inlining budget of its own:
+ * within persist, acknowledge and its send took the budget the work sets' add and has needed
+ * (or, left out, were a call per ack).
+ */
+function acknowledgeTouched(c: Cluster, node: StorageNode, touched: IntScratch): void {
   touched.sort();
   for (let k = 0; k < touched.length; k++) {
     const pg = touched.at(k);
     const seg = node.segment(pg);
     if (!seg.whole()) node.gossipWork.add(pg);
-    // Often a member already (takeGc adds a segment whose SCL is at the point: every persist's
-    // add at 2 PGs, 1.5 of 5.5 a record at 64): has() is inlined, add is a call. Marginal
-    // instructions per record (cachegrind): 2 PGs 11,898 -> 11,833, 64 PGs 23,259 -> 23,224.
+    // Often a member already at 2 PGs (takeGc adds a segment whose SCL is at the point): has()
+    // is one load, add does more. Marginal instructions per record (cachegrind, when add was a
+    // call here): 2 PGs 11,898 -> 11,833, 64 PGs 23,259 -> 23,224.
     if (seg.pgmrpl > seg.gcPoint && !node.gcWork.has(pg)) node.gcWork.add(pg);
     acknowledge(c, node, pg, seg);
   }
