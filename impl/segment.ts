@@ -58,6 +58,12 @@ const BUSY_COALESCE_TICKS = 64;
  * 64 PGs 23,660 -> 23,345, 2 PGs 12,123 -> 12,108.
  */
 const YOUNG_TICKS = 128;
+/**
+ * A segment coalesced after more than this many ticks without is cold: its lists live past a few
+ * scavenges of the bench at 2 and 64 PGs (every ~300 ticks), so are promoted whatever coalesce
+ * does (at 64 PGs a segment's longest gap is ~130 ticks, at 13,108 PGs ~13,000).
+ */
+const COLD_TICKS = 1024;
 /** Scratch for coalesce: per log index at or below the point, whether the record stays (1). */
 let keepScratch = new Uint8Array(64);
 
@@ -179,8 +185,12 @@ export class Segment {
   private completeMax: Lsn = 0;
   /** The tick of the last coalesce given one (-1: none): coalesce's busy test. */
   private coalescedAt = -1;
-  /** The tick at which coalesce last made the log a fresh copy (-1: never). */
-  private copiedAt = -1;
+  /**
+   * The tick from which coalesce compacts the log in place for YOUNG_TICKS (-1: never): the
+   * tick it last made the log a fresh copy (young for that long), or a cold coalesce (the list
+   * old: see coalesce).
+   */
+  private inPlaceSince = -1;
 
   private constructor(writer: NodeId, blank: boolean, incarnation: number) {
     assert(incarnation >= 1, 'incarnations start at 1');
@@ -456,12 +466,19 @@ export class Segment {
     // quiet one compacts in place: at 13,108 PGs a list lives until the PG's next write, ~4,400
     // ticks, is promoted, and fresh lists were old-space garbage (+6% instructions there).
     const busy = now >= 0 && this.coalescedAt >= 0 && now - this.coalescedAt <= BUSY_COALESCE_TICKS;
+    const cold = now >= 0 && (this.coalescedAt < 0 || now - this.coalescedAt > COLD_TICKS);
     this.coalescedAt = now;
     // A list this compaction copied within YOUNG_TICKS is still young (see there): compacted in
     // place, it makes no write-barrier call either, and no copy is made (CloneFastJSArray, ~100
-    // instructions, on every coalesce of a busy segment: 6 a record at 64 PGs).
-    const copy = busy && (this.copiedAt < 0 || now - this.copiedAt > YOUNG_TICKS);
-    if (copy) this.copiedAt = now;
+    // instructions, on every coalesce of a busy segment: 6 a record at 64 PGs). After a cold
+    // coalesce the busy ones that follow within YOUNG_TICKS compact in place too: at 13,108 PGs a
+    // write's GC points coalesce a segment twice, 2 ticks apart, once in three writes, and the
+    // second copied the log into a list that lived until the PG's next write (~13,000 ticks), so
+    // was promoted, the old one left as old-space garbage (352 bytes a txn, a third of what a
+    // txn promoted there).
+    if (cold) this.inPlaceSince = now;
+    const copy = busy && (this.inPlaceSince < 0 || now - this.inPlaceSince > YOUNG_TICKS);
+    if (copy) this.inPlaceSince = now;
     const next = copy ? log.slice() : log;
     // The kept records before the first dropped one are in place already (in `next` too, a copy):
     // not stored again, as each store of a young record into an old list is a write-barrier call.
