@@ -58,12 +58,6 @@ const BUSY_COALESCE_TICKS = 64;
  * 64 PGs 23,660 -> 23,345, 2 PGs 12,123 -> 12,108.
  */
 const YOUNG_TICKS = 128;
-/**
- * A segment coalesced after more than this many ticks without is cold: its lists live past a few
- * scavenges of the bench at 2 and 64 PGs (every ~300 ticks), so are promoted whatever coalesce
- * does (at 64 PGs a segment's longest gap is ~130 ticks, at 13,108 PGs ~13,000).
- */
-const COLD_TICKS = 1024;
 /** Scratch for coalesce: per log index at or below the point, whether the record stays (1). */
 let keepScratch = new Uint8Array(64);
 
@@ -187,8 +181,8 @@ export class Segment {
   private coalescedAt = -1;
   /**
    * The tick from which coalesce compacts the log in place for YOUNG_TICKS (-1: never): the
-   * tick it last made the log a fresh copy (young for that long), or a cold coalesce (the list
-   * old: see coalesce).
+   * tick it last made the log a fresh copy (young for that long), or a quiet coalesce (see
+   * coalesce).
    */
   private inPlaceSince = -1;
 
@@ -466,17 +460,17 @@ export class Segment {
     // quiet one compacts in place: at 13,108 PGs a list lives until the PG's next write, ~4,400
     // ticks, is promoted, and fresh lists were old-space garbage (+6% instructions there).
     const busy = now >= 0 && this.coalescedAt >= 0 && now - this.coalescedAt <= BUSY_COALESCE_TICKS;
-    const cold = now >= 0 && (this.coalescedAt < 0 || now - this.coalescedAt > COLD_TICKS);
     this.coalescedAt = now;
     // A list this compaction copied within YOUNG_TICKS is still young (see there): compacted in
     // place, it makes no write-barrier call either, and no copy is made (CloneFastJSArray, ~100
-    // instructions, on every coalesce of a busy segment: 6 a record at 64 PGs). After a cold
-    // coalesce the busy ones that follow within YOUNG_TICKS compact in place too: at 13,108 PGs a
-    // write's GC points coalesce a segment twice, 2 ticks apart, once in three writes, and the
-    // second copied the log into a list that lived until the PG's next write (~13,000 ticks), so
-    // was promoted, the old one left as old-space garbage (352 bytes a txn, a third of what a
-    // txn promoted there).
-    if (cold) this.inPlaceSince = now;
+    // instructions, on every coalesce of a busy segment). After a quiet coalesce the busy ones that
+    // follow within YOUNG_TICKS compact in place too: at 13,108 PGs a write's GC points coalesce a
+    // segment twice, 2 ticks apart, once in three writes, and the second copied the log into a
+    // list that lived until the PG's next write (~13,000 ticks), so was promoted, the old one left
+    // as old-space garbage (352 of ~3,000 bytes allocated a txn). At 64 PGs a segment coalesces
+    // 126, 64 and 2 ticks apart, so no longer copies either (allocation 3,009 -> 2,662 bytes a txn,
+    // marginal instructions per record unchanged); at 2 PGs it still does.
+    if (now >= 0 && !busy) this.inPlaceSince = now;
     const copy = busy && (this.inPlaceSince < 0 || now - this.inPlaceSince > YOUNG_TICKS);
     if (copy) this.inPlaceSince = now;
     const next = copy ? log.slice() : log;
