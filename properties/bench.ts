@@ -426,9 +426,9 @@ function specs(quick: boolean, full: boolean): Spec[] {
     // PGs with records committing above the point they were last told, so the per-record cost no
     // longer grows with the volume; the run still pays a one-off setup (every segment is created
     // and visited once), and each PG's newest page versions live until its next write (~4,400
-    // txns later), so they are promoted and die in old space. Messages per record are 4.5x those
-    // at 1 PG (18 vs 4: a txn's pages fall in 3 PGs of 6 members each). By default this runs
-    // 10^4 records; --full runs 10^5.
+    // txns later), so they are promoted and die in old space. Messages per record are 3.9x those
+    // at 1 PG (13.5 vs 3.5: a txn's pages fall in 3 or 4 PGs of 6 members each). By default this
+    // runs 10^4 records; --full runs 10^5.
     { id: `impl-pg${bigPgs}`, engine: 'impl', records: full ? n(1e5) : n(1e4), pgs: bigPgs },
     // The same volumes with each txn's pages in one PG: messages per record stay at 1 PG's, so
     // what is left of the growth is the volume's own cost (its per-PG state, its work sets).
@@ -467,7 +467,7 @@ function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
     r('impl / floor ns/record at 1e6 (floor: the world\'s network queue, impl/network.ts)', div(by('impl-1e6')?.nsPerRecord, by('floor-1e6')?.nsPerRecord), '<= 3', (v) => v <= 3),
     r('impl / plain-array floor ns/record at 1e6 (no queue code)', div(by('impl-1e6')?.nsPerRecord, by('floor-bare-1e6')?.nsPerRecord), '<= 3', (v) => v <= 3),
     // Not a target: the workload sends more messages per record once a txn's 3 pages fall in 3
-    // PGs (4 per record at 1 PG, about 13 from 3 PGs up), so cost per message shows the volume's
+    // PGs (3.5 per record at 1 PG, 13.5 from 3 PGs up), so cost per message shows the volume's
     // own effect.
     { ...r('(info) impl ns/message max/min over 1, 64, big PGs', perMessageFlat(by('impl-1e5-pg1'), by('impl-1e5-pg64'), big), '(no target)', () => true), met: null },
     r('impl-1e6 heap after GC, MB', by('impl-1e6')?.heapAfterGcMB ?? null, '< 200', (v) => v < 200),
