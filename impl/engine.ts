@@ -285,10 +285,20 @@ function tick(c: Cluster): void {
   // membership change to sync, is skipped here, not called: persist, collectGarbage and gossip
   // would return at once (a walk of an empty work set does nothing), and at 2 PGs most gossip
   // calls and a third of the others had nothing to do.
-  for (const n of nodes) if (n.queueLength !== 0 || n.bases.length !== 0) persist(c, n);
+  // Indexed loops: for-of called the array iterator's next (a builtin) per node.
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.queueLength !== 0 || n.bases.length !== 0) persist(c, n);
+  }
   const version = c.control.version;
-  for (const n of nodes) if (n.gcWork.size !== 0 || n.controlVersion !== version) collectGarbage(c, n);
-  for (const n of nodes) if (n.gossipWork.size !== 0 || n.controlVersion !== version) gossip(c, n);
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.gcWork.size !== 0 || n.controlVersion !== version) collectGarbage(c, n);
+  }
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.gossipWork.size !== 0 || n.controlVersion !== version) gossip(c, n);
+  }
   controlTick(c);
   const computeIds = c.computeIds;
   for (let i = 0; i < computeIds.length; i++) {
