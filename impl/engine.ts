@@ -130,8 +130,12 @@ function deliverAll(c: Cluster): void {
   // A node's head moves only in its own run: its count is its end at the start less its head.
   const cut = net.cuts.length > 0;
   for (let i = 0; i < nodes.length; i++) {
+    // A head is never past its end, so an end of 0 (an emptied queue is reset to 0..0) means
+    // nothing pending: the head need not be loaded for the idle nodes.
+    const end = ends[i]!;
+    if (end === 0) continue;
     const head = net.headAt(i);
-    const count = ends[i]! - head;
+    const count = end - head;
     if (count === 0) continue;
     const q = net.bufferAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
