@@ -130,8 +130,12 @@ function deliverAll(c: Cluster): void {
   // A node's head moves only in its own run: its count is its end at the start less its head.
   const cut = net.cuts.length > 0;
   for (let i = 0; i < nodes.length; i++) {
+    // A head is never past its end, so an end of 0 (an emptied queue is reset to 0..0) means
+    // nothing pending: the head need not be loaded for the idle nodes.
+    const end = ends[i]!;
+    if (end === 0) continue;
     const head = net.headAt(i);
-    const count = ends[i]! - head;
+    const count = end - head;
     if (count === 0) continue;
     const q = net.bufferAt(i);
     // A storage node's object never changes (a crash only marks it down), so it is looked up
@@ -285,10 +289,20 @@ function tick(c: Cluster): void {
   // membership change to sync, is skipped here, not called: persist, collectGarbage and gossip
   // would return at once (a walk of an empty work set does nothing), and at 2 PGs most gossip
   // calls and a third of the others had nothing to do.
-  for (const n of nodes) if (n.queueLength !== 0 || n.bases.length !== 0) persist(c, n);
+  // Indexed loops: for-of called the array iterator's next (a builtin) per node.
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.queueLength !== 0 || n.bases.length !== 0) persist(c, n);
+  }
   const version = c.control.version;
-  for (const n of nodes) if (n.gcWork.size !== 0 || n.controlVersion !== version) collectGarbage(c, n);
-  for (const n of nodes) if (n.gossipWork.size !== 0 || n.controlVersion !== version) gossip(c, n);
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.gcWork.size !== 0 || n.controlVersion !== version) collectGarbage(c, n);
+  }
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.gossipWork.size !== 0 || n.controlVersion !== version) gossip(c, n);
+  }
   controlTick(c);
   const computeIds = c.computeIds;
   for (let i = 0; i < computeIds.length; i++) {
