@@ -120,7 +120,7 @@ export class Cluster {
   computeNode(id: NodeId): ComputeNode {
     // The last node looked up, while no compute node was replaced since (the writer, on nearly
     // every call: each txn, tick and run of acks asked the Map).
-    if (id === this.lastComputeId && this.lastComputeVersion === this.computeVersion) return this.lastCompute!;
+    if (id === this.lastComputeId && this.lastComputeVersion === this.computeVersion) return this.lastCompute;
     const x = this.compute.get(id);
     if (x === undefined) fail(`${id} is not a compute node`);
     this.lastComputeId = id;
@@ -129,9 +129,14 @@ export class Cluster {
     return x;
   }
 
-  /** computeNode's memo: valid while computeVersion is lastComputeVersion (setCompute bumps it). */
-  private lastComputeId: NodeId | null = null;
-  private lastCompute: ComputeNode | null = null;
+  /**
+   * computeNode's memo: valid while computeVersion is lastComputeVersion (setCompute bumps it).
+   * Before the first lookup the version never matches, and the id is '' (no node's name), not
+   * null: with only strings ever compared, `id === lastComputeId` is a pointer compare in
+   * optimized code (null made it a generic StrictEqual call on every txn and writer tick).
+   */
+  private lastComputeId: NodeId = '';
+  private lastCompute: ComputeNode = DOWN;
   private lastComputeVersion = -1;
 
   setCompute(id: NodeId, x: ComputeNode): void {
