@@ -573,10 +573,22 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
       w.gcAnnounced[pg] = point;
       const members = c.members(pg);
       const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);
-      for (let j = 0; j < members.length; j++) {
-        const to = members[j]!;
-        const i = numbers !== null ? numbers[j]! : storageIndex(to);
-        if (w.sealedIncarnation(pg, i) >= 0) net.sendToStorage(i, { kind: 'gc', from: node, to, epoch, pg, point });
+      if (numbers !== null) {
+        // The usual case in a loop of its own, reading sealedAt as sealedIncarnation does from
+        // the PG's slots, found once (at 64 PGs ~4.5 messages a record; the shared loop tested
+        // numbers and reloaded the writer's fields for each).
+        const sealed = w.sealedAt;
+        const slots = pg * NODES;
+        for (let j = 0; j < members.length; j++) {
+          const i = numbers[j]!;
+          if ((sealed[slots + i] ?? -1) >= 0) net.sendToStorage(i, { kind: 'gc', from: node, to: members[j]!, epoch, pg, point });
+        }
+      } else {
+        for (let j = 0; j < members.length; j++) {
+          const to = members[j]!;
+          const i = storageIndex(to);
+          if (w.sealedIncarnation(pg, i) >= 0) net.sendToStorage(i, { kind: 'gc', from: node, to, epoch, pg, point });
+        }
       }
     }
     if ((w.pgCommitMax[pg] ?? 0) <= (w.gcAnnounced[pg] ?? 0)) w.gcWork.delete(pg);
