@@ -172,6 +172,10 @@ export class Segment {
   private byPage: Map<number, RedoRecord[]> | null = null;
   /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
   private waiting: Map<Lsn, Lsn[]> | null = null;
+  /**
+   * The highest complete LSN (0: none). While nothing waits every held record is complete, so it
+   * is the last held record's LSN, 0 when none is held: hasHoles and appendCompleteRun read it so.
+   */
   private completeMax: Lsn = 0;
   /** The tick of the last coalesce given one (-1: none): coalesce's busy test. */
   private coalescedAt = -1;
@@ -377,8 +381,10 @@ export class Segment {
     const room = log.length;
     const start = this.count;
     let count = start;
-    // The last held LSN (-1: none, which no backlink names), and the floor a record must be above.
-    let tail = count > 0 ? log[count - 1]!.lsn : -1;
+    // The last held LSN, which is completeMax (nothing waits, so every held record is complete;
+    // 0 when none is held, a backlink at or below the GC point anyway): a field's load, not the
+    // last record's. The floor a record must be above.
+    let tail = this.completeMax;
     let floor = tail > gcPoint ? tail : gcPoint;
     let i = k;
     for (; i < end; i++) {
@@ -392,8 +398,8 @@ export class Segment {
     }
     if (count > start) {
       this.count = count;
-      // Ascending LSNs: the last appended is the highest.
-      if (tail > this.completeMax) this.completeMax = tail;
+      // Ascending LSNs above the old tail: the last appended is the highest.
+      this.completeMax = tail;
       // (Stale only if built: a load, not a store, on the common path where no read built it.)
       if (this.byPage !== null) this.byPage = null;
     }
