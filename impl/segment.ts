@@ -81,8 +81,8 @@ function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at
  * a write committed above the point stays as well; commit records and older versions go. The
  * first two pages met are two locals (a PG has pagesPerPg pages: 2 in the bench, so pages are
  * dense from 0 and -1 is no page); a third page returns -1 (no bits), for keptFlags to decide:
- * the loop then makes no call (a scratch list's includes and push were one), so nothing in it
- * invalidates what the compiler knows of the log list.
+ * the loop then makes no call and touches no scratch list (its includes and push were here, and
+ * the clearing after the loop).
  */
 function keptBits(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn): number {
   assert(end < 31, 'the kept records fit in the bits of one integer');
