@@ -79,15 +79,16 @@ function lastAtOrBelowIn(log: readonly (RedoRecord | undefined)[], n: number, at
  * log[i] (i <= end, so at or below the point) stays. Walking down, the first write met of each
  * page that is visible at the point (its commit there too) is the page's newest version there;
  * a write committed above the point stays as well; commit records and older versions go. The
- * first two pages met are two locals (a PG has pagesPerPg pages: 2 in the bench), others go to
- * the scratch list (pages are dense from 0, so -1 is no page).
+ * first two pages met are two locals (a PG has pagesPerPg pages: 2 in the bench, so pages are
+ * dense from 0 and -1 is no page); a third page returns -1 (no bits), for keptFlags to decide:
+ * the loop then makes no call and touches no scratch list (its includes and push were here, and
+ * the clearing after the loop).
  */
 function keptBits(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn): number {
   assert(end < 31, 'the kept records fit in the bits of one integer');
   let bits = 0;
   let seen0 = -1;
   let seen1 = -1;
-  let more = false;
   for (let i = end; i >= 0; i--) {
     const r = log[i]!;
     const page = r.page;
@@ -100,21 +101,17 @@ function keptBits(log: readonly (RedoRecord | undefined)[], end: number, point: 
     } else if (seen1 < 0) {
       seen1 = page;
       bits |= 1 << i;
-    } else if (!pagesScratch.includes(page)) {
-      more = true;
-      pagesScratch.push(page);
-      bits |= 1 << i;
-    }
+    } else return -1;
   }
-  if (more) pagesScratch.clear();
   return bits;
 }
 
 /**
- * coalesce's walk in general (truncation ranges, or a long log): keepScratch[i] is 1 when log[i]
- * (i <= end) stays, as keptBits decides, annulled records going too. Returns 0 (no bits).
+ * coalesce's walk in general (truncation ranges, a long log, or more than two pages):
+ * keepScratch[i] is 1 when log[i] (i <= end) stays, as keptBits decides, annulled records going
+ * too.
  */
-function keptFlags(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn, ranges: readonly TruncationRange[]): number {
+function keptFlags(log: readonly (RedoRecord | undefined)[], end: number, point: Lsn, ranges: readonly TruncationRange[]): void {
   if (keepScratch.length <= end) keepScratch = new Uint8Array(Math.max(end + 1, keepScratch.length * 2));
   const keep = keepScratch;
   const pagesSeen = pagesScratch;
@@ -130,7 +127,6 @@ function keptFlags(log: readonly (RedoRecord | undefined)[], end: number, point:
     } else if (r.commitLsn > point && (!annuls || writeSurvives(ranges, r))) keep[i] = 1;
   }
   pagesSeen.clear();
-  return 0;
 }
 
 export class Segment {
@@ -176,6 +172,10 @@ export class Segment {
   private byPage: Map<number, RedoRecord[]> | null = null;
   /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
   private waiting: Map<Lsn, Lsn[]> | null = null;
+  /**
+   * The highest complete LSN (0: none). While nothing waits every held record is complete, so it
+   * is the last held record's LSN, 0 when none is held: hasHoles and appendCompleteRun read it so.
+   */
   private completeMax: Lsn = 0;
   /** The tick of the last coalesce given one (-1: none): coalesce's busy test. */
   private coalescedAt = -1;
@@ -214,6 +214,10 @@ export class Segment {
 
   /** Records above the SCL: the segment knows it has holes below them. */
   hasHoles(): boolean {
+    // Nothing waits: every held record is complete (see done), the last one too, so the SCL is at
+    // or above it. One load where the last record's LSN took a dozen (whole() runs on every
+    // acknowledgement and after every coalesce).
+    if (this.waiting === null) return false;
     const n = this.count;
     return n > 0 && this.log[n - 1]!.lsn > this.scl;
   }
@@ -288,13 +292,6 @@ export class Segment {
   private doneAt(i: number): boolean {
     const done = this.done;
     return done === null || done[i] === true;
-  }
-
-  /** Keeps log[0 .. n): the slots past it are emptied (no record kept alive), never trimmed. */
-  private truncate(n: number): void {
-    const log = this.log;
-    for (let i = n; i < this.count; i++) log[i] = undefined;
-    this.count = n;
   }
 
   has(lsn: Lsn): boolean {
@@ -384,8 +381,10 @@ export class Segment {
     const room = log.length;
     const start = this.count;
     let count = start;
-    // The last held LSN (-1: none, which no backlink names), and the floor a record must be above.
-    let tail = count > 0 ? log[count - 1]!.lsn : -1;
+    // The last held LSN, which is completeMax (nothing waits, so every held record is complete;
+    // 0 when none is held, a backlink at or below the GC point anyway): a field's load, not the
+    // last record's. The floor a record must be above.
+    let tail = this.completeMax;
     let floor = tail > gcPoint ? tail : gcPoint;
     let i = k;
     for (; i < end; i++) {
@@ -399,8 +398,8 @@ export class Segment {
     }
     if (count > start) {
       this.count = count;
-      // Ascending LSNs: the last appended is the highest.
-      if (tail > this.completeMax) this.completeMax = tail;
+      // Ascending LSNs above the old tail: the last appended is the highest.
+      this.completeMax = tail;
       // (Stale only if built: a load, not a store, on the common path where no read built it.)
       if (this.byPage !== null) this.byPage = null;
     }
@@ -449,9 +448,9 @@ export class Segment {
     // record (cachegrind), with the log field stored only on a copy (below): 2 PGs 12,666 ->
     // 12,242, 64 PGs 25,492 -> 24,053, 13,108 PGs 32,878 -> 30,879.
     const ranges = this.ranges;
-    const small = end < 31 && ranges.length === 0;
-    const bits = small ? keptBits(log, end, point) : keptFlags(log, end, point, ranges);
-    const keep = keepScratch;
+    const bits = end < 31 && ranges.length === 0 ? keptBits(log, end, point) : -1;
+    const small = bits >= 0;
+    if (!small) keptFlags(log, end, point, ranges);
     // The kept records, then the records above the point, in LSN order; n <= i throughout.
     // A busy segment (coalesced within BUSY_COALESCE_TICKS) compacts into a fresh list of the
     // same room: young, and replaced again by the next coalesce while still young, so these
@@ -459,8 +458,6 @@ export class Segment {
     // in old space, each store of a young record does: ~12 a record at 2 PGs, by callgrind). A
     // quiet one compacts in place: at 13,108 PGs a list lives until the PG's next write, ~4,400
     // ticks, is promoted, and fresh lists were old-space garbage (+6% instructions there).
-    const busy = now >= 0 && this.coalescedAt >= 0 && now - this.coalescedAt <= BUSY_COALESCE_TICKS;
-    this.coalescedAt = now;
     // A list this compaction copied within YOUNG_TICKS is still young (see there): compacted in
     // place, it makes no write-barrier call either, and no copy is made (CloneFastJSArray, ~100
     // instructions, on every coalesce of a busy segment). After a quiet coalesce the busy ones that
@@ -469,35 +466,52 @@ export class Segment {
     // list that lived until the PG's next write (~13,000 ticks), so was promoted, the old one left
     // as old-space garbage (352 of ~3,000 bytes allocated a txn). At 64 PGs a segment coalesces
     // 126, 64 and 2 ticks apart, so no longer copies either (allocation 3,009 -> 2,662 bytes a txn,
-    // marginal instructions per record unchanged); at 2 PGs it still does.
-    if (now >= 0 && !busy) this.inPlaceSince = now;
-    const copy = busy && (this.inPlaceSince < 0 || now - this.inPlaceSince > YOUNG_TICKS);
-    if (copy) this.inPlaceSince = now;
+    // marginal instructions per record unchanged); at 2 PGs it still does. (A busy segment's
+    // last quiet coalesce set inPlaceSince, so it is never -1 there.)
+    let copy = false;
+    if (now >= 0) {
+      const at = this.coalescedAt;
+      if (at < 0 || now - at > BUSY_COALESCE_TICKS) this.inPlaceSince = now;
+      else if (now - this.inPlaceSince > YOUNG_TICKS) {
+        copy = true;
+        this.inPlaceSince = now;
+      }
+    }
+    this.coalescedAt = now;
+    // The copy holds the same records, so the compaction reads and writes one list (in place or
+    // the copy): a second list's checks on every move were ~8 instructions.
     const next = copy ? log.slice() : log;
     // The kept records before the first dropped one are in place already (in `next` too, a copy):
     // not stored again, as each store of a young record into an old list is a write-barrier call.
     // (With bits, n is their trailing ones: the index of the lowest clear bit, ~bits & (bits + 1).)
     let n = 0;
     if (small) n = 31 - Math.clz32(~bits & (bits + 1));
-    else while (n <= end && keep[n] === 1) n++;
+    else while (n <= end && keepScratch[n] === 1) n++;
     if (n <= end) {
       if (small) {
-        for (let i = n + 1; i <= end; i++) if (((bits >>> i) & 1) === 1) next[n++] = log[i]!;
-      } else for (let i = n + 1; i <= end; i++) if (keep[i] === 1) next[n++] = log[i]!;
-      for (let i = end + 1; i < count; i++) next[n++] = log[i]!;
-    } else n = count;
+        for (let i = n + 1; i <= end; i++) if (((bits >>> i) & 1) === 1) next[n++] = next[i]!;
+      } else {
+        const keep = keepScratch;
+        for (let i = n + 1; i <= end; i++) if (keep[i] === 1) next[n++] = next[i]!;
+      }
+      for (let i = end + 1; i < count; i++) next[n++] = next[i]!;
+      // The slots past the kept records are emptied (no record kept alive), never trimmed (see log).
+      for (let i = n; i < count; i++) next[i] = undefined;
+      this.count = n;
+    }
     assert(n <= count, 'coalescing only drops records');
     // Stored only when a copy: the field of a long-lived segment, so storing the (young) list into
     // it again was a write-barrier call on every coalesce of a busy segment.
     if (copy) this.log = next;
-    this.truncate(n);
     this.gcScl = this.scl;
     this.gcPoint = point;
     if (this.waiting !== null) return this.rebuild(null);
     // Nothing waited, so every record was complete, and each kept one still is (at or below the
     // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
+    // The last record was the highest complete one, so with any record above the point kept (the
+    // last among them), completeMax stands.
     assert(this.done === null, 'no flags are kept while nothing waits');
-    this.completeMax = n > 0 ? next[n - 1]!.lsn : 0;
+    if (end === count - 1) this.completeMax = n > 0 ? next[n - 1]!.lsn : 0;
     this.byPage = null;
   }
 
