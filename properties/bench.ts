@@ -12,8 +12,9 @@
 // through the world's network queue (impl/network.ts) with no protocol logic, and another one
 // through plain per-destination arrays. Heap: heapUsed sampled during the run (peak), and after a
 // forced GC with the engine still alive (run with --expose-gc, as `npm run bench` does). Every row
-// runs 3 times (--repeat) and the median run is reported, every run's ns/record beside it. Targets
-// are reported, never asserted.
+// runs 3 times (--repeat) and the median run is reported, every run's ns/record beside it. A fixed
+// integer loop timed before each row and at the end (probeMs) says whether the machine itself held
+// its speed through the run. Targets are reported, never asserted.
 //
 //   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5]
 //
@@ -48,6 +49,10 @@ messages through the world's network queue (impl/network.ts) and through plain a
   --explore     instead, the exploration benchmark: explore's histories/s on 1 and 2 threads
                 and the machine's own scaling (see --explore --help)
   --help        this text
+
+Before each row and at the end a fixed integer loop is timed (the machine probe, in the JSON as
+machine and each row's probeMs); when its slowest run is more than 1.3x its fastest, the report
+says the machine's speed changed during the run and the ratios between rows are not to be trusted.
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
 fails (a txn not accepted or not committed) or the options are bad (2). npm run bench builds and
@@ -104,6 +109,8 @@ export interface Measurement {
   readonly heapAfterGcMB: number | null;
   /** Array-buffer memory (typed arrays, outside heapUsed) at the end, after the forced GC if any. */
   readonly arrayBuffersMB: number;
+  /** The machine probe (see probeMs) just before the row, ms: what this row ran on. */
+  readonly probeMs?: number;
   /** Messages queued on the simulated network (impl), or pushed through the queues (floor). */
   readonly messages: number | null;
   readonly messagesPerRecord: number | null;
@@ -403,6 +410,28 @@ function measureRow(repeat: number, run: () => Measurement): Measurement {
   return { ...mid, heapMB: Math.max(...runs.map((m) => m.heapMB)), runsNsPerRecord: runs.map((m) => m.nsPerRecord) };
 }
 
+/**
+ * The machine's own speed, probed: a fixed integer loop (no allocation, no call), timed. On this
+ * project's shared 2-core VM the same loop took 213-1,930 ms across ten consecutive processes
+ * (2026-11-27), so rows measured minutes apart, and the ratios between them, mean little unless the
+ * probe held steady across the run. It runs before every row and once at the end; the report
+ * gives its spread.
+ */
+function probeMs(): number {
+  const t0 = process.hrtime.bigint();
+  let x = 0;
+  for (let i = 0; i < PROBE_ADDS; i++) x = (x + i * 7) | 0;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Uses x, so the loop is not dead code (it never prints: x is an integer).
+  if (x === 0.5) console.log(x);
+  return round(ms, 1);
+}
+
+const PROBE_ADDS = 20_000_000;
+
+/** Above this max/min of the probe across a run, the report says its ratios are not to be trusted. */
+const PROBE_STEADY = 1.3;
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -522,8 +551,10 @@ export function main(argv: readonly string[]): number {
   log(`bench: node ${process.version}, load average ${loadBefore} before the run, ${COMPILED ? 'compiled (dist/)' : 'tsx (TypeScript transpiled on load)'}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
   // Every engine row runs after warm-up engines of its own kind and volume (see warmUp).
   const out: Measurement[] = [];
+  probeMs(); // its first run compiles the loop
   for (const spec of specs(quick, full)) {
     if (only !== null && !only.has(spec.id)) continue;
+    const probe = probeMs();
     let m: Measurement;
     if (spec.engine === 'floor') {
       const source = out.find((x) => x.id === spec.of);
@@ -533,15 +564,20 @@ export function main(argv: readonly string[]): number {
     } else {
       m = measureRow(repeat, () => runEngine(spec));
     }
+    m = { ...m, probeMs: probe };
     out.push(m);
     log(`  ${m.id}: ${m.records} records in ${m.ms} ms (${m.recordsPerSec.toLocaleString('en')} records/s, ${m.nsPerRecord} ns/record${repeat > 1 ? ` median of ${m.runsNsPerRecord.join(' / ')}` : ''}, heap peak ${m.heapMB} MB)`);
   }
   const rs = ratios(out, quick);
+  const probes = [...out.map((m) => m.probeMs!), probeMs()];
+  const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
+  const machine = { probeAdds: PROBE_ADDS, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY };
   if (json) {
-    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, measurements: out, ratios: rs }, null, 2));
+    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, machine, measurements: out, ratios: rs }, null, 2));
   } else {
     console.log(`\n${table(out)}\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
+    console.log(`\n  machine probe (${PROBE_ADDS.toLocaleString('en')} integer adds, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
   }
   return 0;
 }
