@@ -110,8 +110,9 @@ export class WriterUp {
   readonly base: Lsn;
   /**
    * Per PG, per storage node (at pg * NODES + node number): the segment incarnation known sealed
-   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG. Read it through
-   * sealedIncarnation (retransmit hands it to the marks' one-pass lag check).
+   * into this epoch, -1 for none (seal it). A flat array instead of a Map per PG. Read through
+   * sealedIncarnation, except on two hot paths that read a PG's slots directly, as it does:
+   * retransmit (the marks' one-pass lag check) and announceMinReadPoint.
    */
   readonly sealedAt: readonly number[] = [];
   readonly log: WriterLog;
@@ -608,6 +609,9 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
     const last = w.log.lastOf(pg);
     const members = c.members(pg);
     const numbers = memberNumbers(w, pg, m, members);
+    // The PG's last record of this epoch old enough to resend, 0 if none (-1: not looked up yet;
+    // it is only if some member lags).
+    let upTo = -1;
     if (numbers !== null) {
       // The usual round first, in one pass with no call inside: no member lags, or those that
       // do lag only by records too young to resend (every member, in the bench's rounds: the
@@ -619,11 +623,9 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
         continue;
       }
       const floor = w.log.floor(pg, w.resendUpTo);
-      if (floor <= w.base || low >= floor) continue;
+      upTo = floor > w.base ? floor : 0;
+      if (upTo === 0 || low >= upTo) continue;
     }
-    // The PG's last record of this epoch old enough to resend, 0 if none (-1: not looked up yet;
-    // it is only if some member lags).
-    let upTo = -1;
     let lagging = false;
     // Members lagging at the same SCL (the usual case: they acknowledged the same writes) share
     // one records list, as shipRecords' members do (messages never change their lists).
