@@ -13,8 +13,8 @@
 // through plain per-destination arrays. Heap: heapUsed sampled during the run (peak), and after a
 // forced GC with the engine still alive (run with --expose-gc, as `npm run bench` does). Every row
 // runs 3 times (--repeat) and the median run is reported, every run's ns/record beside it. A fixed
-// integer loop timed before each row and at the end (probeMs) says whether the machine itself held
-// its speed through the run. Targets are reported, never asserted.
+// SHA-256 timed before each row and at the end (probeMs) says whether the machine itself held its
+// speed through the run. Targets are reported, never asserted.
 //
 //   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5]
 //
@@ -33,6 +33,7 @@ import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { UsageError, parse, positive } from './commands/common.js';
 import { loadavg } from 'node:os';
+import { createHash } from 'node:crypto';
 
 export const HELP = `usage: aurora-harness bench [options]   (or: npm run bench -- [options])
 
@@ -50,8 +51,8 @@ messages through the world's network queue (impl/network.ts) and through plain a
                 and the machine's own scaling (see --explore --help)
   --help        this text
 
-Before each row and at the end a fixed integer loop is timed (the machine probe, in the JSON as
-machine and each row's probeMs); when its slowest run is more than 1.3x its fastest, the report
+Before each row and at the end SHA-256 of a fixed 16 MiB buffer is timed (the machine probe, in
+native code so V8's tiering does not move it; in the JSON as machine and each row's probeMs); when its slowest run is more than 1.3x its fastest, the report
 says the machine's speed changed during the run and the ratios between rows are not to be trusted.
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
@@ -411,23 +412,33 @@ function measureRow(repeat: number, run: () => Measurement): Measurement {
 }
 
 /**
- * The machine's own speed, probed: a fixed integer loop (no allocation, no call), timed. On this
- * project's shared 2-core VM the same loop took 213-1,930 ms across ten consecutive processes
- * (2026-11-27), so rows measured minutes apart, and the ratios between them, mean little unless the
- * probe held steady across the run. It runs before every row and once at the end; the report
- * gives its spread.
+ * The machine's own speed, probed: SHA-256 of 16 MiB (a 64 KiB buffer, 256 times), timed three
+ * times, the median kept. The hash runs in OpenSSL's native code, so what it reads is the machine,
+ * not V8: an integer loop in JavaScript, which this probe used to be, reads 9x slower or faster depending on whether TurboFan's
+ * concurrently compiled code has been installed yet (2026-11-27: the same 2*10^7-add loop took
+ * 95-105 ms in some processes and 9-14 ms in others, on a calm machine where the same loop in C
+ * took 5.9 ms +-2% every time; with --no-concurrent-recompilation it was always fast). Rows
+ * measured seconds apart, and the ratios between them, mean little unless the probe held steady
+ * across the run. It runs before every row and once at the end; the report gives its spread.
  */
 function probeMs(): number {
-  const t0 = process.hrtime.bigint();
-  let x = 0;
-  for (let i = 0; i < PROBE_ADDS; i++) x = (x + i * 7) | 0;
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  // Uses x, so the loop is not dead code (it never prints: x is an integer).
-  if (x === 0.5) console.log(x);
-  return round(ms, 1);
+  // A small buffer hashed many times: the probe adds nothing to the rows' array-buffer figures.
+  probeBuffer ??= Buffer.alloc(64 * 1024, 7);
+  // The median of three, so one scavenge or JIT job landing in a 10 ms sample does not read as the
+  // machine slowing down.
+  const ms: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t0 = process.hrtime.bigint();
+    const h = createHash('sha256');
+    for (let done = 0; done < PROBE_BYTES; done += probeBuffer.length) h.update(probeBuffer);
+    h.digest();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return round(ms.sort((a, b) => a - b)[1]!, 1);
 }
 
-const PROBE_ADDS = 20_000_000;
+const PROBE_BYTES = 16 * 1024 * 1024;
+let probeBuffer: Buffer | null = null;
 
 /** Above this max/min of the probe across a run, the report says its ratios are not to be trusted. */
 const PROBE_STEADY = 1.3;
@@ -551,7 +562,7 @@ export function main(argv: readonly string[]): number {
   log(`bench: node ${process.version}, load average ${loadBefore} before the run, ${COMPILED ? 'compiled (dist/)' : 'tsx (TypeScript transpiled on load)'}, ${gc === undefined ? 'no --expose-gc (heap after GC not measured)' : '--expose-gc'}${quick ? ', quick sizes' : ''}`);
   // Every engine row runs after warm-up engines of its own kind and volume (see warmUp).
   const out: Measurement[] = [];
-  probeMs(); // its first run compiles the loop
+  probeMs(); // its first run allocates the buffer and loads the hash
   for (const spec of specs(quick, full)) {
     if (only !== null && !only.has(spec.id)) continue;
     const probe = probeMs();
@@ -571,13 +582,13 @@ export function main(argv: readonly string[]): number {
   const rs = ratios(out, quick);
   const probes = [...out.map((m) => m.probeMs!), probeMs()];
   const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
-  const machine = { probeAdds: PROBE_ADDS, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY };
+  const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY };
   if (json) {
     console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, machine, measurements: out, ratios: rs }, null, 2));
   } else {
     console.log(`\n${table(out)}\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
-    console.log(`\n  machine probe (${PROBE_ADDS.toLocaleString('en')} integer adds, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
+    console.log(`\n  machine probe (SHA-256 of ${PROBE_BYTES / 1024 / 1024} MiB, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
   }
   return 0;
 }
