@@ -3,11 +3,13 @@
 // a freshly cached page must carry). Volatile: a writer crash loses it; storage has the log.
 //
 // Method: LSNs are dense above the base (the first record is base + 1, each next one is one
-// more), so record i is LSN base + 1 + i and the log keeps no record objects: one typed column
-// per field (outside the JS heap: the bench reports array-buffer memory beside heapUsed). The
-// indexes by PG and by page are backlink chains in those columns: each record's previous LSN of
-// its PG (its prevPg, which the record carries anyway) and of its page (one more column), and
-// per PG and per page the last LSN (one typed array each, indexed by PG and by page). The objects shipped
+// more), so record i is LSN base + 1 + i and the log keeps no record objects: six 32-bit fields a
+// record, in fixed blocks of 4,096 records (outside the JS heap: the bench reports array-buffer
+// memory beside heapUsed). The indexes by PG and by page are backlink chains in those fields: each
+// record's previous LSN of its PG (its prevPg, which the record carries anyway) and of its page
+// (one more field), and per PG and per page the last LSN (one typed array each, indexed by PG and
+// by page). A record's value is not kept: the writer writes writeValue(txn, i) for its i-th write
+// of a txn and 0 for the commit, so the log keeps i (append checks the value is that). The objects shipped
 // to storage are the ones `append` was given; the rare readers of old records (retransmission
 // to a lagging segment, a page's versions for the cache) get the shipped object while it is among
 // the last 256 appended, else an equal frozen copy. "The records of PG g above p" is a walk down
@@ -21,13 +23,44 @@
 import type { Lsn, RedoRecord } from '../model/types.js';
 import { fail as fail_, assert as assert_ } from './assert.js';
 import { sealRecord as sealRecord_ } from './log.js';
+import { writeValue as writeValue_ } from '../model/events.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const assert: typeof assert_ = assert_;
 const fail: typeof fail_ = fail_;
 const sealRecord: typeof sealRecord_ = sealRecord_;
+const writeValue: typeof writeValue_ = writeValue_;
 
 const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Records per block (a power of two). Blocks are never copied or grown: a log of n records holds
+ * ceil(n / BLOCK) of them. One typed column per field, grown by doubling, took 33 bytes a record
+ * and as much again in the copies: every byte of it fresh memory, and a page fault on this
+ * project's VM costs 11-13 us (a fault per ~60 records, ~190 ns a record). Now 24 bytes a record,
+ * each touched once.
+ */
+const BLOCK_BITS = 12;
+const BLOCK = 1 << BLOCK_BITS;
+const IN_BLOCK = BLOCK - 1;
+/** Fields per record, in this order in its block. */
+const FIELDS = 6;
+const PG = 0;
+const PREV_PG = 1;
+const TXN = 2;
+/** -1: a commit record (no page). */
+const PAGE = 3;
+/** The LSN of the previous write of the record's page in this log (0: none; commits: 0). */
+const PREV_PAGE = 4;
+/**
+ * commitLsn - lsn (bits 0-6: a txn holds at most MTRS_PER_TXN_MAX * WRITES_PER_MTR_MAX writes and
+ * its commit), the record's index among its txn's records (bits 7-13), the CPL flag (bit 14).
+ */
+const PACKED = 5;
+const SPAN_BITS = 7;
+const SPAN_MAX = (1 << SPAN_BITS) - 1;
+const CPL_BIT = 1 << (2 * SPAN_BITS);
+
 /**
  * Record objects kept for retransmission, in blocks of RECENT (a power of two): the current block
  * and the one before, so the last RECENT to 2 * RECENT records (32 to 64 txns of 4 records, far
@@ -45,16 +78,13 @@ export class WriterLog {
   private count = 0;
   /** The epoch of every record (one writer incarnation allocates under one epoch). */
   private epoch = 0;
-  // Typed columns (4 bytes a field, 1 for the CPL flag, 8 for the value), grown by doubling.
-  private capacity = 0;
-  private pgs = new Int32Array(0);
-  private prevPgs = new Int32Array(0);
-  private txns = new Int32Array(0);
-  private commitLsns = new Int32Array(0);
-  private cpls = new Uint8Array(0);
-  /** -1: a commit record (no page). */
-  private pages = new Int32Array(0);
-  private values = new Float64Array(0);
+  /** The blocks of records, oldest first (record i: block i >> BLOCK_BITS, at (i & IN_BLOCK) * FIELDS). */
+  private readonly blocks: Int32Array[] = [];
+  /** The block the next record goes to (the last of blocks, once there is one). */
+  private tail = new Int32Array(0);
+  /** The txn of the last record appended, and the LSN of that txn's first record (its index 0). */
+  private lastTxn = -1;
+  private txnFirstLsn = 0;
   /**
    * The record objects of the current block (records i with i / RECENT the last one's, at
    * i mod RECENT) and of the block before: retransmission (every few ticks to a member whose ack
@@ -65,8 +95,6 @@ export class WriterLog {
    */
   private recent: (RedoRecord | undefined)[] = EMPTY_BLOCK.slice();
   private previous: (RedoRecord | undefined)[] = EMPTY_BLOCK.slice();
-  /** Per record: the LSN of the previous write of its page in this log (0: none; commits: 0). */
-  private prevPages = new Int32Array(0);
   /** Per PG: its last LSN in this log (0: none); grown (doubling) for PGs added later. */
   private lastByPg: Int32Array<ArrayBuffer>;
   /** Per page (pages are dense from 0): its last LSN written in this log (0: none); grown by doubling. */
@@ -110,16 +138,28 @@ export class WriterLog {
     if (this.count === 0) this.epoch = r.epoch;
     assert(r.epoch === this.epoch, 'one epoch per writer log');
     assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log columns hold 32-bit LSNs, txns and pages');
-    if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.pgs[i] = r.pg;
-    this.prevPgs[i] = r.prevPg;
-    this.txns[i] = r.txn;
-    this.commitLsns[i] = r.commitLsn;
+    if ((i & IN_BLOCK) === 0) {
+      this.tail = new Int32Array(BLOCK * FIELDS);
+      this.blocks.push(this.tail);
+    }
+    if (r.txn !== this.lastTxn) {
+      this.lastTxn = r.txn;
+      this.txnFirstLsn = r.lsn;
+    }
+    const index = r.lsn - this.txnFirstLsn;
+    const span = r.commitLsn - r.lsn;
+    assert(span >= 0 && span <= SPAN_MAX && index <= SPAN_MAX, 'a txn spans at most 127 records, its commit last');
+    // The value is the writer's: the txn's index-th write carries writeValue(txn, index), a commit 0.
+    assert(r.value === (r.page === null ? 0 : writeValue(r.txn, index)), 'the record carries the value the writer writes');
+    const block = this.tail;
+    const o = (i & IN_BLOCK) * FIELDS;
+    block[o + PG] = r.pg;
+    block[o + PREV_PG] = r.prevPg;
+    block[o + TXN] = r.txn;
+    block[o + PAGE] = r.page ?? -1;
     // (Compared with true: a plain truthiness test of a field is a generic ToBoolean.)
-    this.cpls[i] = r.cpl === true ? 1 : 0;
-    this.pages[i] = r.page ?? -1;
-    this.values[i] = r.value;
+    block[o + PACKED] = span | (index << SPAN_BITS) | (r.cpl === true ? CPL_BIT : 0);
     if ((i & (RECENT - 1)) === 0 && i > 0) {
       this.previous = this.recent;
       this.recent = EMPTY_BLOCK.slice();
@@ -131,40 +171,27 @@ export class WriterLog {
     // below the base, where the chain ends).
     assert(r.prevPg === (lastByPg[r.pg] === 0 ? (this.lastPg[r.pg] ?? 0) : lastByPg[r.pg]), 'the PG backlink names the PG\'s last record');
     lastByPg[r.pg] = r.lsn;
-    if (r.page === null) this.prevPages[i] = 0;
+    if (r.page === null) block[o + PREV_PAGE] = 0;
     else {
       if (r.page >= this.lastByPage.length) this.lastByPage = grownTo(this.lastByPage, r.page);
-      this.prevPages[i] = this.lastByPage[r.page]!;
+      block[o + PREV_PAGE] = this.lastByPage[r.page]!;
       this.lastByPage[r.page] = r.lsn;
     }
   }
 
-  private grow(): void {
-    const capacity = Math.max(64, this.capacity * 2);
-    const more = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.pgs = more(this.pgs, (n) => new Int32Array(n));
-    this.prevPgs = more(this.prevPgs, (n) => new Int32Array(n));
-    this.txns = more(this.txns, (n) => new Int32Array(n));
-    this.commitLsns = more(this.commitLsns, (n) => new Int32Array(n));
-    this.cpls = more(this.cpls, (n) => new Uint8Array(n));
-    this.pages = more(this.pages, (n) => new Int32Array(n));
-    this.values = more(this.values, (n) => new Float64Array(n));
-    this.prevPages = more(this.prevPages, (n) => new Int32Array(n));
-    this.capacity = capacity;
+  /** Field `f` of the i-th record (LSN base + 1 + i). */
+  private field(i: number, f: number): number {
+    return this.blocks[i >> BLOCK_BITS]![(i & IN_BLOCK) * FIELDS + f]!;
   }
 
   /** The PG of the i-th record (LSN base + 1 + i). */
   pgAt(i: number): number {
-    return this.pgs[i]!;
+    return this.field(i, PG);
   }
 
   /** The i-th record ends an MTR (a consistency point). */
   cplAt(i: number): boolean {
-    return this.cpls[i] === 1;
+    return (this.field(i, PACKED) & CPL_BIT) !== 0;
   }
 
   /** The record at an LSN this log allocated (an equal frozen copy of the one shipped). */
@@ -174,10 +201,13 @@ export class WriterLog {
     const back = ((this.count - 1) >> RECENT_BITS) - (i >> RECENT_BITS);
     const kept = back === 0 ? this.recent[i & (RECENT - 1)] : back === 1 ? this.previous[i & (RECENT - 1)] : undefined;
     if (kept !== undefined && kept.lsn === lsn) return kept;
-    const page = this.pages[i]!;
+    const page = this.field(i, PAGE);
+    const txn = this.field(i, TXN);
+    const packed = this.field(i, PACKED);
     return sealRecord({
-      lsn, epoch: this.epoch, pg: this.pgs[i]!, prevPg: this.prevPgs[i]!, prevVol: i === 0 ? this.firstPrevVol : lsn - 1,
-      txn: this.txns[i]!, commitLsn: this.commitLsns[i]!, cpl: this.cpls[i] === 1, page: page < 0 ? null : page, value: this.values[i]!,
+      lsn, epoch: this.epoch, pg: this.field(i, PG), prevPg: this.field(i, PREV_PG), prevVol: i === 0 ? this.firstPrevVol : lsn - 1,
+      txn, commitLsn: lsn + (packed & SPAN_MAX), cpl: (packed & CPL_BIT) !== 0, page: page < 0 ? null : page,
+      value: page < 0 ? 0 : writeValue(txn, (packed >> SPAN_BITS) & SPAN_MAX),
     });
   }
 
@@ -189,7 +219,7 @@ export class WriterLog {
   floor(pg: number, point: Lsn): Lsn {
     const base = this.base;
     let lsn = pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;
-    while (lsn > base && lsn > point) lsn = this.prevPgs[lsn - base - 1]!;
+    while (lsn > base && lsn > point) lsn = this.field(lsn - base - 1, PREV_PG);
     return lsn > base ? lsn : (this.lastPg[pg] ?? 0);
   }
 
@@ -201,8 +231,8 @@ export class WriterLog {
   firstCommitAbove(pg: number, told: Lsn): Lsn {
     const base = this.base;
     let first = Infinity;
-    for (let lsn = this.lastOf(pg); lsn > base; lsn = this.prevPgs[lsn - base - 1]!) {
-      const commit = this.commitLsns[lsn - base - 1]!;
+    for (let lsn = this.lastOf(pg); lsn > base; lsn = this.field(lsn - base - 1, PREV_PG)) {
+      const commit = lsn + (this.field(lsn - base - 1, PACKED) & SPAN_MAX);
       if (commit <= told) break;
       first = commit;
     }
@@ -216,23 +246,23 @@ export class WriterLog {
 
   /** The PG's records above `lsn` up to `upTo`, one of them (floor(pg, x) finds it), LSN order. */
   pgAboveUpTo(pg: number, lsn: Lsn, upTo: Lsn): RedoRecord[] {
-    assert(upTo > this.base && upTo <= this.allocated && this.pgs[upTo - this.base - 1] === pg, 'upTo is a record of the PG');
-    return this.above(upTo, this.prevPgs, lsn);
+    assert(upTo > this.base && upTo <= this.allocated && this.field(upTo - this.base - 1, PG) === pg, 'upTo is a record of the PG');
+    return this.above(upTo, PREV_PG, lsn);
   }
 
   /** The page's writes above `lsn`, LSN order. */
   pageAbove(page: number, lsn: Lsn): RedoRecord[] {
-    return this.above(page >= 0 && page < this.lastByPage.length ? this.lastByPage[page]! : 0, this.prevPages, lsn);
+    return this.above(page >= 0 && page < this.lastByPage.length ? this.lastByPage[page]! : 0, PREV_PAGE, lsn);
   }
 
-  /** The records of a chain (`last`, then back through `links`) above `lsn` and the base, LSN order. */
-  private above(last: Lsn, links: Int32Array, lsn: Lsn): RedoRecord[] {
+  /** The records of a chain (`last`, then back through field `link`) above `lsn` and the base, LSN order. */
+  private above(last: Lsn, link: number, lsn: Lsn): RedoRecord[] {
     const base = this.base;
     let n = 0;
-    for (let x = last; x > base && x > lsn; x = links[x - base - 1]!) n++;
+    for (let x = last; x > base && x > lsn; x = this.field(x - base - 1, link)) n++;
     const out = new Array<RedoRecord>(n);
     let k = n;
-    for (let x = last; k > 0; x = links[x - base - 1]!) out[--k] = this.record(x);
+    for (let x = last; k > 0; x = this.field(x - base - 1, link)) out[--k] = this.record(x);
     assert(k === 0, 'the chain is walked twice alike');
     return out;
   }
