@@ -14,7 +14,8 @@
 // forced GC with the engine still alive (run with --expose-gc, as `npm run bench` does). Every row
 // runs 3 times (--repeat) and the median run is reported, every run's ns/record beside it. A fixed
 // SHA-256 timed before each row and at the end (probeMs) says whether the machine itself held its
-// speed through the run. Targets are reported, never asserted.
+// speed through the run; each row counts its page faults (fresh memory touched; a fault is timed
+// once per run, machine.faultUs). Targets are reported, never asserted.
 //
 //   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5]
 //
@@ -54,6 +55,9 @@ messages through the world's network queue (impl/network.ts) and through plain a
 Before each row and at the end SHA-256 of a fixed 16 MiB buffer is timed (the machine probe, in
 native code so V8's tiering does not move it; in the JSON as machine and each row's probeMs); when its slowest run is more than 1.3x its fastest, the report
 says the machine's speed changed during the run and the ratios between rows are not to be trusted.
+Each row also counts the page faults its timed run took (faults/1k records: fresh memory
+touched), and the run times one fault (machine.faultUs): on a VM where a fault costs ~12 us, 80
+faults per 1,000 records are ~1 us a record.
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
 fails (a txn not accepted or not committed) or the options are bad (2). npm run bench builds and
@@ -112,6 +116,12 @@ export interface Measurement {
   readonly arrayBuffersMB: number;
   /** The machine probe (see probeMs) just before the row, ms: what this row ran on. */
   readonly probeMs?: number;
+  /**
+   * Minor page faults during the timed run (the process's, from getrusage), per 1,000 records:
+   * fresh memory touched. On this project's VM a fault costs 11-13 us (machine.faultUs), so 100
+   * faults per 1,000 records are ~1.2 us a record.
+   */
+  readonly faultsPer1kRecords: number;
   /** Messages queued on the simulated network (impl), or pushed through the queues (floor). */
   readonly messages: number | null;
   readonly messagesPerRecord: number | null;
@@ -236,6 +246,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
   const half = Math.floor(txns / 2);
   let tHalf = 0n;
   let recordsAtHalf = 0;
+  const faults0 = process.resourceUsage().minorPageFault;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < txns; i++) {
     if (i === half) { tHalf = process.hrtime.bigint(); recordsAtHalf = records; }
@@ -243,6 +254,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
     if (i % sampleEvery === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
   const t1 = process.hrtime.bigint();
+  const faults = process.resourceUsage().minorPageFault - faults0;
   const ns = Number(t1 - t0);
   const steadyNs = Number(t1 - tHalf);
   peak = Math.max(peak, process.memoryUsage().heapUsed);
@@ -258,7 +270,7 @@ function runEngine(spec: Spec, warm = true): Measurement {
   return {
     id: spec.id, engine: spec.engine, records, pgs: spec.pgs, ...(spec.local === true ? { local: true } : {}), txns, events: txns * 4,
     ms: round(ns / 1e6, 1), recordsPerSec: Math.round(records / (ns / 1e9)), nsPerRecord: round(ns / records, 0),
-    steadyNsPerRecord: round(steadyNs / (records - recordsAtHalf), 0), runsNsPerRecord: [round(ns / records, 0)],
+    steadyNsPerRecord: round(steadyNs / (records - recordsAtHalf), 0), runsNsPerRecord: [round(ns / records, 0)], faultsPer1kRecords: round((faults * 1000) / records, 1),
     heapMB: round(peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1), arrayBuffersMB: round(process.memoryUsage().arrayBuffers / MB, 1),
     messages, messagesPerRecord: messages === null ? null : round(messages / records, 2),
   };
@@ -288,15 +300,16 @@ function runFloor(spec: Spec, messages: number, records: number): Measurement {
   return {
     id: spec.id, engine: 'floor', records, pgs: spec.pgs, queue, txns, events: txns * 4,
     ms: round(t.ns / 1e6, 1), recordsPerSec: Math.round(records / (t.ns / 1e9)), nsPerRecord: round(t.ns / records, 0),
-    steadyNsPerRecord: round(t.steadyNs / (records - RECORDS_PER_TXN * half), 0), runsNsPerRecord: [round(t.ns / records, 0)],
+    steadyNsPerRecord: round(t.steadyNs / (records - RECORDS_PER_TXN * half), 0), runsNsPerRecord: [round(t.ns / records, 0)], faultsPer1kRecords: round((t.faults * 1000) / records, 1),
     heapMB: round(t.peak / MB, 1), heapAfterGcMB: after === null ? null : round(after / MB, 1), arrayBuffersMB: round(process.memoryUsage().arrayBuffers / MB, 1),
     messages, messagesPerRecord: round(messages / records, 2),
   };
 }
 
-/** A floor run's timings: the whole run, its second half (from txn txns/2), peak heapUsed, checksum. */
+/** A floor run's timings: the whole run, its second half (from txn txns/2), peak heapUsed, page faults, checksum. */
 interface FloorRun {
   readonly ns: number;
+  readonly faults: number;
   readonly steadyNs: number;
   readonly peak: number;
   readonly checksum: number;
@@ -315,6 +328,7 @@ class FloorClock {
   private readonly half: number;
   private tHalf = 0n;
   private peak = process.memoryUsage().heapUsed;
+  private readonly faults0 = process.resourceUsage().minorPageFault;
   private readonly t0 = process.hrtime.bigint();
 
   constructor(txns: number) {
@@ -328,7 +342,8 @@ class FloorClock {
 
   end(checksum: number): FloorRun {
     const t1 = process.hrtime.bigint();
-    return { ns: Number(t1 - this.t0), steadyNs: Number(t1 - this.tHalf), peak: Math.max(this.peak, process.memoryUsage().heapUsed), checksum };
+    const faults = process.resourceUsage().minorPageFault - this.faults0;
+    return { ns: Number(t1 - this.t0), faults, steadyNs: Number(t1 - this.tHalf), peak: Math.max(this.peak, process.memoryUsage().heapUsed), checksum };
   }
 }
 
@@ -438,6 +453,22 @@ function probeMs(): number {
 }
 
 const PROBE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What a page fault costs here, us: a fresh 16 MiB typed array (mapped, not yet touched) written
+ * once per 4 KiB page, timed, over the faults it took (null: the allocator handed back memory
+ * already touched, so no fault to time). 11-13 us on this project's VM (2026-11-27), where the
+ * writer log's growth alone was ~190 ns a record before it went to fixed blocks.
+ */
+function faultUs(): number | null {
+  const f0 = process.resourceUsage().minorPageFault;
+  const t0 = process.hrtime.bigint();
+  const a = new Int32Array(4 * 1024 * 1024);
+  for (let i = 0; i < a.length; i += 1024) a[i] = 1;
+  const ns = Number(process.hrtime.bigint() - t0);
+  const faults = process.resourceUsage().minorPageFault - f0;
+  return faults >= 1024 ? round(ns / faults / 1000, 2) : null;
+}
 let probeBuffer: Buffer | null = null;
 
 /** Above this max/min of the probe across a run, the report says its ratios are not to be trusted. */
@@ -530,9 +561,9 @@ function perMessageFlat(...ms: (Measurement | undefined)[]): number | null {
 }
 
 function table(ms: readonly Measurement[]): string {
-  const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'runs min-max', 'steady ns/record', 'heap peak MB', 'heap after GC MB', 'array buffers MB', 'msgs/record'];
+  const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'runs min-max', 'steady ns/record', 'heap peak MB', 'heap after GC MB', 'array buffers MB', 'faults/1k records', 'msgs/record'];
   const rows = ms.map((m) => [m.id, m.engine, m.records.toLocaleString('en'), String(m.pgs), m.ms.toFixed(1),
-    m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), `${Math.min(...m.runsNsPerRecord)}-${Math.max(...m.runsNsPerRecord)}`, String(m.steadyNsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.arrayBuffersMB.toFixed(1), m.messagesPerRecord?.toFixed(2) ?? '-']);
+    m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), `${Math.min(...m.runsNsPerRecord)}-${Math.max(...m.runsNsPerRecord)}`, String(m.steadyNsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.arrayBuffersMB.toFixed(1), m.faultsPer1kRecords.toFixed(1), m.messagesPerRecord?.toFixed(2) ?? '-']);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -563,6 +594,7 @@ export function main(argv: readonly string[]): number {
   // Every engine row runs after warm-up engines of its own kind and volume (see warmUp).
   const out: Measurement[] = [];
   probeMs(); // its first run allocates the buffer and loads the hash
+  const fault = faultUs();
   for (const spec of specs(quick, full)) {
     if (only !== null && !only.has(spec.id)) continue;
     const probe = probeMs();
@@ -582,13 +614,14 @@ export function main(argv: readonly string[]): number {
   const rs = ratios(out, quick);
   const probes = [...out.map((m) => m.probeMs!), probeMs()];
   const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
-  const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY };
+  const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY, faultUs: fault };
   if (json) {
     console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, machine, measurements: out, ratios: rs }, null, 2));
   } else {
     console.log(`\n${table(out)}\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
     console.log(`\n  machine probe (SHA-256 of ${PROBE_BYTES / 1024 / 1024} MiB, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
+    console.log(`  page fault: ${fault === null ? 'not measured (no fault taken)' : `${fault} us each`} (fresh memory: faults/1k records above is what each row touched)`);
   }
   return 0;
 }

@@ -138,9 +138,12 @@ describe('aurora-harness', () => {
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
     vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await main(['bench', '--quick', '--json', '--only', 'impl-1e4,impl-1e5-pg1'])).toBe(0);
-    const r = JSON.parse(out.join('\n')) as { measurements: { id: string; engine: string; records: number; pgs: number; recordsPerSec: number; heapMB: number; probeMs: number }[]; machine: { probeMs: number[]; probeSpread: number } };
+    const r = JSON.parse(out.join('\n')) as { measurements: { id: string; engine: string; records: number; pgs: number; recordsPerSec: number; heapMB: number; probeMs: number; faultsPer1kRecords: number }[]; machine: { probeMs: number[]; probeSpread: number; faultUs: number | null } };
     expect(r.measurements.map((m) => [m.id, m.engine, m.pgs])).toEqual([['impl-1e4', 'impl', 2], ['impl-1e5-pg1', 'impl', 1]]);
     for (const m of r.measurements) expect(m.recordsPerSec).toBeGreaterThan(0);
+    // Page faults in each timed run (a count, so never negative) and what one costs (null: none taken).
+    for (const m of r.measurements) expect(m.faultsPer1kRecords).toBeGreaterThanOrEqual(0);
+    expect(r.machine.faultUs === null || r.machine.faultUs > 0).toBe(true);
     // The machine probe: once before each row (kept on the row) and once at the end.
     expect(r.machine.probeMs).toHaveLength(3);
     expect(r.machine.probeMs.slice(0, 2)).toEqual(r.measurements.map((m) => m.probeMs));
