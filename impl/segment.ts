@@ -251,14 +251,20 @@ export class Segment {
   }
 
   /**
-   * This segment's own log, in place of the shared empty one (nothing held yet): room for 4
+   * This segment's own log, in place of the shared empty one (nothing held yet): room for 8
    * records (a segment holds a handful between coalesces; a JS array's first push made room for
    * 17, 152 bytes, on each of the ~79,000 segments written at 13,108 PGs). A literal of
-   * undefined slots: the same elements kind as every other log list.
+   * undefined slots: the same elements kind as every other log list. Not 4: at 13,108 PGs every
+   * written segment outgrew 4 on its second write (2 kept versions and the next write's 1-4
+   * records above the last one's, not yet coalesced), so each made a list of 4 (80 bytes) and then
+   * one of 8 (112), the first living until that write, so promoted, then old-space garbage. With
+   * 8 from the start, a 10^5-record run's log lists (sampling heap profiler, allocations that
+   * survived the young generation) 135 -> 82 bytes a record PG-local, 145 -> 84 otherwise;
+   * marginal instructions per record (cachegrind) 2 PGs 8,921 -> 8,924, 64 PGs 15,809 -> 15,593.
    */
   private ownLists(): void {
     assert(this.count === 0, 'the shared empty log holds nothing');
-    this.log = [undefined, undefined, undefined, undefined];
+    this.log = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
     assert(NO_RECORDS_HELD.length === 0, 'the shared empty log stays empty');
   }
 
