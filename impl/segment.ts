@@ -35,6 +35,8 @@ const pagesScratch = new IntScratch();
  */
 const NO_RECORDS_HELD: (RedoRecord | undefined)[] = [undefined];
 NO_RECORDS_HELD.pop();
+/** Four empty slots, which grow appends to a small log (shared, never written; a literal of undefined: the log lists' elements kind). */
+const FOUR_EMPTY: readonly (RedoRecord | undefined)[] = [undefined, undefined, undefined, undefined];
 /**
  * The truncation ranges of a segment never sealed with any: one shared empty list (sealWith gives
  * a segment its own copy), so 117,972 segments of a 13,108-PG volume hold no empty array each,
@@ -269,14 +271,25 @@ export class Segment {
   }
 
   /**
-   * Doubles the log's room, the slot at count - 1 being added (concat: the same elements kind,
-   * room for exactly twice as many; an empty list, as a rebuild may leave, gets room for 4).
+   * Grows the log's room, the slot at count - 1 being added (concat: the same elements kind): by 4
+   * below 16 (FOUR_EMPTY), else doubled; an empty list, as a rebuild may leave, gets room for 4.
+   * By 4 while small: at 13,108 PGs with PG-local txns a segment's log peaks at 10 records (2
+   * kept versions, the last write's 4 not yet coalesced and the next write's 4) and stays there,
+   * so the list of 8 grew to 16 on each PG's third write (176 bytes, where 12 is 144): heap after
+   * GC (scratch/heapagg.mjs, 2*10^5 PG-local records, 3.8 writes a PG) 47.8 -> 45.5 MB; marginal
+   * instructions per record (cachegrind) 2 PGs 8,927 -> 8,928, 64 PGs 15,598 -> 15,596.
    */
   private grow(): void {
     const log = this.log;
     assert(this.count - 1 === log.length, 'the log grows when full');
     if (log.length === 0) {
       this.log = [undefined, undefined, undefined, undefined];
+      return;
+    }
+    if (log.length < 16) {
+      const next = log.concat(FOUR_EMPTY);
+      assert(next.length === log.length + 4 && FOUR_EMPTY.length === 4, 'the log grew by 4');
+      this.log = next;
       return;
     }
     const next = log.concat(log);
