@@ -85,8 +85,9 @@ export class Cluster {
     this.computeIds = [...computeNodes(config)];
     assert(this.computeIds.length === config.replicas + 1, 'the writer and its replicas');
     this.net = new Network(allNodes(config));
+    // A member's segment is made now, a non-member's when first asked for (StorageNode.segments).
     for (const n of STORAGE_NODES) {
-      this.storage.set(n, new StorageNode(n, this.control.pgs.map(() => Segment.initial(WRITER))));
+      this.storage.set(n, new StorageNode(n, this.control.pgs.map((m) => (membersOf(m).includes(n) ? Segment.initial(WRITER) : undefined))));
       this.storageList.push(this.storageNode(n));
     }
     for (const n of this.net.nodes) {

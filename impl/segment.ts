@@ -6,10 +6,10 @@
 // or its backlink names a complete record; SCL is the highest complete LSN (or the SCL the
 // segment had when it coalesced). Inserting a record marks it complete if its predecessor is,
 // then wakes every record that was waiting on it (a map allocated only when records arrive out
-// of order): each record is marked once, so inserts cost O(1) amortized. The page index serves
-// reads only; it is built on the first read after a change. Removing records (a seal annulling
-// some, coalescing) or moving the GC point rebuilds the flags; both are background events over
-// a log that coalescing keeps short.
+// of order): each record is marked once, so inserts cost O(1) amortized. A read walks the log
+// for its page (no page index is kept). Removing records (a seal annulling some, coalescing) or
+// moving the GC point rebuilds the flags; both are background events over a log that coalescing
+// keeps short.
 
 import type { Lsn, NodeId, PendingVersion, RedoRecord, TruncationRange } from '../model/types.js';
 import { assert as assert_ } from './assert.js';
@@ -35,6 +35,8 @@ const pagesScratch = new IntScratch();
  */
 const NO_RECORDS_HELD: (RedoRecord | undefined)[] = [undefined];
 NO_RECORDS_HELD.pop();
+/** Four empty slots, which grow appends to a small log (shared, never written; a literal of undefined: the log lists' elements kind). */
+const FOUR_EMPTY: readonly (RedoRecord | undefined)[] = [undefined, undefined, undefined, undefined];
 /**
  * The truncation ranges of a segment never sealed with any: one shared empty list (sealWith gives
  * a segment its own copy), so 117,972 segments of a 13,108-PG volume hold no empty array each,
@@ -160,18 +162,18 @@ export class Segment {
   private log: (RedoRecord | undefined)[] = NO_RECORDS_HELD;
   private count = 0;
   /**
-   * Parallel to log while some record waits (waiting !== null): the record is complete
-   * (meaningful below count). Null exactly when nothing waits, and then every held record is
-   * complete: a record that is not is always in some waiting list (classify and rebuild put it
-   * there; markComplete takes a list out only to mark its records, and the mutant that skips the
-   * wake-up leaves the list in place). In the steady state nothing waits, so a segment keeps no
-   * flags at all (they were a second array per written segment, and a store per record).
+   * The flags and waiting lists while some record waits (see Pending). Null exactly when nothing
+   * waits (outside insert and rebuild, which make it first and drop it at their end if its
+   * waiting map is empty), and then every held record is complete: a record that is not is always
+   * in some waiting list (classify and rebuild put it there; markComplete takes a list out only to
+   * mark its records, and the mutant that skips the wake-up leaves the list in place). In the
+   * steady state nothing waits, so a segment keeps no flags at all (they were a second array per
+   * written segment, and a store per record). One field for both: two were 8 bytes more on each
+   * segment, 78,648 made at 13,108 PGs (heap after GC, scratch/heapagg.mjs, 2*10^5 PG-local
+   * records: 44.9 -> 44.3 MB; marginal instructions per record, cachegrind: 2 PGs 8,917 -> 8,913,
+   * 64 PGs 15,564 -> 15,535).
    */
-  private done: boolean[] | null = null;
-  /** Per page, its records in LSN order (null: stale, rebuilt on the next read). */
-  private byPage: Map<number, RedoRecord[]> | null = null;
-  /** Records whose PG backlink is not (yet) complete, keyed by that backlink (null: none). */
-  private waiting: Map<Lsn, Lsn[]> | null = null;
+  private pending: Pending | null = null;
   /**
    * The highest complete LSN (0: none). While nothing waits every held record is complete, so it
    * is the last held record's LSN, 0 when none is held: hasHoles and appendCompleteRun read it so.
@@ -214,10 +216,10 @@ export class Segment {
 
   /** Records above the SCL: the segment knows it has holes below them. */
   hasHoles(): boolean {
-    // Nothing waits: every held record is complete (see done), the last one too, so the SCL is at
+    // Nothing waits: every held record is complete (see pending), the last one too, so the SCL is at
     // or above it. One load where the last record's LSN took a dozen (whole() runs on every
     // acknowledgement and after every coalesce).
-    if (this.waiting === null) return false;
+    if (this.pending === null) return false;
     const n = this.count;
     return n > 0 && this.log[n - 1]!.lsn > this.scl;
   }
@@ -237,40 +239,57 @@ export class Segment {
 
   /**
    * Appends a record at log[count], growing the list only when full; its completeness flag too
-   * while flags are kept (see done).
+   * while flags are kept (see pending).
    */
   private push(r: RedoRecord, complete: boolean): void {
     if (this.log === NO_RECORDS_HELD) this.ownLists();
     const i = this.count++;
     if (i >= this.log.length) this.grow();
     this.log[i] = r;
-    const done = this.done;
-    if (done === null) assert(complete, 'with no flags kept every held record is complete');
-    else if (i < done.length) done[i] = complete;
-    else done.push(complete);
+    const pending = this.pending;
+    if (pending === null) assert(complete, 'with no flags kept every held record is complete');
+    else if (i < pending.done.length) pending.done[i] = complete;
+    else pending.done.push(complete);
   }
 
   /**
-   * This segment's own log, in place of the shared empty one (nothing held yet): room for 4
+   * This segment's own log, in place of the shared empty one (nothing held yet): room for 8
    * records (a segment holds a handful between coalesces; a JS array's first push made room for
    * 17, 152 bytes, on each of the ~79,000 segments written at 13,108 PGs). A literal of
-   * undefined slots: the same elements kind as every other log list.
+   * undefined slots: the same elements kind as every other log list. Not 4: at 13,108 PGs every
+   * written segment outgrew 4 on its second write (2 kept versions and the next write's 1-4
+   * records above the last one's, not yet coalesced), so each made a list of 4 (80 bytes) and then
+   * one of 8 (112), the first living until that write, so promoted, then old-space garbage. With
+   * 8 from the start, a 10^5-record run's log lists (sampling heap profiler, allocations that
+   * survived the young generation) 135 -> 82 bytes a record PG-local, 145 -> 84 otherwise;
+   * marginal instructions per record (cachegrind) 2 PGs 8,921 -> 8,924, 64 PGs 15,809 -> 15,593.
    */
   private ownLists(): void {
     assert(this.count === 0, 'the shared empty log holds nothing');
-    this.log = [undefined, undefined, undefined, undefined];
+    this.log = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
     assert(NO_RECORDS_HELD.length === 0, 'the shared empty log stays empty');
   }
 
   /**
-   * Doubles the log's room, the slot at count - 1 being added (concat: the same elements kind,
-   * room for exactly twice as many; an empty list, as a rebuild may leave, gets room for 4).
+   * Grows the log's room, the slot at count - 1 being added (concat: the same elements kind): by 4
+   * below 16 (FOUR_EMPTY), else doubled; an empty list, as a rebuild may leave, gets room for 4.
+   * By 4 while small: at 13,108 PGs with PG-local txns a segment's log peaks at 10 records (2
+   * kept versions, the last write's 4 not yet coalesced and the next write's 4) and stays there,
+   * so the list of 8 grew to 16 on each PG's third write (176 bytes, where 12 is 144): heap after
+   * GC (scratch/heapagg.mjs, 2*10^5 PG-local records, 3.8 writes a PG) 47.8 -> 45.5 MB; marginal
+   * instructions per record (cachegrind) 2 PGs 8,927 -> 8,928, 64 PGs 15,598 -> 15,596.
    */
   private grow(): void {
     const log = this.log;
     assert(this.count - 1 === log.length, 'the log grows when full');
     if (log.length === 0) {
       this.log = [undefined, undefined, undefined, undefined];
+      return;
+    }
+    if (log.length < 16) {
+      const next = log.concat(FOUR_EMPTY);
+      assert(next.length === log.length + 4 && FOUR_EMPTY.length === 4, 'the log grew by 4');
+      this.log = next;
       return;
     }
     const next = log.concat(log);
@@ -281,17 +300,17 @@ export class Segment {
 
   /** The flags, made (every held record complete) if none are kept: a record is about to wait. */
   private flags(): boolean[] {
-    if (this.done !== null) return this.done;
-    const done: boolean[] = [];
-    for (let i = 0; i < this.count; i++) done.push(true);
-    this.done = done;
-    return done;
+    if (this.pending !== null) return this.pending.done;
+    const pending = new Pending();
+    for (let i = 0; i < this.count; i++) pending.done.push(true);
+    this.pending = pending;
+    return pending.done;
   }
 
   /** Whether log[i] (i below count) is complete. */
   private doneAt(i: number): boolean {
-    const done = this.done;
-    return done === null || done[i] === true;
+    const pending = this.pending;
+    return pending === null || pending.done[i] === true;
   }
 
   has(lsn: Lsn): boolean {
@@ -330,7 +349,7 @@ export class Segment {
     assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
     // Nothing waits and the record is complete on arrival (its backlink complete, or at or below
     // the GC point): it wakes no one, so it is only placed (no flags made, as classify would end).
-    const completeNow = this.waiting === null && (r.prevPg <= this.gcPoint || this.isComplete(r.prevPg));
+    const completeNow = this.pending === null && (r.prevPg <= this.gcPoint || this.isComplete(r.prevPg));
     const log = this.log;
     const n = this.count;
     const done = completeNow ? null : this.flags();
@@ -349,13 +368,12 @@ export class Segment {
         done[at] = false;
       }
     }
-    this.byPage = null;
     if (completeNow) {
       if (r.lsn > this.completeMax) this.completeMax = r.lsn;
       return;
     }
     this.classify(r, wakeWaiters);
-    if (this.waiting === null) this.done = null;
+    if (this.pending !== null && this.pending.waiting.size === 0) this.pending = null;
   }
 
   /**
@@ -375,7 +393,7 @@ export class Segment {
    * 12,074 -> 11,898, 64 PGs 23,200 -> 23,259 (a record a message there, so little to gain).
    */
   appendCompleteRun(records: readonly RedoRecord[], k: number, end: number, dropRepeats: boolean): number {
-    if (this.waiting !== null) return k;
+    if (this.pending !== null) return k;
     const gcPoint = this.gcPoint;
     const log = this.log;
     const room = log.length;
@@ -400,8 +418,6 @@ export class Segment {
       this.count = count;
       // Ascending LSNs above the old tail: the last appended is the highest.
       this.completeMax = tail;
-      // (Stale only if built: a load, not a store, on the common path where no read built it.)
-      if (this.byPage !== null) this.byPage = null;
     }
     return i;
   }
@@ -505,48 +521,43 @@ export class Segment {
     if (copy) this.log = next;
     this.gcScl = this.scl;
     this.gcPoint = point;
-    if (this.waiting !== null) return this.rebuild(null);
+    if (this.pending !== null) return this.rebuild(null);
     // Nothing waited, so every record was complete, and each kept one still is (at or below the
     // point, its backlink there, or its backlink kept and complete): the rebuild's result, as is.
     // The last record was the highest complete one, so with any record above the point kept (the
     // last among them), completeMax stands.
-    assert(this.done === null, 'no flags are kept while nothing waits');
+    assert(this.pending === null, 'no flags are kept while nothing waits');
     if (end === count - 1) this.completeMax = n > 0 ? next[n - 1]!.lsn : 0;
-    this.byPage = null;
   }
 
-  /** The page's value at a read point: the visible write with the highest LSN, else 0. */
+  /**
+   * The page's value at a read point: the visible write with the highest LSN, else 0. The log is
+   * walked down for the page's writes: no per-page index is kept (a Map of lists built on the
+   * first read after each change, and a field on every segment: 78,648 made at 13,108 PGs), as
+   * coalescing keeps a log to a handful of records. Heap after GC (scratch/heapagg.mjs, 2*10^5
+   * PG-local records at 13,108 PGs) 45.5 -> 44.9 MB; marginal instructions per record
+   * (cachegrind, no reads) 2 PGs 8,928 -> 8,917, 64 PGs 15,596 -> 15,564 (the index's
+   * invalidation on every change is gone).
+   */
   pageValueAt(page: number, readPoint: Lsn): number {
-    const versions = this.pageIndex().get(page) ?? [];
-    for (let i = versions.length - 1; i >= 0; i--) {
-      const r = versions[i]!;
-      if (visibleAt(this.ranges, r, readPoint)) return r.value;
+    const log = this.log;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const r = log[i]!;
+      if (r.page === page && visibleAt(this.ranges, r, readPoint)) return r.value;
     }
     return 0;
   }
 
-  /** Versions at or below the read point whose commit is above it (not annulled), LSN order. */
+  /** Versions at or below the read point whose commit is above it (not annulled), LSN order (the log walked up, as pageValueAt). */
   pendingVersions(page: number, readPoint: Lsn): PendingVersion[] {
     const out: PendingVersion[] = [];
-    for (const r of this.pageIndex().get(page) ?? []) {
+    const log = this.log;
+    for (let i = 0; i < this.count; i++) {
+      const r = log[i]!;
       if (r.lsn > readPoint) break;
-      if (r.commitLsn > readPoint && !recordAnnulled(this.ranges, r) && !annulledBy(this.ranges, r.commitLsn, r.epoch)) out.push(versionOf(r));
+      if (r.page === page && r.commitLsn > readPoint && !recordAnnulled(this.ranges, r) && !annulledBy(this.ranges, r.commitLsn, r.epoch)) out.push(versionOf(r));
     }
     return out;
-  }
-
-  private pageIndex(): Map<number, RedoRecord[]> {
-    if (this.byPage !== null) return this.byPage;
-    const index = new Map<number, RedoRecord[]>();
-    for (let i = 0; i < this.count; i++) {
-      const r = this.log[i]!;
-      if (r.page === null) continue;
-      const list = index.get(r.page);
-      if (list === undefined) index.set(r.page, [r]);
-      else list.push(r);
-    }
-    this.byPage = index;
-    return index;
   }
 
   private isComplete(lsn: Lsn): boolean {
@@ -559,7 +570,8 @@ export class Segment {
     assert(r.prevPg < r.lsn, 'PG backlinks point backwards');
     if (r.lsn <= this.gcPoint || r.prevPg <= this.gcPoint || this.isComplete(r.prevPg)) this.markComplete(r.lsn, wakeWaiters);
     else {
-      const waiting = (this.waiting ??= new Map());
+      // (insert made the flags, so pending is there.)
+      const waiting = this.pending!.waiting;
       const list = waiting.get(r.prevPg);
       if (list === undefined) waiting.set(r.prevPg, [r.lsn]);
       else list.push(r.lsn);
@@ -568,29 +580,28 @@ export class Segment {
 
   /** Marks a record complete, and every record waiting on it, transitively. */
   private markComplete(lsn: Lsn, wakeWaiters: boolean): void {
-    if (this.markOne(lsn) || this.waiting === null) return;
+    // (markOne found flags kept, so pending is there; an empty map: nothing to wake.)
+    if (this.markOne(lsn) || this.pending!.waiting.size === 0) return;
+    const waiting = this.pending!.waiting;
     const stack = [lsn];
     while (stack.length > 0) {
       const x = stack.pop()!;
       if (x !== lsn && this.markOne(x)) continue;
-      const next = this.waiting.get(x);
+      const next = waiting.get(x);
       if (next === undefined || !wakeWaiters) continue;
-      this.waiting.delete(x);
+      waiting.delete(x);
       for (const y of next) stack.push(y);
     }
-    if (this.waiting.size === 0) {
-      this.waiting = null;
-      this.done = null;
-    }
+    if (waiting.size === 0) this.pending = null;
   }
 
   /** Flags one held record complete; true if it already was. */
   private markOne(lsn: Lsn): boolean {
     const i = this.indexOf(lsn);
     assert(i >= 0, 'only held records are complete');
-    const done = this.done;
-    if (done === null || done[i] === true) return true;
-    done[i] = true;
+    const pending = this.pending;
+    if (pending === null || pending.done[i] === true) return true;
+    pending.done[i] = true;
     if (lsn > this.completeMax) this.completeMax = lsn;
     return false;
   }
@@ -609,12 +620,13 @@ export class Segment {
     const log = this.log;
     const n = this.count;
     // Flags while rebuilding (isComplete reads them); dropped at the end if nothing waits.
-    const done: boolean[] = this.done ?? [];
+    const pending = this.pending ?? new Pending();
+    const done = pending.done;
     while (done.length < n) done.push(false);
     for (let i = 0; i < n; i++) done[i] = false;
-    this.done = done;
-    this.byPage = null;
-    this.waiting = null;
+    const waiting = pending.waiting;
+    waiting.clear();
+    this.pending = pending;
     this.completeMax = 0;
     const gcPoint = this.gcPoint;
     for (let i = 0; i < n; i++) {
@@ -625,12 +637,21 @@ export class Segment {
         done[i] = true;
         if (r.lsn > this.completeMax) this.completeMax = r.lsn;
       } else {
-        const waiting = (this.waiting ??= new Map());
         const list = waiting.get(prev);
         if (list === undefined) waiting.set(prev, [r.lsn]);
         else list.push(r.lsn);
       }
     }
-    if (this.waiting === null) this.done = null;
+    if (waiting.size === 0) this.pending = null;
   }
+}
+
+/**
+ * A segment's completeness state while some record waits: per log index (parallel to the log,
+ * meaningful below its count) whether the record is complete, and the records whose PG backlink
+ * is not (yet) complete, keyed by that backlink.
+ */
+class Pending {
+  readonly done: boolean[] = [];
+  readonly waiting = new Map<Lsn, Lsn[]>();
 }
