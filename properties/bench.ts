@@ -53,8 +53,9 @@ messages through the world's network queue (impl/network.ts) and through plain a
   --help        this text
 
 Before each row and at the end SHA-256 of a fixed 16 MiB buffer is timed (the machine probe, in
-native code so V8's tiering does not move it; in the JSON as machine and each row's probeMs); when its slowest run is more than 1.3x its fastest, the report
-says the machine's speed changed during the run and the ratios between rows are not to be trusted.
+native code so V8's tiering does not move it; in the JSON as machine and each row's probeMs);
+when its slowest run is more than 1.3x its fastest, the report says the machine's speed changed
+during the run and the ratios between rows are not to be trusted.
 Each row also counts the page faults its timed run took (faults/1k records: fresh memory
 touched), and the run times one fault (machine.faultUs): on a VM where a fault costs ~12 us, 80
 faults per 1,000 records are ~1 us a record.
@@ -460,12 +461,13 @@ function measureRow(repeat: number, run: () => Measurement): Measurement {
 /**
  * The machine's own speed, probed: SHA-256 of 16 MiB (a 64 KiB buffer, 256 times), timed three
  * times, the median kept. The hash runs in OpenSSL's native code, so what it reads is the machine,
- * not V8: an integer loop in JavaScript, which this probe used to be, reads 9x slower or faster depending on whether TurboFan's
- * concurrently compiled code has been installed yet (2026-11-27: the same 2*10^7-add loop took
- * 95-105 ms in some processes and 9-14 ms in others, on a calm machine where the same loop in C
- * took 5.9 ms +-2% every time; with --no-concurrent-recompilation it was always fast). Rows
- * measured seconds apart, and the ratios between them, mean little unless the probe held steady
- * across the run. It runs before every row and once at the end; the report gives its spread.
+ * not V8: an integer loop in JavaScript, which this probe used to be, reads 9x slower or faster by
+ * whether TurboFan's concurrently compiled code has been installed yet (2026-11-27: the same
+ * 2*10^7-add loop took 95-105 ms in some processes and 9-14 ms in others, on a calm machine where
+ * the same loop in C took 5.9 ms +-2% every time; with --no-concurrent-recompilation it was always
+ * fast). Rows measured seconds apart, and the ratios between them, mean little unless the probe
+ * held steady across the run. It runs before every row and once at the end; the report gives its
+ * spread.
  */
 function probeMs(): number {
   // A small buffer hashed many times: the probe adds nothing to the rows' array-buffer figures.
@@ -484,6 +486,7 @@ function probeMs(): number {
 }
 
 const PROBE_BYTES = 16 * 1024 * 1024;
+let probeBuffer: Buffer | null = null;
 
 /**
  * What a page fault costs here, us: a fresh 16 MiB typed array (mapped, not yet touched) written
@@ -500,7 +503,6 @@ function faultUs(): number | null {
   const faults = process.resourceUsage().minorPageFault - f0;
   return faults >= 1024 ? round(ns / faults / 1000, 2) : null;
 }
-let probeBuffer: Buffer | null = null;
 
 /** Above this max/min of the probe across a run, the report says its ratios are not to be trusted. */
 const PROBE_STEADY = 1.3;
