@@ -137,7 +137,7 @@ export class WriterLog {
     assert(r.prevVol === this.prevVol, 'the volume backlink names the previous record');
     if (this.count === 0) this.epoch = r.epoch;
     assert(r.epoch === this.epoch, 'one epoch per writer log');
-    assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log columns hold 32-bit LSNs, txns and pages');
+    assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log fields hold 32-bit LSNs, txns and pages');
     const i = this.count++;
     if ((i & IN_BLOCK) === 0) {
       this.tail = new Int32Array(BLOCK * FIELDS);
