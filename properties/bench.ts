@@ -17,7 +17,9 @@
 // speed through the run; each row counts its page faults (fresh memory touched; a fault is timed
 // once per run, machine.faultUs). Targets are reported, never asserted.
 //
-//   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5]
+// With --forks N each row runs in N fresh processes and the median process is reported.
+//
+//   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5] [-- --forks 3]
 //
 // npm run bench builds (tsc -p tsconfig.build.json) and runs the compiled dist/properties/bench.js;
 // npm run bench:tsx runs this file through tsx instead (slower: import getters, keepNames).
@@ -35,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, parse, positive } from './commands/common.js';
 import { loadavg } from 'node:os';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 
 export const HELP = `usage: aurora-harness bench [options]   (or: npm run bench -- [options])
 
@@ -48,6 +51,10 @@ messages through the world's network queue (impl/network.ts) and through plain a
   --only a,b    run only the named measurements (see the ids in the table)
   --repeat N    measure every row N times, each after its own warm-up, and report the median
                 run (default 3; 1 with --quick); every run's ns/record is in the JSON
+  --forks N     measure every row in N fresh processes, one after another, each with --repeat
+                runs, and report the median process (default 1: every row in this process). On
+                this VM a process has a speed of its own (the same row read 899-1,394 ns/record
+                across six processes), which runs within one process cannot average out
   --explore     instead, the exploration benchmark: explore's histories/s on 1 and 2 threads
                 and the machine's own scaling (see --explore --help)
   --help        this text
@@ -109,6 +116,12 @@ export interface Measurement {
    * median run's (the middle one by nsPerRecord; of an even number, the slower of the two middle).
    */
   readonly runsNsPerRecord: readonly number[];
+  /**
+   * With --forks N: each process's nsPerRecord (its median run), in the order they ran; the row is
+   * the median process's (of an even number, the slower of the two middle), runsNsPerRecord every
+   * run of every process.
+   */
+  readonly forksNsPerRecord?: readonly number[];
   /** Peak heapUsed sampled during the run. */
   readonly heapMB: number;
   /** heapUsed after a forced GC at the end, the engine still reachable (null: no --expose-gc). */
@@ -459,6 +472,31 @@ function measureRow(repeat: number, run: () => Measurement): Measurement {
 }
 
 /**
+ * A row measured in `forks` fresh processes, one after another (as JMH forks its benchmarks): each
+ * runs this file with --only the row and reports its median run; the row is the median process.
+ * On this VM a process has a speed of its own: six processes of impl-1e6 in a row, the machine
+ * probe steady, read 899-1,394 ns/record, each consistent within itself, so runs in one process
+ * (--repeat) cannot average that out. Compiled, the child runs dist/properties/bench.js; from
+ * the sources, bench.ts through tsx.
+ */
+function forkRow(id: string, forks: number, args: readonly string[]): Measurement {
+  const file = fileURLToPath(import.meta.url);
+  const root = fileURLToPath(new URL(COMPILED ? '../..' : '..', import.meta.url));
+  const runs: Measurement[] = [];
+  for (let k = 0; k < forks; k++) {
+    const r = spawnSync(process.execPath, [...(COMPILED ? [] : ['--import', 'tsx']), '--expose-gc', file, '--only', id, '--json', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * MB });
+    if (r.error !== undefined) throw new Error(`bench --forks: could not start a process for ${id}: ${r.error.message}`);
+    if (r.status !== 0) throw new Error(`bench --forks: the process for ${id} exited ${r.status}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+    const m = (JSON.parse(r.stdout) as { measurements: Measurement[] }).measurements[0];
+    if (m?.id !== id) throw new Error(`bench --forks: the process for ${id} reported no such row`);
+    runs.push(m);
+  }
+  const sorted = [...runs].sort((a, b) => a.nsPerRecord - b.nsPerRecord);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return { ...mid, heapMB: Math.max(...runs.map((m) => m.heapMB)), runsNsPerRecord: runs.flatMap((m) => m.runsNsPerRecord), forksNsPerRecord: runs.map((m) => m.nsPerRecord) };
+}
+
+/**
  * The machine's own speed, probed: SHA-256 of 16 MiB (a 64 KiB buffer, 256 times), timed three
  * times, the median kept. The hash runs in OpenSSL's native code, so what it reads is the machine,
  * not V8: an integer loop in JavaScript, which this probe used to be, reads 9x slower or faster by
@@ -604,7 +642,7 @@ function table(ms: readonly Measurement[]): string {
 
 /** Bad input throws UsageError (the caller prints one line, exit 2). */
 export function main(argv: readonly string[]): number {
-  const { values } = parse([...argv], { json: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, only: { type: 'string' }, repeat: { type: 'string' } });
+  const { values } = parse([...argv], { json: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, only: { type: 'string' }, repeat: { type: 'string' }, forks: { type: 'string' } });
   if (values.help === true) {
     console.log(HELP);
     return 0;
@@ -613,6 +651,7 @@ export function main(argv: readonly string[]): number {
   const quick = values.quick === true;
   const full = values.full === true;
   const repeat = positive('--repeat', values.repeat, quick ? 1 : 3);
+  const forks = positive('--forks', values.forks, 1);
   const only = typeof values.only !== 'string' ? null : new Set(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
   const ids = specs(quick, full).map((x) => x.id);
   const unknown = only === null ? [] : [...only].filter((x) => !ids.includes(x));
@@ -632,7 +671,9 @@ export function main(argv: readonly string[]): number {
     if (only !== null && !only.has(spec.id)) continue;
     const probe = probeMs();
     let m: Measurement;
-    if (spec.engine === 'floor') {
+    if (forks > 1) {
+      m = forkRow(spec.id, forks, ['--repeat', String(repeat), ...(quick ? ['--quick'] : []), ...(full ? ['--full'] : [])]);
+    } else if (spec.engine === 'floor') {
       const source = out.find((x) => x.id === spec.of);
       // Without the impl run, estimate its message count from a small one.
       const messages = source?.messages ?? Math.round((runEngine({ ...spec, id: 'probe', engine: 'impl', records: 4000 }, false).messagesPerRecord ?? 0) * spec.records);
@@ -642,14 +683,14 @@ export function main(argv: readonly string[]): number {
     }
     m = { ...m, probeMs: probe };
     out.push(m);
-    log(`  ${m.id}: ${m.records} records in ${m.ms} ms (${m.recordsPerSec.toLocaleString('en')} records/s, ${m.nsPerRecord} ns/record${repeat > 1 ? ` median of ${m.runsNsPerRecord.join(' / ')}` : ''}, heap peak ${m.heapMB} MB)`);
+    log(`  ${m.id}: ${m.records} records in ${m.ms} ms (${m.recordsPerSec.toLocaleString('en')} records/s, ${m.nsPerRecord} ns/record${m.forksNsPerRecord !== undefined ? ` median of ${forks} processes: ${m.forksNsPerRecord.join(' / ')}` : repeat > 1 ? ` median of ${m.runsNsPerRecord.join(' / ')}` : ''}, heap peak ${m.heapMB} MB)`);
   }
   const rs = ratios(out, quick);
   const probes = [...out.map((m) => m.probeMs!), probeMs()];
   const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
   const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY, faultUs: fault };
   if (json) {
-    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, machine, measurements: out, ratios: rs }, null, 2));
+    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, forks, machine, measurements: out, ratios: rs }, null, 2));
   } else {
     console.log(`\n${table(out)}\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);

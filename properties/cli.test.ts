@@ -44,6 +44,7 @@ describe('aurora-harness', () => {
     ['an unknown bench measurement', ['bench', '--only', 'impl-1e4,nope'], 'unknown measurement nope'],
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
     ['bench with zero repeats', ['bench', '--repeat', '0'], "--repeat: '0' is not a positive integer"],
+    ['bench with zero forks', ['bench', '--forks', '0'], "--forks: '0' is not a positive integer"],
     ['bench --explore with zero threads', ['bench', '--explore', '--workers', '1,0'], "--workers: '1,0' is not a comma-separated list"],
     ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
     ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],
@@ -148,6 +149,22 @@ describe('aurora-harness', () => {
     expect(r.machine.probeMs).toHaveLength(3);
     expect(r.machine.probeMs.slice(0, 2)).toEqual(r.measurements.map((m) => m.probeMs));
     expect(r.machine.probeSpread).toBeGreaterThanOrEqual(1);
+  });
+
+  it('bench --forks measures each row in fresh processes and reports the median one', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--quick', '--json', '--forks', '3', '--repeat', '2', '--only', 'impl-1e4'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { forks: number; measurements: { id: string; nsPerRecord: number; runsNsPerRecord: number[]; forksNsPerRecord: number[] }[] };
+    expect(r.forks).toBe(3);
+    const [m] = r.measurements;
+    expect(m!.id).toBe('impl-1e4');
+    // Three processes, each its median of 2 runs (the slower); every run of every process kept.
+    expect(m!.forksNsPerRecord).toHaveLength(3);
+    expect(m!.runsNsPerRecord).toHaveLength(6);
+    for (let k = 0; k < 3; k++) expect(m!.forksNsPerRecord[k]).toBe(Math.max(...m!.runsNsPerRecord.slice(2 * k, 2 * k + 2)));
+    expect(m!.nsPerRecord).toBe([...m!.forksNsPerRecord].sort((a, b) => a - b)[1]);
   });
 
   it('bench --repeat reports the median run and keeps every run', async () => {

@@ -3,23 +3,34 @@
 
 import { UsageError } from './common.js';
 
-export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID]
+export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID] [--repeat N] [--forks N]
        aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N]
                                       [--workers 1,2] [--rounds N] [--json]
 
-A steady fault-free workload through the model and impl/ at several sizes, with a plain-queue
-floor; records/s, ns/record, heap, messages per record, and the issue-4 targets (met or MISS).
+A steady fault-free workload through the model and impl/ at several sizes, with two floors (the
+same messages through the world's network queue and through plain arrays, no protocol logic);
+records/s, ns/record, heap, page faults, messages per record, and the issue-4 targets (met or
+MISS).
 
   --json        print one JSON object { measurements, ratios } on stdout (progress on stderr)
   --quick       small sizes (a smoke run of a few seconds)
   --full        the 13,108-PG run at 10^5 records (default 10^4)
   --only a,b    run only the named measurements: model-1e3, model-1e4, impl-1e4, impl-1e5,
-                impl-1e6, floor-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108,
+                impl-1e6, floor-1e6, floor-bare-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108,
                 impl-1e5-pg64-local, impl-pg13108-local (with --quick: impl-pg512, impl-pg512-local)
+  --repeat N    measure every row N times, each after its own warm-up, and report the median
+                run (default 3; 1 with --quick)
+  --forks N     measure every row in N fresh processes, one after another, and report the
+                median process (default 1: every row in this one; on this project's VM a
+                process has a speed of its own, which --repeat cannot average out)
   --explore     instead, the exploration benchmark (issue 5): explore's histories/s on 1 and 2
                 threads, each run a child process, rounds alternating, and the machine's own
                 scaling; see aurora-harness bench --explore --help
   -h, --help    this text
+
+A machine probe (SHA-256 of 16 MiB, in native code) is timed before each row and at the end; the
+report says when it moved by more than 1.3x during the run. Each row counts the page faults its
+timed run took (fresh memory touched), and the run times one fault.
 
 Runs the compiled dist/ code when it is newer than the sources (npm run build), else the
 TypeScript through tsx, which is slower; the first line says which.
