@@ -52,9 +52,9 @@ messages through the world's network queue (impl/network.ts) and through plain a
   --repeat N    measure every row N times, each after its own warm-up, and report the median
                 run (default 3; 1 with --quick); every run's ns/record is in the JSON
   --forks N     measure every row in N fresh processes, one after another, each with --repeat
-                runs, and report the median process (default 1: every row in this process). On
-                this VM a process has a speed of its own (the same row read 899-1,394 ns/record
-                across six processes), which runs within one process cannot average out
+                runs, and report the median process (default 1: every row in this process), so
+                no one process's JIT and allocator state decides a row (as JMH forks); every
+                process's ns/record is in the JSON
   --explore     instead, the exploration benchmark: explore's histories/s on 1 and 2 threads
                 and the machine's own scaling (see --explore --help)
   --help        this text
@@ -474,10 +474,11 @@ function measureRow(repeat: number, run: () => Measurement): Measurement {
 /**
  * A row measured in `forks` fresh processes, one after another (as JMH forks its benchmarks): each
  * runs this file with --only the row and reports its median run; the row is the median process.
- * On this VM a process has a speed of its own: six processes of impl-1e6 in a row, the machine
- * probe steady, read 899-1,394 ns/record, each consistent within itself, so runs in one process
- * (--repeat) cannot average that out. Compiled, the child runs dist/properties/bench.js; from
- * the sources, bench.ts through tsx.
+ * Runs inside one process (--repeat) share its JIT and allocator state; processes do not. What
+ * they do not fix: on this VM impl's speed also drifts over stretches of seconds to a minute
+ * (two --forks 3 runs a minute apart read impl-1e6 at 877-1,111 and 720-741 ns/record, the
+ * three processes of each run alike), unseen by the SHA probe and by a 64 MiB pointer chase.
+ * Compiled, the child runs dist/properties/bench.js; from the sources, bench.ts through tsx.
  */
 function forkRow(id: string, forks: number, args: readonly string[]): Measurement {
   const file = fileURLToPath(import.meta.url);

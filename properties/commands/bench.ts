@@ -21,8 +21,8 @@ MISS).
   --repeat N    measure every row N times, each after its own warm-up, and report the median
                 run (default 3; 1 with --quick)
   --forks N     measure every row in N fresh processes, one after another, and report the
-                median process (default 1: every row in this one; on this project's VM a
-                process has a speed of its own, which --repeat cannot average out)
+                median process (default 1: every row in this one), so no one process's JIT and
+                allocator state decides a row
   --explore     instead, the exploration benchmark (issue 5): explore's histories/s on 1 and 2
                 threads, each run a child process, rounds alternating, and the machine's own
                 scaling; see aurora-harness bench --explore --help
