@@ -238,9 +238,9 @@ export class Network {
 
   /**
    * Removes the first `count` messages to nodes[i] (the run at `head`) at time `now` (ticks):
-   * deliverAll's step, which may reset a young buffer in place. The usual case (the run empties a young buffer) is this small front, the rest dropRunSlow:
-   * small enough to be inlined into deliverAll, where the whole was a call per node's run
-   * (~300 instructions a record at 2 PGs). Marginal instructions per record, cachegrind: 2 PGs
+   * deliverAll's step, which may reset a young buffer in place. The usual case (the run empties
+   * a young buffer) is this small front, the rest dropRunSlow: small enough to be inlined into
+   * deliverAll, where the whole was a call per node's run (~300 instructions a record at 2 PGs). Marginal instructions per record, cachegrind: 2 PGs
    * 10,480 -> 10,350, 64 PGs 17,927 -> 17,839.
    */
   dropRunAt(i: number, head: number, count: number, now: number): void {
