@@ -3,7 +3,7 @@
 //
 // It keeps only what both clearly share: per storage node (up, queue length) and per segment
 // (epochs, incarnation, blank, GC point, LSNs held); the control plane; per compute node its
-// status, and for writers epoch/VDL/VCL/allocated, for replicas epoch/VDL; queue lengths per
+// status, and for writers epoch/VDL/VCL/allocated/released, for replicas epoch/VDL; queue lengths per
 // destination; the world's counters. Keys are in a fixed order, so JSON.stringify is canonical.
 //
 // snapshotOfModel reads model/state.ts types only: it recomputes the model writer's watermarks
@@ -37,7 +37,7 @@ export interface StorageSnapshot {
 export type ComputeSnapshot =
   | { readonly status: 'down' }
   | { readonly status: 'recovering'; readonly epoch: number }
-  | { readonly status: 'sealing' | 'active'; readonly epoch: number; readonly vdl: Lsn; readonly vcl: Lsn; readonly allocated: Lsn }
+  | { readonly status: 'sealing' | 'active'; readonly epoch: number; readonly vdl: Lsn; readonly vcl: Lsn; readonly allocated: Lsn; readonly released: Lsn }
   | { readonly status: 'replica'; readonly epoch: number; readonly vdl: Lsn | null };
 
 export interface Snapshot {
@@ -70,7 +70,7 @@ export function snapshotOfCluster(c: Cluster): Snapshot {
     const x = c.computeNode(id);
     if (x instanceof WriterUp) {
       const marks = x.marks.current(c.control);
-      compute[id] = { status: x.status, epoch: x.epoch, vdl: marks.vdl, vcl: marks.vcl, allocated: x.log.allocated };
+      compute[id] = { status: x.status, epoch: x.epoch, vdl: marks.vdl, vcl: marks.vcl, allocated: x.log.allocated, released: x.log.released };
     } else if (x instanceof Replica) compute[id] = { status: 'replica', epoch: x.epoch, vdl: x.vdl };
     else if (x.status === 'recovering') compute[id] = { status: 'recovering', epoch: x.epoch };
     else compute[id] = { status: 'down' };
@@ -115,8 +115,8 @@ function computeOfModel(s: State, x: ComputeState): ComputeSnapshot {
     case 'replica': return { status: 'replica', epoch: x.epoch, vdl: x.vdl };
     case 'sealing': case 'active': {
       const { vdl, vcl } = modelMarks(s.config, s.control.pgs, x);
-      const allocated = x.records.length === 0 ? x.base : x.records[x.records.length - 1]!.lsn;
-      return { status: x.status, epoch: x.epoch, vdl, vcl, allocated };
+      const allocated = x.records.length === 0 ? x.released : x.records[x.records.length - 1]!.lsn;
+      return { status: x.status, epoch: x.epoch, vdl, vcl, allocated, released: x.released };
     }
   }
 }
@@ -124,7 +124,8 @@ function computeOfModel(s: State, x: ComputeState): ComputeSnapshot {
 /**
  * The definitions, read literally: PGCL is the highest SCL a write quorum of the current
  * membership reaches (or the PGCL reached before); VCL the end of the log prefix within PGCLs;
- * VDL the last CPL in that prefix (or the base).
+ * VDL the last CPL in that prefix (or the base). The released prefix is within every PGCL: the
+ * walk starts after it, at its end and its last CPL.
  */
 function modelMarks(config: Config, pgs: readonly Membership[], w: ModelWriterUp): { vdl: Lsn; vcl: Lsn } {
   const pgcl = pgs.map((m, pg) => {
@@ -133,8 +134,8 @@ function modelMarks(config: Config, pgs: readonly Membership[], w: ModelWriterUp
     const quorum = members.map((n) => scl[n] ?? -1).filter((l) => l >= 0 && wins(quorumsFor(config, m).write, members.filter((n) => (scl[n] ?? -1) >= l)));
     return Math.max(w.reached[pg] ?? -1, ...quorum);
   });
-  let vcl = w.base;
-  let vdl = w.base;
+  let vcl = w.released;
+  let vdl = w.releasedCpl;
   for (const r of w.records) {
     if (r.lsn > pgcl[r.pg]!) break;
     vcl = r.lsn;

@@ -7,7 +7,7 @@
 //   VCL   the end of the longest prefix of the writer's log whose records all lie at or below
 //         their PG's PGCL (not min PGCL). Kept as a prefix length that only advances while PGCLs
 //         only rise; a membership change that lowers a PGCL (a joint quorum is harder, and
-//         `reached` was not yet refreshed) rescans from the start, which is rare.
+//         `reached` was not yet refreshed) rescans from the log's released point, which is rare.
 //   VDL   the last consistency point inside that prefix, else the base.
 //
 // Scenario the rescan covers: 1. a membership change completes in controlTick, PGCL of PG 0 rises
@@ -167,6 +167,19 @@ export class Watermarks {
   sclAt(pg: number, i: number): Lsn | undefined {
     const v = this.scl[pg * STRIDE + i];
     return v === undefined || v < 0 ? undefined : v;
+  }
+
+  /** The lowest SCL the members (`numbers`, as memberNumbersOf gives them) reported for the PG, -1 if one reported none. */
+  lowestOf(pg: number, numbers: readonly number[]): Lsn {
+    const scl = this.scl;
+    const base = pg * STRIDE;
+    let low = Infinity;
+    for (let j = 0; j < numbers.length; j++) {
+      // As sclAt: none reported is undefined or -1.
+      const v = scl[base + numbers[j]!] ?? -1;
+      if (v < low) low = v;
+    }
+    return low < 0 ? -1 : low;
   }
 
   /**
@@ -342,20 +355,21 @@ export class Watermarks {
       if (before !== undefined && pgcl < before) lowered = true;
     }
     if (lowered) {
-      this.prefix = 0;
-      this.vclCached = this.log.base;
-      this.vdlCached = this.log.base;
+      // The released prefix lies under every PGCL reached: the rescan starts after it.
+      this.prefix = this.log.releasedLength;
+      this.vclCached = this.log.released;
+      this.vdlCached = this.log.releasedCpl;
     }
   }
 
   /** Mutant 'vcl-skips-gaps': VCL jumps past records not yet on a write quorum. */
   private skipGaps(): void {
     const log = this.log;
-    for (let i = 0; i < log.length; i++) {
+    for (let i = log.releasedLength; i < log.length; i++) {
       const lsn = log.base + 1 + i;
       if (lsn <= this.pgcl[log.pgAt(i)]! && lsn > this.vclCached) this.vclCached = lsn;
     }
-    for (let i = 0; i < log.length; i++) {
+    for (let i = log.releasedLength; i < log.length; i++) {
       const lsn = log.base + 1 + i;
       if (log.cplAt(i) && lsn <= this.vclCached && lsn > this.vdlCached) this.vdlCached = lsn;
     }

@@ -532,6 +532,7 @@ export function writerTick(c: Cluster, node: NodeId): void {
     retransmit(c, node, x);
     updateReplicas(c, node, x);
     announceMinReadPoint(c, node, x);
+    release(c, x);
   }
   // The tick before a round: what is allocated by now will have had a round trip by then.
   if ((c.time + 1) % c.config.retransmitTicks === 0) x.resendUpTo = x.log.allocated;
@@ -597,8 +598,44 @@ function announceMinReadPoint(c: Cluster, node: NodeId, w: WriterUp): void {
 }
 
 /**
+ * Release the log's prefix no one needs from the writer any more (model/state.ts `released`):
+ * every member of the record's PG in the current membership reported an SCL at or above it, and
+ * the PG was told a PGMRPL at or above its commit. Once a round, after the announcements; the
+ * walk stops at the first record that must stay, so each record is passed once.
+ */
+function release(c: Cluster, w: WriterUp): void {
+  const log = w.log;
+  const first = log.releasedLength;
+  const count = log.length;
+  const base = log.base;
+  const marks = w.marks;
+  const ignoresPgmrpl = bug(c.config, 'release-ignores-pgmrpl');
+  let i = first;
+  for (; i < count; i++) {
+    const pg = log.pgAt(i);
+    if (log.commitAt(i) > (w.gcAnnounced[pg] ?? 0) && !ignoresPgmrpl) break;
+    const lsn = base + 1 + i;
+    const members = c.members(pg);
+    const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);
+    const low = numbers !== null ? marks.lowestOf(pg, numbers) : lowestByName(marks, pg, members);
+    if (low < lsn) break;
+  }
+  if (i === first) return;
+  assert(base + i <= marks.current(c.control).vcl, 'the released prefix is within VCL');
+  log.releaseTo(i);
+}
+
+/** The lowest SCL the members (by name) reported for the PG, -1 if one reported none. */
+function lowestByName(marks: Watermarks, pg: number, members: readonly NodeId[]): Lsn {
+  let low = Infinity;
+  for (let j = 0; j < members.length; j++) low = Math.min(low, marks.sclAt(pg, storageIndex(members[j]!)) ?? -1);
+  return low;
+}
+
+/**
  * Resend to each sealed member every record of its PG above the SCL it last reported that has had
- * a round trip to be acknowledged (at or below resendUpTo). A PG stays in retransmitWork while a
+ * a round trip to be acknowledged (at or below resendUpTo), of those the writer still holds: a
+ * member missing released ones (one added since) hydrates them from its peers by gossip. A PG stays in retransmitWork while a
  * member lags its last record, resent or not yet.
  */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
@@ -623,7 +660,7 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
         continue;
       }
       const floor = w.log.floor(pg, w.resendUpTo);
-      upTo = floor > w.base ? floor : 0;
+      upTo = floor > w.log.released ? floor : 0;
       if (upTo === 0 || low >= upTo) continue;
     }
     let lagging = false;
@@ -639,7 +676,7 @@ function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
       lagging = true;
       if (upTo < 0) {
         const floor = w.log.floor(pg, w.resendUpTo);
-        upTo = floor > w.base ? floor : 0;
+        upTo = floor > w.log.released ? floor : 0;
       }
       if (upTo === 0 || scl >= upTo) continue;
       if (scl !== sharedScl) {

@@ -1,6 +1,8 @@
-// The writer's own log: every record this writer incarnation allocated, in LSN order, with
+// The writer's own log: the records this writer incarnation allocated, in LSN order, with
 // indexes by PG (for backlinks, retransmission and read routing) and by page (for the versions
 // a freshly cached page must carry). Volatile: a writer crash loses it; storage has the log.
+// A prefix is released (model/state.ts `released`: every member holds it, no read needs it):
+// its blocks are freed and reused for new records, so a long run keeps a few blocks.
 //
 // Method: LSNs are dense above the base (the first record is base + 1, each next one is one
 // more), so record i is LSN base + 1 + i and the log keeps no record objects: six 32-bit fields a
@@ -81,7 +83,13 @@ export class WriterLog {
   /** The blocks of records, oldest first (record i: block i >> BLOCK_BITS, at (i & IN_BLOCK) * FIELDS). */
   private readonly blocks: Int32Array[] = [];
   /** The block the next record goes to (the last of blocks, once there is one). */
-  private tail = new Int32Array(0);
+  private tail: Int32Array = new Int32Array(0);
+  /** Records released (the first `releasedCount` records: LSNs base + 1 to base + releasedCount). */
+  private releasedCount = 0;
+  /** The last CPL among the released records (the base: none). */
+  private releasedCplLsn: Lsn;
+  /** Blocks freed by release, for new records to reuse (fresh memory costs page faults). */
+  private readonly spare: Int32Array[] = [];
   /** The txn of the last record appended, and the LSN of that txn's first record (its index 0). */
   private lastTxn = -1;
   private txnFirstLsn = 0;
@@ -112,6 +120,7 @@ export class WriterLog {
     // PG added later.
     this.lastByPg = new Int32Array(Math.max(1, lastPg.length));
     assert(this.lastByPg.length >= lastPg.length, 'a slot per PG');
+    this.releasedCplLsn = base;
   }
 
   /** Records allocated. */
@@ -132,6 +141,47 @@ export class WriterLog {
     return this.count === 0 ? this.firstPrevVol : this.allocated;
   }
 
+  /** Records at or below this are released (the base: none). */
+  get released(): Lsn {
+    return this.base + this.releasedCount;
+  }
+
+  /** Records released: record i (LSN base + 1 + i) is held when i >= this. */
+  get releasedLength(): number {
+    return this.releasedCount;
+  }
+
+  /** The last CPL at or below `released` (the base: none): VDL's floor. */
+  get releasedCpl(): Lsn {
+    return this.releasedCplLsn;
+  }
+
+  /**
+   * Release the first `n` records (n only grows): blocks wholly released are freed for reuse.
+   * The caller decides what may go (writer.ts release); the log only forgets it.
+   */
+  releaseTo(n: number): void {
+    const from = this.releasedCount;
+    assert(n >= from && n <= this.count, 'release moves forward, over records allocated');
+    if (n === from) return;
+    let cpl = this.releasedCplLsn;
+    for (let i = n - 1; i >= from; i--) {
+      if (this.cplAt(i)) {
+        cpl = this.base + 1 + i;
+        break;
+      }
+    }
+    this.releasedCplLsn = cpl;
+    this.releasedCount = n;
+    // Blocks before the one holding record n are wholly released (never the tail: n <= count).
+    for (let b = from >> BLOCK_BITS; b < n >> BLOCK_BITS; b++) {
+      const block = this.blocks[b]!;
+      assert(block.length > 0 && block !== this.tail, 'a block is freed once, never the one being filled');
+      this.spare.push(block);
+      this.blocks[b] = FREED;
+    }
+  }
+
   append(r: RedoRecord): void {
     assert(r.lsn === this.nextLsn, 'LSNs are allocated densely, in order');
     assert(r.prevVol === this.prevVol, 'the volume backlink names the previous record');
@@ -140,7 +190,8 @@ export class WriterLog {
     assert(r.commitLsn <= INT32_MAX && r.txn <= INT32_MAX && (r.page ?? 0) <= INT32_MAX, 'the log fields hold 32-bit LSNs, txns and pages');
     const i = this.count++;
     if ((i & IN_BLOCK) === 0) {
-      this.tail = new Int32Array(BLOCK * FIELDS);
+      // Every field of a record is written below: a reused block needs no clearing.
+      this.tail = this.spare.pop() ?? new Int32Array(BLOCK * FIELDS);
       this.blocks.push(this.tail);
     }
     if (r.txn !== this.lastTxn) {
@@ -194,10 +245,10 @@ export class WriterLog {
     return (this.field(i, PACKED) & CPL_BIT) !== 0;
   }
 
-  /** The record at an LSN this log allocated (an equal frozen copy of the one shipped). */
+  /** The record at an LSN this log holds (an equal frozen copy of the one shipped). */
   record(lsn: Lsn): RedoRecord {
     const i = lsn - this.base - 1;
-    if (!(i >= 0 && i < this.count)) fail(`LSN ${lsn} is not in this writer's log`);
+    if (!(i >= this.releasedCount && i < this.count)) fail(`LSN ${lsn} is not held in this writer's log`);
     const back = ((this.count - 1) >> RECENT_BITS) - (i >> RECENT_BITS);
     const kept = back === 0 ? this.recent[i & (RECENT - 1)] : back === 1 ? this.previous[i & (RECENT - 1)] : undefined;
     if (kept !== undefined && kept.lsn === lsn) return kept;
@@ -214,24 +265,34 @@ export class WriterLog {
   /**
    * The last LSN of a PG at or below a point (a segment covers a read point when its SCL reaches
    * it); the plan's last LSN of the PG when this log has none there. Walks the PG's records above
-   * the point (see the header: those in flight, when asked at the VDL or a read point).
+   * the point (see the header: those in flight, when asked at the VDL or a read point). Asked at
+   * or above the released point, so the walk reads only records held.
    */
   floor(pg: number, point: Lsn): Lsn {
     const base = this.base;
+    assert(point >= base + this.releasedCount, 'a PG floor is asked at or above the released point');
     let lsn = pg < this.lastByPg.length ? this.lastByPg[pg]! : 0;
     while (lsn > base && lsn > point) lsn = this.field(lsn - base - 1, PREV_PG);
     return lsn > base ? lsn : (this.lastPg[pg] ?? 0);
   }
 
+  /** The commit LSN of the i-th record (LSN base + 1 + i). */
+  commitAt(i: number): Lsn {
+    return this.base + 1 + i + (this.field(i, PACKED) & SPAN_MAX);
+  }
+
   /**
    * The lowest commit LSN above `told` among the PG's records in this log (Infinity: none). Commit
    * LSNs never decrease along the log, so the walk back from the PG's last record stops at the
-   * first one committing at or below `told` (a PG announced to each round: a record or two).
+   * first one committing at or below `told` (a PG announced to each round: a record or two). A
+   * released record commits at or below its PG's `told` (the release rule), so the walk stops at
+   * the released point with the same answer.
    */
   firstCommitAbove(pg: number, told: Lsn): Lsn {
+    const low = this.base + this.releasedCount;
     const base = this.base;
     let first = Infinity;
-    for (let lsn = this.lastOf(pg); lsn > base; lsn = this.field(lsn - base - 1, PREV_PG)) {
+    for (let lsn = this.lastOf(pg); lsn > low; lsn = this.field(lsn - base - 1, PREV_PG)) {
       const commit = lsn + (this.field(lsn - base - 1, PACKED) & SPAN_MAX);
       if (commit <= told) break;
       first = commit;
@@ -255,11 +316,12 @@ export class WriterLog {
     return this.above(page >= 0 && page < this.lastByPage.length ? this.lastByPage[page]! : 0, PREV_PAGE, lsn);
   }
 
-  /** The records of a chain (`last`, then back through field `link`) above `lsn` and the base, LSN order. */
+  /** The records of a chain (`last`, then back through field `link`) above `lsn` and the released point, LSN order. */
   private above(last: Lsn, link: number, lsn: Lsn): RedoRecord[] {
     const base = this.base;
+    const low = Math.max(lsn, base + this.releasedCount);
     let n = 0;
-    for (let x = last; x > base && x > lsn; x = this.field(x - base - 1, link)) n++;
+    for (let x = last; x > low; x = this.field(x - base - 1, link)) n++;
     const out = new Array<RedoRecord>(n);
     let k = n;
     for (let x = last; k > 0; x = this.field(x - base - 1, link)) out[--k] = this.record(x);
@@ -267,6 +329,9 @@ export class WriterLog {
     return out;
   }
 }
+
+/** A released block's place in `blocks` (reading a record there finds nothing). */
+const FREED = new Int32Array(0);
 
 /** A copy of `a` with room for index `i` (doubling). */
 function grownTo(a: Int32Array<ArrayBuffer>, i: number): Int32Array<ArrayBuffer> {

@@ -195,8 +195,25 @@ export interface WriterUp {
   readonly sealed: readonly Readonly<Record<NodeId, number>>[];
   /** Per PG: the highest PGCL reached in this epoch (a membership change never lowers it). */
   readonly reached: readonly Lsn[];
-  /** Records this incarnation allocated, LSN order. */
+  /**
+   * Records this incarnation allocated above `released`, LSN order (the writer's log: what it
+   * may still have to retransmit, and what its watermarks walk).
+   */
   readonly records: readonly RedoRecord[];
+  /**
+   * The log's released prefix (the base at first): the writer dropped every record at or below
+   * it. It releases a record once every member of the record's PG in the current membership (both
+   * sets while joint) has reported an SCL at or above it (an unknown SCL stops the release), and
+   * the PG has been told a PGMRPL at or above the record's commit LSN (so no read in use, now or
+   * later, is at or below it, and no PGMRPL is still to be announced for it). A member added later
+   * hydrates what was released from its peers by gossip, as a replacement does. Released records
+   * lie under every PGCL reached, so VCL and VDL walk only the records kept.
+   */
+  readonly released: Lsn;
+  /** The last CPL at or below `released` (the base: none): VDL's floor. */
+  readonly releasedCpl: Lsn;
+  /** Per PG: its last LSN at or below `released` (the plan's lastPg at first): backlinks' floor. */
+  readonly releasedLastPg: readonly Lsn[];
   readonly pendingTxns: readonly PendingTxn[];
   readonly reads: readonly PendingRead[];
   /** Least recently used first. */

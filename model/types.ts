@@ -43,7 +43,7 @@ export const BUG_NAMES = [
   'writer-ignores-rejection', 'unsealed-member-silent', 'gc-base-keeps-pgmrpl',
   'pgmrpl-ignores-replicas', 'lal-checks-first-lsn', 'segment-persists-duplicate',
   'read-response-counted-twice', 'scl-ignores-late-predecessor',
-  'gossip-sends-above-own-scl',
+  'gossip-sends-above-own-scl', 'release-ignores-pgmrpl',
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 

@@ -97,7 +97,7 @@ const memo = new WeakMap<readonly RedoRecord[], WatermarkInputs & { readonly mar
 interface WatermarkInputs {
   readonly config: Config;
   readonly pgs: readonly Membership[];
-  readonly base: Lsn;
+  readonly released: Lsn;
   readonly scl: WriterUp['scl'];
   readonly reached: WriterUp['reached'];
 }
@@ -111,24 +111,30 @@ export function watermarks(config: Config, pgs: readonly Membership[], w: Writer
   const records = w.records;
   const reached = w.reached;
   const scl = w.scl;
-  const base = w.base;
+  const released = w.released;
   const known = memo.get(records);
-  if (known !== undefined && known.config === config && known.pgs === pgs && known.base === base && known.scl === scl && known.reached === reached) {
+  if (known !== undefined && known.config === config && known.pgs === pgs && known.released === released && known.scl === scl && known.reached === reached) {
     return known.marks;
   }
   const pgcl = pgs.map((m, pg) => Math.max(reached[pg] ?? -1, pgCompleteLsn(config, m, scl[pg] ?? {})));
-  let vcl = volumeCompleteLsn(base, records, pgcl);
+  // The released prefix lies under every PGCL reached: the walks start after it.
+  let vcl = volumeCompleteLsn(released, records, pgcl);
   if (bug(config, 'vcl-skips-gaps')) for (const r of records) if (r.lsn <= pgcl[r.pg]!) vcl = r.lsn;
-  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(base, records, vcl);
-  const allocated = records.length === 0 ? base : records[records.length - 1]!.lsn;
+  const vdl = bug(config, 'vdl-ignores-cpl') ? vcl : volumeDurableLsn(w.releasedCpl, records, vcl);
+  const allocated = records.length === 0 ? released : records[records.length - 1]!.lsn;
   const marks = { pgcl, vcl, vdl, allocated };
-  if (Object.isFrozen(records) && Object.isFrozen(scl) && Object.isFrozen(reached)) memo.set(records, { config, pgs, base, scl, reached, marks });
+  if (Object.isFrozen(records) && Object.isFrozen(scl) && Object.isFrozen(reached)) memo.set(records, { config, pgs, released, scl, reached, marks });
   return marks;
 }
 
-/** The last LSN of a PG at or below a point: a segment covers a read point when its SCL reaches it. */
+/**
+ * The last LSN of a PG at or below a point: a segment covers a read point when its SCL reaches it.
+ * Asked at or above the released point (the VDL, a read point in use, the next LSN), where the
+ * PG's last released LSN is the answer when the log holds none of the PG's at or below the point
+ * (properties' writer-release invariant checks no read in use is below it).
+ */
 export function pgFloor(w: WriterUp, pg: number, point: Lsn): Lsn {
   const mine = recordsByPg(w.records)[pg] ?? [];
   const i = firstAbove(mine, point);
-  return i > 0 ? mine[i - 1]!.lsn : (w.plan.lastPg[pg] ?? 0);
+  return i > 0 ? mine[i - 1]!.lsn : (w.releasedLastPg[pg] ?? 0);
 }

@@ -28,7 +28,8 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
     scl: frozenList(Array.from({ length: pgCount }, () => known({}))),
     sealed: frozenList(Array.from({ length: pgCount }, () => known({}))),
     reached: frozenList(Array.from({ length: pgCount }, () => -1)),
-    records: frozenList([]), pendingTxns: frozenList([]), reads: frozenList([]), cache: frozenList([]),
+    records: frozenList([]), released: plan.truncateTo, releasedCpl: plan.truncateTo, releasedLastPg: frozenList([...plan.lastPg]),
+    pendingTxns: frozenList([]), reads: frozenList([]), cache: frozenList([]),
     replicaPoints: known({}), gcAnnounced: frozenList([]), resendUpTo: plan.truncateTo,
   });
 }
@@ -45,7 +46,8 @@ export function writerValue(w: WriterUp): WriterUp {
 function writerCopy(w: WriterUp): WriterEdit {
   return {
     status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, reached: w.reached,
-    records: w.records, pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
+    records: w.records, released: w.released, releasedCpl: w.releasedCpl, releasedLastPg: w.releasedLastPg,
+    pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
     gcAnnounced: w.gcAnnounced, resendUpTo: w.resendUpTo,
   };
 }
@@ -133,11 +135,15 @@ export function clientTxn(ctx: Ctx, event: Extract<Event, { type: 'txn' }>): voi
   for (const to of replicasOf(ctx, node)) send(ctx, { kind: 'stream', from: node, to, epoch: w.epoch, records: stream });
 }
 
-/** The next record of the log, allocated after the writer's log and then `fresh` (the txn's records so far), to which it is added. */
+/**
+ * The next record of the log, allocated after the writer's log and then `fresh` (the txn's records
+ * so far), to which it is added. The first record of the incarnation links back to the recovered
+ * VDL; a released log's next record to the last one released.
+ */
 function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' | 'epoch' | 'prevPg' | 'prevVol'>): void {
-  const previous = fresh.length > 0 ? fresh[fresh.length - 1] : w.records[w.records.length - 1];
-  const prevVol = previous === undefined ? w.plan.vdl : previous.lsn;
-  const lsn = previous === undefined ? w.base + 1 : prevVol + 1;
+  const previous = fresh.length > 0 ? fresh[fresh.length - 1]!.lsn : w.records.length > 0 ? w.records[w.records.length - 1]!.lsn : w.released;
+  const prevVol = previous === w.base ? w.plan.vdl : previous;
+  const lsn = previous + 1;
   const record: RedoRecord = Object.freeze({
     lsn, epoch: w.epoch, pg: r.pg, prevPg: lastOfPg(w, fresh, r.pg), prevVol,
     txn: r.txn, commitLsn: r.commitLsn, cpl: r.cpl, page: r.page, value: r.value,
@@ -146,7 +152,7 @@ function allocate(w: WriterEdit, fresh: RedoRecord[], r: Omit<RedoRecord, 'lsn' 
   if (record.page !== null) cacheApply(w, record.page, { lsn, commitLsn: record.commitLsn, value: record.value });
 }
 
-/** The PG backlink of a record allocated now: the PG's last LSN in `fresh`, else in the log, else the plan's (0: none). */
+/** The PG backlink of a record allocated now: the PG's last LSN in `fresh`, else in the log, else the released or the plan's (0: none). */
 function lastOfPg(w: WriterUp, fresh: readonly RedoRecord[], pg: number): Lsn {
   for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.pg === pg) return fresh[i]!.lsn;
   return pgFloor(w, pg, Infinity);
@@ -406,9 +412,10 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
     retransmit(ctx, node, w);
     updateReplicas(ctx, node, w, vdl);
     announceMinReadPoint(ctx, node, w, vdl);
+    release(ctx, w);
   }
   // The tick before a round: what is allocated by now will have had a round trip by then.
-  if ((time + 1) % ctx.config.retransmitTicks === 0) w.resendUpTo = w.records.at(-1)?.lsn ?? w.base;
+  if ((time + 1) % ctx.config.retransmitTicks === 0) w.resendUpTo = w.records.at(-1)?.lsn ?? w.released;
   hedgeReads(ctx, node, w, w.epoch, routeBySCL(ctx, w));
 }
 
@@ -456,8 +463,40 @@ function commitsIn(w: WriterUp, pg: number, told: Lsn, point: Lsn): boolean {
 }
 
 /**
+ * Release the log's prefix that no one needs from the writer any more (state.ts `released`): every
+ * member of the record's PG reported an SCL at or above it, and the PG was told a PGMRPL at or
+ * above its commit. Checked once a round, after the PGMRPL announcements.
+ */
+function release(ctx: Ctx, w: WriterEdit): void {
+  const records = w.records;
+  const pgs = ctx.s.control.pgs;
+  const k: Acked = w;
+  let n = 0;
+  while (n < records.length) {
+    const r = records[n]!;
+    if (r.commitLsn > (w.gcAnnounced[r.pg] ?? 0) && !bug(ctx.config, 'release-ignores-pgmrpl')) break;
+    const scl = k.scl[r.pg] ?? {};
+    if (!membersOf(pgs[r.pg]!).every((m) => (scl[m] ?? -1) >= r.lsn)) break;
+    n++;
+  }
+  if (n === 0) return;
+  let cpl = w.releasedCpl;
+  const lastPg = [...w.releasedLastPg];
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    if (r.cpl) cpl = r.lsn;
+    lastPg[r.pg] = r.lsn;
+  }
+  w.released = records[n - 1]!.lsn;
+  w.releasedCpl = cpl;
+  w.releasedLastPg = frozenList(lastPg);
+  w.records = frozenList(tailOf(records, n));
+}
+
+/**
  * Resend to each segment every record of its PG above the SCL it last reported that has had a
- * round trip to be acknowledged (at or below resendUpTo).
+ * round trip to be acknowledged (at or below resendUpTo), of those the writer still holds: a
+ * segment that lacks released ones (a member added since) hydrates them from its peers by gossip.
  */
 function retransmit(ctx: Ctx, node: NodeId, w: WriterUp): void {
   const k: Acked = w;

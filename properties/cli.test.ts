@@ -97,8 +97,9 @@ describe('aurora-harness', () => {
     const r = JSON.parse(out[0]!) as { ok: boolean; faults: string[]; coverage: Record<string, number>; invariants: { tag: string; hits: number }[] };
     expect(r.faults).toEqual(['drop', 'duplicate']);
     expect(r.coverage.drop! + r.coverage.duplicate!).toBeGreaterThan(0);
-    // Never generated; the liveness phase's own events (heal, restarts, recover) aside.
-    for (const kind of ['crashNode', 'loseDisk', 'partition', 'crashWriter', 'crashReplica', 'failover']) expect(r.coverage[kind], kind).toBe(0);
+    // Never generated; the liveness phase's own events (heal, restarts, recover, one disk lost) aside.
+    for (const kind of ['crashNode', 'partition', 'crashWriter', 'crashReplica', 'failover']) expect(r.coverage[kind], kind).toBe(0);
+    expect(r.coverage.loseDisk, 'the liveness drill\'s one disk loss per history').toBe(6);
     expect(r.invariants.some((i) => i.tag === 'sometimes' && i.hits === 0)).toBe(true);
     expect(r.ok).toBe(true);
   });

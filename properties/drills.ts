@@ -14,10 +14,16 @@ import type { Oracle } from './oracle.js';
 /** Rounds of deliverAll + tick the liveness phase allows: recovery needs about six. */
 export const SETTLE_ROUNDS = 12;
 
+/** The node whose disk the liveness phase loses last (a member unless the history replaced it). */
+const DRILL_LOST = 'B2';
+
 /**
  * Heal, restart, recover, settle; then a short AZ-partition episode (a commit with AZ C cut off,
  * acknowledgements taken out of order); then new client work at the writer and every replica
- * that must complete too: the system is live again, not merely quiet.
+ * that must complete too: the system is live again, not merely quiet. Last, a disk lost once the
+ * writer has released what every member held (the settled log), with new work at once: the
+ * replacement must hydrate those records from its peers and the change complete, while the work
+ * commits on the joint quorum and the read is answered.
  */
 export function livenessPhase(config: Config): Event[] {
   const events: Event[] = [{ type: 'heal' }];
@@ -38,6 +44,9 @@ export function livenessPhase(config: Config): Event[] {
   settle();
   events.push({ type: 'read', pages: [0, 3, 2] });
   for (let i = 0; i < config.replicas; i++) events.push({ type: 'readReplica', replica: i, pages: [0, 3, 2] });
+  settle();
+  events.push({ type: 'loseDisk', node: STORAGE_NODES.indexOf(DRILL_LOST) }, { type: 'txn', mtrs: [[3], [0]] }, { type: 'read', pages: [3, 0] });
+  settle();
   settle();
   return events;
 }

@@ -20,6 +20,11 @@ export interface RunMemo {
   failoverInFlight: boolean;
   /** `node/pg` of segments that joined a PG through a completed membership change. */
   readonly hydrated: Set<string>;
+  /**
+   * `node/pg` of replacements that began while the writer had already released records of that
+   * PG allocated in its epoch: records the writer no longer holds, so only the peers can give them.
+   */
+  readonly joinedBehindRelease: Set<string>;
   /** Replicas seen behind the writer's VDL and not yet caught up. */
   readonly lagging: Set<string>;
   /**
@@ -30,7 +35,7 @@ export interface RunMemo {
 }
 
 export function newMemo(): RunMemo {
-  return { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0, failoverInFlight: false, hydrated: new Set(), lagging: new Set(), derived: new Map() };
+  return { eventTypes: new Set(), observationKinds: new Set(), vdlMax: 0, failoverInFlight: false, hydrated: new Set(), joinedBehindRelease: new Set(), lagging: new Set(), derived: new Map() };
 }
 
 export interface StepView {

@@ -15,7 +15,7 @@ import { BUG_NAMES, DEFAULT_CONFIG } from '../model/types.js';
 
 export const FAMILIES = [
   'quorum', 'watermark', 'commit', 'read-routing', 'replica', 'recovery', 'fencing', 'gossip-hydration',
-  'membership', 'gc', 'lal', 'duplicate-reorder',
+  'membership', 'gc', 'lal', 'duplicate-reorder', 'release',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
@@ -87,6 +87,8 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'A duplicated read response counts again towards the pages a read still waits for' },
   { name: 'scl-ignores-late-predecessor', family: 'duplicate-reorder', where: 'impl',
     mistake: 'The incremental SCL does not wake the records that waited for a late (reordered) predecessor' },
+  { name: 'release-ignores-pgmrpl', family: 'release', where: 'model+impl',
+    mistake: 'The writer drops a record from its log once every member holds it, without waiting for a PGMRPL at or above its commit' },
 ];
 
 const BY_NAME = new Map(MUTANTS.map((m) => [m.name, m] as const));

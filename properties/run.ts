@@ -108,6 +108,13 @@ function remember(memo: RunMemo, v: StepView): void {
       const before = v.prev.control.pgs[o.pg]!.sets[0]!;
       for (const n of o.sets[0]!) if (!before.includes(n)) memo.hydrated.add(n);
     }
+    if (o.kind === 'membership' && o.step === 'begin') {
+      const x = writerOf(v.next);
+      const before = v.prev.control.pgs[o.pg]!.sets.flat();
+      if (x !== null && (x.w.releasedLastPg[o.pg] ?? 0) > (x.w.plan.lastPg[o.pg] ?? 0)) {
+        for (const n of o.sets[o.sets.length - 1]!) if (!before.includes(n)) memo.joinedBehindRelease.add(`${n}/${o.pg}`);
+      }
+    }
   }
   if (v.event.type === 'failover' && v.prev.control.writer !== v.next.control.writer) {
     const old = v.prev.compute[v.prev.control.writer]!;

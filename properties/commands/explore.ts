@@ -30,7 +30,9 @@ options:
   --faults LIST   fault kinds the swarm may draw from, comma-separated (default: all):
                   drop, duplicate, crashNode, loseDisk, partition, partitionAz, crashWriter,
                   crashReplica, failover; 'none' for client work, delivery and time alone.
-                  With a restricted list, witnesses not reached are reported, not failed
+                  With a restricted list, witnesses not reached are reported, not failed.
+                  The liveness phase after each history has fault events of its own: it
+                  heals, restarts every node, and loses B2's disk once (its last drill)
   --workers N     run N worker threads; histories go out in small chunks, each on its own seed,
                   to whichever thread is idle (default: one per core, up to 4, with a budget;
                   1 with --runs)

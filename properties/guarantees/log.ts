@@ -158,8 +158,44 @@ export const vdlIsCpl: Invariant = {
     const x = writerOf(v.next);
     if (x === null) return null;
     const { vdl } = marksOf(v.next, x.w);
-    if (vdl === x.w.base || cplAt(x.w.records, vdl)) return null;
-    return `VDL ${vdl} is neither base ${x.w.base} nor the last record of an MTR`;
+    // Below the writer's released point, the last CPL it released stands for the records it dropped.
+    if (vdl === x.w.base || cplAt(x.w.records, vdl) || (vdl === x.w.releasedCpl && vdl <= x.w.released)) return null;
+    return `VDL ${vdl} is neither base ${x.w.base} nor the last record of an MTR (released to ${x.w.released}, last CPL there ${x.w.releasedCpl})`;
+  },
+};
+
+export const writerRelease: Invariant = {
+  id: 'writer-release', tag: 'always',
+  title: 'The writer drops a record from its log only once every member holds it and no read can need it',
+  why: 'Retransmission to lagging members, read routing and the page versions a read caches come from the writer\'s log: a record dropped too early is one a member or a pending read still needs.',
+  check(v) {
+    const b = writerOf(v.next);
+    if (b === null) return null;
+    const w = b.w;
+    if (w.released > marksOf(v.next, w).vdl) return `released ${w.released} is above VDL ${marksOf(v.next, w).vdl}`;
+    // A read's page versions above its point come from the log (and its routing floor below it).
+    for (const r of w.reads) if (r.readPoint < w.released) return `read ${r.read} is pending at ${r.readPoint}, below the released ${w.released}`;
+    const a = writerOf(v.prev);
+    if (a === null || a.node !== b.node || a.w.epoch !== b.w.epoch || a.w.released === w.released) return null;
+    if (w.released < a.w.released) return `released went ${a.w.released} -> ${w.released} within epoch ${w.epoch}`;
+    // The records released in this step: every member of their PG reported holding each.
+    let cpl = a.w.releasedCpl;
+    const lastPg = [...a.w.releasedLastPg];
+    let end = 0;
+    for (const r of a.w.records) {
+      if (r.lsn > w.released) break;
+      end = r.lsn;
+      const scl = w.scl[r.pg] ?? {};
+      const lagging = membersOf(v.next.control.pgs[r.pg]!).filter((m) => (scl[m] ?? -1) < r.lsn);
+      if (lagging.length > 0) return `record ${r.lsn} of PG ${r.pg} released while ${lagging.join(', ')} had not reported holding it`;
+      if (r.cpl) cpl = r.lsn;
+      lastPg[r.pg] = r.lsn;
+    }
+    if (end !== w.released) return `released ${w.released} is not the end of a prefix of the log (last record there ${end})`;
+    if (cpl !== w.releasedCpl) return `the last CPL released is ${cpl}, the writer keeps ${w.releasedCpl}`;
+    const pg = lastPg.findIndex((l, i) => (l ?? 0) !== (w.releasedLastPg[i] ?? 0));
+    if (pg >= 0) return `PG ${pg}'s last record released is ${lastPg[pg]}, the writer keeps ${w.releasedLastPg[pg]}`;
+    return null;
   },
 };
 

@@ -192,6 +192,13 @@ export const WITNESSES: readonly Invariant[] = [
     hit: (v) => observed(v, 'membership', (o) => o.step === 'begin' && o.sets.length >= 3),
   },
   {
+    id: 'hydrated-past-release', tag: 'sometimes',
+    title: 'A replacement joined a PG after the writer released records of it, and the change completed',
+    why: 'Shows the writer may drop what every member holds: a member added later gets it from its peers.',
+    hit: (v) => observed(v, 'membership', (o) => o.step === 'complete'
+      && o.sets[0]!.some((n) => !v.prev.control.pgs[o.pg]!.sets[0]!.includes(n) && v.memo.joinedBehindRelease.has(`${n}/${o.pg}`))),
+  },
+  {
     id: 'read-from-hydrated', tag: 'sometimes',
     title: 'A read served by a segment that joined through a membership change',
     why: 'Shows a hydrated segment serves correct data.',
