@@ -227,10 +227,12 @@ describe('impl incremental structures equal the model definitions', () => {
   });
 
   // Release (writer.ts release): the log forgets a prefix and reuses its freed blocks for new
-  // records. Appends and releases interleaved over ~5-13 blocks of records, against the plain list.
+  // records. Appends and releases interleaved (a release after every txn, keeping the last `keep`
+  // records at most) over 12,000-34,000 records (3-8 blocks, 1-2 held at a time, so freed blocks
+  // are reused), checked after every chunk against the plain list.
   it('WriterLog: released prefix forgotten, freed blocks reused, everything held still answered (10 runs)', () => {
     const chunkArb = fc.record({
-      txns: fc.array(fc.array(fc.record({ pg: fc.nat({ max: 3 }), page: fc.nat({ max: 5 }), cpl: fc.boolean() }), { maxLength: 40 }), { minLength: 100, maxLength: 400 }),
+      txns: fc.array(fc.array(fc.record({ pg: fc.nat({ max: 3 }), page: fc.nat({ max: 5 }), cpl: fc.boolean() }), { maxLength: 12, size: 'max' }), { minLength: 300, maxLength: 600, size: 'max' }),
       keep: fc.nat({ max: 6000 }),
     });
     fc.assert(fc.property(fc.array(chunkArb, { minLength: 4, maxLength: 8 }), (chunks) => {
@@ -252,40 +254,45 @@ describe('impl incremental structures equal the model definitions', () => {
           writes.forEach((w, i) => add(w.pg, w.pg * 10 + w.page, w.cpl, writeValue(txn, i)));
           add(writes.at(-1)?.pg ?? txn % 4, null, true, 0);
           txn++;
+          released = Math.max(released, all.length - chunk.keep);
+          log.releaseTo(released);
         }
-        // Keep the last `keep` records at most (release never moves back).
-        released = Math.max(released, all.length - chunk.keep);
-        log.releaseTo(released);
+        checkHeld(log, base, lastPg, all, released);
       }
-      expect(log.released).toBe(base + released);
-      expect(log.releasedCpl).toBe(all.slice(0, released).filter((r) => r.cpl).at(-1)?.lsn ?? base);
-      const low = base + released;
-      if (released > 0) expect(() => log.record(low)).toThrow(/not held/);
-      const held = all.slice(released);
-      const same = (a: RedoRecord, b: RedoRecord): boolean => a.lsn === b.lsn && a.pg === b.pg && a.prevPg === b.prevPg && a.prevVol === b.prevVol
-        && a.txn === b.txn && a.commitLsn === b.commitLsn && a.cpl === b.cpl && a.page === b.page && a.value === b.value;
-      const wrong = held.find((r) => !same(log.record(r.lsn), r) || log.pgAt(r.lsn - base - 1) !== r.pg);
-      if (wrong !== undefined) expect(log.record(wrong.lsn)).toEqual(wrong);
-      const step = Math.max(1, Math.floor(held.length / 30));
-      for (let point = low; point <= base + all.length; point += step) {
-        for (let pg = 0; pg < 4; pg++) {
-          const mine = all.filter((r) => r.pg === pg);
-          expect(log.floor(pg, point)).toBe(mine.filter((r) => r.lsn <= point).at(-1)?.lsn ?? (lastPg[pg] ?? 0));
-          const last = mine.at(-1);
-          if (last !== undefined && last.lsn > low) {
-            expect(log.pgAboveUpTo(pg, point, last.lsn).map((r) => r.lsn)).toEqual(mine.filter((r) => r.lsn > point).map((r) => r.lsn));
-          }
-          // The release rule's premise: every released record commits at or below the point told.
-          const told = Math.max(point, ...mine.filter((r) => r.lsn <= low).map((r) => r.commitLsn));
-          const above = mine.filter((r) => r.commitLsn > told);
-          expect(log.firstCommitAbove(pg, told)).toBe(above.length === 0 ? Infinity : Math.min(...above.map((r) => r.commitLsn)));
-        }
-        for (const page of [0, 13, 35]) expect(log.pageAbove(page, point).map((r) => r.lsn)).toEqual(held.filter((r) => r.page === page && r.lsn > point).map((r) => r.lsn));
-      }
-      // Retransmission to a member below the released point gets the records held, no more.
-      const pg0 = all.filter((r) => r.pg === 0);
-      const last0 = pg0.at(-1);
-      if (last0 !== undefined && last0.lsn > low) expect(log.pgAboveUpTo(0, 0, last0.lsn).map((r) => r.lsn)).toEqual(pg0.filter((r) => r.lsn > low).map((r) => r.lsn));
     }), { seed: SEED + 4, numRuns: 10, endOnFailure: true });
   });
 });
+
+/** The log after releasing its first `released` records, against `all` it was given. */
+function checkHeld(log: WriterLog, base: Lsn, lastPg: readonly Lsn[], all: readonly RedoRecord[], released: number): void {
+  expect(log.released).toBe(base + released);
+  expect(log.releasedCpl).toBe(all.slice(0, released).filter((r) => r.cpl).at(-1)?.lsn ?? base);
+  const low = base + released;
+  if (released > 0) expect(() => log.record(low)).toThrow(/not held/);
+  const held = all.slice(released);
+  const same = (a: RedoRecord, b: RedoRecord): boolean => a.lsn === b.lsn && a.pg === b.pg && a.prevPg === b.prevPg && a.prevVol === b.prevVol
+    && a.txn === b.txn && a.commitLsn === b.commitLsn && a.cpl === b.cpl && a.page === b.page && a.value === b.value;
+  const wrong = held.find((r) => !same(log.record(r.lsn), r) || log.pgAt(r.lsn - base - 1) !== r.pg);
+  if (wrong !== undefined) expect(log.record(wrong.lsn)).toEqual(wrong);
+  const byPg = [0, 1, 2, 3].map((pg) => all.filter((r) => r.pg === pg));
+  const step = Math.max(1, Math.floor(held.length / 20));
+  for (let point = low; point <= base + all.length; point += step) {
+    for (let pg = 0; pg < 4; pg++) {
+      const mine = byPg[pg]!;
+      expect(log.floor(pg, point)).toBe(mine.filter((r) => r.lsn <= point).at(-1)?.lsn ?? (lastPg[pg] ?? 0));
+      const last = mine.at(-1);
+      if (last !== undefined && last.lsn > low) {
+        expect(log.pgAboveUpTo(pg, point, last.lsn).map((r) => r.lsn)).toEqual(mine.filter((r) => r.lsn > point).map((r) => r.lsn));
+      }
+      // The release rule's premise: every released record commits at or below the point told.
+      let told = point;
+      for (const r of mine) if (r.lsn <= low && r.commitLsn > told) told = r.commitLsn;
+      const above = mine.filter((r) => r.commitLsn > told);
+      expect(log.firstCommitAbove(pg, told)).toBe(above.length === 0 ? Infinity : Math.min(...above.map((r) => r.commitLsn)));
+    }
+    for (const page of [0, 13, 35]) expect(log.pageAbove(page, point).map((r) => r.lsn)).toEqual(held.filter((r) => r.page === page && r.lsn > point).map((r) => r.lsn));
+  }
+  // Retransmission to a member below the released point gets the records held, no more.
+  const last0 = byPg[0]!.at(-1);
+  if (last0 !== undefined && last0.lsn > low) expect(log.pgAboveUpTo(0, 0, last0.lsn).map((r) => r.lsn)).toEqual(byPg[0]!.filter((r) => r.lsn > low).map((r) => r.lsn));
+}
