@@ -7,7 +7,7 @@
 
 import type { Engine } from '../model/engine.js';
 import type { Event } from '../model/events.js';
-import type { Config, Message, NodeId, Observation } from '../model/types.js';
+import type { Config, Lsn, Message, NodeId, Observation } from '../model/types.js';
 import { STORAGE_NODES, nodesOfAz as nodesOfAz_ } from '../model/types.js';
 import { assert as assert_, fail as fail_, mod as mod_ } from './assert.js';
 import { Cluster, type ComputeNode } from './cluster.js';
@@ -61,6 +61,16 @@ export class ImplEngine implements Engine {
 
   snapshot(): Snapshot {
     return snapshotOfCluster(this.c);
+  }
+
+  /**
+   * Where the current writer's log is released to (null: no writer up): compared with the model's
+   * after every step (properties' agreement invariant), as the release sends and observes nothing
+   * itself; the snapshot at the end compares it once more with everything else.
+   */
+  writerReleased(): Lsn | null {
+    const x = this.c.computeNode(this.c.control.writer);
+    return x instanceof WriterUp ? x.log.released : null;
   }
 }
 

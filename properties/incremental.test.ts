@@ -100,6 +100,7 @@ type MarkOp =
   | { readonly op: 'ack'; readonly pg: number; readonly node: number; readonly ahead: number }
   | { readonly op: 'membership'; readonly pg: number; readonly sets: readonly number[] }
   | { readonly op: 'remember' }
+  | { readonly op: 'release' }
   | { readonly op: 'addPg' };
 
 const markOpArb: fc.Arbitrary<MarkOp> = fc.oneof(
@@ -107,6 +108,7 @@ const markOpArb: fc.Arbitrary<MarkOp> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('ack' as const), pg: fc.nat({ max: 5 }), node: fc.nat({ max: 8 }), ahead: fc.integer({ min: -4, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('membership' as const), pg: fc.nat({ max: 5 }), sets: fc.uniqueArray(fc.nat({ max: 7 }), { minLength: 1, maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'remember' as const }) },
+  { weight: 2, arbitrary: fc.constant({ op: 'release' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'addPg' as const }) },
 );
 
@@ -117,6 +119,8 @@ function variant(v: number): NodeId[] {
 
 /** Steps at which some PGCL moved down (a membership change before `remember`): the VCL rescan. */
 let pgclLowered = 0;
+/** The same, with part of the log released: the rescan starts at the released point. */
+let pgclLoweredReleased = 0;
 
 function runMarks(config: Config, ops: readonly MarkOp[]): void {
   const control = new ControlPlane(2);
@@ -147,13 +151,30 @@ function runMarks(config: Config, ops: readonly MarkOp[]): void {
     } else if (op.op === 'remember') {
       model().pgcl.forEach((p, pg) => { twin.reached[pg] = p; });
       marks.remember(control);
+    } else if (op.op === 'release') {
+      // As the writer's round: remember, then release. What the release rule lets go is under
+      // every PGCL reached (every member holds it): the longest prefix of records each at or
+      // below its PG's remembered PGCL.
+      model().pgcl.forEach((p, pg) => { twin.reached[pg] = p; });
+      marks.remember(control);
+      let n = 0;
+      while (n < twin.records.length && twin.records[n]!.lsn <= (twin.reached[twin.records[n]!.pg] ?? -1)) n++;
+      if (n > 0) {
+        for (const r of twin.records.slice(0, n)) if (r.cpl) twin.releasedCpl = r.lsn;
+        twin.released = twin.records[n - 1]!.lsn;
+        twin.records = twin.records.slice(n);
+        log.releaseTo(log.releasedLength + n);
+      }
     } else if (pgs < 6) {
       control.addPg();
     }
     const before = lastPgcl;
     const want = model();
     const got = marks.current(control);
-    if (want.pgcl.some((p, pg) => p < (before[pg] ?? -1))) pgclLowered++;
+    if (want.pgcl.some((p, pg) => p < (before[pg] ?? -1))) {
+      pgclLowered++;
+      if (twin.released > 0) pgclLoweredReleased++;
+    }
     lastPgcl = want.pgcl;
     expect({ pgcl: got.pgcl.slice(0, control.pgs.length), vcl: got.vcl, vdl: got.vdl }).toEqual({ pgcl: want.pgcl, vcl: want.vcl, vdl: want.vdl });
   }
@@ -172,13 +193,31 @@ describe('impl incremental structures equal the model definitions', () => {
   });
 
   for (const layout of ['uniform', 'fullTail'] as const) {
-    it(`Watermarks (${layout}): PGCL, VCL, VDL after every append, ack, membership step and remember (${RUNS} runs)`, () => {
+    it(`Watermarks (${layout}): PGCL, VCL, VDL after every append, ack, membership step, remember and release (${RUNS} runs)`, () => {
       const config: Config = { ...DEFAULT_CONFIG, layout };
       pgclLowered = 0;
+      pgclLoweredReleased = 0;
       fc.assert(fc.property(fc.array(markOpArb, { maxLength: 60, size: 'max' }), (ops) => runMarks(config, ops)), { seed: SEED + 1, numRuns: RUNS });
       expect(pgclLowered, 'some membership step lowered a PGCL before it was remembered').toBeGreaterThan(0);
     });
   }
+  // Random ops rarely lower a PGCL after a release; this history does, so the rescan must start
+  // at the released point with the last released CPL as VDL's floor.
+  it('Watermarks: a PGCL lowered after a release rescans from the released point', () => {
+    const members = variant(0).map((n) => STORAGE_NODES.indexOf(n));
+    const ackAll = (): MarkOp[] => [0, 1].flatMap((pg) => members.map((node) => ({ op: 'ack' as const, pg, node, ahead: 0 })));
+    pgclLoweredReleased = 0;
+    runMarks(DEFAULT_CONFIG, [
+      { op: 'append', pg: 0, cpl: true }, { op: 'append', pg: 1, cpl: false }, { op: 'append', pg: 1, cpl: true }, ...ackAll(),
+      { op: 'release' },
+      { op: 'append', pg: 0, cpl: true }, { op: 'append', pg: 1, cpl: false }, ...ackAll(),
+      // A joint set of the three spares, none of which reported an SCL: PG 0's PGCL drops to reached.
+      { op: 'membership', pg: 0, sets: [0, 7] },
+      { op: 'append', pg: 1, cpl: true }, ...ackAll(), { op: 'release' },
+    ]);
+    expect(pgclLoweredReleased).toBe(1);
+  });
+
   // The writer's log keeps no record objects past its last 256: it rebuilds them from six 32-bit
   // fields in blocks of 4,096 records. Logs of up to ~12,000 records (three blocks) against the
   // plain list of what was appended.

@@ -58,6 +58,8 @@ export interface ImplStep {
   readonly observations: readonly Observation[];
   /** impl threw (an assertion, say) instead of answering. */
   readonly thrown: string | null;
+  /** Where impl's writer has released its log to after the step (null: no writer up). */
+  readonly released: number | null;
 }
 
 export interface EndView {

@@ -64,9 +64,10 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
     let implStep: ImplStep | null = null;
     if (impl !== null && !implBroken) {
       try {
-        implStep = { observations: impl.apply(event), thrown: null };
+        const observations = impl.apply(event);
+        implStep = { observations, thrown: null, released: impl.writerReleased() };
       } catch (e) {
-        implStep = { observations: [], thrown: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+        implStep = { observations: [], thrown: e instanceof Error ? (e.stack ?? e.message) : String(e), released: null };
         implBroken = true;
       }
     }

@@ -1,4 +1,5 @@
-// Agreement: impl/ emits the same observations as the model for every event of every history,
+// Agreement: impl/ emits the same observations as the model for every event of every history
+// (and its writer releases its log as far: the release observes nothing),
 // and ends in the same canonical state. Checked when the runner runs impl in lockstep.
 
 import type { Invariant } from '../invariant.js';
@@ -6,17 +7,23 @@ import { deepEqual } from '../equal.js';
 import { describeObservation } from '../../model/describe.js';
 import { snapshotOfModel } from '../../impl/index.js';
 import { snapshotDiff } from '../lockstep.js';
+import { writerOf } from '../views.js';
 
 export const agreement: Invariant = {
   id: 'agreement', tag: 'always',
-  title: 'impl emits exactly the model\'s observations, step by step',
+  title: 'impl emits exactly the model\'s observations, step by step (and releases its writer\'s log as far)',
   why: 'The optimized implementation is only trustworthy as far as it behaves like the specification.',
   check(v) {
     if (v.impl === null) return null;
     if (v.impl.thrown !== null) return `impl threw: ${thrownWhere(v.impl.thrown)}`;
-    if (deepEqual(v.observations, v.impl.observations)) return null;
-    const list = (os: typeof v.observations) => (os.length === 0 ? '(nothing)' : os.map(describeObservation).join('; '));
-    return `model: ${list(v.observations)}\n  impl:  ${list(v.impl.observations)}`;
+    if (!deepEqual(v.observations, v.impl.observations)) {
+      const list = (os: typeof v.observations) => (os.length === 0 ? '(nothing)' : os.map(describeObservation).join('; '));
+      return `model: ${list(v.observations)}\n  impl:  ${list(v.impl.observations)}`;
+    }
+    // The release observes nothing: a release too early or too late shows only here, step by step.
+    const released = writerOf(v.next)?.w.released ?? null;
+    if (released !== v.impl.released) return `writer's log released to ${released ?? '(no writer)'} in the model, ${v.impl.released ?? '(no writer)'} in impl`;
+    return null;
   },
 };
 
