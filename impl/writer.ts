@@ -635,8 +635,8 @@ function lowestByName(marks: Watermarks, pg: number, members: readonly NodeId[])
 /**
  * Resend to each sealed member every record of its PG above the SCL it last reported that has had
  * a round trip to be acknowledged (at or below resendUpTo), of those the writer still holds: a
- * member missing released ones (one added since) hydrates them from its peers by gossip. A PG stays in retransmitWork while a
- * member lags its last record, resent or not yet.
+ * member missing released ones (one added since) hydrates them from its peers by gossip. A PG
+ * stays in retransmitWork while a member lags its last record, resent or not yet.
  */
 function retransmit(c: Cluster, node: NodeId, w: WriterUp): void {
   const todo = w.retransmitWork;
