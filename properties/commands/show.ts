@@ -23,8 +23,8 @@ export const HELP = `usage: aurora-harness show FILE [--html OUT]
 Draws a counterexample as a timeline: per step the event, a lane per node (W and replicas, then
 storage nodes by AZ: '.' up, 'x' crashed or down, '/' cut off from the writer, 'b' blank disk),
 the messages in flight to each node after the step (one digit per lane, '+' for ten or more),
-the writer's epoch and VDL/VCL, the messages the step delivered, dropped or duplicated, and the
-observations. The violating step is marked '>>'.
+the writer's epoch, VDL, VCL and the point its log is released to (rel), the messages the step
+delivered, dropped or duplicated, and the observations. The violating step is marked '>>'.
 
 options:
   --html OUT      also write the timeline as one self-contained HTML file
@@ -93,7 +93,7 @@ function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; viol
       lanes: grouped(config, (n) => lane(s, n)),
       inflight: grouped(config, (n) => inflight(s, n)),
       msgs,
-      writer: m === null || !isWriterUp(w) ? `${s.control.writer} ${w?.status}` : `${s.control.writer} e${w.epoch} vdl ${m.vdl} vcl ${m.vcl}`,
+      writer: m === null || !isWriterUp(w) ? `${s.control.writer} ${w?.status}` : `${s.control.writer} e${w.epoch} vdl ${m.vdl} vcl ${m.vcl} rel ${w.released}`,
       seen: r.observations.filter((o) => o.kind !== 'noop').map(describeObservation),
       liveness: index >= c.events.length,
       violating: run.violation?.step === index,
@@ -111,7 +111,7 @@ function terminal(t: ReturnType<typeof rows>): string {
     const event = (r.liveness ? chalk.dim : chalk.cyan)(r.event.padEnd(34));
     const msgs = r.msgs.length === 0 ? '' : `  ${chalk.blue(r.msgs.join('; '))}`;
     const seen = r.seen.length === 0 ? '' : `  ${chalk.yellow(r.seen.join('; '))}`;
-    return `${mark} ${String(r.index).padStart(3)} ${event} ${r.lanes}  ${chalk.dim(r.inflight)}  ${chalk.magenta(r.writer.padEnd(26))}${msgs}${seen}`;
+    return `${mark} ${String(r.index).padStart(3)} ${event} ${r.lanes}  ${chalk.dim(r.inflight)}  ${chalk.magenta(r.writer.padEnd(32))}${msgs}${seen}`;
   });
   return head + body.join('\n');
 }
