@@ -127,6 +127,15 @@ export class WriterUp {
   /** Per PG: the highest commit LSN of its records in this epoch (0: none). */
   readonly pgCommitMax: number[] = [];
   /**
+   * Per PG: the lowest SCL its members reported, as the release found it in round `releaseRound`
+   * (releaseStamp: the round it was found in): a round releases several records of a PG, and
+   * finding it once per PG, not per record, took marginal instructions per record (cachegrind)
+   * at 2 PGs 9,309 -> 9,117 (8,945 with no release at all), at 64 PGs 15,905 -> 15,855 (15,534).
+   */
+  readonly releaseLow: number[] = [];
+  readonly releaseStamp: number[] = [];
+  releaseRound = 0;
+  /**
    * The highest LSN allocated when the writer ticked just before its next retransmit round, which
    * resends only records at or below it (one allocated since has had no round trip). The base at
    * first.
@@ -160,6 +169,8 @@ export class WriterUp {
     for (let pg = 0; pg < pgCount; pg++) {
       this.gcAnnounced.push(0);
       this.pgCommitMax.push(0);
+      this.releaseLow.push(-1);
+      this.releaseStamp.push(0);
     }
     assert(this.gcAnnounced.length === pgCount && this.pgCommitMax.length === pgCount, 'a slot per PG');
   }
@@ -610,15 +621,26 @@ function release(c: Cluster, w: WriterUp): void {
   const base = log.base;
   const marks = w.marks;
   const ignoresPgmrpl = bug(c.config, 'release-ignores-pgmrpl');
+  const round = ++w.releaseRound;
+  const lows = w.releaseLow;
+  const stamps = w.releaseStamp;
   let i = first;
   for (; i < count; i++) {
     const pg = log.pgAt(i);
     if (log.commitAt(i) > (w.gcAnnounced[pg] ?? 0) && !ignoresPgmrpl) break;
-    const lsn = base + 1 + i;
-    const members = c.members(pg);
-    const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);
-    const low = numbers !== null ? marks.lowestOf(pg, numbers) : lowestByName(marks, pg, members);
-    if (low < lsn) break;
+    let low: number;
+    if (stamps[pg] === round) low = lows[pg]!;
+    else {
+      const members = c.members(pg);
+      const numbers = memberNumbers(w, pg, c.control.pgs[pg]!, members);
+      low = numbers !== null ? marks.lowestOf(pg, numbers) : lowestByName(marks, pg, members);
+      // (A PG added since the writer came up has no slot: found again per record, as it is rare.)
+      if (pg < stamps.length) {
+        stamps[pg] = round;
+        lows[pg] = low;
+      }
+    }
+    if (low < base + 1 + i) break;
   }
   if (i === first) return;
   assert(base + i <= marks.current(c.control).vcl, 'the released prefix is within VCL');
