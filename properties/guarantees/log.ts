@@ -172,7 +172,8 @@ export const writerRelease: Invariant = {
     const b = writerOf(v.next);
     if (b === null) return null;
     const w = b.w;
-    if (w.released > marksOf(v.next, w).vdl) return `released ${w.released} is above VDL ${marksOf(v.next, w).vdl}`;
+    const { vdl } = marksOf(v.next, w);
+    if (w.released > vdl) return `released ${w.released} is above VDL ${vdl}`;
     // A read's page versions above its point come from the log (and its routing floor below it).
     for (const r of w.reads) if (r.readPoint < w.released) return `read ${r.read} is pending at ${r.readPoint}, below the released ${w.released}`;
     const a = writerOf(v.prev);
