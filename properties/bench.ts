@@ -17,6 +17,11 @@
 // speed through the run; each row counts its page faults (fresh memory touched; a fault is timed
 // once per run, machine.faultUs). Targets are reported, never asserted.
 //
+// Memory on a long run (impl-memory-long, untimed): one impl engine through 3×10^6 records
+// (quick: 3×10^4), heap after a forced GC and array buffers at each 10^6 (quick: 10^4): what the
+// writer and storage keep must not grow with the run (the writer releases its log, storage
+// coalesces below the PGMRPL).
+//
 // With --forks N each row runs in N fresh processes and the median process is reported.
 //
 //   npm run bench [-- --json] [-- --quick] [-- --only impl-1e6,floor-1e6] [-- --repeat 5] [-- --forks 3]
@@ -48,7 +53,8 @@ messages through the world's network queue (impl/network.ts) and through plain a
   --json        print one JSON object { measurements, ratios, targets } and nothing else
   --quick       small sizes (a smoke run, a few seconds)
   --full        the 13,108-PG run at 10^5 records (default 10^4)
-  --only a,b    run only the named measurements (see the ids in the table)
+  --only a,b    run only the named measurements (see the ids in the table; impl-memory-long is
+                the long run below)
   --repeat N    measure every row N times, each after its own warm-up, and report the median
                 run (default 3; 1 with --quick); every run's ns/record is in the JSON
   --forks N     measure every row in N fresh processes, one after another, each with --repeat
@@ -66,6 +72,9 @@ during the run and the ratios between rows are not to be trusted.
 Each row also counts the page faults its timed run took (faults/1k records: fresh memory
 touched), and the run times one fault (machine.faultUs): on a VM where a fault costs ~12 us, 80
 faults per 1,000 records are ~1 us a record.
+Last, memory on a long run (impl-memory-long, untimed): one impl engine at 2 PGs through 3x10^6
+records (--quick: 3x10^4), heap after a forced GC and array buffers at every third of it (in the
+JSON as longRun); the target is that the last checkpoint holds at most 1.2x the first.
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
 fails (a txn not accepted or not committed) or the options are bad (2). npm run bench builds and
@@ -624,6 +633,47 @@ function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
   ];
 }
 
+/** Memory at one checkpoint of the long run. */
+interface Checkpoint {
+  readonly records: number;
+  readonly heapAfterGcMB: number | null;
+  readonly arrayBuffersMB: number;
+}
+
+interface LongRun {
+  readonly id: typeof LONG_ID;
+  readonly pgs: number;
+  readonly checkpoints: readonly Checkpoint[];
+  /** Last checkpoint's heap after GC + array buffers over the first's (null: no GC exposed). */
+  readonly growth: number | null;
+}
+
+const LONG_ID = 'impl-memory-long';
+
+/**
+ * One impl engine through `records` records of the workload, untimed; at every third of the run a
+ * forced GC, then heap used and array buffers (the writer's log lives in array buffers).
+ */
+function longRun(records: number): LongRun {
+  const pgs = 2;
+  forceGc();
+  const engine = new ImplEngine(config(pgs));
+  const every = Math.ceil(records / 3 / RECORDS_PER_TXN) * RECORDS_PER_TXN;
+  const checkpoints: Checkpoint[] = [];
+  let done = 0;
+  for (let i = 0; checkpoints.length < 3; i++) {
+    done += runTxn(engine, i, pgs, done + 1);
+    if (done % every !== 0) continue;
+    forceGc();
+    const mem = process.memoryUsage();
+    checkpoints.push({ records: done, heapAfterGcMB: gc === undefined ? null : round(mem.heapUsed / MB, 1), arrayBuffersMB: round(mem.arrayBuffers / MB, 1) });
+  }
+  const total = (c: Checkpoint): number | null => (c.heapAfterGcMB === null ? null : c.heapAfterGcMB + c.arrayBuffersMB);
+  const first = total(checkpoints[0]!);
+  const last = total(checkpoints[2]!);
+  return { id: LONG_ID, pgs, checkpoints, growth: first === null || last === null ? null : round(last / first, 2) };
+}
+
 function sumOrNull(a: number | null | undefined, b: number | null | undefined): number | null {
   return a === null || a === undefined || b === null || b === undefined ? null : a + b;
 }
@@ -659,7 +709,7 @@ export function main(argv: readonly string[]): number {
   const repeat = positive('--repeat', values.repeat, quick ? 1 : 3);
   const forks = positive('--forks', values.forks, 1);
   const only = typeof values.only !== 'string' ? null : new Set(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
-  const ids = specs(quick, full).map((x) => x.id);
+  const ids = [...specs(quick, full).map((x) => x.id), LONG_ID];
   const unknown = only === null ? [] : [...only].filter((x) => !ids.includes(x));
   if (only !== null && (only.size === 0 || unknown.length > 0)) {
     throw new UsageError(`--only: ${unknown.length > 0 ? `unknown measurement ${unknown.join(', ')}` : 'no measurement named'} (ids${quick ? ' with --quick' : ''}: ${ids.join(', ')})`);
@@ -691,14 +741,23 @@ export function main(argv: readonly string[]): number {
     out.push(m);
     log(`  ${m.id}: ${m.records} records in ${m.ms} ms (${m.recordsPerSec.toLocaleString('en')} records/s, ${m.nsPerRecord} ns/record${m.forksNsPerRecord !== undefined ? ` median of ${forks} processes: ${m.forksNsPerRecord.join(' / ')}` : repeat > 1 ? ` median of ${m.runsNsPerRecord.join(' / ')}` : ''}, heap peak ${m.heapMB} MB)`);
   }
-  const rs = ratios(out, quick);
+  let long: LongRun | null = null;
+  if (only === null || only.has(LONG_ID)) {
+    long = longRun(quick ? 30_000 : 3_000_000);
+    log(`  ${LONG_ID}: ${long.checkpoints.map((c) => `${c.records.toLocaleString('en')} records: heap after GC ${c.heapAfterGcMB ?? '-'} MB, array buffers ${c.arrayBuffersMB} MB`).join('; ')}`);
+  }
+  const rs = [...ratios(out, quick), ...(long === null ? [] : [{
+    name: `impl memory after GC (heap + array buffers), ${long.checkpoints[2]!.records.toLocaleString('en')} / ${long.checkpoints[0]!.records.toLocaleString('en')} records (one engine)`,
+    value: long.growth, target: '<= 1.2 (flat)', met: long.growth === null ? null : long.growth <= 1.2,
+  }])];
   const probes = [...out.map((m) => m.probeMs!), probeMs()];
   const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
   const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY, faultUs: fault };
   if (json) {
-    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, forks, machine, measurements: out, ratios: rs }, null, 2));
+    console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, forks, machine, measurements: out, longRun: long, ratios: rs }, null, 2));
   } else {
-    console.log(`\n${table(out)}\n`);
+    if (out.length > 0) console.log(`\n${table(out)}\n`);
+    if (long !== null) console.log(`  ${LONG_ID} (${long.pgs} PGs, untimed): ${long.checkpoints.map((c) => `${c.records.toLocaleString('en')} records ${c.heapAfterGcMB ?? '-'} + ${c.arrayBuffersMB} MB`).join(', ')} (heap after GC + array buffers)\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
     console.log(`\n  machine probe (SHA-256 of ${PROBE_BYTES / 1024 / 1024} MiB, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
     console.log(`  page fault: ${fault === null ? 'not measured (no fault taken)' : `${fault} us each`} (fresh memory: faults/1k records above is what each row touched)`);

@@ -152,6 +152,20 @@ describe('aurora-harness', () => {
     expect(r.machine.probeSpread).toBeGreaterThanOrEqual(1);
   });
 
+  it('bench --only impl-memory-long: one engine\'s memory at three checkpoints, and whether it stayed flat', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--quick', '--json', '--only', 'impl-memory-long'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { measurements: unknown[]; longRun: { checkpoints: { records: number; heapAfterGcMB: number | null; arrayBuffersMB: number }[]; growth: number | null }; ratios: { name: string; value: number | null; met: boolean | null }[] };
+    expect(r.measurements).toEqual([]);
+    expect(r.longRun.checkpoints.map((c) => c.records)).toEqual([10_000, 20_000, 30_000]);
+    for (const c of r.longRun.checkpoints) expect(c.arrayBuffersMB).toBeGreaterThanOrEqual(0);
+    const flat = r.ratios.find((x) => x.name.startsWith('impl memory after GC'));
+    expect(flat?.value).toBe(r.longRun.growth);
+    expect(flat?.met).toBe(r.longRun.growth === null ? null : r.longRun.growth <= 1.2);
+  });
+
   it('bench --forks measures each row in fresh processes and reports the median one', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
