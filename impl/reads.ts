@@ -80,6 +80,23 @@ export class Reader {
     assert(this.cache.length <= capacity, 'the cache keeps its capacity');
   }
 
+  /**
+   * Folds each cached page's versions committed at or below `point` (the lowest read point in
+   * use) into its value as of `point` (model/reads.ts cacheFold): a hot cached page keeps the
+   * versions above the point only. Entries are replaced, in place in the LRU order.
+   */
+  cacheFold(point: Lsn): void {
+    const cache = this.cache;
+    for (let i = 0; i < cache.length; i++) {
+      const entry = cache[i]!;
+      if (entry.asOf >= point) continue;
+      let folds = false;
+      for (const v of entry.versions) if (v.commitLsn <= point) folds = true;
+      if (!folds) continue;
+      cache[i] = { page: entry.page, asOf: point, value: visibleIn(entry, point), versions: entry.versions.filter((v) => v.commitLsn > point) };
+    }
+  }
+
   /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
   cacheApply(page: number, version: PendingVersion): void {
     const entry = this.cached(page);

@@ -116,9 +116,10 @@ function routeByCovering(r: Replica): Route {
   return (pg, _readPoint, read, after) => rotation(r.covering[pg] ?? [], read, after)[0] ?? null;
 }
 
-/** Hedge reads, and tell the writer the lowest read point still in use (for PGMRPL). */
+/** Hedge reads, fold cached versions below the lowest read point in use, and tell the writer that point (for PGMRPL). */
 export function replicaTick(c: Cluster, node: NodeId, r: Replica): void {
   hedgeReads(c, node, r.reader, r.epoch, routeByCovering(r));
+  if (r.vdl !== null && r.reader.cache.length > 0) r.reader.cacheFold(r.reader.lowestReadPoint(r.vdl));
   if (r.vdl !== null && r.writer !== null) {
     c.send({ kind: 'replicaStatus', from: node, to: r.writer, epoch: r.epoch, point: r.reader.lowestReadPoint(r.vdl) });
   }

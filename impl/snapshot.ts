@@ -3,7 +3,8 @@
 //
 // It keeps only what both clearly share: per storage node (up, queue length) and per segment
 // (epochs, incarnation, blank, GC point, LSNs held); the control plane; per compute node its
-// status, and for writers epoch/VDL/VCL/allocated/released, for replicas epoch/VDL; queue lengths per
+// status, and for writers epoch/VDL/VCL/allocated/released, for replicas epoch/VDL, and for both
+// their cached pages (page, as of, versions carried, in LRU order); queue lengths per
 // destination; the world's counters. Keys are in a fixed order, so JSON.stringify is canonical.
 //
 // snapshotOfModel reads model/state.ts types only: it recomputes the model writer's watermarks
@@ -37,8 +38,18 @@ export interface StorageSnapshot {
 export type ComputeSnapshot =
   | { readonly status: 'down' }
   | { readonly status: 'recovering'; readonly epoch: number }
-  | { readonly status: 'sealing' | 'active'; readonly epoch: number; readonly vdl: Lsn; readonly vcl: Lsn; readonly allocated: Lsn; readonly released: Lsn }
-  | { readonly status: 'replica'; readonly epoch: number; readonly vdl: Lsn | null };
+  | { readonly status: 'sealing' | 'active'; readonly epoch: number; readonly vdl: Lsn; readonly vcl: Lsn; readonly allocated: Lsn; readonly released: Lsn; readonly cached: readonly CacheSnapshot[] }
+  | { readonly status: 'replica'; readonly epoch: number; readonly vdl: Lsn | null; readonly cached: readonly CacheSnapshot[] };
+
+/** A cached page: its value as of a read point, and how many newer versions it carries. */
+export interface CacheSnapshot {
+  readonly page: number;
+  readonly asOf: Lsn;
+  readonly versions: number;
+}
+
+const cachedOf = (cache: readonly { readonly page: number; readonly asOf: Lsn; readonly versions: readonly unknown[] }[]): CacheSnapshot[] =>
+  cache.map((e) => ({ page: e.page, asOf: e.asOf, versions: e.versions.length }));
 
 export interface Snapshot {
   readonly world: { readonly time: number; readonly txnCount: number; readonly readCount: number };
@@ -70,8 +81,8 @@ export function snapshotOfCluster(c: Cluster): Snapshot {
     const x = c.computeNode(id);
     if (x instanceof WriterUp) {
       const marks = x.marks.current(c.control);
-      compute[id] = { status: x.status, epoch: x.epoch, vdl: marks.vdl, vcl: marks.vcl, allocated: x.log.allocated, released: x.log.released };
-    } else if (x instanceof Replica) compute[id] = { status: 'replica', epoch: x.epoch, vdl: x.vdl };
+      compute[id] = { status: x.status, epoch: x.epoch, vdl: marks.vdl, vcl: marks.vcl, allocated: x.log.allocated, released: x.log.released, cached: cachedOf(x.reader.cache) };
+    } else if (x instanceof Replica) compute[id] = { status: 'replica', epoch: x.epoch, vdl: x.vdl, cached: cachedOf(x.reader.cache) };
     else if (x.status === 'recovering') compute[id] = { status: 'recovering', epoch: x.epoch };
     else compute[id] = { status: 'down' };
   }
@@ -112,11 +123,11 @@ function computeOfModel(s: State, x: ComputeState): ComputeSnapshot {
   switch (x.status) {
     case 'down': return { status: 'down' };
     case 'recovering': return { status: 'recovering', epoch: x.epoch };
-    case 'replica': return { status: 'replica', epoch: x.epoch, vdl: x.vdl };
+    case 'replica': return { status: 'replica', epoch: x.epoch, vdl: x.vdl, cached: cachedOf(x.cache) };
     case 'sealing': case 'active': {
       const { vdl, vcl } = modelMarks(s.config, s.control.pgs, x);
       const allocated = x.records.length === 0 ? x.released : x.records[x.records.length - 1]!.lsn;
-      return { status: x.status, epoch: x.epoch, vdl, vcl, allocated, released: x.released };
+      return { status: x.status, epoch: x.epoch, vdl, vcl, allocated, released: x.released, cached: cachedOf(x.cache) };
     }
   }
 }

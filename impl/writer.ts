@@ -544,6 +544,7 @@ export function writerTick(c: Cluster, node: NodeId): void {
     updateReplicas(c, node, x);
     announceMinReadPoint(c, node, x);
     release(c, x);
+    if (x.reader.cache.length > 0) x.reader.cacheFold(writerReadPoint(c, x));
   }
   // The tick before a round: what is allocated by now will have had a round trip by then.
   if ((c.time + 1) % c.config.retransmitTicks === 0) x.resendUpTo = x.log.allocated;

@@ -64,6 +64,23 @@ export function cacheInsert(r: Reader, capacity: number, entry: CachedPage): voi
   setCache(r, next.length > capacity ? next.slice(1) : next);
 }
 
+/**
+ * Folds each cached page's versions committed at or below `point` (the reader's lowest read point
+ * in use) into its value as of `point`: reads at or above it see exactly what they saw, and a hot
+ * cached page keeps the versions above it only, not one per write since it was read. Every
+ * version of an entry commits above its asOf, so an entry read at or above the point is kept.
+ */
+export function cacheFold(r: Reader, point: Lsn): void {
+  const cache = cacheOf(r);
+  let next = cache;
+  eachOf(cache, (entry, i) => {
+    if (entry.asOf >= point || !anyOf(entry.versions, (v) => v.commitLsn <= point)) return;
+    const folded = Object.freeze({ page: entry.page, asOf: point, value: visibleIn(entry, point), versions: frozenList(filterOf(entry.versions, (v) => v.commitLsn > point)) });
+    next = withAt(next, i, folded);
+  });
+  if (next !== cache) setCache(r, next);
+}
+
 /** Adds a version to a cached page (the writer's own writes, a replica's applied stream). */
 export function cacheApply(r: Reader, page: number, version: PendingVersion): void {
   const cache = cacheOf(r);

@@ -1,6 +1,6 @@
 // The writer's log release (state.ts `released`): what every member holds and no read needs is
 // dropped from the writer, which keeps its memory flat on long runs; a member added later gets it
-// from its peers.
+// from its peers. Cached pages fold their versions below the lowest read point in use likewise.
 
 import { describe, expect, it } from 'vitest';
 import { writeValue } from './events.js';
@@ -55,6 +55,28 @@ describe('the writer releases its log', () => {
     r.rounds(2 * r.state.config.retransmitTicks);
     expect(lsns(r, 'C2', 0)).toEqual(lsns(r, 'A1', 0));
     expect(writer(r).released).toBe(writer(r).base + 3);
+  });
+
+  it('folds a cached page\'s versions below the lowest read point in use: a hot page keeps a few, reads see the same', () => {
+    const r = new Run();
+    r.do(txn([0]));
+    r.until('committed');
+    r.do(read(0));
+    r.until('readOk');
+    // page 0 is cached at the writer; 30 more writes of it, a read from cache now and then
+    for (let t = 1; t <= 30; t++) {
+      r.do(txn([0]));
+      r.until('committed');
+      if (t % 10 === 0) {
+        // Served from the cache at once.
+        expect(only(r.do(read(0)), 'readOk').map((o) => o.values)).toEqual([[{ page: 0, value: writeValue(t, 0), from: 'cache' }]]);
+      }
+    }
+    const entry = writer(r).cache.find((c) => c.page === 0)!;
+    // The writes since the last fold (one a tick, a fold a round); without folding it would carry
+    // one version per write since it was read (30).
+    expect(entry.versions.length).toBeLessThanOrEqual(r.state.config.retransmitTicks);
+    expect(entry.asOf).toBeGreaterThan(0);
   });
 
   it('a member added after a release hydrates the released records from its peers, and the change completes', () => {

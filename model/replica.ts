@@ -12,7 +12,7 @@ import type { Ctx } from './network.js';
 import type { Replica } from './state.js';
 import { setCompute } from './state.js';
 import type { Lsn, Message, NodeId, RedoRecord } from './types.js';
-import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
+import { cacheApply, cacheFold, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 import { nextRead, send } from './network.js';
 import { bug } from './types.js';
 import { frozenList, kept, type Edit } from './frozen.js';
@@ -128,13 +128,14 @@ function routeByCovering(r: Replica): Route {
   return (pg, _readPoint, read, after) => rotation(covering[pg] ?? [], read, after)[0] ?? null;
 }
 
-/** Hedge reads, and tell the writer the lowest read point still in use (for PGMRPL). */
+/** Hedge reads, fold cached versions below the lowest read point in use, and tell the writer that point (for PGMRPL). */
 export function replicaTick(ctx: Ctx, node: NodeId): void {
   editReplica(ctx, node, (r) => replicaTicks(ctx, node, r));
 }
 
 function replicaTicks(ctx: Ctx, node: NodeId, r: ReplicaEdit): void {
   hedgeReads(ctx, node, r, r.epoch, routeByCovering(r));
+  if (r.vdl !== null) cacheFold(r, lowestReadPoint(r, r.vdl));
   if (r.vdl !== null && r.writer !== null) {
     send(ctx, { kind: 'replicaStatus', from: node, to: r.writer, epoch: r.epoch, point: lowestReadPoint(r, r.vdl) });
   }

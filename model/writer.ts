@@ -20,7 +20,7 @@ import { pgFloor, pgRecordsAbove, watermarks, type Watermarks } from './watermar
 import { wins } from './quorum.js';
 import { planRecovery } from './recovery.js';
 import { anyOf, appended, eachOf, filterOf, frozenDeep, frozenList, kept, opaque, opaqueWith, tailOf, withAt, type Edit } from './frozen.js';
-import { cacheApply, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
+import { cacheApply, cacheFold, cacheInsert, hedgeReads, issueRead, lowestReadPoint, rotation, takeReadResp, type Route } from './reads.js';
 
 export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['status'], pgCount: number): WriterUp {
   return writerValue({
@@ -413,6 +413,7 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
     updateReplicas(ctx, node, w, vdl);
     announceMinReadPoint(ctx, node, w, vdl);
     release(ctx, w);
+    cacheFold(w, lowestReadPoint(w, vdl));
   }
   // The tick before a round: what is allocated by now will have had a round trip by then.
   if ((time + 1) % ctx.config.retransmitTicks === 0) w.resendUpTo = w.records.at(-1)?.lsn ?? w.released;

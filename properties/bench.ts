@@ -18,9 +18,10 @@
 // once per run, machine.faultUs). Targets are reported, never asserted.
 //
 // Memory on a long run (impl-memory-long, untimed): one impl engine through 3×10^6 records
-// (quick: 3×10^4), heap after a forced GC and array buffers at each 10^6 (quick: 10^4): what the
-// writer and storage keep must not grow with the run (the writer releases its log, storage
-// coalesces below the PGMRPL).
+// (quick: 3×10^4), with a read of page 0 every 1,000 txns, heap after a forced GC and array
+// buffers at each 10^6 (quick: 10^4): what the writer and storage keep must not grow with the
+// run (the writer releases its log and folds its cached pages' versions, storage coalesces below
+// the PGMRPL).
 //
 // With --forks N each row runs in N fresh processes and the median process is reported.
 //
@@ -73,8 +74,9 @@ Each row also counts the page faults its timed run took (faults/1k records: fres
 touched), and the run times one fault (machine.faultUs): on a VM where a fault costs ~12 us, 80
 faults per 1,000 records are ~1 us a record.
 Last, memory on a long run (impl-memory-long, untimed): one impl engine at 2 PGs through 3x10^6
-records (--quick: 3x10^4), heap after a forced GC and array buffers at every third of it (in the
-JSON as longRun); the target is that the last checkpoint holds at most 1.2x the first.
+records (--quick: 3x10^4) with a read of page 0 every 1,000 txns (a cached page written on and
+on), heap after a forced GC and array buffers at every third of it (in the JSON as longRun);
+the target is that the last checkpoint holds at most 1.2x the first.
 
 Targets are reported (met / MISS), never asserted: the exit code is 0 unless the run itself
 fails (a txn not accepted or not committed) or the options are bad (2). npm run bench builds and
@@ -649,10 +651,14 @@ interface LongRun {
 }
 
 const LONG_ID = 'impl-memory-long';
+const READ_EVERY = 1000;
+const READ_PAGE_0: Event = { type: 'read', pages: [0] };
 
 /**
- * One impl engine through `records` records of the workload, untimed; at every third of the run a
- * forced GC, then heap used and array buffers (the writer's log lives in array buffers).
+ * One impl engine through `records` records of the workload, untimed, with a read of page 0 every
+ * READ_EVERY txns (so the writer caches it, and every later write of it is a version the cache
+ * must fold away); at every third of the run a forced GC, then heap used and array buffers (the
+ * writer's log lives in array buffers).
  */
 function longRun(records: number): LongRun {
   const pgs = 2;
@@ -663,6 +669,12 @@ function longRun(records: number): LongRun {
   let done = 0;
   for (let i = 0; checkpoints.length < 3; i++) {
     done += runTxn(engine, i, pgs, done + 1);
+    if (i % READ_EVERY === 0) {
+      // From the cache at once, or from a segment within a round.
+      const seen = [...engine.apply(READ_PAGE_0)];
+      for (let k = 0; k < 3 && !seen.some((o) => o.kind === 'readOk'); k++) seen.push(...engine.apply(DELIVER_ALL), ...engine.apply(TICK), ...engine.apply(DELIVER_ALL));
+      if (!seen.some((o) => o.kind === 'readOk')) fail(`${LONG_ID}: the read after txn ${i} was not answered: ${JSON.stringify(seen)}`);
+    }
     if (done % every !== 0) continue;
     forceGc();
     const mem = process.memoryUsage();

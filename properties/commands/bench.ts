@@ -18,8 +18,8 @@ MISS).
   --only a,b    run only the named measurements: model-1e3, model-1e4, impl-1e4, impl-1e5,
                 impl-1e6, floor-1e6, floor-bare-1e6, impl-1e5-pg1, impl-1e5-pg64, impl-pg13108,
                 impl-1e5-pg64-local, impl-pg13108-local (with --quick: impl-pg512, impl-pg512-local),
-                impl-memory-long (one engine through 3x10^6 records, untimed: heap after GC and
-                array buffers at each 10^6; --quick: 3x10^4)
+                impl-memory-long (one engine through 3x10^6 records with a read every 1,000
+                txns, untimed: heap after GC and array buffers at each 10^6; --quick: 3x10^4)
   --repeat N    measure every row N times, each after its own warm-up, and report the median
                 run (default 3; 1 with --quick)
   --forks N     measure every row in N fresh processes, one after another, and report the
