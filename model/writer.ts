@@ -1,6 +1,8 @@
 // The writer (the database instance): allocates LSNs, ships redo records to the segments of each
 // PG and the redo stream to the replicas, tracks acknowledgements, advances VCL and VDL,
-// acknowledges commits, serves reads, and recovers after a crash or a failover.
+// acknowledges commits, serves reads, and recovers after a crash or a failover. It keeps the
+// records it allocated until every member holds them and no read can need them (`release`), and
+// its cached pages' versions until no read in use is below them (reads.ts cacheFold).
 //
 // Commits never block the caller: a transaction is accepted (or refused) at once and its commit is
 // acknowledged later, exactly when VDL reaches its commit LSN. Back-pressure is the LSN
