@@ -19,11 +19,11 @@ const DRILL_LOST = 'B2';
 
 /**
  * Heal, restart, recover, settle; then a short AZ-partition episode (a commit with AZ C cut off,
- * acknowledgements taken out of order); then new client work at the writer and every replica
- * that must complete too: the system is live again, not merely quiet. Last, a disk lost once the
- * writer has released what every member held (the settled log), with new work at once: the
- * replacement must hydrate those records from its peers and the change complete, while the work
- * commits on the joint quorum and the read is answered.
+ * acknowledgements taken out of order), a txn and a read, settle; then a disk lost once the
+ * writer has released what every member held (the settled log), with new client work at once at
+ * the writer and every replica: the replacement must hydrate the released records from its
+ * peers and the change complete, while the txn commits on the joint quorum and every read is
+ * answered. The system is live again, not merely quiet.
  */
 export function livenessPhase(config: Config): Event[] {
   const events: Event[] = [{ type: 'heal' }];
@@ -42,10 +42,11 @@ export function livenessPhase(config: Config): Event[] {
   events.push({ type: 'deliverAll' }, { type: 'heal' });
   events.push({ type: 'txn', mtrs: [[0, 3], [2]] }, { type: 'read', pages: [0, 3, 2] });
   settle();
+  // The log is settled, so the writer has released it: a disk lost now is replaced by a segment
+  // that must hydrate what the writer no longer holds, while the new work goes on.
+  events.push({ type: 'loseDisk', node: STORAGE_NODES.indexOf(DRILL_LOST) }, { type: 'txn', mtrs: [[3], [0]] });
   events.push({ type: 'read', pages: [0, 3, 2] });
   for (let i = 0; i < config.replicas; i++) events.push({ type: 'readReplica', replica: i, pages: [0, 3, 2] });
-  settle();
-  events.push({ type: 'loseDisk', node: STORAGE_NODES.indexOf(DRILL_LOST) }, { type: 'txn', mtrs: [[3], [0]] }, { type: 'read', pages: [3, 0] });
   settle();
   settle();
   return events;
