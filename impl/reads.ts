@@ -90,9 +90,7 @@ export class Reader {
     for (let i = 0; i < cache.length; i++) {
       const entry = cache[i]!;
       if (entry.asOf >= point) continue;
-      let folds = false;
-      for (const v of entry.versions) if (v.commitLsn <= point) folds = true;
-      if (!folds) continue;
+      if (!entry.versions.some((v) => v.commitLsn <= point)) continue;
       cache[i] = { page: entry.page, asOf: point, value: visibleIn(entry, point), versions: entry.versions.filter((v) => v.commitLsn > point) };
     }
   }

@@ -603,7 +603,7 @@ interface Ratio {
   readonly met: boolean | null;
 }
 
-function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
+function ratios(ms: readonly Measurement[], quick: boolean, long: LongRun | null): Ratio[] {
   const by = (id: string): Measurement | undefined => ms.find((m) => m.id === id);
   const big = ms.find((m) => m.engine === 'impl' && m.pgs > 64 && m.local !== true);
   const bigLocal = ms.find((m) => m.engine === 'impl' && m.pgs > 64 && m.local === true);
@@ -632,6 +632,8 @@ function ratios(ms: readonly Measurement[], quick: boolean): Ratio[] {
     r('impl-1e6 heap after GC, MB', by('impl-1e6')?.heapAfterGcMB ?? null, '< 200', (v) => v < 200),
     r('impl-1e6 heap after GC + array buffers, MB', sumOrNull(by('impl-1e6')?.heapAfterGcMB, by('impl-1e6')?.arrayBuffersMB), '< 200', (v) => v < 200),
     r('impl-1e6 peak heapUsed, MB', by('impl-1e6')?.heapMB ?? null, '< 200', (v) => v < 200),
+    ...(long === null ? [] : [r(`impl memory after GC (heap + array buffers), ${long.checkpoints[2]!.records.toLocaleString('en')} / ${long.checkpoints[0]!.records.toLocaleString('en')} records (one engine)`,
+      long.growth, '<= 1.2 (flat)', (v) => v <= 1.2)]),
   ];
 }
 
@@ -758,10 +760,7 @@ export function main(argv: readonly string[]): number {
     long = longRun(quick ? 30_000 : 3_000_000);
     log(`  ${LONG_ID}: ${long.checkpoints.map((c) => `${c.records.toLocaleString('en')} records: heap after GC ${c.heapAfterGcMB ?? '-'} MB, array buffers ${c.arrayBuffersMB} MB`).join('; ')}`);
   }
-  const rs = [...ratios(out, quick), ...(long === null ? [] : [{
-    name: `impl memory after GC (heap + array buffers), ${long.checkpoints[2]!.records.toLocaleString('en')} / ${long.checkpoints[0]!.records.toLocaleString('en')} records (one engine)`,
-    value: long.growth, target: '<= 1.2 (flat)', met: long.growth === null ? null : long.growth <= 1.2,
-  }])];
+  const rs = ratios(out, quick, long);
   const probes = [...out.map((m) => m.probeMs!), probeMs()];
   const probeSpread = round(Math.max(...probes) / Math.min(...probes), 2);
   const machine = { probe: 'sha256', probeBytes: PROBE_BYTES, probeMs: probes, probeSpread, steady: probeSpread <= PROBE_STEADY, faultUs: fault };
@@ -769,7 +768,6 @@ export function main(argv: readonly string[]): number {
     console.log(JSON.stringify({ node: process.version, loadBefore, compiled: COMPILED, exposeGc: gc !== undefined, quick, repeat, forks, machine, measurements: out, longRun: long, ratios: rs }, null, 2));
   } else {
     if (out.length > 0) console.log(`\n${table(out)}\n`);
-    if (long !== null) console.log(`  ${LONG_ID} (${long.pgs} PGs, untimed): ${long.checkpoints.map((c) => `${c.records.toLocaleString('en')} records ${c.heapAfterGcMB ?? '-'} + ${c.arrayBuffersMB} MB`).join(', ')} (heap after GC + array buffers)\n`);
     for (const r of rs) console.log(`  ${r.met === null ? 'n/a ' : r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.value ?? '-'} (target ${r.target})`);
     console.log(`\n  machine probe (SHA-256 of ${PROBE_BYTES / 1024 / 1024} MiB, before each row and at the end): ${Math.min(...probes)}-${Math.max(...probes)} ms, max/min ${probeSpread}: ${machine.steady ? 'steady' : `the machine's speed changed during the run (above ${PROBE_STEADY}); ratios between rows are not to be trusted, run again`}`);
     console.log(`  page fault: ${fault === null ? 'not measured (no fault taken)' : `${fault} us each`} (fresh memory: faults/1k records above is what each row touched)`);
