@@ -64,6 +64,9 @@ messages through the world's network queue (impl/network.ts) and through plain a
                 process's ns/record is in the JSON
   --explore     instead, the exploration benchmark: explore's histories/s on 1 and 2 threads
                 and the machine's own scaling (see --explore --help)
+  --shape       instead, the cost shape of a txn in impl and the model: the cost of a record and
+                of a PG touched, fitted from txns of 2, 4 and 8 records and over 1, 2 and 3 PGs
+                (see --shape --help)
   --help        this text
 
 Before each row and at the end SHA-256 of a fixed 16 MiB buffer is timed (the machine probe, in
@@ -777,12 +780,13 @@ export function main(argv: readonly string[]): number {
 
 if (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const explore = argv.includes('--explore');
+  const mode = argv.includes('--explore') ? ' --explore' : argv.includes('--shape') ? ' --shape' : '';
   try {
-    process.exitCode = explore ? await (await import('./bench-explore.js')).main(argv) : main(argv);
+    process.exitCode = mode === ' --explore' ? await (await import('./bench-explore.js')).main(argv)
+      : mode === ' --shape' ? (await import('./bench-shape.js')).main(argv) : main(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`bench${explore ? ' --explore' : ''}: ${e.message} (see${explore ? ' --explore' : ''} --help)`);
+    console.error(`bench${mode}: ${e.message} (see${mode} --help)`);
     process.exitCode = 2;
   }
 }

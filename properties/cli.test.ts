@@ -11,6 +11,7 @@ import { explore } from './exploration.js';
 import { configFor } from './commands/explore.js';
 import { hunt } from './mutation.js';
 import { MUTANTS } from './mutants.js';
+import { fitLine, type ShapeFit, type ShapeRow } from './bench-shape.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -50,6 +51,8 @@ describe('aurora-harness', () => {
     ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],
     ['bench --explore with a steady count not a number', ['bench', '--explore', '--steady', 'x'], "--steady: 'x' is not a non-negative integer"],
     ['bench --explore with a breakdown size not a number', ['bench', '--explore', '--breakdown', '2x'], "--breakdown: '2x' is not a non-negative integer"],
+    ['bench --shape with zero txns', ['bench', '--shape', '--txns', '0'], "--txns: '0' is not a positive integer"],
+    ['bench --shape with an unknown flag', ['bench', '--shape', '--only', 'x'], "Unknown option '--only'"],
     ['a negative seed (node:util explains it over three lines)', ['explore', '--seed', '-1'], "Option '--seed' argument is ambiguous. Did you forget"],
   ];
   for (const [what, argv, message] of cases) {
@@ -207,6 +210,34 @@ describe('aurora-harness', () => {
     expect(impl?.messages).toBeGreaterThan(0);
     expect([net?.messages, bare?.messages]).toEqual([impl?.messages, impl?.messages]);
     expect(r.ratios.filter((x) => x.name.startsWith('impl / ') && x.value !== null)).toHaveLength(2);
+  });
+
+  it('bench --shape fits the cost of a record and of a PG touched from its rows, for impl and the model', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await main(['bench', '--shape', '--quick', '--json'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { rows: ShapeRow[]; fits: ShapeFit[] };
+    expect(r.rows.map((x) => [x.engine, x.pgs, x.recordsPerTxn, x.pgsPerTxn])).toEqual(['impl', 'model'].flatMap((e) => [
+      [e, 1, 2, 1], [e, 1, 4, 1], [e, 1, 8, 1], [e, 64, 4, 1], [e, 64, 4, 2], [e, 64, 4, 3],
+    ]));
+    for (const row of r.rows) expect(row.nsPerTxn).toBeGreaterThan(0);
+    expect(r.fits.map((f) => f.engine)).toEqual(['impl', 'model']);
+    for (const f of r.fits) {
+      // The fit is the rows' least-squares lines, its ratios the rows' own.
+      const mine = r.rows.filter((x) => x.engine === f.engine);
+      expect(f.records).toEqual(fitLine(mine.filter((x) => x.pgs === 1).map((x) => [x.recordsPerTxn, x.nsPerTxn])));
+      expect(f.pgs).toEqual(fitLine(mine.filter((x) => x.pgs === 64).map((x) => [x.pgsPerTxn, x.nsPerTxn])));
+      expect([f.perRecordNs, f.perPgNs, f.perPgForSpreadTargetNs]).toEqual([f.records.slope, f.pgs.slope, Math.round(f.pgs.intercept / 3)]);
+      expect(f.spread3Over1).toBeCloseTo(mine[5]!.nsPerTxn / mine[3]!.nsPerTxn, 2);
+      expect(f.volume64Over1).toBeCloseTo(mine[3]!.nsPerTxn / mine[1]!.nsPerTxn, 2);
+    }
+  });
+
+  it('bench --shape\'s line: exact through points on a line, with the worst residual of those off it', () => {
+    expect(fitLine([[2, 2_500], [4, 2_900], [8, 3_700]])).toEqual({ slope: 200, intercept: 2_100, worstResidual: 0 });
+    // Least squares through (1, 10), (2, 30), (3, 20): slope 5, intercept 10, the middle point 10 above.
+    expect(fitLine([[1, 10], [2, 30], [3, 20]])).toEqual({ slope: 5, intercept: 10, worstResidual: 10 });
   });
 
   it('replays a kept counterexample as recorded (exit 0), and says so when the outcome changed (exit 1)', async () => {

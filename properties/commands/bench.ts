@@ -6,6 +6,7 @@ import { UsageError } from './common.js';
 export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID] [--repeat N] [--forks N]
        aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N]
                                       [--workers 1,2] [--rounds N] [--json]
+       aurora-harness bench --shape [--txns N] [--repeat N] [--quick] [--json]
 
 A steady fault-free workload through the model and impl/ at several sizes, with two floors (the
 same messages through the world's network queue and through plain arrays, no protocol logic);
@@ -28,6 +29,9 @@ MISS).
   --explore     instead, the exploration benchmark (issue 5): explore's histories/s on 1 and 2
                 threads, each run a child process, rounds alternating, and the machine's own
                 scaling; see aurora-harness bench --explore --help
+  --shape       instead, the cost shape of a txn (impl and the model): what a record and what a
+                PG touched cost, fitted from txns of 2, 4 and 8 records at 1 PG and of 4 records
+                over 1, 2 and 3 PGs at 64 PGs; see aurora-harness bench --shape --help
   -h, --help    this text
 
 A machine probe (SHA-256 of 16 MiB, in native code) is timed before each row and at the end; the
@@ -43,6 +47,16 @@ export async function run(argv: string[]): Promise<number> {
     const { main } = await import('../bench-explore.js');
     try {
       return await main(argv);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      console.error((e as Error).message);
+      return 1;
+    }
+  }
+  if (argv.includes('--shape')) {
+    const { main } = await import('../bench-shape.js');
+    try {
+      return main(argv);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       console.error((e as Error).message);
