@@ -10,14 +10,18 @@
 // - at 64 PGs, txns of 3 page writes (4 records) over 1, 2 and 3 PGs: the slope over PGs is the
 //   cost of a PG touched (its six members' writes, persists and acks, the writer's watermarks of
 //   it, its PGMRPL announcements and coalescing); the intercept is the txn without its PGs.
-// A line is fitted to each set by least squares, and the fit's worst residual is reported with it.
+// A line is fitted to each set by least squares, and the fit's worst residual is reported with it:
+// one fit per round (each round runs every row once, so its rows ran seconds apart), and each
+// figure's median over the rounds.
 //
 // What the fit says about the spread target: a txn of 4 records over 3 PGs costs c + 3p and one
 // over 1 PG c + p (c the intercept at 64 PGs, p the cost of a PG), so 3 PGs within 1.5x of 1 PG
 // needs p <= c / 3: a PG touched may cost at most a third of everything else in the txn.
 
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
-import { parse, positive } from './commands/common.js';
+import { fileURLToPath } from 'node:url';
+import { UsageError, parse, positive } from './commands/common.js';
 import { COMPILED } from './paths.js';
 import type { Engine } from '../model/engine.js';
 import { ModelEngine } from '../model/engine.js';
@@ -36,11 +40,18 @@ and acks, the writer's watermarks, PGMRPL announcements, coalescing); the report
 spread target (3 PGs a txn within 1.5x of 1) asks of the cost of a PG, and how impl and the model
 compare on each part.
 
-  --json        print one JSON object { rows, fits } on stdout (progress on stderr)
+  --json        print one JSON object { rows, fits, roundFits, modelOverImpl } on stdout (progress
+                on stderr)
   --quick       small sizes (a smoke run)
   --txns N      txns per impl row (default 20,000; --quick 1,000); the model runs N/50 (at least 40)
   --repeat N    rounds: each runs every row once on a fresh engine (after every row's warm-up),
                 and each row's median run is reported (default 5; 1 with --quick)
+  --instructions
+                count instructions instead of timing (valgrind's cachegrind, node made
+                deterministic): each row's marginal instructions per txn from n to 3n txns in a
+                child process (n: --txns, default 10,000; the model n/50), which repeat to about
+                0.05% where timed rows move by tens of percent on a shared machine; needs valgrind
+                and the compiled build; takes 5-10 minutes (node starts slowly under valgrind)
   -h, --help    this text
 
 Nothing is asserted: exit 0 unless a txn is not accepted or not committed in its round (1), or
@@ -65,11 +76,13 @@ export interface ShapeRow {
   readonly recordsPerTxn: number;
   readonly pgsPerTxn: number;
   readonly txns: number;
-  /** The median run's ns per txn (txn, deliverAll, tick, deliverAll). */
-  readonly nsPerTxn: number;
-  readonly nsPerRecord: number;
-  /** Every run's ns per txn, in the order they ran. */
-  readonly runsNsPerTxn: readonly number[];
+  /** What perTxn counts: ns (timed), or instructions (--instructions: cachegrind, marginal). */
+  readonly unit: 'ns' | 'instructions';
+  /** Per txn (txn, deliverAll, tick, deliverAll): the median run's ns, or the marginal instructions. */
+  readonly perTxn: number;
+  readonly perRecord: number;
+  /** Every run's ns per txn, in the order they ran (--instructions: the one count). */
+  readonly runsPerTxn: readonly number[];
 }
 
 /** A least-squares line through (x, ns per txn). */
@@ -86,18 +99,20 @@ export interface ShapeFit {
   readonly records: Line;
   /** At 64 PGs, over PGs per txn (4 records each): the slope is the cost of a PG touched. */
   readonly pgs: Line;
-  /** ns: a record (at 1 PG), a PG touched (at 64 PGs). */
-  readonly perRecordNs: number;
-  readonly perPgNs: number;
-  /** ns: a txn besides its records at 1 PG (its PG's round included); a 4-record txn besides its PGs at 64 PGs. */
-  readonly txnAt1PgNs: number;
-  readonly txnAt64PgsNs: number;
-  /** ns per txn at 64 PGs, 4 records over 3 PGs against over 1 PG (the rows, not the fit). */
+  /** ns or instructions (the rows' unit). */
+  readonly unit: 'ns' | 'instructions';
+  /** A record (at 1 PG), a PG touched (at 64 PGs). */
+  readonly perRecord: number;
+  readonly perPg: number;
+  /** A txn besides its records at 1 PG (its PG's round included); a 4-record txn besides its PGs at 64 PGs. */
+  readonly txnAt1Pg: number;
+  readonly txnAt64Pgs: number;
+  /** Per txn at 64 PGs, 4 records over 3 PGs against over 1 PG (the rows, not the fit). */
   readonly spread3Over1: number;
-  /** ns per txn, 4 records over 1 PG, at 64 PGs against at 1 PG (the rows): the volume's own cost. */
+  /** Per txn, 4 records over 1 PG, at 64 PGs against at 1 PG (the rows): the volume's own cost. */
   readonly volume64Over1: number;
-  /** The cost of a PG touched that keeps 3 PGs within 1.5x of 1 at 64 PGs: txnAt64PgsNs / 3. */
-  readonly perPgForSpreadTargetNs: number;
+  /** The cost of a PG touched that keeps 3 PGs within 1.5x of 1 at 64 PGs: txnAt64Pgs / 3. */
+  readonly perPgForSpreadTarget: number;
 }
 
 function specs(): ShapeSpec[] {
@@ -193,12 +208,55 @@ function measureAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number
     log(`  round ${k + 1} of ${repeat}: ${todo.map((s, i) => `${s.id} ${fmt(runs[i]![k]!)}`).join(', ')} ns/txn`);
   }
   return todo.map((spec, i) => {
-    const nsPerTxn = [...runs[i]!].sort((a, b) => a - b)[Math.floor(repeat / 2)]!;
+    const perTxn = [...runs[i]!].sort((a, b) => a - b)[Math.floor(repeat / 2)]!;
     return {
-      id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: txnsOf(spec),
-      nsPerTxn, nsPerRecord: Math.round(nsPerTxn / (spec.writes + 1)), runsNsPerTxn: runs[i]!,
+      id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: txnsOf(spec), unit: 'ns',
+      perTxn, perRecord: Math.round(perTxn / (spec.writes + 1)), runsPerTxn: runs[i]!,
     };
   });
+}
+
+/**
+ * --instructions: each row's txns counted in instructions by cachegrind, in a child process (this
+ * module, compiled, with --shape-child ID TXNS: a fresh engine, no warm-up, untimed), at n and 3n
+ * txns; the difference over 2n is the row's marginal instructions per txn: start-up, module load
+ * and compilation cancel out, and the count repeats to about 0.05% (node's flags below make V8
+ * deterministic), where a timed row on this machine moves by tens of percent.
+ */
+function countAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number, log: (s: string) => void): ShapeRow[] {
+  return todo.map((spec) => {
+    checkShape(spec);
+    const n = txnsOf(spec);
+    const perTxn = Math.round((instructionsOf(spec, 3 * n) - instructionsOf(spec, n)) / (2 * n));
+    log(`  ${spec.id}: ${fmt(perTxn)} instructions a txn (marginal over ${fmt(n)} to ${fmt(3 * n)} txns)`);
+    return {
+      id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: 3 * n, unit: 'instructions',
+      perTxn, perRecord: Math.round(perTxn / (spec.writes + 1)), runsPerTxn: [perTxn],
+    };
+  });
+}
+
+const CACHEGRIND = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
+const DETERMINISTIC_NODE = ['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1'];
+
+function instructionsOf(spec: ShapeSpec, txns: number): number {
+  const r = spawnSync('valgrind', [...CACHEGRIND, process.execPath, ...DETERMINISTIC_NODE, fileURLToPath(import.meta.url), '--shape-child', spec.id, String(txns)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const count = r.status === 0 ? instructionsIn(r.stderr) : null;
+  if (count === null) throw new Error(`bench --shape --instructions: cachegrind on ${spec.id} (${txns} txns) failed: ${(r.error?.message ?? r.stderr).slice(-400)}`);
+  return count;
+}
+
+/** The total of cachegrind's summary line ("==1== I   refs:      1,234,567"), null if there is none. */
+export function instructionsIn(stderr: string): number | null {
+  const m = /I\s+refs:\s+([\d,]+)/.exec(stderr);
+  return m === null ? null : Number(m[1]!.replace(/,/g, ''));
+}
+
+/** --instructions needs valgrind, and the compiled build (cachegrind runs plain node on this file). */
+function checkInstructions(): void {
+  if (!COMPILED) throw new UsageError('--instructions runs the compiled build under cachegrind: npm run build first');
+  const v = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new UsageError('--instructions needs valgrind (cachegrind) on the PATH');
 }
 
 /** Least squares through the points. */
@@ -215,26 +273,43 @@ export function fitLine(points: readonly (readonly [number, number])[]): Line {
   return { slope: Math.round(slope), intercept: Math.round(intercept), worstResidual: Math.round(worstResidual) };
 }
 
-export function fitShape(engine: 'impl' | 'model', rows: readonly ShapeRow[]): ShapeFit {
+/** The engine's fit through one round's runs (`round`), or through each row's median run (null). */
+export function fitShape(engine: 'impl' | 'model', rows: readonly ShapeRow[], round: number | null = null): ShapeFit {
   const mine = rows.filter((r) => r.engine === engine);
-  const records = fitLine(mine.filter((r) => r.pgs === 1).map((r) => [r.recordsPerTxn, r.nsPerTxn] as const));
+  const ns = (r: ShapeRow): number => (round === null ? r.perTxn : r.runsPerTxn[round]!);
+  const records = fitLine(mine.filter((r) => r.pgs === 1).map((r) => [r.recordsPerTxn, ns(r)] as const));
   const big = mine.filter((r) => r.pgs === 64);
-  const pgs = fitLine(big.map((r) => [r.pgsPerTxn, r.nsPerTxn] as const));
-  const at = (span: number): number => big.find((r) => r.pgsPerTxn === span)!.nsPerTxn;
-  const small = mine.find((r) => r.pgs === 1 && r.recordsPerTxn === 4)!.nsPerTxn;
+  const pgs = fitLine(big.map((r) => [r.pgsPerTxn, ns(r)] as const));
+  const at = (span: number): number => ns(big.find((r) => r.pgsPerTxn === span)!);
+  const small = ns(mine.find((r) => r.pgs === 1 && r.recordsPerTxn === 4)!);
   return {
-    engine, records, pgs,
-    perRecordNs: records.slope, perPgNs: pgs.slope, txnAt1PgNs: records.intercept, txnAt64PgsNs: pgs.intercept,
+    engine, unit: mine[0]!.unit, records, pgs,
+    perRecord: records.slope, perPg: pgs.slope, txnAt1Pg: records.intercept, txnAt64Pgs: pgs.intercept,
     spread3Over1: Math.round((at(3) / at(1)) * 100) / 100,
     volume64Over1: Math.round((at(1) / small) * 100) / 100,
-    perPgForSpreadTargetNs: Math.round(pgs.intercept / 3),
+    perPgForSpreadTarget: Math.round(pgs.intercept / 3),
+  };
+}
+
+/**
+ * Each figure of the fits, its median over them (of an even number, the upper middle one); the
+ * lines (and their residuals) are those of the fit whose PG cost is the median one.
+ */
+export function medianFit(fits: readonly ShapeFit[]): ShapeFit {
+  const med = (pick: (f: ShapeFit) => number): number => [...fits.map(pick)].sort((a, b) => a - b)[Math.floor(fits.length / 2)]!;
+  const mid = [...fits].sort((a, b) => a.perPg - b.perPg)[Math.floor(fits.length / 2)]!;
+  return {
+    engine: fits[0]!.engine, unit: fits[0]!.unit, records: mid.records, pgs: mid.pgs,
+    perRecord: med((f) => f.perRecord), perPg: med((f) => f.perPg), txnAt1Pg: med((f) => f.txnAt1Pg), txnAt64Pgs: med((f) => f.txnAt64Pgs),
+    spread3Over1: med((f) => f.spread3Over1), volume64Over1: med((f) => f.volume64Over1), perPgForSpreadTarget: med((f) => f.perPgForSpreadTarget),
   };
 }
 
 function table(rows: readonly ShapeRow[]): string {
-  const head = ['id', 'engine', 'pgs', 'records/txn', 'PGs/txn', 'txns', 'ns/txn', 'ns/record', 'runs ns/txn'];
+  const u = rows[0]!.unit === 'ns' ? 'ns' : 'instr';
+  const head = ['id', 'engine', 'pgs', 'records/txn', 'PGs/txn', 'txns', `${u}/txn`, `${u}/record`, ...(u === 'ns' ? ['runs ns/txn'] : [])];
   const cells = rows.map((r) => [r.id, r.engine, String(r.pgs), String(r.recordsPerTxn), String(r.pgsPerTxn), r.txns.toLocaleString('en'),
-    r.nsPerTxn.toLocaleString('en'), r.nsPerRecord.toLocaleString('en'), r.runsNsPerTxn.map((x) => x.toLocaleString('en')).join(' / ')]);
+    r.perTxn.toLocaleString('en'), r.perRecord.toLocaleString('en'), ...(u === 'ns' ? [r.runsPerTxn.map((x) => x.toLocaleString('en')).join(' / ')] : [])]);
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: readonly string[]): string => c.map((x, i) => (i < 2 ? x.padEnd(width[i]!) : x.padStart(width[i]!))).join('  ');
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
@@ -243,43 +318,69 @@ function table(rows: readonly ShapeRow[]): string {
 const fmt = (n: number): string => n.toLocaleString('en');
 
 function describeFit(f: ShapeFit): string[] {
-  const over = f.perPgForSpreadTargetNs > 0 ? ` (${Math.round((f.perPgNs / f.perPgForSpreadTargetNs) * 10) / 10}x that)` : '';
+  const u = f.unit === 'ns' ? 'ns' : 'instructions';
+  const over = f.perPgForSpreadTarget > 0 ? ` (${Math.round((f.perPg / f.perPgForSpreadTarget) * 10) / 10}x that)` : '';
   return [
-    `  ${f.engine}: a record ${fmt(f.perRecordNs)} ns (1 PG); a PG touched ${fmt(f.perPgNs)} ns (64 PGs); a txn besides its records ${fmt(f.txnAt1PgNs)} ns at 1 PG, a 4-record txn besides its PGs ${fmt(f.txnAt64PgsNs)} ns at 64 PGs (worst residuals ${fmt(f.records.worstResidual)} and ${fmt(f.pgs.worstResidual)} ns/txn)`,
+    `  ${f.engine}: a record ${fmt(f.perRecord)} ${u} (1 PG); a PG touched ${fmt(f.perPg)} ${u} (64 PGs); a txn besides its records ${fmt(f.txnAt1Pg)} ${u} at 1 PG, a 4-record txn besides its PGs ${fmt(f.txnAt64Pgs)} ${u} at 64 PGs (worst residuals ${fmt(f.records.worstResidual)} and ${fmt(f.pgs.worstResidual)} ${u} a txn)`,
     `    the spread target's two parts: the same txn (4 records, 1 PG) costs ${f.volume64Over1}x at 64 PGs what it costs at 1 PG; at 64 PGs, over 3 PGs it costs ${f.spread3Over1}x what it costs over 1`,
-    `    within 1.5x over 3 PGs needs a PG touched at most a third of the rest of the txn: ${fmt(f.perPgForSpreadTargetNs)} ns; it costs ${fmt(f.perPgNs)} ns${over}`,
+    `    within 1.5x over 3 PGs needs a PG touched at most a third of the rest of the txn: ${fmt(f.perPgForSpreadTarget)} ${u}; it costs ${fmt(f.perPg)} ${u}${over}`,
   ];
 }
 
 /** Bad input throws UsageError (the caller prints one line, exit 2). */
 export function main(argv: readonly string[]): number {
-  const { values } = parse([...argv], { shape: { type: 'boolean' }, json: { type: 'boolean' }, quick: { type: 'boolean' }, txns: { type: 'string' }, repeat: { type: 'string' } });
+  const { values } = parse([...argv], {
+    shape: { type: 'boolean' }, json: { type: 'boolean' }, quick: { type: 'boolean' }, instructions: { type: 'boolean' }, txns: { type: 'string' }, repeat: { type: 'string' },
+  });
   if (values.help === true) return (console.log(HELP), 0);
   const json = values.json === true;
   const quick = values.quick === true;
-  const txns = positive('--txns', values.txns, quick ? 1_000 : 20_000);
+  const counted = values.instructions === true;
+  if (counted && values.repeat !== undefined) throw new UsageError('--repeat: an instruction count does not vary; --instructions runs each row once');
+  if (counted && quick) throw new UsageError('--quick: with --instructions small counts are mostly the JIT compiling (on the one thread cachegrind runs); leave it out');
+  const txns = positive('--txns', values.txns, counted ? 10_000 : quick ? 1_000 : 20_000);
   const modelTxns = Math.max(40, Math.floor(txns / 50));
-  const repeat = positive('--repeat', values.repeat, quick ? 1 : 5);
+  const repeat = counted ? 1 : positive('--repeat', values.repeat, quick ? 1 : 5);
+  if (counted) checkInstructions();
   const log = (s: string): void => { if (json) console.error(s); else console.log(s); };
-  log(`bench --shape: node ${process.version}, ${availableParallelism()} cores (load average ${Math.round(loadavg()[0]! * 100) / 100} before the run), impl ${fmt(txns)} txns a row, the model ${fmt(modelTxns)}, median of ${repeat} run${repeat === 1 ? '' : 's'}; ${COMPILED ? 'compiled (dist/)' : 'TypeScript through tsx'}`);
+  const what = counted ? `instructions counted by cachegrind, marginal over n to 3n txns: impl n = ${fmt(txns)}, the model ${fmt(modelTxns)}` : `impl ${fmt(txns)} txns a row, the model ${fmt(modelTxns)}, median of ${repeat} run${repeat === 1 ? '' : 's'}`;
+  log(`bench --shape: node ${process.version}, ${availableParallelism()} cores (load average ${Math.round(loadavg()[0]! * 100) / 100} before the run), ${what}; ${COMPILED ? 'compiled (dist/)' : 'TypeScript through tsx'}`);
   // impl's rows, then the model's (each engine's rounds on their own: the model's steps would
   // otherwise run between impl's, and its garbage with them).
   const txnsOf = (s: ShapeSpec): number => (s.engine === 'model' ? modelTxns : txns);
-  const rows = [...measureAll(specs().filter((s) => s.engine === 'impl'), txnsOf, repeat, log), ...measureAll(specs().filter((s) => s.engine === 'model'), txnsOf, repeat, log)];
-  const fits = [fitShape('impl', rows), fitShape('model', rows)];
+  const measureRows = (todo: ShapeSpec[]): ShapeRow[] => (counted ? countAll(todo, txnsOf, log) : measureAll(todo, txnsOf, repeat, log));
+  const rows = [...measureRows(specs().filter((s) => s.engine === 'impl')), ...measureRows(specs().filter((s) => s.engine === 'model'))];
+  // A fit per round (rows measured minutes apart can sit in different speeds of the machine, which
+  // drifts: see README, rounds a few seconds apart less so), then each figure's median over rounds.
+  const roundFits = (['impl', 'model'] as const).map((e) => Array.from({ length: repeat }, (_, k) => fitShape(e, rows, k)));
+  const fits = roundFits.map(medianFit);
   const [impl, model] = fits as [ShapeFit, ShapeFit];
   const ratio = (m: number, i: number): number | null => (i > 0 ? Math.round((m / i) * 10) / 10 : null);
   const vsModel = {
-    perRecord: ratio(model.perRecordNs, impl.perRecordNs), perPg: ratio(model.perPgNs, impl.perPgNs),
-    txnAt1Pg: ratio(model.txnAt1PgNs, impl.txnAt1PgNs), txnAt64Pgs: ratio(model.txnAt64PgsNs, impl.txnAt64PgsNs),
+    perRecord: ratio(model.perRecord, impl.perRecord), perPg: ratio(model.perPg, impl.perPg),
+    txnAt1Pg: ratio(model.txnAt1Pg, impl.txnAt1Pg), txnAt64Pgs: ratio(model.txnAt64Pgs, impl.txnAt64Pgs),
   };
   if (json) {
-    console.log(JSON.stringify({ rows, fits, modelOverImpl: vsModel }, null, 2));
+    console.log(JSON.stringify({ rows, fits, roundFits, modelOverImpl: vsModel }, null, 2));
     return 0;
   }
   console.log(`\n${table(rows)}\n`);
-  console.log('fit (ns per txn = intercept + slope x records at 1 PG, and + slope x PGs touched at 64 PGs):');
-  for (const f of fits) for (const line of describeFit(f)) console.log(line);
+  console.log(`fit (${counted ? 'instructions' : 'ns'} per txn = intercept + slope x records at 1 PG, and + slope x PGs touched at 64 PGs):`);
+  fits.forEach((f, i) => {
+    for (const line of describeFit(f)) console.log(line);
+    const range = (pick: (x: ShapeFit) => number): string => { const xs = roundFits[i]!.map(pick); return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`; };
+    if (repeat > 1) console.log(`    over the ${repeat} rounds: a record ${range((x) => x.perRecord)} ns, a PG touched ${range((x) => x.perPg)} ns, 3 PGs over 1 ${range((x) => x.spread3Over1)}x`);
+  });
   console.log(`  the model over impl: a record ${vsModel.perRecord ?? '-'}x, a PG touched ${vsModel.perPg ?? '-'}x, a txn besides its records at 1 PG ${vsModel.txnAt1Pg ?? '-'}x, a txn besides its PGs at 64 PGs ${vsModel.txnAt64Pgs ?? '-'}x`);
   return 0;
 }
+
+/** --shape-child ID TXNS (the child of --instructions): the row's txns on a fresh engine, once. */
+function child(id: string | undefined, txns: number): void {
+  const spec = specs().find((s) => s.id === id);
+  if (spec === undefined || !Number.isSafeInteger(txns) || txns < 1) throw new Error(`bench --shape-child: no row ${id ?? ''} or a bad txn count`);
+  const engine = newEngine(spec);
+  for (let i = 0; i < txns; i++) runTxn(engine, spec, i);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--shape-child') child(process.argv[3], Number(process.argv[4]));

@@ -11,7 +11,7 @@ import { explore } from './exploration.js';
 import { configFor } from './commands/explore.js';
 import { hunt } from './mutation.js';
 import { MUTANTS } from './mutants.js';
-import { fitLine, type ShapeFit, type ShapeRow } from './bench-shape.js';
+import { fitLine, instructionsIn, medianFit, type Line, type ShapeFit, type ShapeRow } from './bench-shape.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -53,6 +53,8 @@ describe('aurora-harness', () => {
     ['bench --explore with a breakdown size not a number', ['bench', '--explore', '--breakdown', '2x'], "--breakdown: '2x' is not a non-negative integer"],
     ['bench --shape with zero txns', ['bench', '--shape', '--txns', '0'], "--txns: '0' is not a positive integer"],
     ['bench --shape with an unknown flag', ['bench', '--shape', '--only', 'x'], "Unknown option '--only'"],
+    ['bench --shape --instructions with repeats', ['bench', '--shape', '--instructions', '--repeat', '3'], '--repeat: an instruction count does not vary'],
+    ['bench --shape --instructions --quick', ['bench', '--shape', '--instructions', '--quick'], '--quick: with --instructions small counts are mostly the JIT compiling'],
     ['a negative seed (node:util explains it over three lines)', ['explore', '--seed', '-1'], "Option '--seed' argument is ambiguous. Did you forget"],
   ];
   for (const [what, argv, message] of cases) {
@@ -216,22 +218,46 @@ describe('aurora-harness', () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await main(['bench', '--shape', '--quick', '--json'])).toBe(0);
-    const r = JSON.parse(out.join('\n')) as { rows: ShapeRow[]; fits: ShapeFit[] };
+    expect(await main(['bench', '--shape', '--quick', '--json', '--repeat', '2'])).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { rows: ShapeRow[]; fits: ShapeFit[]; roundFits: ShapeFit[][] };
     expect(r.rows.map((x) => [x.engine, x.pgs, x.recordsPerTxn, x.pgsPerTxn])).toEqual(['impl', 'model'].flatMap((e) => [
       [e, 1, 2, 1], [e, 1, 4, 1], [e, 1, 8, 1], [e, 64, 4, 1], [e, 64, 4, 2], [e, 64, 4, 3],
     ]));
-    for (const row of r.rows) expect(row.nsPerTxn).toBeGreaterThan(0);
+    for (const row of r.rows) expect(row.runsPerTxn).toHaveLength(2);
+    for (const row of r.rows) expect(row.perTxn).toBe(Math.max(...row.runsPerTxn));
     expect(r.fits.map((f) => f.engine)).toEqual(['impl', 'model']);
-    for (const f of r.fits) {
-      // The fit is the rows' least-squares lines, its ratios the rows' own.
-      const mine = r.rows.filter((x) => x.engine === f.engine);
-      expect(f.records).toEqual(fitLine(mine.filter((x) => x.pgs === 1).map((x) => [x.recordsPerTxn, x.nsPerTxn])));
-      expect(f.pgs).toEqual(fitLine(mine.filter((x) => x.pgs === 64).map((x) => [x.pgsPerTxn, x.nsPerTxn])));
-      expect([f.perRecordNs, f.perPgNs, f.perPgForSpreadTargetNs]).toEqual([f.records.slope, f.pgs.slope, Math.round(f.pgs.intercept / 3)]);
-      expect(f.spread3Over1).toBeCloseTo(mine[5]!.nsPerTxn / mine[3]!.nsPerTxn, 2);
-      expect(f.volume64Over1).toBeCloseTo(mine[3]!.nsPerTxn / mine[1]!.nsPerTxn, 2);
-    }
+    r.roundFits.forEach((fits, i) => {
+      expect(fits).toHaveLength(2);
+      expect(r.fits[i]).toEqual(medianFit(fits));
+      fits.forEach((f, k) => {
+        // Each round's fit is the least-squares lines through that round's runs, its ratios the runs' own.
+        const mine = r.rows.filter((x) => x.engine === f.engine);
+        const ns = (x: ShapeRow): number => x.runsPerTxn[k]!;
+        expect(f.records).toEqual(fitLine(mine.filter((x) => x.pgs === 1).map((x) => [x.recordsPerTxn, ns(x)])));
+        expect(f.pgs).toEqual(fitLine(mine.filter((x) => x.pgs === 64).map((x) => [x.pgsPerTxn, ns(x)])));
+        expect([f.perRecord, f.perPg, f.perPgForSpreadTarget]).toEqual([f.records.slope, f.pgs.slope, Math.round(f.pgs.intercept / 3)]);
+        expect(f.spread3Over1).toBeCloseTo(ns(mine[5]!) / ns(mine[3]!), 2);
+        expect(f.volume64Over1).toBeCloseTo(ns(mine[3]!) / ns(mine[1]!), 2);
+      });
+    });
+  });
+
+  it('bench --shape --instructions reads the total from cachegrind\'s summary', () => {
+    expect(instructionsIn('==12== \n==12== I   refs:      1,234,567\n')).toBe(1_234_567);
+    expect(instructionsIn('==12== I refs: 89\n')).toBe(89);
+    expect(instructionsIn('valgrind: command not found')).toBeNull();
+  });
+
+  it('bench --shape\'s median fit: each figure\'s median over the rounds, the lines of the median PG cost\'s round', () => {
+    const line = (slope: number): Line => ({ slope, intercept: 0, worstResidual: 0 });
+    const fit = (perRecord: number, perPg: number, spread3Over1: number): ShapeFit => ({
+      engine: 'impl', unit: 'ns', records: line(perRecord), pgs: line(perPg), perRecord, perPg, txnAt1Pg: perRecord * 10, txnAt64Pgs: perPg * 2,
+      spread3Over1, volume64Over1: 1, perPgForSpreadTarget: perPg,
+    });
+    const m = medianFit([fit(300, 900, 1.9), fit(100, 1_500, 1.5), fit(200, 1_200, 1.7)]);
+    expect([m.perRecord, m.perPg, m.txnAt1Pg, m.txnAt64Pgs, m.spread3Over1]).toEqual([200, 1_200, 2_000, 2_400, 1.7]);
+    expect(m.pgs.slope).toBe(1_200);
+    expect(m.records.slope).toBe(200);
   });
 
   it('bench --shape\'s line: exact through points on a line, with the worst residual of those off it', () => {
