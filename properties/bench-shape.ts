@@ -18,7 +18,7 @@
 // over 1 PG c + p (c the intercept at 64 PGs, p the cost of a PG), so 3 PGs within 1.5x of 1 PG
 // needs p <= c / 3: a PG touched may cost at most a third of everything else in the txn.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UsageError, parse, positive } from './commands/common.js';
@@ -49,9 +49,10 @@ compare on each part.
   --instructions
                 count instructions instead of timing (valgrind's cachegrind, node made
                 deterministic): each row's marginal instructions per txn from n to 3n txns in a
-                child process (n: --txns, default 10,000; the model n/50), which repeat to about
-                0.05% where timed rows move by tens of percent on a shared machine; needs valgrind
-                and the compiled build; takes 5-10 minutes (node starts slowly under valgrind)
+                child process (n: --txns, default 10,000; the model n/50), which repeat to within about
+                0.2% where timed rows move by tens of percent on a shared machine; needs valgrind
+                and the compiled build; one child per core at a time, about 4 minutes on 2
+                cores (node starts slowly under valgrind)
   -h, --help    this text
 
 Nothing is asserted: exit 0 unless a txn is not accepted or not committed in its round (1), or
@@ -221,14 +222,23 @@ function measureAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number
  * --instructions: each row's txns counted in instructions by cachegrind, in a child process (this
  * module, compiled, with --shape-child ID TXNS: a fresh engine, no warm-up, untimed), at n and 3n
  * txns; the difference over 2n is the row's marginal instructions per txn: start-up, module load
- * and compilation cancel out, and the count repeats to about 0.05% (node's flags below make V8
+ * and compilation cancel out, and the count repeats to within about 0.2% (node's flags below make V8
  * deterministic), where a timed row on this machine moves by tens of percent.
  */
-function countAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number, log: (s: string) => void): ShapeRow[] {
-  return todo.map((spec) => {
-    checkShape(spec);
+async function countAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number, log: (s: string) => void): Promise<ShapeRow[]> {
+  for (const spec of todo) checkShape(spec);
+  // Every count is a child process of its own, so they run side by side, one per core (a count
+  // does not depend on what else runs).
+  const jobs = todo.flatMap((spec) => [{ spec, txns: txnsOf(spec) }, { spec, txns: 3 * txnsOf(spec) }]);
+  let done = 0;
+  const counts = await pool(jobs.map((j) => async () => {
+    const count = await instructionsOf(j.spec, j.txns);
+    log(`  counted ${j.spec.id} at ${fmt(j.txns)} txns (${++done} of ${jobs.length})`);
+    return count;
+  }), availableParallelism());
+  return todo.map((spec, i) => {
     const n = txnsOf(spec);
-    const perTxn = Math.round((instructionsOf(spec, 3 * n) - instructionsOf(spec, n)) / (2 * n));
+    const perTxn = Math.round((counts[2 * i + 1]! - counts[2 * i]!) / (2 * n));
     log(`  ${spec.id}: ${fmt(perTxn)} instructions a txn (marginal over ${fmt(n)} to ${fmt(3 * n)} txns)`);
     return {
       id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: 3 * n, unit: 'instructions',
@@ -237,14 +247,36 @@ function countAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number, 
   });
 }
 
+/** Runs the tasks, at most `width` at a time; their results in the tasks' order. */
+async function pool<T>(tasks: readonly (() => Promise<T>)[], width: number): Promise<T[]> {
+  const out: T[] = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const k = next++;
+      out[k] = await tasks[k]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  return out;
+}
+
 const CACHEGRIND = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
 const DETERMINISTIC_NODE = ['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1'];
 
-function instructionsOf(spec: ShapeSpec, txns: number): number {
-  const r = spawnSync('valgrind', [...CACHEGRIND, process.execPath, ...DETERMINISTIC_NODE, fileURLToPath(import.meta.url), '--shape-child', spec.id, String(txns)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const count = r.status === 0 ? instructionsIn(r.stderr) : null;
-  if (count === null) throw new Error(`bench --shape --instructions: cachegrind on ${spec.id} (${txns} txns) failed: ${(r.error?.message ?? r.stderr).slice(-400)}`);
-  return count;
+function instructionsOf(spec: ShapeSpec, txns: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', [...CACHEGRIND, process.execPath, ...DETERMINISTIC_NODE, fileURLToPath(import.meta.url), '--shape-child', spec.id, String(txns)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => { stderr += d; });
+    child.on('error', (e) => reject(new Error(`bench --shape --instructions: cachegrind on ${spec.id} (${txns} txns) failed: ${e.message}`)));
+    child.on('close', (code) => {
+      const count = code === 0 ? instructionsIn(stderr) : null;
+      if (count === null) reject(new Error(`bench --shape --instructions: cachegrind on ${spec.id} (${txns} txns) failed: ${stderr.slice(-400)}`));
+      else resolve(count);
+    });
+  });
 }
 
 /** The total of cachegrind's summary line ("==1== I   refs:      1,234,567"), null if there is none. */
@@ -329,7 +361,7 @@ function describeFit(f: ShapeFit): string[] {
 }
 
 /** Bad input throws UsageError (the caller prints one line, exit 2). */
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parse([...argv], {
     shape: { type: 'boolean' }, json: { type: 'boolean' }, quick: { type: 'boolean' }, instructions: { type: 'boolean' }, txns: { type: 'string' }, repeat: { type: 'string' },
   });
@@ -349,8 +381,9 @@ export function main(argv: readonly string[]): number {
   // impl's rows, then the model's (each engine's rounds on their own: the model's steps would
   // otherwise run between impl's, and its garbage with them).
   const txnsOf = (s: ShapeSpec): number => (s.engine === 'model' ? modelTxns : txns);
-  const measureRows = (todo: ShapeSpec[]): ShapeRow[] => (counted ? countAll(todo, txnsOf, log) : measureAll(todo, txnsOf, repeat, log));
-  const rows = [...measureRows(specs().filter((s) => s.engine === 'impl')), ...measureRows(specs().filter((s) => s.engine === 'model'))];
+  const rows = counted
+    ? await countAll(specs(), txnsOf, log)
+    : [...measureAll(specs().filter((s) => s.engine === 'impl'), txnsOf, repeat, log), ...measureAll(specs().filter((s) => s.engine === 'model'), txnsOf, repeat, log)];
   // A fit per round (rows measured minutes apart can sit in different speeds of the machine, which
   // drifts: see README, rounds a few seconds apart less so), then each figure's median over rounds.
   const roundFits = (['impl', 'model'] as const).map((e) => Array.from({ length: repeat }, (_, k) => fitShape(e, rows, k)));

@@ -783,7 +783,7 @@ if (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.me
   const mode = argv.includes('--explore') ? ' --explore' : argv.includes('--shape') ? ' --shape' : '';
   try {
     process.exitCode = mode === ' --explore' ? await (await import('./bench-explore.js')).main(argv)
-      : mode === ' --shape' ? (await import('./bench-shape.js')).main(argv) : main(argv);
+      : mode === ' --shape' ? await (await import('./bench-shape.js')).main(argv) : main(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`bench${mode}: ${e.message} (see${mode} --help)`);

@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--shape')) {
     const { main } = await import('../bench-shape.js');
     try {
-      return main(argv);
+      return await main(argv);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       console.error((e as Error).message);
