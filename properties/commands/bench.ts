@@ -6,7 +6,7 @@ import { UsageError } from './common.js';
 export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--only ID,ID] [--repeat N] [--forks N]
        aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N]
                                       [--workers 1,2] [--rounds N] [--json]
-       aurora-harness bench --shape [--txns N] [--repeat N] [--quick] [--json]
+       aurora-harness bench --shape [--txns N] [--repeat N | --instructions] [--quick] [--json]
 
 A steady fault-free workload through the model and impl/ at several sizes, with two floors (the
 same messages through the world's network queue and through plain arrays, no protocol logic);
@@ -43,30 +43,16 @@ TypeScript through tsx, which is slower; the first line says which.
 exit codes: 0 the run completed (targets are reported, not asserted), 1 the run failed, 2 bad input`;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--explore')) {
-    const { main } = await import('../bench-explore.js');
-    try {
-      return await main(argv);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      console.error((e as Error).message);
-      return 1;
-    }
-  }
-  if (argv.includes('--shape')) {
-    const { main } = await import('../bench-shape.js');
-    try {
-      return await main(argv);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      console.error((e as Error).message);
-      return 1;
-    }
-  }
+  if (argv.includes('--explore')) return guarded(async () => (await import('../bench-explore.js')).main(argv));
+  if (argv.includes('--shape')) return guarded(async () => (await import('../bench-shape.js')).main(argv));
   if (argv.includes('--help') || argv.includes('-h')) return (console.log(HELP), 0);
-  const bench = await import('../bench.js');
+  return guarded(async () => (await import('../bench.js')).main(argv));
+}
+
+/** A benchmark's run: bad input goes up (one line, exit 2), a failed run is its message and exit 1. */
+async function guarded(body: () => Promise<number>): Promise<number> {
   try {
-    return bench.main(argv);
+    return await body();
   } catch (e) {
     if (e instanceof UsageError) throw e;
     console.error((e as Error).message);
