@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { COMPILED, ROOT } from './paths.js';
+import { textTable } from './table.js';
 import { UsageError, count, parse, positive } from './commands/common.js';
 import { configFor, tuneInlining } from './commands/explore.js';
 import { historyArb } from './history.js';
@@ -352,9 +353,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ((median(x.steady!.roundsMs) - x.medianMs) / 1000).toFixed(2), '', x.steady!.historiesPerSec.toFixed(1), '', x.steady!.historiesPerSecPerThread.toFixed(1),
       x.steady!.coresUsed.toFixed(2), x.steady!.cpuMsPerHistory.toFixed(2)]);
     const all = [...rows, ...steadyRows];
-    const width = head.map((h, i) => Math.max(h.length, ...all.map((row) => row[i]!.length)));
-    const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
-    console.log(`\n${[line(head), line(width.map((x) => '-'.repeat(x))), ...all.map(line)].join('\n')}\n`);
+    console.log(`\n${textTable(head, all, 1)}\n`);
     if (steadyRows.length > 0) console.log(`(-steady rows: the ${steady} extra runs of --runs ${runs + steady}, median extra wall time in 'median s'; warm-up excluded)\n`);
     if (parts.length > 0) {
       console.log(`where a history's time goes (this process, one thread, ${perLayout} histories per layout, median of ${BREAKDOWN_WARM_ROUNDS} warm rounds):`);

@@ -23,6 +23,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UsageError, parse, positive } from './commands/common.js';
 import { COMPILED } from './paths.js';
+import { textTable } from './table.js';
 import type { Engine } from '../model/engine.js';
 import { ModelEngine } from '../model/engine.js';
 import { MTRS_PER_TXN_MAX, WRITES_PER_MTR_MAX, type Event } from '../model/events.js';
@@ -86,11 +87,11 @@ export interface ShapeRow {
   readonly runsPerTxn: readonly number[];
 }
 
-/** A least-squares line through (x, ns per txn). */
+/** A least-squares line through (x, the rows' cost per txn). */
 export interface Line {
   readonly slope: number;
   readonly intercept: number;
-  /** The largest distance of a row from the line, ns per txn. */
+  /** The largest distance of a row from the line, in the rows' unit per txn. */
   readonly worstResidual: number;
 }
 
@@ -209,13 +210,14 @@ function measureAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => number
     todo.forEach((spec, i) => runs[i]!.push(Math.round(timeRun(spec, txnsOf(spec)) / txnsOf(spec))));
     log(`  round ${k + 1} of ${repeat}: ${todo.map((s, i) => `${s.id} ${fmt(runs[i]![k]!)}`).join(', ')} ns/txn`);
   }
-  return todo.map((spec, i) => {
-    const perTxn = [...runs[i]!].sort((a, b) => a - b)[Math.floor(repeat / 2)]!;
-    return {
-      id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: txnsOf(spec), unit: 'ns',
-      perTxn, perRecord: Math.round(perTxn / (spec.writes + 1)), runsPerTxn: runs[i]!,
-    };
-  });
+  return todo.map((spec, i) => rowOf(spec, txnsOf(spec), 'ns', [...runs[i]!].sort((a, b) => a - b)[Math.floor(repeat / 2)]!, runs[i]!));
+}
+
+function rowOf(spec: ShapeSpec, txns: number, unit: ShapeRow['unit'], perTxn: number, runsPerTxn: readonly number[]): ShapeRow {
+  return {
+    id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns, unit,
+    perTxn, perRecord: Math.round(perTxn / (spec.writes + 1)), runsPerTxn,
+  };
 }
 
 /**
@@ -240,10 +242,7 @@ async function countAll(todo: readonly ShapeSpec[], txnsOf: (s: ShapeSpec) => nu
     const n = txnsOf(spec);
     const perTxn = Math.round((counts[2 * i + 1]! - counts[2 * i]!) / (2 * n));
     log(`  ${spec.id}: ${fmt(perTxn)} instructions a txn (marginal over ${fmt(n)} to ${fmt(3 * n)} txns)`);
-    return {
-      id: spec.id, engine: spec.engine, pgs: spec.pgs, recordsPerTxn: spec.writes + 1, pgsPerTxn: spec.span, txns: 3 * n, unit: 'instructions',
-      perTxn, perRecord: Math.round(perTxn / (spec.writes + 1)), runsPerTxn: [perTxn],
-    };
+    return rowOf(spec, 3 * n, 'instructions', perTxn, [perTxn]);
   });
 }
 
@@ -306,10 +305,10 @@ export function fitLine(points: readonly (readonly [number, number])[]): Line {
   return { slope: Math.round(slope), intercept: Math.round(intercept), worstResidual: Math.round(worstResidual) };
 }
 
-/** The engine's fit through one round's runs (`round`), or through each row's median run (null). */
-export function fitShape(engine: 'impl' | 'model', rows: readonly ShapeRow[], round: number | null = null): ShapeFit {
+/** The engine's fit through one round's runs (`round`: each row's run of that round). */
+export function fitShape(engine: 'impl' | 'model', rows: readonly ShapeRow[], round: number): ShapeFit {
   const mine = rows.filter((r) => r.engine === engine);
-  const ns = (r: ShapeRow): number => (round === null ? r.perTxn : r.runsPerTxn[round]!);
+  const ns = (r: ShapeRow): number => r.runsPerTxn[round]!;
   const records = fitLine(mine.filter((r) => r.pgs === 1).map((r) => [r.recordsPerTxn, ns(r)] as const));
   const big = mine.filter((r) => r.pgs === 64);
   const pgs = fitLine(big.map((r) => [r.pgsPerTxn, ns(r)] as const));
@@ -343,9 +342,7 @@ function table(rows: readonly ShapeRow[]): string {
   const head = ['id', 'engine', 'pgs', 'records/txn', 'PGs/txn', 'txns', `${u}/txn`, `${u}/record`, ...(u === 'ns' ? ['runs ns/txn'] : [])];
   const cells = rows.map((r) => [r.id, r.engine, String(r.pgs), String(r.recordsPerTxn), String(r.pgsPerTxn), r.txns.toLocaleString('en'),
     r.perTxn.toLocaleString('en'), r.perRecord.toLocaleString('en'), ...(u === 'ns' ? [r.runsPerTxn.map((x) => x.toLocaleString('en')).join(' / ')] : [])]);
-  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]): string => c.map((x, i) => (i < 2 ? x.padEnd(width[i]!) : x.padStart(width[i]!))).join('  ');
-  return [line(head), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return textTable(head, cells, 2);
 }
 
 const fmt = (n: number): string => n.toLocaleString('en');

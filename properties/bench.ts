@@ -42,6 +42,7 @@ import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { UsageError, parse, positive } from './commands/common.js';
 import { loadavg } from 'node:os';
+import { textTable } from './table.js';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 
@@ -708,9 +709,7 @@ function table(ms: readonly Measurement[]): string {
   const head = ['id', 'engine', 'records', 'pgs', 'ms', 'records/s', 'ns/record', 'runs min-max', 'steady ns/record', 'heap peak MB', 'heap after GC MB', 'array buffers MB', 'faults/1k records', 'msgs/record'];
   const rows = ms.map((m) => [m.id, m.engine, m.records.toLocaleString('en'), String(m.pgs), m.ms.toFixed(1),
     m.recordsPerSec.toLocaleString('en'), String(m.nsPerRecord), `${Math.min(...m.runsNsPerRecord)}-${Math.max(...m.runsNsPerRecord)}`, String(m.steadyNsPerRecord), m.heapMB.toFixed(1), m.heapAfterGcMB?.toFixed(1) ?? '-', m.arrayBuffersMB.toFixed(1), m.faultsPer1kRecords.toFixed(1), m.messagesPerRecord?.toFixed(2) ?? '-']);
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
-  return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return textTable(head, rows, 2);
 }
 
 /** Bad input throws UsageError (the caller prints one line, exit 2). */
