@@ -13,6 +13,7 @@ import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.j
 import { UsageError, count, duration, parse } from './common.js';
 import { COMPILED } from '../paths.js';
 import { FAULT_KINDS, type FaultKind } from '../history.js';
+import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
 
 export const HELP = `usage: aurora-harness explore [options]
 
@@ -41,6 +42,9 @@ options:
   --out DIR       where to write a counterexample (default: shrinks/)
   --json          print the summary as one JSON object
   -h, --help      this text
+
+progress goes to stderr: on a terminal, one line rewritten in place; elsewhere (a CI log, or
+with --json) a line every 30 s, so a run shorter than that prints only its summary
 
 environment: AURORA_HARNESS_POOL_INTERRUPT_BUDGET=N sets V8's interrupt budget for a pool of
 worker threads (default 0: V8's own; a larger one JIT-compiles fewer, hotter functions per thread);
@@ -279,26 +283,33 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json === true;
   tuneInlining();
   const start = performance.now();
-  const progress = process.stderr.isTTY && !json;
+  // On a terminal with the text summary, one line rewritten in place; otherwise (a CI log, or
+  // beside --json on stdout) a line on stderr every PROGRESS_EVERY_MS.
+  const shown = progress({ tty: process.stderr.isTTY === true && !json, everyMs: PROGRESS_EVERY_MS, now: () => performance.now(), write: (s) => process.stderr.write(s) });
   if (!json) {
     console.log(`SEED=${userSeed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} faults=${allFaults ? 'all' : faults.length === 0 ? 'none' : faults.join(',')} (each history draws its own fault mix and slow node)`);
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
   const pool: Runner = workers > 1 ? new Pool(workers) : inline;
-  const report = (l: string) => (n: number) => process.stderr.write(`\r${l}: ${n} histories`);
+  const of = Number.isFinite(budgetMs) ? ` of ${clock(budgetMs)}` : '';
+  const goal = Number.isFinite(runs) ? ` of ${runs * layouts.length}` : '';
+  let before = 0;
+  const report = (l: string) => (n: number) =>
+    shown.update(`explore: ${before + n}${goal} histories (${l}), ${clock(performance.now() - start)}${of}, no violation yet`);
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
     const opts = { config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events, faults } };
-    const s = await inChunks(opts, pool, progress ? report(l) : undefined);
-    if (progress) process.stderr.write('\r\x1b[K');
+    const s = await inChunks(opts, pool, report(l));
     total = merge(total, s);
+    before = total.histories;
     if (s.failure !== null) {
       written = writeCounterexample((values.out as string | undefined) ?? SHRINKS_DIR, s, l, seed * layouts.length + i);
       break;
     }
   }
+  shown.done();
   await pool.close();
   const summary = total!;
   // A restricted fault list may make some witnesses unreachable: they are reported, not failed.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { MUTANTS, mutantNamed, type Mutant } from '../mutants.js';
 import { hunt, mutantCounterexample, formatCounterexample, type HuntResult } from '../mutation.js';
 import { SHRINKS_DIR } from '../shrinks.js';
+import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
 import { UsageError, count, duration, parse } from './common.js';
 
 export const HELP = `usage: aurora-harness mutants [options]
@@ -28,6 +29,9 @@ options:
   --out DIR       where to write the counterexamples (default: shrinks/mutants/)
   --json          print { "mutants": [ { name, caught, histories, ms, shrunkEvents, invariant } ] }
   -h, --help      this text
+
+progress goes to stderr: on a terminal, one line rewritten in place and each mutant's outcome as
+it is found; elsewhere (a CI log, or with --json) a line every 30 s
 
 exit codes: 0 every mutant caught, 1 a mutant survived, 2 bad input`;
 
@@ -93,23 +97,27 @@ export async function run(argv: string[]): Promise<number> {
   const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 30_000);
   const out = (values.out as string | undefined) ?? MUTANTS_DIR;
   const json = values.json === true;
-  const progress = process.stderr.isTTY === true;
+  const tty = process.stderr.isTTY === true;
+  // On a terminal, one line rewritten in place and each mutant's outcome kept; elsewhere (a CI
+  // log, or with --json) a line on stderr every PROGRESS_EVERY_MS.
+  const shown = progress({ tty: tty && !json, everyMs: PROGRESS_EVERY_MS, now: () => performance.now(), write: (s) => process.stderr.write(s) });
+  const start = performance.now();
   const results: HuntResult[] = [];
   if (!json) console.log(`SEED=${seed} mutants=${mutants.length} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} runs=${runs} per mutant`);
   for (const [i, m] of mutants.entries()) {
     const tag = `[${i + 1}/${mutants.length}] ${m.name}`;
-    if (progress) process.stderr.write(`\r\x1b[K${tag}`);
-    const r = hunt(m, {
-      seed, maxHistories: runs, budgetMs,
-      onProgress: progress ? (n) => { if (n % 5 === 0) process.stderr.write(`\r\x1b[K${tag}: ${n} histories`); } : undefined,
-    });
-    if (progress) process.stderr.write(`\r\x1b[K${tag}: ${r.caught ? `caught by ${r.invariant} after ${r.histories} histories; shrunk to ${r.shrunkEvents} events` : 'SURVIVED'}\n`);
+    const caught = results.filter((r) => r.caught).length;
+    const report = (n: number): void => shown.update(`mutants: ${tag}: ${n} histories, ${clock(performance.now() - start)}; ${caught} of ${i} caught so far`);
+    report(0);
+    const r = hunt(m, { seed, maxHistories: runs, budgetMs, onProgress: (n) => { if (n % 5 === 0) report(n); } });
+    if (tty && !json) process.stderr.write(`\r\x1b[K${tag}: ${r.caught ? `caught by ${r.invariant} after ${r.histories} histories; shrunk to ${r.shrunkEvents} events` : 'SURVIVED'}\n`);
     if (r.caught) {
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, `${m.name}.json`), formatCounterexample(mutantCounterexample(r, seed)));
     }
     results.push(r);
   }
+  shown.done();
   if (json) {
     console.log(JSON.stringify({
       mutants: results.map((r) => ({ name: r.mutant.name, caught: r.caught, histories: r.histories, ms: r.ms, shrunkEvents: r.shrunkEvents, invariant: r.invariant })),
