@@ -9,6 +9,7 @@ import { main } from './cli.js';
 import { shrinkFiles } from './shrinks.js';
 import { explore } from './exploration.js';
 import { configFor } from './commands/explore.js';
+import { keep } from './commands/common.js';
 import { hunt } from './mutation.js';
 import { MUTANTS } from './mutants.js';
 import { fitLine, instructionsIn, medianFit, type Line, type ShapeFit, type ShapeRow } from './bench-shape.js';
@@ -56,6 +57,13 @@ describe('aurora-harness', () => {
     ['bench --shape --instructions with repeats', ['bench', '--shape', '--instructions', '--repeat', '3'], '--repeat: an instruction count does not vary'],
     ['bench --shape --instructions --quick', ['bench', '--shape', '--instructions', '--quick'], '--quick: with --instructions small counts are mostly the JIT compiling'],
     ['a negative seed (node:util explains it over three lines)', ['explore', '--seed', '-1'], "Option '--seed' argument is ambiguous. Did you forget"],
+    ['a directory given as the counterexample', ['replay', dir], 'is a directory, not a counterexample file'],
+    ['show --html into a directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', dir], `--html: ${dir} is a directory`],
+    ['show --html under a missing directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', join(dir, 'no', 'x.html')], `--html: ${join(dir, 'no')} is not a directory`],
+    // Checked before the run: a long exploration must not find out at its end that it cannot keep what it found.
+    ['explore --out a file', ['explore', '--runs', '1', '--out', (writeFileSync(join(dir, 'f'), ''), join(dir, 'f'))], `--out: ${join(dir, 'f')} is not a directory`],
+    ['explore --out under a file', ['explore', '--runs', '1', '--out', join(dir, 'f', 'sub')], `--out: ${join(dir, 'f')} is not a directory`],
+    ['mutants --out a file', ['mutants', '--runs', '1', '--out', join(dir, 'f')], `--out: ${join(dir, 'f')} is not a directory`],
   ];
   for (const [what, argv, message] of cases) {
     it(`exits 2 with one line on ${what}`, async () => {
@@ -79,6 +87,17 @@ describe('aurora-harness', () => {
       expect(err).toEqual([`aurora-harness explore: ${name}: '12k' is not a non-negative integer (see aurora-harness explore --help)`]);
     });
   }
+
+  it('a counterexample that cannot be written goes to stderr whole instead of being lost', () => {
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
+    const text = '{\n  "format": "aurora-harness/counterexample@1"\n}\n';
+    expect(keep(join(dir, 'f', 'sub', 'x.json'), text, 'explore')).toBeNull();
+    expect(err.join('')).toContain(`aurora-harness explore: could not write ${join(dir, 'f', 'sub', 'x.json')} (ENOTDIR)`);
+    expect(err.join('').endsWith(text)).toBe(true);
+    expect(keep(join(dir, 'kept', 'x.json'), text, 'explore')).toBe(join(dir, 'kept', 'x.json'));
+    expect(readFileSync(join(dir, 'kept', 'x.json'), 'utf8')).toBe(text);
+  });
 
   it('mutants: a caught mutant exits 0, prints the JSON summary and writes its counterexample; a survivor exits 1', async () => {
     const out: string[] = [];

@@ -2,7 +2,6 @@
 // invariant on, for a number of histories or a time budget; a summary at the end, and the shrunk
 // counterexample of a violation written to shrinks/ as data.
 
-import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, type Config } from '../../model/types.js';
 import { Worker } from 'node:worker_threads';
@@ -10,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { explore, missedWitnesses, type ExploreOptions, type ExploreSummary } from '../exploration.js';
 import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
-import { UsageError, count, duration, parse } from './common.js';
+import { UsageError, count, duration, keep, outputDir, parse } from './common.js';
 import { COMPILED } from '../paths.js';
 import { FAULT_KINDS, type FaultKind } from '../history.js';
 import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
@@ -97,18 +96,17 @@ function printSummary(s: ExploreSummary, layouts: string[], written: string | nu
   console.log(s.failure === null && missed.length === 0 ? 'RESULT ok' : `RESULT FAIL${s.failure ? ` (${s.failure.invariant})` : ''}${missed.length ? ` (witnesses never reached: ${missed.join(', ')})` : ''}`);
 }
 
-function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['layout'], seed: number): string {
+function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['layout'], seed: number): string | null {
   const f = s.failure!;
   const config = configFor(layout);
   const overrides = layout === 'uniform' ? {} : { pgCount: config.pgCount, layout: config.layout, lal: config.lal };
-  mkdirSync(dir, { recursive: true });
   const file = join(dir, `found-${f.invariant}-seed${seed}.json`);
-  writeFileSync(file, formatCounterexample({
+  const text = formatCounterexample({
     format: FORMAT, title: `${f.invariant} violated`, why: f.message, invariant: f.invariant, violation: f.invariant,
     config: overrides, events: f.history.events, expected: observe(config, f.history.events),
     meta: { seed, layout, foundBy: 'aurora-harness explore' },
-  }));
-  return file;
+  });
+  return keep(file, text, 'explore');
 }
 
 /** Where chunks run: worker threads, or this thread when there is one. */
@@ -281,6 +279,7 @@ export async function run(argv: string[]): Promise<number> {
   const faults = parseFaults(values.faults);
   const allFaults = faults.length === FAULT_KINDS.length;
   const json = values.json === true;
+  const out = outputDir('--out', (values.out as string | undefined) ?? SHRINKS_DIR);
   tuneInlining();
   const start = performance.now();
   // On a terminal with the text summary, one line rewritten in place; otherwise (a CI log, or
@@ -305,7 +304,7 @@ export async function run(argv: string[]): Promise<number> {
     total = merge(total, s);
     before = total.histories;
     if (s.failure !== null) {
-      written = writeCounterexample((values.out as string | undefined) ?? SHRINKS_DIR, s, l, seed * layouts.length + i);
+      written = writeCounterexample(out, s, l, seed * layouts.length + i);
       break;
     }
   }

@@ -3,13 +3,12 @@
 // failing history, and write it to shrinks/mutants/<name>.json (replayed by npm test with the bug
 // on). A mutant that survives means a guarantee the harness cannot defend: exit 1.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MUTANTS, mutantNamed, type Mutant } from '../mutants.js';
 import { hunt, mutantCounterexample, formatCounterexample, type HuntResult } from '../mutation.js';
 import { SHRINKS_DIR } from '../shrinks.js';
 import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
-import { UsageError, count, duration, parse } from './common.js';
+import { UsageError, count, duration, keep, outputDir, parse } from './common.js';
 
 export const HELP = `usage: aurora-harness mutants [options]
 
@@ -95,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const runs = values.runs === undefined ? Infinity : count('--runs', values.runs, 0);
   if (runs < 1) throw new UsageError('--runs: at least 1 history per mutant');
   const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 30_000);
-  const out = (values.out as string | undefined) ?? MUTANTS_DIR;
+  const out = outputDir('--out', (values.out as string | undefined) ?? MUTANTS_DIR);
   const json = values.json === true;
   const tty = process.stderr.isTTY === true;
   // On a terminal, one line rewritten in place and each mutant's outcome kept; elsewhere (a CI
@@ -112,8 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = hunt(m, { seed, maxHistories: runs, budgetMs, onProgress: (n) => { if (n % 5 === 0) report(n); } });
     if (tty && !json) process.stderr.write(`\r\x1b[K${tag}: ${r.caught ? `caught by ${r.invariant} after ${r.histories} histories; shrunk to ${r.shrunkEvents} events` : 'SURVIVED'}\n`);
     if (r.caught) {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, `${m.name}.json`), formatCounterexample(mutantCounterexample(r, seed)));
+      keep(join(out, `${m.name}.json`), formatCounterexample(mutantCounterexample(r, seed)), 'mutants');
     }
     results.push(r);
   }

@@ -16,7 +16,7 @@ import { initialState, step } from '../../model/step.js';
 import { watermarks } from '../../model/watermarks.js';
 import { configOf } from '../shrinks.js';
 import { runHistory } from '../run.js';
-import { counterexampleFile, parse } from './common.js';
+import { UsageError, counterexampleFile, errorCode, outputFile, parse } from './common.js';
 
 export const HELP = `usage: aurora-harness show FILE [--html OUT]
 
@@ -134,11 +134,18 @@ ${body}
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { html: { type: 'string' } }, 1);
   if (values.help) return (console.log(HELP), 0);
+  const out = typeof values.html === 'string' ? outputFile('--html', values.html) : null;
   const t = rows(positionals[0] as string);
   console.log(terminal(t));
-  if (typeof values.html === 'string') {
-    writeFileSync(values.html, html(t));
-    console.log(`\nwrote ${values.html}`);
+  if (out !== null) {
+    try {
+      writeFileSync(out, html(t));
+    } catch (e) {
+      const code = errorCode(e);
+      if (code === null) throw e;
+      throw new UsageError(`--html: could not write ${out} (${code})`);
+    }
+    console.log(`\nwrote ${out}`);
   }
   return 0;
 }
