@@ -42,6 +42,8 @@ export function duration(text: string | boolean | undefined): number | undefined
   const m = typeof text === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim()) : null;
   if (m === null) throw new UsageError(`--budget: '${String(text)}' is not a duration like 30s or 2m`);
   const n = Number(m[1]);
+  // A zero budget runs nothing, and an exploration of nothing reads as a missed witness.
+  if (n === 0) throw new UsageError(`--budget: '${String(text)}' runs nothing; give a positive duration like 30s or 2m`);
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { explore, missedWitnesses, type ExploreOptions, type ExploreSummary } from '../exploration.js';
 import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.js';
-import { UsageError, count, duration, keep, outputDir, parse } from './common.js';
+import { UsageError, count, duration, keep, outputDir, parse, positive } from './common.js';
 import { COMPILED } from '../paths.js';
 import { FAULT_KINDS, type FaultKind } from '../history.js';
 import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
@@ -267,7 +267,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return (console.log(HELP), 0);
   const layout = (values.layout as string | undefined) ?? 'both';
   if (!['uniform', 'fullTail', 'both'].includes(layout)) throw new UsageError(`--layout: '${layout}' is not uniform, fullTail or both`);
-  const runs = values.runs === undefined ? Infinity : count('--runs', values.runs, 0);
+  const runs = values.runs === undefined ? Infinity : positive('--runs', values.runs, 1);
   const shard = parseShard(values.shard);
   // Shards take seeds seed*N + I, and each layout seed*layouts + i of that, so neither two shards
   // nor two layouts of one exploration share a history.
