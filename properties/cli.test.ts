@@ -2,7 +2,7 @@
 // with one clear line and no stack trace.
 
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './cli.js';
@@ -60,7 +60,9 @@ describe('aurora-harness', () => {
     ['explore --runs 0 (it would check nothing and report every witness missed)', ['explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
     ['explore --budget 0', ['explore', '--budget', '0s'], "--budget: '0s' runs nothing"],
     ['mutants --budget 0', ['mutants', '--budget', '0'], "--budget: '0' runs nothing"],
-    ['a directory given as the counterexample', ['replay', dir], 'is a directory, not a counterexample file'],
+    ['a directory given to show, which takes one counterexample', ['show', dir], 'is a directory, not a counterexample file'],
+    ['replay of a directory with no counterexample in it', ['replay', mkdtempSync(join(tmpdir(), 'aurora-empty-'))], 'no .json counterexample in it'],
+    ['replay of a good file and a truncated one (nothing is replayed)', ['replay', 'shrinks/gc-base-past-pgmrpl.json', join(dir, 't.json')], 'not JSON'],
     ['show --html into a directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', dir], `--html: ${dir} is a directory`],
     ['show --html under a missing directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', join(dir, 'no', 'x.html')], `--html: ${join(dir, 'no')} is not a directory`],
     // Checked before the run: a long exploration must not find out at its end that it cannot keep what it found.
@@ -296,6 +298,25 @@ describe('aurora-harness', () => {
     const c = JSON.parse(readFileSync(file, 'utf8'));
     writeFileSync(changed, JSON.stringify({ ...c, expected: [...c.expected.slice(1)] }));
     expect(await main(['replay', changed])).toBe(1);
+  });
+
+  it('replays a directory: every counterexample in it and below, a count at the end, exit 1 if any changed', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    const root = mkdtempSync(join(tmpdir(), 'aurora-replay-'));
+    const [a, b] = shrinkFiles();
+    mkdirSync(join(root, 'sub'));
+    copyFileSync(a!, join(root, 'a.json'));
+    copyFileSync(b!, join(root, 'sub', 'b.json'));
+    writeFileSync(join(root, 'notes.txt'), 'not a counterexample');
+    expect(await main(['replay', root])).toBe(0);
+    expect(out.filter((l) => l.startsWith(root)).map((l) => l.split(':')[0])).toEqual([join(root, 'a.json'), join(root, 'sub', 'b.json')]);
+    expect(out.at(-1)).toBe('\n2 counterexamples replayed: 2 as recorded');
+    const c = JSON.parse(readFileSync(b!, 'utf8'));
+    writeFileSync(join(root, 'sub', 'b.json'), JSON.stringify({ ...c, expected: c.expected.slice(1) }));
+    out.length = 0;
+    expect(await main(['replay', root])).toBe(1);
+    expect(out.at(-1)).toBe('\n2 counterexamples replayed: 1 as recorded, 1 CHANGED');
   });
 
   it('explore --runs gives the same summary whatever the number of threads, this one included', async () => {

@@ -17,7 +17,7 @@ const HELP = `usage: aurora-harness COMMAND [options]   (aurora-harness COMMAND 
 
 commands:
   explore          generated histories, model and impl in lockstep, every invariant; a summary
-  replay FILE      replay a counterexample from shrinks/ and compare with its recorded outcome
+  replay FILE|DIR  replay counterexamples (a directory: every one in it, e.g. shrinks/) against their recorded outcomes
   show FILE        a counterexample as a timeline (--html OUT for a self-contained page)
   export-history   a counterexample's client operations as a Jepsen-style history (JSON lines)
   mutants          the mutant self-test: each catalogued bug switched on, explored until caught
