@@ -295,7 +295,7 @@ export async function run(argv: string[]): Promise<number> {
   const goal = Number.isFinite(runs) ? ` of ${runs * layouts.length}` : '';
   let before = 0;
   const report = (l: string) => (n: number) =>
-    shown.update(`explore: ${before + n}${goal} histories (${l}), ${clock(performance.now() - start)}${of}, no violation yet`);
+    shown.update(`explore: ${before + n}${goal} histories (${l}), ${clock(performance.now() - start)}${of}`);
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
