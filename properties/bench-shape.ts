@@ -382,7 +382,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ? await countAll(specs(), txnsOf, log)
     : [...measureAll(specs().filter((s) => s.engine === 'impl'), txnsOf, repeat, log), ...measureAll(specs().filter((s) => s.engine === 'model'), txnsOf, repeat, log)];
   // A fit per round (rows measured minutes apart can sit in different speeds of the machine, which
-  // drifts: see README, rounds a few seconds apart less so), then each figure's median over rounds.
+  // drifts: see docs/PERFORMANCE.md, rounds a few seconds apart less so), then each figure's median over rounds.
   const roundFits = (['impl', 'model'] as const).map((e) => Array.from({ length: repeat }, (_, k) => fitShape(e, rows, k)));
   const fits = roundFits.map(medianFit);
   const [impl, model] = fits as [ShapeFit, ShapeFit];
