@@ -8,7 +8,8 @@
 import type { Engine } from '../model/engine.js';
 import type { Event } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, Observation } from '../model/types.js';
-import { STORAGE_NODES, nodesOfAz as nodesOfAz_ } from '../model/types.js';
+import { STORAGE_NODES, nodesOfAz as nodesOfAz_, quorumsFor } from '../model/types.js';
+import { wins } from '../model/quorum.js';
 import { assert as assert_, fail as fail_, mod as mod_ } from './assert.js';
 import { Cluster, type ComputeNode } from './cluster.js';
 import { addPg as addPg_, controlTick as controlTick_ } from './control.js';
@@ -88,7 +89,7 @@ function dispatch(c: Cluster, e: Event): void {
     case 'duplicate': return deliverChosen(c, e.node, e.k, 'duplicate');
     case 'crashNode': return crashNode(c, storageId(e.node));
     case 'restartNode': return restartNode(c, storageId(e.node));
-    case 'loseDisk': return c.storageNode(storageId(e.node)).loseDisk();
+    case 'loseDisk': return loseDisk(c, storageId(e.node));
     case 'partition': {
       const nodes = c.net.nodes;
       return partition(c, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
@@ -230,6 +231,24 @@ function crashNode(c: Cluster, id: NodeId): void {
   const node = c.storageNode(id);
   if (!node.up) return c.noop(`${id} is down`);
   node.crash(c.time);
+}
+
+/**
+ * A disk loss inside the failure model (model/step.ts loseDiskInModel): one that would leave some
+ * PG without a read quorum of whole segments among its members is a recorded no-op.
+ */
+function loseDisk(c: Cluster, id: NodeId): void {
+  const node = c.storageNode(id);
+  const pgs = c.control.pgs;
+  for (let pg = 0; pg < pgs.length; pg++) {
+    const members = c.members(pg);
+    if (!members.includes(id) || node.segment(pg).blank) continue;
+    const whole = members.filter((n) => n !== id && !c.storageNode(n).segment(pg).blank);
+    if (!wins(quorumsFor(c.config, pgs[pg]!).read, whole)) {
+      return c.noop(`losing ${id}'s disk would leave PG ${pg} without a read quorum of whole segments (outside the failure model)`);
+    }
+  }
+  node.loseDisk();
 }
 
 function restartNode(c: Cluster, id: NodeId): void {

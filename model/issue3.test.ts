@@ -231,6 +231,24 @@ describe('failover', () => {
 });
 
 describe('self-healing', () => {
+  it('a disk loss that would leave a PG no read quorum of whole segments is a no-op: the failure model (AZ+1)', () => {
+    const r = new Run();
+    r.do(txn([0], [3]));
+    r.until('committed');
+    for (const n of ['A1', 'B1', 'C1']) expect(r.do({ type: 'loseDisk', node: storageIndex(n) })).toEqual([]);
+    // A2, B2 and C2 are the PGs' last whole segments: a read quorum, and every commit is on one of them
+    expect(r.do({ type: 'loseDisk', node: storageIndex('A2') })).toEqual([
+      { kind: 'noop', reason: "losing A2's disk would leave PG 0 without a read quorum of whole segments (outside the failure model)" },
+    ]);
+    expect(r.state.storage['A2']!.durable.segments.some((s) => s.blank)).toBe(false);
+    // once the replacements have hydrated, the PGs have whole segments to spare again
+    const settled = () => r.state.control.pgs.every((m, pg) => m.sets.length === 1 && m.sets[0]!.every((n) => !r.state.storage[n]!.durable.segments[pg]!.blank));
+    for (let i = 0; i < 40 && !settled(); i++) r.round();
+    expect(settled()).toBe(true);
+    expect(r.do({ type: 'loseDisk', node: storageIndex('A2') })).toEqual([]);
+    expect(r.state.storage['A2']!.durable.segments.every((s) => s.blank)).toBe(true);
+  });
+
   it('replaces a segment whose disk is lost by the spare of its AZ; writes commit throughout', () => {
     const r = new Run();
     r.do(txn([0], [3]));

@@ -20,7 +20,8 @@ import { choose, flushSent, linkDown, mod, netOf, nextRead, requeue, setWorld, t
 import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
-import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, nodesOfAz, pageServers } from './types.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, membersOf, nodesOfAz, pageServers, quorumsFor } from './types.js';
+import { wins } from './quorum.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
 import { emptyReplica, replicaRead, replicaReceive, replicaTick, replicaValue } from './replica.js';
@@ -94,7 +95,7 @@ function apply(ctx: Ctx, e: Event): void {
     case 'deliverAll': return deliverAll(ctx);
     case 'crashNode': return crashNode(ctx, storageNode(e.node));
     case 'restartNode': return restartNode(ctx, storageNode(e.node));
-    case 'loseDisk': return loseDisk(ctx, storageNode(e.node));
+    case 'loseDisk': return loseDiskInModel(ctx, storageNode(e.node));
     case 'partition': {
       const nodes = allNodes(ctx.config);
       return partition(ctx, [...new Set(e.nodes.map((i) => nodes[mod(i, nodes.length)]!))]);
@@ -167,6 +168,35 @@ function deliver(ctx: Ctx, msg: Message): void {
 function crashNode(ctx: Ctx, node: NodeId): void {
   if (!nodeOf(ctx, node).volatile.up) return noop(ctx, `${node} is down`);
   crashStorage(ctx, node);
+}
+
+/**
+ * The failure model bounds disk losses, as DESIGN.md's promise does ("as long as each PG keeps a
+ * read quorum", AZ+1): a loss that would leave some PG without a read quorum of whole (not blank)
+ * segments among its members is outside it, and is a recorded no-op. Only the environment is
+ * bounded so: a segment blanked by the protocol itself (a rollback, a replacement) is not, so a
+ * protocol that loses data on its own is still caught. Without this bound a history could lose
+ * every copy of a committed record (eight disks in a few ticks, before any replacement had
+ * hydrated), and the durability invariant flagged a loss no design survives.
+ */
+function loseDiskInModel(ctx: Ctx, node: NodeId): void {
+  const pg = pgLeftWithoutReadQuorum(ctx, node);
+  if (pg !== null) return noop(ctx, `losing ${node}'s disk would leave PG ${pg} without a read quorum of whole segments (outside the failure model)`);
+  loseDisk(ctx, node);
+}
+
+/** The first PG that losing the node's disk would leave without a read quorum of whole segments, or null. */
+function pgLeftWithoutReadQuorum(ctx: Ctx, node: NodeId): number | null {
+  const segments = nodeOf(ctx, node).durable.segments;
+  const pgs = ctx.s.control.pgs;
+  for (let pg = 0; pg < pgs.length; pg++) {
+    const m = pgs[pg]!;
+    const members = membersOf(m);
+    if (!members.includes(node) || segments[pg]!.blank) continue;
+    const whole = members.filter((n) => n !== node && !nodeOf(ctx, n).durable.segments[pg]!.blank);
+    if (!wins(quorumsFor(ctx.config, m).read, whole)) return pg;
+  }
+  return null;
 }
 
 function restartNode(ctx: Ctx, node: NodeId): void {
