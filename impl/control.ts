@@ -10,10 +10,12 @@
 // counts membership writes so writers can tell cheaply that their cached PGCLs are stale.
 
 import type { Membership, NodeId } from '../model/types.js';
-import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, membersOf as membersOf_ } from '../model/types.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, membersOf as membersOf_, quorumsFor } from '../model/types.js';
+import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { Segment } from './segment.js';
+import { completeThrough } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const azOf: typeof azOf_ = azOf_;
@@ -111,16 +113,27 @@ function failed(c: Cluster, m: Membership, node: NodeId, pg: number): boolean {
   return n.segment(pg).blank && m.sets[0]!.includes(node);
 }
 
-/** The newest set is whole once every replacement in it has caught up with the intact old members. */
+/**
+ * The newest set is whole once every replacement in it has caught up with the intact old members,
+ * and only when those form a read quorum (model/control.ts complete: with fewer, their highest
+ * SCL may miss every commit).
+ */
 function complete(c: Cluster, m: Membership, pg: number): boolean {
   const stable = m.sets[0]!;
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !stable.includes(n));
+  const whole = stable.filter((n) => intact(c, n, pg));
+  if (!wins(quorumsFor(c.config, m).read, whole)) return false;
+  // Complete through the truncation ranges too (log.ts completeThrough).
+  const through = (n: NodeId): number => {
+    const seg = c.storageNode(n).segment(pg);
+    return completeThrough(seg.scl, seg.ranges);
+  };
   let target = 0;
-  for (const n of stable) if (intact(c, n, pg)) target = Math.max(target, c.storageNode(n).segment(pg).scl);
+  for (const n of whole) target = Math.max(target, through(n));
   const hydrated = (n: NodeId): boolean => {
     const node = c.storageNode(n);
-    return node.up && node.segment(pg).sealedEpoch > 0 && node.segment(pg).scl >= target;
+    return node.up && node.segment(pg).sealedEpoch > 0 && through(n) >= target;
   };
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) c.storageNode(n).segment(pg).blank = false;

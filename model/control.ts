@@ -3,7 +3,8 @@
 // A PG replaces a failed segment F (its node down for replaceAfterTicks ticks, or its disk lost)
 // by a spare G of the same AZ through membership epochs (SIGMOD 2018 §4):
 //   ABCDEF  ->  [ABCDEF, ABCDEG]  (writes: 4/6 of both; reads: 3/6 of either)  ->  ABCDEG
-// completing once G has hydrated (its SCL reaches the highest SCL of any intact old member), or
+// completing once G has hydrated (its SCL reaches the highest SCL of the intact old members, which
+// must form a read quorum), or
 // rolling back to ABCDEF if F returns first. A second failure during a change stacks one more set
 // the same way. Each step is one membership-epoch write. Reads and writes go on throughout: the
 // writer and storage always use the current sets, and requests of an older membership epoch are
@@ -11,8 +12,9 @@
 
 import type { Ctx } from './network.js';
 import type { Membership, NodeId } from './types.js';
-import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf } from './types.js';
-import { sclOf } from './log.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf, quorumsFor } from './types.js';
+import { wins } from './quorum.js';
+import { completeThrough, sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { eachOf, findIn, frozen, opaque } from './frozen.js';
 import type { ControlDurable, State } from './state.js';
@@ -49,13 +51,24 @@ export function controlTick(ctx: Ctx): void {
   });
 }
 
-/** The newest set is whole once every replacement in it has caught up with the intact old members. */
+/**
+ * The newest set is whole once every replacement in it has caught up with the intact old members,
+ * and only when those form a read quorum: a committed record is complete on a write quorum of the
+ * old set, which meets every read quorum, so then their highest SCL covers it. With fewer (the
+ * rest down, their disks intact), the highest SCL of the ones left may miss every commit: a
+ * replacement that hydrated from nothing was called whole, and replacements so made could form a
+ * read quorum that misses committed records (three disks lost and the other three members
+ * crashed: shrinks/replacement-hydrated-from-too-few.json). The change waits for them instead.
+ */
 function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
-  const target = Math.max(0, ...m.sets[0]!.filter((n) => intact(ctx, n, pg)).map((n) => sclOf(segment(ctx, n, pg))));
-  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0
-    && sclOf(segment(ctx, n, pg)) >= target;
+  const whole = m.sets[0]!.filter((n) => intact(ctx, n, pg));
+  if (!wins(quorumsFor(ctx.config, m).read, whole)) return false;
+  // Complete through the truncation ranges too (log.ts completeThrough).
+  const through = (n: NodeId) => completeThrough(sclOf(segment(ctx, n, pg)), segment(ctx, n, pg).ranges);
+  const target = Math.max(0, ...whole.map(through));
+  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0 && through(n) >= target;
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) updateSegment(ctx, n, pg, { blank: false });
   step(ctx, m, pg, 'complete', [newest]);
