@@ -57,8 +57,8 @@ export function controlTick(ctx: Ctx): void {
  * old set, which meets every read quorum, so then their highest SCL covers it. With fewer (the
  * rest down, their disks intact), the highest SCL of the ones left may miss every commit: a
  * replacement that hydrated from nothing was called whole, and replacements so made could form a
- * read quorum that misses committed records (three disks lost and the other three members
- * crashed: shrinks/replacement-hydrated-from-too-few.json). The change waits for them instead.
+ * read quorum that misses committed records (one disk lost and five members crashed, found by a
+ * long exploration: shrinks/replacement-hydrated-from-too-few.json). The change waits for them instead.
  */
 function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
