@@ -522,9 +522,10 @@ function answerGossip(c: Cluster, node: StorageNode, msg: Extract<Message, { kin
   const seg = node.segment(msg.pg);
   if (msg.epoch !== seg.sealedEpoch || seg.blank) return;
   const records = seg.recordsAfter(bug(c.config, 'gossip-sends-above-own-scl') ? Math.max(msg.after, seg.scl) : msg.after);
-  if (records.length === 0) return;
-  // Below our GC point we hold the coalesced log: the peer adopts it as its base.
+  // Below our GC point we hold the coalesced log: the peer adopts it as its base (a base alone is
+  // an answer too: model/storage.ts answerGossip).
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
+  if (records.length === 0 && base === 0) return;
   c.send({ kind: 'gossipResp', from: node.id, to: msg.from, epoch: msg.epoch, pg: msg.pg, records, base });
 }
 
