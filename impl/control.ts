@@ -9,13 +9,13 @@
 // (frozen), so the vocabulary's memoized helpers (membersOf, quorumsFor) key on them; `version`
 // counts membership writes so writers can tell cheaply that their cached PGCLs are stale.
 
-import type { Membership, NodeId } from '../model/types.js';
+import type { Lsn, Membership, NodeId } from '../model/types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, membersOf as membersOf_, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { Segment } from './segment.js';
-import { completeThrough } from './log.js';
+import { recordAnnulled } from './log.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const azOf: typeof azOf_ = azOf_;
@@ -124,21 +124,24 @@ function complete(c: Cluster, m: Membership, pg: number): boolean {
   const fresh = newest.filter((n) => !stable.includes(n));
   const whole = stable.filter((n) => intact(c, n, pg));
   if (!wins(quorumsFor(c.config, m).read, whole)) return false;
-  // Complete through the truncation ranges too (log.ts completeThrough).
-  const through = (n: NodeId): number => {
-    const seg = c.storageNode(n).segment(pg);
-    return completeThrough(seg.scl, seg.ranges);
-  };
   let target = 0;
-  for (const n of whole) target = Math.max(target, through(n));
+  for (const n of whole) target = Math.max(target, heldThrough(c.storageNode(n).segment(pg)));
   const hydrated = (n: NodeId): boolean => {
     const node = c.storageNode(n);
-    return node.up && node.segment(pg).sealedEpoch > 0 && through(n) >= target;
+    return node.up && node.segment(pg).sealedEpoch > 0 && node.segment(pg).scl >= target;
   };
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) c.storageNode(n).segment(pg).blank = false;
   step(c, m, pg, 'complete', [newest]);
   return true;
+}
+
+/** model/control.ts heldThrough: the GC base, or the highest record within the SCL no range annuls. */
+function heldThrough(seg: Segment): Lsn {
+  const scl = seg.scl;
+  let out = seg.gcPoint;
+  for (const r of seg.recordsAfter(seg.gcPoint)) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
+  return out;
 }
 
 /** Every member of the stable set is back and whole: drop the change, forget the replacements. */
@@ -165,6 +168,8 @@ function begin(c: Cluster, m: Membership, pg: number): void {
   if (spare === undefined) return;
   const node = c.storageNode(spare);
   node.replaceSegment(pg, Segment.empty(c.control.writer, true, node.segment(pg)));
+  // The volume's current epoch promised from the start (model/control.ts begin).
+  node.segment(pg).epoch = c.control.epochNext - 1;
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(c, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }

@@ -49,19 +49,3 @@ export function sealRecord(r: RedoRecord): RedoRecord {
   assert(r.prevPg < r.lsn && r.prevVol < r.lsn, 'backlinks point backwards');
   return r;
 }
-
-/** model/log.ts completeThrough: an SCL carried across the truncation ranges it reaches the start of. */
-export function completeThrough(scl: Lsn, ranges: readonly TruncationRange[]): Lsn {
-  let out = scl;
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (let i = 0; i < ranges.length; i++) {
-      const r = ranges[i]!;
-      if (r.from <= out && out < r.to) {
-        out = r.to;
-        moved = true;
-      }
-    }
-  }
-  return out;
-}

@@ -11,13 +11,13 @@
 // refused. The control plane sees storage state directly, as a monitoring service would.
 
 import type { Ctx } from './network.js';
-import type { Membership, NodeId } from './types.js';
+import type { Lsn, Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
-import { completeThrough, sclOf } from './log.js';
+import { recordAnnulled, sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { eachOf, findIn, frozen, opaque } from './frozen.js';
-import type { ControlDurable, State } from './state.js';
+import type { ControlDurable, SegmentDurable, State } from './state.js';
 
 /**
  * The control plane's durable metadata is a value (opaque to immer, read plainly): a change
@@ -65,14 +65,27 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
   const whole = m.sets[0]!.filter((n) => intact(ctx, n, pg));
   if (!wins(quorumsFor(ctx.config, m).read, whole)) return false;
-  // Complete through the truncation ranges too (log.ts completeThrough).
-  const through = (n: NodeId) => completeThrough(sclOf(segment(ctx, n, pg)), segment(ctx, n, pg).ranges);
-  const target = Math.max(0, ...whole.map(through));
-  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0 && through(n) >= target;
+  const target = Math.max(0, ...whole.map((n) => heldThrough(segment(ctx, n, pg))));
+  const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0
+    && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
   for (const n of fresh) updateSegment(ctx, n, pg, { blank: false });
   step(ctx, m, pg, 'complete', [newest]);
   return true;
+}
+
+/**
+ * What a replacement must hold to have caught up with a whole old member: that member's GC base,
+ * and its highest record within its SCL that no truncation range annuls. Not its SCL itself: one
+ * that coalesced while complete to an LSN a later recovery annulled keeps that SCL (its GC base's),
+ * and a replacement in a PG nobody writes to again can never reach it by records, which the range
+ * says do not exist (liveness: shrinks/replacement-behind-annulled-scl.json).
+ */
+function heldThrough(seg: SegmentDurable): Lsn {
+  const scl = sclOf(seg);
+  let out = seg.gcPoint;
+  for (const r of seg.records) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
+  return out;
 }
 
 /** Every member of the stable set is back and whole: drop the change, forget the replacements. */
@@ -98,6 +111,11 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   const spare = spares.find((n) => azOf(n) === azOf(gone));
   if (spare === undefined) return;
   replaceSegment(ctx, spare, pg, emptySegment(ctx.s.control.writer, true, segment(ctx, spare, pg)));
+  // The new segment promises the volume's current epoch from the start: a seal from an older
+  // writer still alive after a failover was taken by the fresh segment (epoch 0), which then
+  // counted as sealed, asked that writer and never the current one (liveness:
+  // shrinks/replacement-sealed-by-old-writer.json).
+  updateSegment(ctx, spare, pg, { epoch: ctx.s.control.epochNext - 1 });
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(ctx, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }

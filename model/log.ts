@@ -89,29 +89,6 @@ function completeness(seg: Segment): { readonly scl: Lsn; readonly holes: boolea
   return known;
 }
 
-/**
- * How far a segment complete to `scl` holds every record that can still exist: a truncation range
- * (from, to] annuls every record in it, so one complete through `from` is complete through `to`.
- * The control plane judges hydration by it: after a recovery's truncation, a segment that had
- * coalesced while complete to an LSN the range later annulled keeps that SCL (its GC base), and a
- * replacement in a PG nobody writes to can never reach it by records, which the range says do
- * not exist (a liveness violation, shrinks/replacement-behind-annulled-scl.json).
- */
-export function completeThrough(scl: Lsn, ranges: readonly TruncationRange[]): Lsn {
-  let out = scl;
-  // Ranges may chain (one recovery's range starting inside an earlier one): extend until none applies.
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const r of ranges) {
-      if (r.from <= out && out < r.to) {
-        out = r.to;
-        moved = true;
-      }
-    }
-  }
-  return out;
-}
-
 /** A segment's SCL. */
 export function sclOf(seg: Segment): Lsn {
   return completeness(seg).scl;
