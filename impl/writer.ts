@@ -535,9 +535,10 @@ export function writerTick(c: Cluster, node: NodeId): void {
   assert(x instanceof WriterUp, 'a writer that is up');
   x.syncControl(c.control.version, c.control.pgs.length);
   sendSeals(c, node, x);
-  if (x.status === 'sealing') return completeSealing(c, node, x);
-  // A membership step can move PGCL without an ack (a joint quorum became a single one).
+  // A membership step can move PGCL without an ack (a joint quorum became a single one); sealing
+  // too (model/writer.ts writerTicks).
   x.marks.remember(c.control);
+  if (x.status === 'sealing') return completeSealing(c, node, x);
   acknowledgeCommits(c, node, x);
   if (c.time % c.config.retransmitTicks === 0) {
     retransmit(c, node, x);

@@ -405,9 +405,11 @@ export function writerTick(ctx: Ctx, node: NodeId): void {
 
 function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   sendSeals(ctx, node, w);
-  if (w.status === 'sealing') return completeSealing(ctx, node, w);
-  // A membership step can move PGCL without an ack (a joint quorum became a single one).
+  // A membership step can move PGCL without an ack (a joint quorum became a single one): it is
+  // remembered while sealing too, or a change that began before the writer went active lowered
+  // it again (shrinks/pgcl-backwards-while-sealing.json).
   const { vdl } = remember(ctx, w);
+  if (w.status === 'sealing') return completeSealing(ctx, node, w);
   acknowledgeCommits(ctx, node, w, vdl);
   const time = ctx.s.world.time;
   if (time % ctx.config.retransmitTicks === 0) {
