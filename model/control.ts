@@ -3,9 +3,8 @@
 // A PG replaces a failed segment F (its node down for replaceAfterTicks ticks, or its disk lost)
 // by a spare G of the same AZ through membership epochs (SIGMOD 2018 §4):
 //   ABCDEF  ->  [ABCDEF, ABCDEG]  (writes: 4/6 of both; reads: 3/6 of either)  ->  ABCDEG
-// completing once G has hydrated (its SCL reaches the highest SCL of the intact old members, which
-// must form a read quorum), or
-// rolling back to ABCDEF if F returns first. A second failure during a change stacks one more set
+// completing once G has hydrated (its SCL reaches what the intact old members hold, heldThrough,
+// and those form a read quorum), or rolling back to ABCDEF if F returns first. A second failure during a change stacks one more set
 // the same way. Each step is one membership-epoch write. Reads and writes go on throughout: the
 // writer and storage always use the current sets, and requests of an older membership epoch are
 // refused. The control plane sees storage state directly, as a monitoring service would.
@@ -54,8 +53,8 @@ export function controlTick(ctx: Ctx): void {
 /**
  * The newest set is whole once every replacement in it has caught up with the intact old members,
  * and only when those form a read quorum: a committed record is complete on a write quorum of the
- * old set, which meets every read quorum, so then their highest SCL covers it. With fewer (the
- * rest down, their disks intact), the highest SCL of the ones left may miss every commit: a
+ * old set, which meets every read quorum, so then what they hold covers it. With fewer (the
+ * rest down, their disks intact), what the ones left hold may miss every commit: a
  * replacement that hydrated from nothing was called whole, and replacements so made could form a
  * read quorum that misses committed records (one disk lost and five members crashed, found by a
  * long exploration: shrinks/replacement-hydrated-from-too-few.json). The change waits for them instead.
