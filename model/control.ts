@@ -5,9 +5,10 @@
 //   ABCDEF  ->  [ABCDEF, ABCDEG]  (writes: 4/6 of both; reads: 3/6 of either)  ->  ABCDEG
 // completing once G has hydrated (its SCL reaches what the intact old members hold, heldThrough,
 // and those form a read quorum), or rolling back to ABCDEF if F returns first. A second failure
-// during a change stacks one more set the same way. Each step is one membership-epoch write. Reads and writes go on throughout: the
-// writer and storage always use the current sets, and requests of an older membership epoch are
-// refused. The control plane sees storage state directly, as a monitoring service would.
+// during a change stacks one more set the same way. Each step is one membership-epoch write. Reads
+// and writes go on throughout: the writer and storage always use the current sets, and requests of
+// an older membership epoch are refused. The control plane sees storage state directly, as a
+// monitoring service would.
 
 import type { Ctx } from './network.js';
 import type { Lsn, Membership, NodeId } from './types.js';
