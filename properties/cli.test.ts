@@ -1,8 +1,8 @@
 // The command-line tool's contract: exit 0 when all holds, 1 on a changed outcome, 2 on bad input
 // with one clear line and no stack trace.
 
-import { describe, it, expect, vi, afterEach } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, vi, afterEach, afterAll } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './cli.js';
@@ -16,6 +16,15 @@ import { fitLine, instructionsIn, medianFit, type Line, type ShapeFit, type Shap
 
 afterEach(() => vi.restoreAllMocks());
 
+// Every temporary directory this file makes, removed when it ends: CI runs it on every push.
+const temporary: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+afterAll(() => { for (const dir of temporary) rmSync(dir, { recursive: true, force: true }); });
+
 function quiet() {
   const err: string[] = [];
   vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -24,7 +33,7 @@ function quiet() {
 }
 
 describe('aurora-harness', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aurora-cli-'));
+  const dir = tempDir('aurora-cli-');
   const cases: [string, string[], string][] = [
     ['a missing file', ['replay', join(dir, 'missing.json')], 'no such file'],
     ['a truncated file', ['replay', (writeFileSync(join(dir, 't.json'), '{"format":'), join(dir, 't.json'))], 'not JSON'],
@@ -61,7 +70,7 @@ describe('aurora-harness', () => {
     ['explore --budget 0', ['explore', '--budget', '0s'], "--budget: '0s' runs nothing"],
     ['mutants --budget 0', ['mutants', '--budget', '0'], "--budget: '0' runs nothing"],
     ['a directory given to show, which takes one counterexample', ['show', dir], 'is a directory, not a counterexample file'],
-    ['replay of a directory with no counterexample in it', ['replay', mkdtempSync(join(tmpdir(), 'aurora-empty-'))], 'no .json counterexample in it'],
+    ['replay of a directory with no counterexample in it', ['replay', tempDir('aurora-empty-')], 'no .json counterexample in it'],
     ['replay of a good file and a truncated one (nothing is replayed)', ['replay', 'shrinks/gc-base-past-pgmrpl.json', join(dir, 't.json')], 'not JSON'],
     ['show --html into a directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', dir], `--html: ${dir} is a directory`],
     ['show --html under a missing directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', join(dir, 'no', 'x.html')], `--html: ${join(dir, 'no')} is not a directory`],
@@ -303,7 +312,7 @@ describe('aurora-harness', () => {
   it('replays a directory: every counterexample in it and below, a count at the end, exit 1 if any changed', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-    const root = mkdtempSync(join(tmpdir(), 'aurora-replay-'));
+    const root = tempDir('aurora-replay-');
     const [a, b] = shrinkFiles();
     mkdirSync(join(root, 'sub'));
     copyFileSync(a!, join(root, 'a.json'));
