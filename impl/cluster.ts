@@ -234,6 +234,7 @@ function initialWriter(config: Config, pgCount: number): WriterUp {
   for (let pg = 0; pg < pgCount; pg++) {
     for (const n of INITIAL_MEMBERS) {
       const i = storageIndex(n);
+      w.newIncarnation(pg, i, 1);
       w.setSealed(pg, i, 1);
       w.marks.setInitial(pg, i);
     }

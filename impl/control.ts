@@ -10,12 +10,14 @@
 // counts membership writes so writers can tell cheaply that their cached PGCLs are stale.
 
 import type { Lsn, Membership, NodeId } from '../model/types.js';
-import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, membersOf as membersOf_, quorumsFor } from '../model/types.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, WRITER, azOf as azOf_, bug, membersOf as membersOf_, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert as assert_ } from './assert.js';
 import type { Cluster } from './cluster.js';
 import { Segment } from './segment.js';
 import { recordAnnulled } from './log.js';
+import { WriterUp } from './writer.js';
+import { storageIndex } from './watermarks.js';
 
 // Bound once at load: under tsx (npm run bench) every use of an import is a getter call.
 const azOf: typeof azOf_ = azOf_;
@@ -170,6 +172,12 @@ function begin(c: Cluster, m: Membership, pg: number): void {
   node.replaceSegment(pg, Segment.empty(c.control.writer, true, node.segment(pg)));
   // The volume's current epoch promised from the start (model/control.ts begin).
   node.segment(pg).epoch = c.control.epochNext - 1;
+  // Every writer up forgets what the node's earlier segment reported (model/writer.ts replacementBegun).
+  const incarnation = node.segment(pg).incarnation;
+  for (const id of bug(c.config, 'writer-keeps-spare-scl') ? [] : c.computeIds) {
+    const w = c.computeNode(id);
+    if (w instanceof WriterUp) w.newIncarnation(pg, storageIndex(spare), incarnation);
+  }
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(c, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }

@@ -506,7 +506,7 @@ export function gossip(c: Cluster, node: StorageNode): void {
     }
     const seg = held ?? node.segment(pg);
     if (seg.sealedEpoch === 0) {
-      if (!bug(c.config, 'unsealed-member-silent')) c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      c.send({ kind: 'ack', from: node.id, to: c.control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       continue;
     }
     // A full segment hydrates from another full one (it needs pages); a tail one from anyone.

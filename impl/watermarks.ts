@@ -219,6 +219,19 @@ export class Watermarks {
     if (ws !== undefined) this.above[pg] = countAbove(ws, this.scl, pg * STRIDE, this.computed[pg]!);
   }
 
+  /**
+   * Storage node number i's segment of the PG is a new incarnation: the SCL its node reported
+   * before is forgotten. The PG's answer is recomputed at the next sync (forced: a lower answer
+   * may lower the PGCL, down to the PGCL reached, and then the VCL prefix is rescanned).
+   */
+  forget(pg: number, i: number): void {
+    const at = pg * STRIDE + i;
+    if (at >= this.scl.length || this.scl[at]! < 0) return;
+    this.scl[at] = -1;
+    this.seen[pg] = undefined;
+    this.version = -1;
+  }
+
   /** An ack raised (or first reported) a segment's SCL. */
   raise(control: ControlPlane, pg: number, node: NodeId, value: Lsn): void {
     this.raiseAt(control, pg, storageIndex(node), value);

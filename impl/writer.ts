@@ -115,6 +115,13 @@ export class WriterUp {
    * retransmit (the marks' one-pass lag check) and announceMinReadPoint.
    */
   readonly sealedAt: readonly number[] = [];
+  /**
+   * Per PG, per storage node (as sealedAt): the newest segment incarnation heard of there, from an
+   * ack or from the control plane taking the node as a replacement; 0 for none. Never below
+   * sealedAt's. An ack of an older incarnation is stale, and what an older one reported is
+   * forgotten once a newer one is heard of (model/state.ts WriterUp.incarnations).
+   */
+  readonly heardAt: number[] = [];
   readonly log: WriterLog;
   readonly marks: Watermarks;
   /** Accepted transactions whose commit VDL has not reached, in commit order. */
@@ -178,6 +185,22 @@ export class WriterUp {
   private ensureSealed(pg: number): void {
     const a = this.sealedAt as number[];
     while (a.length < (pg + 1) * NODES) a.push(-1);
+    const h = this.heardAt;
+    while (h.length < (pg + 1) * NODES) h.push(0);
+  }
+
+  /**
+   * The segment of storage node number i in the PG is now incarnation `incarnation`: forget the
+   * SCL and the seal of the one before, and take only this incarnation's acks from now on.
+   */
+  newIncarnation(pg: number, i: number, incarnation: number): void {
+    this.ensureSealed(pg);
+    assert(incarnation > this.heardAt[pg * NODES + i]!, 'incarnations only grow');
+    this.heardAt[pg * NODES + i] = incarnation;
+    (this.sealedAt as number[])[pg * NODES + i] = -1;
+    this.marks.forget(pg, i);
+    // It may need a seal now (sendSeals drops a PG only when no member needs one).
+    this.sealWork.add(pg);
   }
 
   /** The incarnation of storage node number i's segment of the PG known sealed (-1: none). */
@@ -187,6 +210,7 @@ export class WriterUp {
 
   setSealed(pg: number, i: number, incarnation: number): void {
     this.ensureSealed(pg);
+    assert(incarnation <= this.heardAt[pg * NODES + i]!, 'the incarnation sealed is one heard of');
     (this.sealedAt as number[])[pg * NODES + i] = incarnation;
   }
 
@@ -460,9 +484,10 @@ function takeAckAndAdvance(c: Cluster, node: NodeId, w: WriterUp, msg: Extract<M
 }
 
 /**
- * SCLs only grow. An ack of -1 says the segment (a new incarnation) is not sealed into this epoch:
- * forget that it was, so the next tick seals it. An ack of an older incarnation than the one
- * known sealed is stale.
+ * SCLs only grow within a segment's incarnation. An ack of an older incarnation than the newest
+ * heard of is stale. One of a newer incarnation means the segment the writer knew is gone: what
+ * it reported is forgotten. An ack of -1 says the segment is not sealed into this epoch: forget
+ * that it was, so the next tick seals it.
  */
 function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>): void {
   const pg = msg.pg;
@@ -473,18 +498,19 @@ function takeAck(c: Cluster, w: WriterUp, msg: Extract<Message, { kind: 'ack' }>
   // map fallback out of line, the whole ack is one function there (marginal instructions per
   // record, cachegrind: 2 PGs 12,377 -> 12,348, 64 PGs 24,924 -> 24,578).
   if (!w.retransmitWork.has(pg)) w.retransmitWork.add(pg);
-  const sealed = w.sealedIncarnation(pg, i);
-  const known = sealed < 0 ? 0 : sealed;
+  // As sealedIncarnation (0: none heard of, or the PG's slots not made yet).
+  const heard = w.heardAt[pg * NODES + i] ?? 0;
+  if (msg.incarnation < heard) return;
+  if (msg.incarnation > heard) w.newIncarnation(pg, i, msg.incarnation);
   if (msg.scl < 0) {
-    // Only this branch can make a member need a seal (forgotten as sealed). The other leaves it
-    // sealed with an SCL that only rose: if it needs a seal now it did before, so its PG is in
-    // sealWork already (sendSeals drops a PG only when no member needs one).
+    // Only this branch and a new incarnation can make a member need a seal (forgotten as sealed).
+    // The other leaves it sealed with an SCL that only rose: if it needs a seal now it did
+    // before, so its PG is in sealWork already (sendSeals drops a PG only when no member needs one).
     w.sealWork.add(pg);
-    if (msg.incarnation >= known && sealed >= 0) w.setSealed(pg, i, -1);
+    if (w.sealedIncarnation(pg, i) >= 0) w.setSealed(pg, i, -1);
     return;
   }
-  if (msg.incarnation < known) return;
-  if (msg.incarnation !== sealed) w.setSealed(pg, i, msg.incarnation);
+  if (msg.incarnation !== w.sealedIncarnation(pg, i)) w.setSealed(pg, i, msg.incarnation);
   w.marks.raiseAt(c.control, pg, i, msg.scl);
 }
 

@@ -14,6 +14,7 @@ import type { Ctx } from './network.js';
 import type { Lsn, Membership, NodeId } from './types.js';
 import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
+import { replacementBegun } from './writer.js';
 import { recordAnnulled, sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
 import { eachOf, findIn, frozen, opaque } from './frozen.js';
@@ -116,6 +117,7 @@ function begin(ctx: Ctx, m: Membership, pg: number): void {
   // counted as sealed, asked that writer and never the current one (liveness:
   // shrinks/replacement-sealed-by-old-writer.json).
   updateSegment(ctx, spare, pg, { epoch: ctx.s.control.epochNext - 1 });
+  replacementBegun(ctx, pg, spare, segment(ctx, spare, pg).incarnation);
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(ctx, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
 }

@@ -331,6 +331,41 @@ describe('self-healing', () => {
     for (const pg of [0, 1]) expect(lsns('C2', pg)).toEqual(lsns('A1', pg));
     expect(only(r.log, 'membership').map((o) => o.step)).toEqual(['begin', 'begin', 'rollback', 'rollback']);
   });
+
+  // A node replaced earlier and taken back later as a spare is a new, empty segment: the writer
+  // must not count the SCL the node reported as a member before (shrinks/stale-scl-after-spare-reuse.json).
+  for (const bugs of [[], ['writer-keeps-spare-scl' as const]]) {
+    it(`a spare reused after leaving the PG starts with no SCL at the writer${bugs.length ? ' (not with the mutant)' : ''}`, () => {
+      const r = new Run({ ...DEFAULT_CONFIG, bugs });
+      const writer = () => { const w = r.state.compute[r.state.control.writer]; if (!isWriterUp(w)) throw new Error('no writer'); return w; };
+      const settled = () => r.state.control.pgs.every((m) => m.sets.length === 1);
+      r.do(txn([0], [3]));
+      r.until('committed');
+      // A1 leaves: its disk is lost, A3 replaces it
+      r.do({ type: 'loseDisk', node: storageIndex('A1') });
+      for (let i = 0; i < 40 && (r.state.control.pgs[0]!.sets.length === 1 || !settled()); i++) r.round();
+      expect(r.state.control.pgs.map((m) => m.sets)).toEqual([0, 1].map(() => [['A3', 'A2', 'B1', 'B2', 'C1', 'C2']]));
+      const before = writer().scl[0]!['A1'];
+      expect(before, 'the writer still holds what A1 reported as a member').toBeGreaterThanOrEqual(0);
+      // A2's disk is lost: A1, the AZ's spare now, replaces it
+      r.do({ type: 'loseDisk', node: storageIndex('A2') });
+      const begun = only(r.do(tick), 'membership');
+      expect(begun.map((o) => o.sets[1])).toEqual([0, 1].map(() => ['A3', 'A1', 'B1', 'B2', 'C1', 'C2']));
+      const known = (pg: number) => ({ scl: writer().scl[pg]!['A1'], sealed: writer().sealed[pg]!['A1'], incarnation: writer().incarnations[pg]!['A1'] });
+      for (const pg of [0, 1]) {
+        const incarnation = r.state.storage['A1']!.durable.segments[pg]!.incarnation;
+        if (bugs.length === 0) expect(known(pg)).toEqual({ scl: undefined, sealed: undefined, incarnation });
+        else expect(known(pg).scl, 'the mutant keeps the old SCL').toBeDefined();
+      }
+      if (bugs.length > 0) return;
+      // A1 hydrates, is sealed, and the change completes; writes commit in the new membership
+      for (let i = 0; i < 40 && !settled(); i++) r.round();
+      expect(settled()).toBe(true);
+      r.do(txn([1], [4]));
+      expect(r.until('committed').txn).toBe(1);
+      for (const pg of [0, 1]) expect(writer().incarnations[pg]!['A1']).toBe(r.state.storage['A1']!.durable.segments[pg]!.incarnation);
+    });
+  }
 });
 
 describe('volume growth', () => {

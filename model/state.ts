@@ -193,6 +193,15 @@ export interface WriterUp {
   readonly scl: readonly Readonly<Record<NodeId, Lsn>>[];
   /** Per PG, per member: the segment incarnation known sealed into this epoch (absent: seal it). */
   readonly sealed: readonly Readonly<Record<NodeId, number>>[];
+  /**
+   * Per PG, per storage node: the newest segment incarnation the writer has heard of there, from
+   * an ack or from the control plane taking the node as a replacement (absent: none). Never below
+   * `sealed`. An ack of an older incarnation is stale, and what an older one reported (its SCL, its
+   * seal) is forgotten once a newer one is heard of: a spare reused by a membership change is an
+   * empty new segment, and the SCL its node reported as an earlier member counted it in the new
+   * set's write quorum (durability: shrinks/stale-scl-after-spare-reuse.json).
+   */
+  readonly incarnations: readonly Readonly<Record<NodeId, number>>[];
   /** Per PG: the highest PGCL reached in this epoch (a membership change never lowers it). */
   readonly reached: readonly Lsn[];
   /**

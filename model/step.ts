@@ -52,6 +52,7 @@ export function initialState(config: Config = DEFAULT_CONFIG): State {
     ...writerUp(emptyPlan, 1, 'active', config.pgCount),
     scl: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 0]))))),
     sealed: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))))),
+    incarnations: frozenList(pgs.map(() => known(Object.fromEntries(INITIAL_MEMBERS.map((n) => [n, 1]))))),
   });
   const compute: Record<NodeId, ComputeState> = { [WRITER]: writer };
   for (const r of computeNodes(config).slice(1)) {

@@ -247,7 +247,7 @@ export function gossip(ctx: Ctx, node: NodeId): void {
     if (!members.includes(node)) return;
     const seg = segments[pg]!;
     if (seg.sealedEpoch === 0) {
-      if (!bug(ctx.config, 'unsealed-member-silent')) send(ctx, { kind: 'ack', from: node, to: control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
+      send(ctx, { kind: 'ack', from: node, to: control.writer, epoch: seg.epoch, pg, scl: -1, incarnation: seg.incarnation });
       return;
     }
     if (!(seg.blank || hasHoles(seg))) return;

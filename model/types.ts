@@ -40,7 +40,7 @@ export const BUG_NAMES = [
   'vcl-prefix-off-by-one', 'commit-on-own-pg', 'read-any-page-server',
   'hedge-timer-late', 'replica-applies-on-arrival', 'replica-applies-across-gap',
   'recovery-below-read-quorum', 'truncation-to-highest-seen', 'storage-takes-stale-epoch',
-  'writer-ignores-rejection', 'unsealed-member-silent', 'gc-base-keeps-pgmrpl',
+  'writer-ignores-rejection', 'writer-keeps-spare-scl', 'gc-base-keeps-pgmrpl',
   'pgmrpl-ignores-replicas', 'lal-checks-first-lsn', 'segment-persists-duplicate',
   'read-response-counted-twice', 'scl-ignores-late-predecessor',
   'gossip-sends-above-own-scl', 'release-ignores-pgmrpl',

@@ -29,6 +29,7 @@ export function writerUp(plan: RecoveryPlan, epoch: number, status: WriterUp['st
     status, epoch, plan: frozenDeep(plan), base: plan.truncateTo,
     scl: frozenList(Array.from({ length: pgCount }, () => known({}))),
     sealed: frozenList(Array.from({ length: pgCount }, () => known({}))),
+    incarnations: frozenList(Array.from({ length: pgCount }, () => known({}))),
     reached: frozenList(Array.from({ length: pgCount }, () => -1)),
     records: frozenList([]), released: plan.truncateTo, releasedCpl: plan.truncateTo, releasedLastPg: frozenList([...plan.lastPg]),
     pendingTxns: frozenList([]), reads: frozenList([]), cache: frozenList([]),
@@ -47,7 +48,7 @@ export function writerValue(w: WriterUp): WriterUp {
 /** A writer's writable copy, part by part (one fixed shape: frozen.ts Copy). */
 function writerCopy(w: WriterUp): WriterEdit {
   return {
-    status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, reached: w.reached,
+    status: w.status, epoch: w.epoch, plan: w.plan, base: w.base, scl: w.scl, sealed: w.sealed, incarnations: w.incarnations, reached: w.reached,
     records: w.records, released: w.released, releasedCpl: w.releasedCpl, releasedLastPg: w.releasedLastPg,
     pendingTxns: w.pendingTxns, reads: w.reads, cache: w.cache, replicaPoints: w.replicaPoints,
     gcAnnounced: w.gcAnnounced, resendUpTo: w.resendUpTo,
@@ -239,25 +240,53 @@ function writerTakes(ctx: Ctx, node: NodeId, w: WriterEdit, msg: Message): void 
 }
 
 /**
- * SCLs only grow. An ack of -1 says the segment (a new incarnation: a replacement, a new disk) is
- * not sealed into this epoch: forget that it was, so the next tick seals it. An ack of an older
- * incarnation than the one known sealed is stale.
+ * SCLs only grow within a segment's incarnation. An ack of an older incarnation than the newest
+ * heard of is stale. One of a newer incarnation (a replacement, a new disk) means the segment the
+ * writer knew is gone: what it reported is forgotten. An ack of -1 says the segment is not sealed
+ * into this epoch: forget that it was, so the next tick seals it.
  */
 function takeAck(w: WriterEdit, msg: Extract<Message, { kind: 'ack' }>): void {
   const pg = msg.pg;
+  const heard = w.incarnations[pg]?.[msg.from] ?? 0;
+  if (msg.incarnation < heard) return;
+  if (msg.incarnation > heard) forgetSegment(w, pg, msg.from, msg.incarnation);
   let scl = w.scl[pg];
   if (scl === undefined) w.scl = withAt(w.scl, pg, (scl = known({}))) as WriterUp['scl'];
-  let sealed = w.sealed[pg];
-  if (sealed === undefined) w.sealed = withAt(w.sealed, pg, (sealed = known({}))) as WriterUp['sealed'];
+  const sealed = w.sealed[pg] ?? known({});
   if (msg.scl < 0) {
-    if (msg.incarnation >= (sealed[msg.from] ?? 0) && msg.from in sealed) {
-      w.sealed = withAt(w.sealed, pg, known(Object.fromEntries(Object.entries(sealed).filter(([n]) => n !== msg.from)))) as WriterUp['sealed'];
-    }
+    if (msg.from in sealed) w.sealed = withAt(w.sealed, pg, without(sealed, msg.from)) as WriterUp['sealed'];
     return;
   }
-  if (msg.incarnation < (sealed[msg.from] ?? 0)) return;
   if (sealed[msg.from] !== msg.incarnation) w.sealed = withAt(w.sealed, pg, opaqueWith(sealed, msg.from, msg.incarnation)) as WriterUp['sealed'];
   if (scl[msg.from] === undefined || msg.scl > scl[msg.from]!) w.scl = withAt(w.scl, pg, opaqueWith(scl, msg.from, msg.scl)) as WriterUp['scl'];
+}
+
+/**
+ * The segment of `node` in the PG is now incarnation `incarnation`: forget the SCL and the seal of
+ * the one before, and take only this incarnation's acks from now on.
+ */
+function forgetSegment(w: WriterEdit, pg: number, node: NodeId, incarnation: number): void {
+  const scl = w.scl[pg];
+  if (scl !== undefined && node in scl) w.scl = withAt(w.scl, pg, without(scl, node)) as WriterUp['scl'];
+  const sealed = w.sealed[pg];
+  if (sealed !== undefined && node in sealed) w.sealed = withAt(w.sealed, pg, without(sealed, node)) as WriterUp['sealed'];
+  w.incarnations = withAt(w.incarnations, pg, opaqueWith(w.incarnations[pg] ?? known({}), node, incarnation)) as WriterUp['incarnations'];
+}
+
+/**
+ * The control plane took `node` as a replacement in the PG: its segment there is a new, empty
+ * incarnation. Every writer up is told (as it reads each PG's membership from the control plane)
+ * and forgets what the node's earlier segment reported, before that SCL could count in the new
+ * set's write quorum.
+ */
+export function replacementBegun(ctx: Ctx, pg: number, node: NodeId, incarnation: number): void {
+  if (bug(ctx.config, 'writer-keeps-spare-scl')) return;
+  for (const n of computeNodes(ctx.config)) editWriter(ctx, n, (w) => forgetSegment(w, pg, node, incarnation));
+}
+
+/** The values without `node`'s. */
+function without(values: Readonly<Record<NodeId, number>>, node: NodeId): Readonly<Record<NodeId, number>> {
+  return known(Object.fromEntries(Object.entries(values).filter(([n]) => n !== node)));
 }
 
 /**

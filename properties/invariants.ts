@@ -2,7 +2,7 @@
 // what the storage layer guarantees; add an invariant to it and it is checked, counted and listed.
 
 import type { Invariant } from './invariant.js';
-import { commitRule, quorumIntersection, quorumRules, vdlIsCpl, watermarkMonotonic, watermarkOrder, writerRelease } from './guarantees/log.js';
+import { commitRule, quorumIntersection, quorumRules, replacementStartsUnknown, vdlIsCpl, watermarkMonotonic, watermarkOrder, writerRelease } from './guarantees/log.js';
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
 import { gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
@@ -11,7 +11,7 @@ import { segmentLog } from './guarantees/segments.js';
 import { recoveryQuorums } from './guarantees/recovery.js';
 
 export const INVARIANTS: readonly Invariant[] = [
-  quorumIntersection, quorumRules, watermarkOrder, watermarkMonotonic, vdlIsCpl, writerRelease, commitRule,
+  quorumIntersection, quorumRules, replacementStartsUnknown, watermarkOrder, watermarkMonotonic, vdlIsCpl, writerRelease, commitRule,
   durability, azPlusOne, fencing, segmentLog, recoveryQuorums,
   readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, gcSafe,
   agreement,

@@ -54,9 +54,13 @@ describe('strengthened with the catalog', () => {
   // writer remembers; watermark-monotonic now checks the view itself. (The generator rarely
   // delivers two acks of one segment out of order, so that bug is not in the catalog.)
   it('watermark-monotonic sees the writer\'s view of a segment\'s SCL move back', () => {
-    const view = (scl: Record<string, number>[]) => ({ epoch: 2, scl }) as unknown as WriterUp;
+    const view = (scl: Record<string, number>[], incarnations = scl.map((x) => Object.fromEntries(Object.keys(x).map((n) => [n, 1])))) =>
+      ({ epoch: 2, scl, incarnations }) as unknown as WriterUp;
     expect(writerSclBackwards(view([{ A1: 5 }, { B1: 2 }]), view([{ A1: 5 }, { B1: 4 }]))).toBeNull();
     expect(writerSclBackwards(view([{ A1: 5 }]), view([{ A1: 3 }]))).toContain('SCL of A1 PG 0 went 5 -> 3');
+    // A newer incarnation of the segment (a reused spare, a new disk) starts over; the incarnation itself never goes back.
+    expect(writerSclBackwards(view([{ A1: 5 }]), view([{ A1: 0 }], [{ A1: 2 }]))).toBeNull();
+    expect(writerSclBackwards(view([{ A1: 5 }], [{ A1: 2 }]), view([{ A1: 5 }], [{ A1: 1 }]))).toContain('incarnation of A1 PG 0 went 2 -> 1');
   });
 
   // Likewise a delayed VDL update that moves a replica's VDL back: replica-monotonic-reads judged

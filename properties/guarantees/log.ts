@@ -8,6 +8,7 @@ import { STORAGE_NODES, membersOf, quorumsFor } from '../../model/types.js';
 import { sclOf } from '../../model/log.js';
 import { findIn } from '../../model/frozen.js';
 import { fromOracle, marksOf, writerOf } from '../views.js';
+import { isWriterUp } from '../../model/state.js';
 import { writerSclBackwards } from './segments.js';
 
 /** The exhaustive check is memoized per quorum pair: memberships repeat. */
@@ -98,6 +99,34 @@ function quorumMismatch(config: Config, m: Membership): string | null {
   return out;
 }
 
+/**
+ * Checked on the step a membership change takes a node into a PG (the control plane's begin): the
+ * node's segment there was just reset to a new, empty incarnation, so no writer up may hold an SCL
+ * or a seal of it yet. What the node reported as an earlier member is about a segment that is gone.
+ */
+export const replacementStartsUnknown: Invariant = {
+  id: 'replacement-starts-unknown', tag: 'always',
+  title: 'A segment taken as a replacement starts unknown to every writer: no SCL or seal its node reported before counts',
+  why: 'The replacement is a new, empty segment; an SCL from its node\'s earlier segment would count it in the new set\'s write quorum for records it does not hold, and acknowledge commits that are not durable.',
+  check(v) {
+    if (v.prev.control.pgs === v.next.control.pgs) return null;
+    for (const [pg, m] of v.next.control.pgs.entries()) {
+      const before = v.prev.control.pgs[pg];
+      if (before === undefined || before === m) continue;
+      for (const n of membersOf(m)) {
+        if (membersOf(before).includes(n)) continue;
+        for (const [node, w] of Object.entries(v.next.compute)) {
+          if (!isWriterUp(w)) continue;
+          const scl = w.scl[pg]?.[n];
+          const sealed = w.sealed[pg]?.[n];
+          if (scl !== undefined || sealed !== undefined) return `${n} joined PG ${pg} as a replacement, and writer ${node} still holds its SCL ${scl ?? 'none'}, sealed ${sealed ?? 'no'}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
 export const watermarkOrder: Invariant = {
   id: 'watermark-order', tag: 'always',
   title: 'VDL <= VCL <= highest allocated LSN <= VDL + LAL',
@@ -128,7 +157,7 @@ export const watermarkMonotonic: Invariant = {
       const x = marksOf(v.prev, a.w);
       const y = marksOf(v.next, b.w);
       if (y.vdl < x.vdl || y.vcl < x.vcl) return `VDL ${x.vdl} -> ${y.vdl}, VCL ${x.vcl} -> ${y.vcl}`;
-      const view = a.w.scl === b.w.scl ? null : writerSclBackwards(a.w, b.w);
+      const view = a.w.scl === b.w.scl && a.w.incarnations === b.w.incarnations ? null : writerSclBackwards(a.w, b.w);
       if (view !== null) return view;
       const pg = y.pgcl.findIndex((p, i) => p < (x.pgcl[i] ?? -1));
       if (pg >= 0) return `PGCL of PG ${pg}: ${x.pgcl[pg]} -> ${y.pgcl[pg]}`;

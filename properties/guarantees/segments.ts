@@ -36,17 +36,28 @@ export const segmentLog: Invariant = {
 };
 
 /**
- * The writer's view of each segment's SCL (the highest reported in its epoch) never goes back: a
- * delayed acknowledgement reports an older SCL and must not replace a newer one. Part of
- * `watermark-monotonic`.
+ * The writer's view of each segment's SCL (the highest reported in its epoch by the segment's
+ * incarnation it has heard of) never goes back: a delayed acknowledgement reports an older SCL and
+ * must not replace a newer one. It may only when the writer heard of a newer incarnation of that
+ * segment (a reused spare, a new disk), whose SCL starts over. The incarnations heard of never go
+ * back either. Part of `watermark-monotonic`.
  */
 export function writerSclBackwards(a: WriterUp, b: WriterUp): string | null {
+  for (const [pg, before] of a.incarnations.entries()) {
+    const after = b.incarnations[pg];
+    if (before === undefined || after === before) continue;
+    for (const [node, inc] of Object.entries(before)) {
+      const now = after?.[node];
+      if (now === undefined || now < inc) return `the writer's incarnation of ${node} PG ${pg} went ${inc} -> ${now ?? 'none'} within epoch ${b.epoch}`;
+    }
+  }
   for (const [pg, before] of a.scl.entries()) {
     const after = b.scl[pg];
     if (before === undefined || after === before) continue;
     for (const [node, scl] of Object.entries(before)) {
       const now = after?.[node];
-      if (now !== undefined && now < scl) return `the writer's SCL of ${node} PG ${pg} went ${scl} -> ${now} within epoch ${b.epoch}`;
+      const same = (a.incarnations[pg]?.[node] ?? 0) === (b.incarnations[pg]?.[node] ?? 0);
+      if (same && now !== undefined && now < scl) return `the writer's SCL of ${node} PG ${pg} went ${scl} -> ${now} within epoch ${b.epoch}`;
     }
   }
   return null;
