@@ -138,11 +138,11 @@ function complete(c: Cluster, m: Membership, pg: number): boolean {
   return true;
 }
 
-/** model/control.ts heldThrough: the GC base, or the highest record within the SCL no range annuls. */
+/** model/control.ts heldThrough: the highest record within the SCL that no range annuls. */
 function heldThrough(seg: Segment): Lsn {
   const scl = seg.scl;
-  let out = seg.gcPoint;
-  for (const r of seg.recordsAfter(seg.gcPoint)) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
+  let out = 0;
+  for (const r of seg.recordsAfter(0)) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
   return out;
 }
 

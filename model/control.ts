@@ -3,12 +3,12 @@
 // A PG replaces a failed segment F (its node down for replaceAfterTicks ticks, or its disk lost)
 // by a spare G of the same AZ through membership epochs (SIGMOD 2018 §4):
 //   ABCDEF  ->  [ABCDEF, ABCDEG]  (writes: 4/6 of both; reads: 3/6 of either)  ->  ABCDEG
-// completing once G has hydrated (its SCL reaches what the intact old members hold, heldThrough,
-// and those form a read quorum), or rolling back to ABCDEF if F returns first. A second failure
-// during a change stacks one more set the same way. Each step is one membership-epoch write. Reads
-// and writes go on throughout: the writer and storage always use the current sets, and requests of
-// an older membership epoch are refused. The control plane sees storage state directly, as a
-// monitoring service would.
+// completing once G has hydrated (its SCL reaches the last record the intact old members hold,
+// heldThrough, and those form a read quorum), or rolling back to ABCDEF if F returns first. A
+// second failure during a change stacks one more set the same way. Each step is one
+// membership-epoch write. Reads and writes go on throughout: the writer and storage always use the
+// current sets, and requests of an older membership epoch are refused. The control plane sees
+// storage state directly, as a monitoring service would.
 
 import type { Ctx } from './network.js';
 import type { Lsn, Membership, NodeId } from './types.js';
@@ -76,15 +76,22 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
 }
 
 /**
- * What a replacement must hold to have caught up with a whole old member: that member's GC base,
- * and its highest record within its SCL that no truncation range annuls. Not its SCL itself: one
- * that coalesced while complete to an LSN a later recovery annulled keeps that SCL (its GC base's),
- * and a replacement in a PG nobody writes to again can never reach it by records, which the range
- * says do not exist (liveness: shrinks/replacement-behind-annulled-scl.json).
+ * What a replacement must hold to have caught up with a whole old member: its highest record
+ * within its SCL that no truncation range annuls (a replacement complete to it holds every record
+ * of the PG up to it). Not the member's SCL: one that coalesced while complete to an LSN a later
+ * recovery annulled keeps that SCL (its GC base's), and a replacement in a PG nobody writes to
+ * again can never reach it by records, which the range says do not exist (liveness:
+ * shrinks/replacement-behind-annulled-scl.json). Nor its GC point: that is a volume LSN, not a
+ * record of the PG. With no record of the PG between the replacement's last one and it (a recovery
+ * annulled them), a full replacement, hydrating from full peers complete only to that last record
+ * and so never coalesced that far, could never reach it (liveness, fullTail:
+ * shrinks/stacked-change-behind-gc-point.json). What a base coalesced away (older versions, commit
+ * records) no read at or above the PGMRPL needs; a commit record of the PG a replacement lacks
+ * shows as a hole once a later record arrives, and gossip fills it with a peer's base.
  */
 function heldThrough(seg: SegmentDurable): Lsn {
   const scl = sclOf(seg);
-  let out = seg.gcPoint;
+  let out = 0;
   for (const r of seg.records) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
   return out;
 }

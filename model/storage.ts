@@ -264,8 +264,9 @@ function answerGossip(ctx: Ctx, node: NodeId, seg: SegmentDurable, msg: Extract<
   const records = frozenList(filterOf(seg.records, (r) => r.lsn > msg.after));
   // Below our GC point we hold the coalesced log: the peer adopts it as its base. A base alone is
   // an answer too: a replacement complete to below our GC point, in a PG whose records above it
-  // were coalesced or annulled, has nothing else to catch up with, and without the base it never
-  // reached the SCL the control plane waits for (shrinks/replacement-without-base.json).
+  // were coalesced or annulled, has nothing else to catch up with, and without the base it stayed
+  // below it (when the control plane still waited for GC points, a change never completed:
+  // shrinks/replacement-without-base.json).
   const base = seg.gcPoint > msg.after ? seg.gcPoint : 0;
   if (records.length === 0 && base === 0) return;
   send(ctx, { kind: 'gossipResp', from: node, to: msg.from, epoch: msg.epoch, pg: msg.pg, records, base });
