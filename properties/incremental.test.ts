@@ -98,6 +98,7 @@ function compareSegment(seg: Segment, twin: Twin): void {
 type MarkOp =
   | { readonly op: 'append'; readonly pg: number; readonly cpl: boolean }
   | { readonly op: 'ack'; readonly pg: number; readonly node: number; readonly ahead: number }
+  | { readonly op: 'forget'; readonly pg: number; readonly node: number }
   | { readonly op: 'membership'; readonly pg: number; readonly sets: readonly number[] }
   | { readonly op: 'remember' }
   | { readonly op: 'release' }
@@ -106,6 +107,7 @@ type MarkOp =
 const markOpArb: fc.Arbitrary<MarkOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('append' as const), pg: fc.nat({ max: 5 }), cpl: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('ack' as const), pg: fc.nat({ max: 5 }), node: fc.nat({ max: 8 }), ahead: fc.integer({ min: -4, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('forget' as const), pg: fc.nat({ max: 5 }), node: fc.nat({ max: 8 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('membership' as const), pg: fc.nat({ max: 5 }), sets: fc.uniqueArray(fc.nat({ max: 7 }), { minLength: 1, maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'remember' as const }) },
   { weight: 2, arbitrary: fc.constant({ op: 'release' as const }) },
@@ -119,6 +121,8 @@ function variant(v: number): NodeId[] {
 
 /** Steps at which some PGCL moved down (a membership change before `remember`): the VCL rescan. */
 let pgclLowered = 0;
+/** Of those, steps where it was a forgotten SCL (a segment's new incarnation) that lowered it. */
+let pgclLoweredByForget = 0;
 /** The same, with part of the log released: the rescan starts at the released point. */
 let pgclLoweredReleased = 0;
 
@@ -144,6 +148,13 @@ function runMarks(config: Config, ops: readonly MarkOp[]): void {
       marks.raise(control, pg, node, value);
       const scl = (twin.scl[pg] ??= {});
       if (scl[node] === undefined || value > scl[node]!) scl[node] = value;
+    } else if (op.op === 'forget') {
+      // A new incarnation of the segment: the writer forgets the SCL its old one reported.
+      const pg = op.pg % pgs;
+      const node = STORAGE_NODES[op.node]!;
+      marks.forget(pg, op.node);
+      const scl = (twin.scl[pg] ??= {});
+      delete scl[node];
     } else if (op.op === 'membership') {
       const pg = op.pg % pgs;
       const m: Membership = control.pgs[pg]!;
@@ -174,6 +185,7 @@ function runMarks(config: Config, ops: readonly MarkOp[]): void {
     if (want.pgcl.some((p, pg) => p < (before[pg] ?? -1))) {
       pgclLowered++;
       if (twin.released > 0) pgclLoweredReleased++;
+      if (op.op === 'forget') pgclLoweredByForget++;
     }
     lastPgcl = want.pgcl;
     expect({ pgcl: got.pgcl.slice(0, control.pgs.length), vcl: got.vcl, vdl: got.vdl }).toEqual({ pgcl: want.pgcl, vcl: want.vcl, vdl: want.vdl });
@@ -193,7 +205,7 @@ describe('impl incremental structures equal the model definitions', () => {
   });
 
   for (const layout of ['uniform', 'fullTail'] as const) {
-    it(`Watermarks (${layout}): PGCL, VCL, VDL after every append, ack, membership step, remember and release (${RUNS} runs)`, () => {
+    it(`Watermarks (${layout}): PGCL, VCL, VDL after every append, ack, forgotten SCL, membership step, remember and release (${RUNS} runs)`, () => {
       const config: Config = { ...DEFAULT_CONFIG, layout };
       pgclLowered = 0;
       pgclLoweredReleased = 0;
@@ -216,6 +228,21 @@ describe('impl incremental structures equal the model definitions', () => {
       { op: 'append', pg: 1, cpl: true }, ...ackAll(), { op: 'release' },
     ]);
     expect(pgclLoweredReleased).toBe(1);
+  });
+
+  // Random forgets rarely hit a PGCL not yet remembered; this history does (acks of every member,
+  // then three of them replaced by new incarnations before the writer remembers).
+  it('Watermarks: a forgotten SCL lowers a PGCL not yet remembered, and the VCL prefix rescans', () => {
+    const members = variant(0).map((n) => STORAGE_NODES.indexOf(n));
+    const ackAll = (): MarkOp[] => [0, 1].flatMap((pg) => members.map((node) => ({ op: 'ack' as const, pg, node, ahead: 0 })));
+    pgclLoweredByForget = 0;
+    runMarks(DEFAULT_CONFIG, [
+      { op: 'append', pg: 0, cpl: true }, { op: 'append', pg: 1, cpl: true }, ...ackAll(), { op: 'release' },
+      { op: 'append', pg: 0, cpl: true }, { op: 'append', pg: 1, cpl: true }, ...ackAll(),
+      ...members.slice(0, 3).map((node) => ({ op: 'forget' as const, pg: 0, node })),
+      { op: 'append', pg: 1, cpl: true }, ...ackAll(), { op: 'release' },
+    ]);
+    expect(pgclLoweredByForget).toBe(1);
   });
 
   // The writer's log keeps no record objects past its last 256: it rebuilds them from six 32-bit
