@@ -18,13 +18,15 @@ function caughtUpInEpoch(w: WriterUp, pg: number, node: string): boolean {
 }
 
 /**
- * The writer took, in this step, such an ack from an incarnation of the segment older than one it
- * heard of later in the same step (a lost disk's new segment asking for a seal), which made it
- * forget that SCL: it counted when the writer went active, and is gone by the step's end. The
- * acks a step delivers are those queued to the writer before it (shrinks/sealed-then-disk-lost.json).
+ * The writer had such an ack from an incarnation of the segment older than one it heard of later
+ * in this step (a lost disk's new segment asking for a seal), which made it forget that SCL: it
+ * counted when the writer went active, and is gone by the step's end. The ack was taken before the
+ * step (the writer's state then shows it) or in it (the acks a step delivers are those queued to
+ * the writer before it). shrinks/sealed-then-disk-lost*.json.
  */
-function caughtUpThenReset(v: StepView, node: NodeId, w: WriterUp, pg: number, n: NodeId): boolean {
+function caughtUpThenReset(v: StepView, node: NodeId, before: WriterUp | null, w: WriterUp, pg: number, n: NodeId): boolean {
   const heard = w.incarnations[pg]?.[n] ?? 0;
+  if (before !== null && caughtUpInEpoch(before, pg, n) && (before.incarnations[pg]?.[n] ?? 0) < heard) return true;
   return (v.prev.world.net[node] ?? []).some((m) => m.kind === 'ack' && m.from === n && m.pg === pg && m.epoch === w.epoch
     && m.scl >= (w.plan.lastPg[pg] ?? 0) && m.incarnation < heard);
 }
@@ -51,7 +53,8 @@ export const recoveryQuorums: Invariant = {
     }
     if (b.w.status === 'active' && (a === null || fresh || a.w.status !== 'active')) {
       for (const [pg, m] of v.next.control.pgs.entries()) {
-        const caughtUp = membersOf(m).filter((n) => caughtUpInEpoch(b.w, pg, n) || caughtUpThenReset(v, b.node, b.w, pg, n));
+        const before = fresh ? null : a!.w;
+        const caughtUp = membersOf(m).filter((n) => caughtUpInEpoch(b.w, pg, n) || caughtUpThenReset(v, b.node, before, b.w, pg, n));
         if (!specWriteQuorum(v.config, m, caughtUp)) return `writer ${b.node} of epoch ${b.w.epoch} went active with only {${caughtUp}} of PG ${pg} caught up in its epoch`;
       }
     }
