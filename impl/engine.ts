@@ -286,6 +286,8 @@ function restartReplica(c: Cluster, i: number): void {
   const node = otherCompute(c, i);
   if (node === null) return c.noop('no replicas');
   if (c.computeNode(node).status !== 'down') return c.noop(`${node} is up`);
+  // Nothing sent to its earlier process reaches it (model/step.ts restartReplica).
+  c.net.dropAllTo(node, c.time);
   c.setCompute(node, new Replica());
 }
 

@@ -287,6 +287,13 @@ export class Network {
     }
   }
 
+  /** Drops every message in flight to a node (a restarted process has new connections). */
+  dropAllTo(node: NodeId, now: number): void {
+    const i = this.at(node);
+    const count = this.pendingAt(i);
+    if (count > 0) this.dropRunAt(i, this.heads[i]!, count, now);
+  }
+
   /** Cuts `nodes` off from everyone else (the cut is kept in allNodes order). */
   partition(nodes: readonly NodeId[]): void {
     const inside = new Set(nodes);

@@ -47,7 +47,10 @@ export type FaultEvent =
   | { readonly type: 'crashWriter' }
   /** Start crash recovery of the writer (a no-op while it is active). */
   | { readonly type: 'recover' }
-  /** A replica (the `replica`-th compute node that is not the writer) crashes or restarts empty. */
+  /**
+   * A replica (the `replica`-th compute node that is not the writer) crashes, or restarts empty:
+   * nothing sent to it before it restarted reaches it (a new process has new connections).
+   */
   | { readonly type: 'crashReplica'; readonly replica: number }
   | { readonly type: 'restartReplica'; readonly replica: number }
   /**

@@ -117,6 +117,16 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
 }
 
 /**
+ * Drops every message in flight to `to`: a restarted process has new connections, and nothing sent
+ * to the one before reaches it.
+ */
+export function dropAllTo(ctx: Ctx, to: NodeId): void {
+  if (netOf(ctx)[to]!.length > 0) setQueue(ctx, to, EMPTY_QUEUE);
+}
+
+const EMPTY_QUEUE: readonly Message[] = Object.freeze([]);
+
+/**
  * Removes every pending message: returns the queues as they were (node by node, in the order
  * given) and leaves every queue empty, in one change of the network's value.
  */

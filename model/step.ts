@@ -16,7 +16,7 @@
 import { produce, setAutoFreeze } from 'immer';
 import type { Event } from './events.js';
 import type { Ctx } from './network.js';
-import { choose, flushSent, linkDown, mod, netOf, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
+import { choose, dropAllTo, flushSent, linkDown, mod, netOf, nextRead, requeue, setWorld, take, takeAll, worldValue } from './network.js';
 import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
@@ -240,6 +240,9 @@ function restartReplica(ctx: Ctx, i: number): void {
   const node = otherCompute(ctx, i);
   if (node === null) return noop(ctx, 'no replicas');
   if (ctx.s.compute[node]!.status !== 'down') return noop(ctx, `${node} is up`);
+  // A VDL update sent to the replica before it crashed, delivered after, made it read below the
+  // PGMRPL its earlier self had let the writer announce (gc-safe: shrinks/replica-restart-stale-vdl.json).
+  dropAllTo(ctx, node);
   setCompute(ctx, node, emptyReplica());
 }
 
