@@ -121,10 +121,8 @@ export function take(ctx: Ctx, to: NodeId, index: number): Message {
  * to the one before reaches it.
  */
 export function dropAllTo(ctx: Ctx, to: NodeId): void {
-  if (netOf(ctx)[to]!.length > 0) setQueue(ctx, to, EMPTY_QUEUE);
+  if (netOf(ctx)[to]!.length > 0) setQueue(ctx, to, EMPTY);
 }
-
-const EMPTY_QUEUE: readonly Message[] = Object.freeze([]);
 
 /**
  * Removes every pending message: returns the queues as they were (node by node, in the order
