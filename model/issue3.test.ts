@@ -335,7 +335,7 @@ describe('self-healing', () => {
   // A node replaced earlier and taken back later as a spare is a new, empty segment: the writer
   // must not count the SCL the node reported as a member before (shrinks/stale-scl-after-spare-reuse.json).
   for (const bugs of [[], ['writer-keeps-spare-scl' as const]]) {
-    it(`a spare reused after leaving the PG starts with no SCL at the writer${bugs.length ? ' (not with the mutant)' : ''}`, () => {
+    it(`a spare reused after leaving the PG starts with no SCL at the writer${bugs.length ? ' (the mutant writer-keeps-spare-scl keeps it)' : ''}`, () => {
       const r = new Run({ ...DEFAULT_CONFIG, bugs });
       const writer = () => { const w = r.state.compute[r.state.control.writer]; if (!isWriterUp(w)) throw new Error('no writer'); return w; };
       const settled = () => r.state.control.pgs.every((m) => m.sets.length === 1);
