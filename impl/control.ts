@@ -173,10 +173,11 @@ function begin(c: Cluster, m: Membership, pg: number): void {
   // The volume's current epoch promised from the start (model/control.ts begin).
   node.segment(pg).epoch = c.control.epochNext - 1;
   // Every writer up forgets what the node's earlier segment reported (model/writer.ts replacementBegun).
-  const incarnation = node.segment(pg).incarnation;
-  for (const id of bug(c.config, 'writer-keeps-spare-scl') ? [] : c.computeIds) {
-    const w = c.computeNode(id);
-    if (w instanceof WriterUp) w.newIncarnation(pg, storageIndex(spare), incarnation);
+  if (!bug(c.config, 'writer-keeps-spare-scl')) {
+    for (const id of c.computeIds) {
+      const w = c.computeNode(id);
+      if (w instanceof WriterUp) w.newIncarnation(pg, storageIndex(spare), node.segment(pg).incarnation);
+    }
   }
   const full = m.full.includes(gone) ? [...m.full, spare] : m.full;
   step(c, m, pg, 'begin', [...m.sets, newest.map((n) => (n === gone ? spare : n))], full);
