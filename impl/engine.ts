@@ -8,7 +8,7 @@
 import type { Engine } from '../model/engine.js';
 import type { Event } from '../model/events.js';
 import type { Config, Lsn, Message, NodeId, Observation } from '../model/types.js';
-import { STORAGE_NODES, nodesOfAz as nodesOfAz_, quorumsFor } from '../model/types.js';
+import { STORAGE_NODES, bug, nodesOfAz as nodesOfAz_, quorumsFor } from '../model/types.js';
 import { wins } from '../model/quorum.js';
 import { assert as assert_, fail as fail_, mod as mod_ } from './assert.js';
 import { Cluster, type ComputeNode } from './cluster.js';
@@ -287,7 +287,7 @@ function restartReplica(c: Cluster, i: number): void {
   if (node === null) return c.noop('no replicas');
   if (c.computeNode(node).status !== 'down') return c.noop(`${node} is up`);
   // Nothing sent to its earlier process reaches it (model/step.ts restartReplica).
-  c.net.dropAllTo(node, c.time);
+  if (!bug(c.config, 'replica-restart-keeps-queue')) c.net.dropAllTo(node, c.time);
   c.setCompute(node, new Replica());
 }
 

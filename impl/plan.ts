@@ -46,7 +46,11 @@ export function emptyPlan(pgCount: number): RecoveryPlan {
 export function planRecovery(config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[]): RecoveryPlan {
   assert(responses.length >= 1, 'recovery reads every PG');
   const flat = responses.flat();
-  const seen = uniqueRanges(flat.flatMap((r) => r.ranges));
+  // The ranges in force: those of the responders holding the newest range seen (model/recovery.ts).
+  let newest = -Infinity;
+  for (const r of flat) for (const x of r.ranges) newest = Math.max(newest, x.epoch);
+  const every = bug(config, 'recovery-honours-every-range');
+  const seen = uniqueRanges(flat.flatMap((r) => (every || r.ranges.some((x) => x.epoch === newest) ? r.ranges : [])));
   const all = uniqueRecords(flat.flatMap((r) => r.records)).sort((a, b) => a.lsn - b.lsn);
   const valid = all.filter((r) => !recordAnnulled(seen, r));
   let gcPoint = 0;

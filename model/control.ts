@@ -12,7 +12,7 @@
 
 import type { Ctx } from './network.js';
 import type { Lsn, Membership, NodeId } from './types.js';
-import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, membersOf, quorumsFor } from './types.js';
+import { FULL_NODES, INITIAL_MEMBERS, STORAGE_NODES, azOf, bug, membersOf, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
 import { replacementBegun } from './writer.js';
 import { recordAnnulled, sclOf } from './log.js';
@@ -65,8 +65,8 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
   const newest = m.sets[m.sets.length - 1]!;
   const fresh = newest.filter((n) => !m.sets[0]!.includes(n));
   const whole = m.sets[0]!.filter((n) => intact(ctx, n, pg));
-  if (!wins(quorumsFor(ctx.config, m).read, whole)) return false;
-  const target = Math.max(0, ...whole.map((n) => heldThrough(segment(ctx, n, pg))));
+  if (!wins(quorumsFor(ctx.config, m).read, whole) && !bug(ctx.config, 'change-completes-without-read-quorum')) return false;
+  const target = Math.max(0, ...whole.map((n) => heldThrough(segment(ctx, n, pg), bug(ctx.config, 'hydration-waits-gc-point'))));
   const hydrated = (n: NodeId) => nodeOf(ctx, n).volatile.up && segment(ctx, n, pg).sealedEpoch > 0
     && sclOf(segment(ctx, n, pg)) >= target;
   if (!fresh.every(hydrated)) return false;
@@ -89,9 +89,9 @@ function complete(ctx: Ctx, m: Membership, pg: number): boolean {
  * records) no read at or above the PGMRPL needs; a commit record of the PG a replacement lacks
  * shows as a hole once a later record arrives, and gossip fills it with a peer's base.
  */
-function heldThrough(seg: SegmentDurable): Lsn {
+function heldThrough(seg: SegmentDurable, fromGcPoint: boolean): Lsn {
   const scl = sclOf(seg);
-  let out = 0;
+  let out = fromGcPoint ? seg.gcPoint : 0;
   for (const r of seg.records) if (r.lsn > out && r.lsn <= scl && !recordAnnulled(seg.ranges, r)) out = r.lsn;
   return out;
 }

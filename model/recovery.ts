@@ -12,16 +12,28 @@
 // covers every LSN it may have used. Ranges carry epochs: a range annuls only older records, so
 // a later writer's records inside an earlier range stay valid. A range that no read quorum sees
 // never reached a write quorum, so its writer never became active and wrote nothing.
+//
+// Which ranges are in force: those of the responders that hold the newest range seen, not every
+// range seen. A segment holds the ranges of the last seal it took, and a seal carries every range
+// its recovery kept and its own, the newest; so those responders hold that recovery's ranges. A
+// range they lack is one that recovery did not see: it never reached a write quorum (a writer
+// goes active only once a write quorum of every PG took its seal, before any of them promised a
+// later epoch, so every later recovery's read quorum sees it), its writer wrote nothing, and the
+// records it would annul were decided by the newer recovery. Taken as in force, a range left on
+// one segment by a recovery interrupted before it sealed a quorum annulled records the next
+// recovery had kept and made durable, and the chain of every later commit with them
+// (az-plus-one-recovery: shrinks/interrupted-recovery-range.json).
 
 import type { RecoveryPlan, RecoveryResponse } from './state.js';
 import type { Config, Lsn, RedoRecord, TruncationRange } from './types.js';
 import { bug } from './types.js';
 import { recordAnnulled } from './log.js';
+import { anyOf } from './frozen.js';
 
 export function planRecovery(
   config: Config, epoch: number, responses: readonly (readonly RecoveryResponse[])[],
 ): RecoveryPlan {
-  const { seen, valid, gcPoint, chain, vcl, vdl } = decide(responses);
+  const { seen, valid, gcPoint, chain, vcl, vdl } = decide(responses, bug(config, 'recovery-honours-every-range'));
   let truncateTo = Math.max(vdl, ...seen.map((r) => r.to)) + config.lal;
   if (bug(config, 'truncation-to-highest-seen')) truncateTo = Math.max(vdl + 1, ...valid.map((r) => r.lsn), ...seen.map((r) => r.to));
   const range: TruncationRange = { epoch, from: vdl, to: truncateTo };
@@ -41,8 +53,8 @@ export function planRecovery(
 }
 
 /** Recovery's VDL from what a read quorum of every PG returned (the plan's `vdl`). */
-export function recoveredVdl(responses: readonly (readonly RecoveryResponse[])[]): Lsn {
-  const { valid, gcPoint } = validRecords(responses);
+export function recoveredVdl(config: Config, responses: readonly (readonly RecoveryResponse[])[]): Lsn {
+  const { valid, gcPoint } = validRecords(responses, bug(config, 'recovery-honours-every-range'));
   // The last CPL on the chain: walk the chain down from its head to the first CPL.
   const { byLsn, head } = chainHead(valid, gcPoint);
   for (let lsn = head; lsn > gcPoint;) {
@@ -54,8 +66,8 @@ export function recoveredVdl(responses: readonly (readonly RecoveryResponse[])[]
 }
 
 /** The decision: the valid records, the complete volume chain, VCL and VDL. */
-function decide(responses: readonly (readonly RecoveryResponse[])[]) {
-  const { seen, valid, gcPoint } = validRecords(responses);
+function decide(responses: readonly (readonly RecoveryResponse[])[], every: boolean) {
+  const { seen, valid, gcPoint } = validRecords(responses, every);
   const chain = volumeChain(valid, gcPoint);
   const vcl = Math.max(gcPoint, chain.length === 0 ? 0 : chain[chain.length - 1]!.lsn);
   const kept = chain.filter((r) => r.cpl);
@@ -67,17 +79,23 @@ function decide(responses: readonly (readonly RecoveryResponse[])[]) {
  * The ranges seen, the records read that no range annuls (one per LSN and epoch, LSN order) and
  * the highest GC point: below it every record was durable and consistent (it was below some VDL).
  */
-function validRecords(responses: readonly (readonly RecoveryResponse[])[]) {
-  // One pass over the responses in order: the ranges (one per epoch, from and to), the
-  // records read and the GC point.
+function validRecords(responses: readonly (readonly RecoveryResponse[])[], every: boolean) {
+  // One pass over the responses in order: the records read and the GC point; then the ranges in
+  // force (one per epoch, from and to): those of the responders holding the newest range seen.
   const ranges: TruncationRange[] = [];
   const read: RedoRecord[] = [];
   let gcPoint = 0;
+  let newest = -Infinity;
   for (const rs of responses) {
     for (const r of rs) {
-      for (const x of r.ranges) addRange(ranges, x);
+      for (const x of r.ranges) newest = Math.max(newest, x.epoch);
       for (const x of r.records) read.push(x);
       gcPoint = Math.max(gcPoint, r.gcPoint);
+    }
+  }
+  for (const rs of responses) {
+    for (const r of rs) {
+      if (anyOf(r.ranges, (x) => x.epoch === newest) || every) for (const x of r.ranges) addRange(ranges, x);
     }
   }
   const seen = ranges.sort(byEpochThenFrom);

@@ -20,7 +20,7 @@ import { choose, dropAllTo, flushSent, linkDown, mod, netOf, nextRead, requeue, 
 import type { ComputeState, Parts, State, StorageNode } from './state.js';
 import { DOWN, setCompute } from './state.js';
 import type { Config, Message, NodeId, Observation } from './types.js';
-import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, checkConfig, computeNodes, isStorage, membersOf, nodesOfAz, pageServers, quorumsFor } from './types.js';
+import { DEFAULT_CONFIG, INITIAL_MEMBERS, STORAGE_NODES, WRITER, allNodes, bug, checkConfig, computeNodes, isStorage, membersOf, nodesOfAz, pageServers, quorumsFor } from './types.js';
 import { wins } from './quorum.js';
 import { collectGarbage, crashStorage, gossip, initialSegment, loseDisk, nodeOf, persist, restartStorage, storageNodeValue, storageReceive } from './storage.js';
 import { clientRead, clientTxn, known, startRecovery, writerReceive, writerTick, writerUp, writerValue } from './writer.js';
@@ -242,7 +242,7 @@ function restartReplica(ctx: Ctx, i: number): void {
   if (ctx.s.compute[node]!.status !== 'down') return noop(ctx, `${node} is up`);
   // A VDL update sent to the replica before it crashed, delivered after, made it read below the
   // PGMRPL its earlier self had let the writer announce (gc-safe: shrinks/replica-restart-stale-vdl.json).
-  dropAllTo(ctx, node);
+  if (!bug(ctx.config, 'replica-restart-keeps-queue')) dropAllTo(ctx, node);
   setCompute(ctx, node, emptyReplica());
 }
 

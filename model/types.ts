@@ -44,6 +44,9 @@ export const BUG_NAMES = [
   'pgmrpl-ignores-replicas', 'lal-checks-first-lsn', 'segment-persists-duplicate',
   'read-response-counted-twice', 'scl-ignores-late-predecessor',
   'gossip-sends-above-own-scl', 'release-ignores-pgmrpl',
+  // Historical: bugs long explorations found and the protocol fixed, reintroduced one line each.
+  'replica-restart-keeps-queue', 'pgcl-forgotten-while-sealing', 'hydration-waits-gc-point',
+  'change-completes-without-read-quorum', 'recovery-honours-every-range',
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 

@@ -5,7 +5,7 @@ import type { RecoveryResponse, WriterUp } from './state.js';
 import { pgCompleteLsn, volumeCompleteLsn, volumeDurableLsn, watermarks } from './watermarks.js';
 import { writerUp } from './writer.js';
 import { hasHoles as hasHolesOf, segmentCompleteLsn } from './log.js';
-import { planRecovery } from './recovery.js';
+import { planRecovery, recoveredVdl } from './recovery.js';
 
 interface Spec {
   readonly lsn: Lsn;
@@ -273,6 +273,35 @@ describe('planRecovery', () => {
     expect(plan.truncateTo).toBe(15 + 12);
     expect(plan.ranges).toEqual([earlier, { epoch: 3, from: 3, to: 27 }]);
     expect(plan.annulled).toBe(0);
+  });
+
+  it('honours the ranges of the responders holding the newest range, not a range that recovery never saw', () => {
+    // Records 1..2 (epoch 1) reached B1 and C1 only. Recovery at epoch 2 read neither, planned
+    // (0, 14] and sealed A1 alone before it was cut off; recovery at epoch 3 read B1 and C1, kept
+    // 1..2 (VDL 2), sealed them with (2, 14] and went active.
+    const epoch1 = chain(0, [{ lsn: 1, pg: 0 }, { lsn: 2, pg: 0, cpl: true }]);
+    const interrupted: TruncationRange = { epoch: 2, from: 0, to: 14 };
+    const active: TruncationRange = { epoch: 3, from: 2, to: 14 };
+    const read = (a1: TruncationRange[], others: TruncationRange[]) => [
+      [response('A1', [], a1), response('B1', epoch1, others), response('C1', epoch1, others)],
+      [response('A1', [], a1), response('B1', [], others), response('C1', [], others)],
+    ];
+    // The epoch-3 recovery never saw the epoch-2 range: it is void, 1..2 stay.
+    const plan = planRecovery(config, 4, read([interrupted], [active]));
+    expect(plan.vdl).toBe(2);
+    expect(plan.ranges).toEqual([active, { epoch: 4, from: 2, to: 26 }]);
+    expect(plan.records[0]!.map((r) => r.lsn)).toEqual([1, 2]);
+    expect(recoveredVdl(config, read([interrupted], [active]))).toBe(2);
+    // Had the epoch-3 recovery seen it, its seal would carry it: then it is in force.
+    const seenBefore = planRecovery(config, 4, read([interrupted], [interrupted, active]));
+    expect(seenBefore.vdl).toBe(0);
+    expect(seenBefore.ranges).toEqual([interrupted, active, { epoch: 4, from: 0, to: 26 }]);
+    // With no newer range read, the epoch-2 range is the newest: in force.
+    expect(planRecovery(config, 4, read([interrupted], [])).vdl).toBe(0);
+    // The mutant honours every range seen.
+    const honoured = { ...config, bugs: ['recovery-honours-every-range' as const] };
+    expect(planRecovery(honoured, 4, read([interrupted], [active])).vdl).toBe(0);
+    expect(recoveredVdl(honoured, read([interrupted], [active]))).toBe(0);
   });
 
   it('an empty volume recovers to 0 and truncates LAL above it', () => {

@@ -437,6 +437,7 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   // A membership step can move PGCL without an ack (a joint quorum became a single one): it is
   // remembered while sealing too, or a change that began before the writer went active lowered
   // it again (shrinks/pgcl-backwards-while-sealing.json).
+  if (w.status === 'sealing' && bug(ctx.config, 'pgcl-forgotten-while-sealing')) return completeSealing(ctx, node, w);
   const { vdl } = remember(ctx, w);
   if (w.status === 'sealing') return completeSealing(ctx, node, w);
   acknowledgeCommits(ctx, node, w, vdl);

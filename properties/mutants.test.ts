@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAMILIES, MUTANTS, catalogProblems, mutantNamed } from './mutants.js';
 import { MUTANTS_DIR } from './commands/mutants.js';
-import { loadCounterexample, replay, rewrite } from './shrinks.js';
+import { SHRINKS_DIR, loadCounterexample, replay, rewrite } from './shrinks.js';
 import { replicaVdlBackwards, writerSclBackwards } from './guarantees/segments.js';
 import type { State, WriterUp } from '../model/state.js';
 import type { StepView } from './invariant.js';
@@ -45,6 +45,22 @@ describe('each mutant\'s shrunk counterexample replays with its bug on', () => {
       expect(r.violation, `${c.title} (${r.message ?? 'no violation'})`).toBe(c.violation);
       expect(r.actual, 'observations differ from the recorded ones (REWRITE=1 regenerates them; review the diff)').toEqual(c.expected);
       expect(LOCKSTEP.includes(c.violation!), `${m.where} mutant caught by ${c.violation}`).toBe(m.where === 'impl');
+    });
+  }
+});
+
+describe('each historical mutant brings back the bug its kept counterexample was found by', () => {
+  // The kept file holds on the fixed protocol (shrinks.test.ts); with the fix undone by the bug's
+  // guard it must fail again, on the invariant that found it. So an invariant weakened until it no
+  // longer sees a bug the explorations once found fails here, not just in a long exploration.
+  for (const m of MUTANTS.filter((x) => x.historical !== undefined)) {
+    it(`${m.name}: shrinks/${m.historical!.kept}`, () => {
+      const c = loadCounterexample(join(SHRINKS_DIR, m.historical!.kept));
+      expect(c.violation, 'the kept counterexample holds on the fixed protocol').toBeNull();
+      expect(c.invariant, 'the kept counterexample names the invariant that found it').toBeTypeOf('string');
+      expect(c.config.bugs ?? []).toEqual([]);
+      const r = replay({ ...c, config: { ...c.config, bugs: [m.name] } });
+      expect(r.violation, r.message ?? 'no violation').toBe(c.invariant);
     });
   }
 });

@@ -12,6 +12,7 @@
 
 import type { BugName, Config } from '../model/types.js';
 import { BUG_NAMES, DEFAULT_CONFIG } from '../model/types.js';
+import type { HistoryOptions } from './history.js';
 
 export const FAMILIES = [
   'quorum', 'watermark', 'commit', 'read-routing', 'replica', 'recovery', 'fencing', 'gossip-hydration',
@@ -27,6 +28,15 @@ export interface Mutant {
   readonly mistake: string;
   /** Overrides of DEFAULT_CONFIG the bug needs to matter (a layout, say); `bugs` is added. */
   readonly config?: Partial<Config>;
+  /**
+   * A historical mutant: a bug of this protocol that an exploration found and that was fixed,
+   * reintroduced. `kept` is its original counterexample in shrinks/ (which holds on the fixed
+   * protocol and must violate its recorded invariant again with this bug on: mutants.test.ts),
+   * `foundBy` what found it, `fixedIn` the commit that fixed it.
+   */
+  readonly historical?: { readonly kept: string; readonly foundBy: string; readonly fixedIn: string };
+  /** The generator's options for this mutant's search (default: explore's, 80 raw events). */
+  readonly search?: HistoryOptions;
 }
 
 /** Histories npm test's bounded search may run per mutant (mutants-search.test.ts). */
@@ -89,6 +99,25 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'The incremental SCL does not wake the records that waited for a late (reordered) predecessor' },
   { name: 'release-ignores-pgmrpl', family: 'release', where: 'model+impl',
     mistake: 'The writer drops a record from its log once every member holds it, without waiting for a PGMRPL at or above its commit' },
+  // Historical: bugs of this protocol that long explorations found, reintroduced. Their fixes are
+  // in the code; each one's original counterexample is kept in shrinks/ and holds on the fixed
+  // protocol. As mutants they keep the invariants that caught them honest, and they measure the
+  // search on bugs known to be hard to reach (the rest of the catalog is caught in milliseconds).
+  { name: 'replica-restart-keeps-queue', family: 'replica', where: 'model+impl',
+    mistake: 'A restarted replica takes messages sent to its earlier process, as if its connections outlived it',
+    historical: { kept: 'replica-restart-stale-vdl.json', foundBy: 'explore --seed 93 --layout fullTail --events 240, after about 30 minutes', fixedIn: 'c93a8a9' } },
+  { name: 'pgcl-forgotten-while-sealing', family: 'watermark', where: 'model+impl',
+    mistake: 'A writer still sealing after a failover does not remember the PGCLs a membership step raised',
+    historical: { kept: 'pgcl-backwards-while-sealing.json', foundBy: 'explore --seed 80 --layout fullTail --events 240, and --seed 20261129 --layout uniform --events 160, within an hour', fixedIn: '9d7926a' } },
+  { name: 'hydration-waits-gc-point', family: 'membership', where: 'model+impl', config: FULL_TAIL,
+    mistake: 'A replacement is called whole only once it reaches every whole old member\'s GC point, a volume LSN that no record of the PG may reach',
+    historical: { kept: 'stacked-change-behind-gc-point.json', foundBy: 'explore --seed 81 --layout fullTail --events 240, within 25 minutes', fixedIn: '01bc216' } },
+  { name: 'change-completes-without-read-quorum', family: 'membership', where: 'model+impl',
+    mistake: 'A membership change completes once its replacements caught up with the old members that are up, however few those are',
+    historical: { kept: 'replacement-hydrated-from-too-few.json', foundBy: 'explore --seed 20261127 --events 160, after about 107,000 histories', fixedIn: '21e9054' } },
+  { name: 'recovery-honours-every-range', family: 'recovery', where: 'model+impl', config: FULL_TAIL,
+    mistake: 'Recovery honours every truncation range it reads, even one left on a segment by a recovery interrupted before a later one that never saw it went active',
+    historical: { kept: 'interrupted-recovery-range.json', foundBy: 'explore --seed 103 --layout fullTail --events 320, after 31,132 histories (about 10 minutes)', fixedIn: 'the commit that added this mutant' } },
 ];
 
 const BY_NAME = new Map(MUTANTS.map((m) => [m.name, m] as const));

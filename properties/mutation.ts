@@ -13,7 +13,8 @@ import type { History, HistoryOptions } from './history.js';
 import { historyArb } from './history.js';
 import { runHistory } from './run.js';
 import { mutantConfig, type Mutant } from './mutants.js';
-import { FORMAT, formatCounterexample, observe, type Counterexample } from './shrinks.js';
+import { FORMAT, SHRINKS_DIR, configOf, formatCounterexample, loadCounterexample, observe, type Counterexample } from './shrinks.js';
+import { join } from 'node:path';
 
 export interface HuntOptions {
   readonly seed: number;
@@ -130,6 +131,32 @@ export function mutantCounterexample(r: HuntResult, seed: number): Counterexampl
     events: r.history.events,
     expected: observe(r.config, r.history.events),
     meta: { seed, family, where, histories: r.histories, foundBy: 'aurora-harness mutants' },
+  };
+}
+
+/**
+ * A historical mutant no search has caught (yet): its kept counterexample (shrinks/, found by an
+ * exploration of the real bug) with the bug switched on, as its file of shrinks/mutants/. Its meta
+ * has no seed, so mutants-search.test.ts has no window to re-run; mutants.test.ts replays it like
+ * any other. Null when the kept file does not fail with the bug on (then nothing is written, and
+ * mutants.test.ts says so).
+ */
+export function keptCounterexample(m: Mutant, searched: { seed: number; histories: number }): Counterexample | null {
+  if (m.historical === undefined) return null;
+  const kept = loadCounterexample(join(SHRINKS_DIR, m.historical.kept));
+  const config = { ...configOf(kept), bugs: [m.name] };
+  const violation = runHistory(config, kept.events, { impl: true }).violation;
+  if (violation === null) return null;
+  return {
+    format: FORMAT,
+    title: `mutant ${m.name}: ${m.mistake}`,
+    why: `No search from a seed has caught it (the last: seed ${searched.seed}, ${searched.histories} histories). This is its kept counterexample, shrinks/${m.historical.kept}, with the bug on; caught by ${violation.invariant}: ${violation.message}`,
+    invariant: violation.invariant,
+    violation: violation.invariant,
+    config: { ...(kept.config ?? {}), bugs: [m.name] },
+    events: kept.events,
+    expected: observe(config, kept.events),
+    meta: { family: m.family, where: m.where, kept: m.historical.kept, searched, foundBy: 'its kept counterexample' },
   };
 }
 

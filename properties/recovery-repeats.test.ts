@@ -8,6 +8,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { RecoveryResponse } from '../model/state.js';
 import type { RedoRecord, TruncationRange } from '../model/types.js';
+import { DEFAULT_CONFIG } from '../model/types.js';
 import { recoveredVdl } from '../model/recovery.js';
 
 const SEED = Number(process.env.SEED ?? 4242);
@@ -52,7 +53,7 @@ describe('recovery reads a repeated response as if once', () => {
       // Right after it in its PG; or, for the last response of a PG, first in the next PG (read next all the same).
       if (nextPg && i === responses[pg]!.length - 1 && pg + 1 < responses.length) repeated[pg + 1]!.unshift(copy);
       else repeated[pg]!.splice(i + 1, 0, copy);
-      expect(outcome(() => recoveredVdl(repeated))).toEqual(outcome(() => recoveredVdl(responses)));
+      expect(outcome(() => recoveredVdl(DEFAULT_CONFIG, repeated))).toEqual(outcome(() => recoveredVdl(DEFAULT_CONFIG, responses)));
     }), { seed: SEED, numRuns: RUNS });
   });
 });

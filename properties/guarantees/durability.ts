@@ -351,7 +351,7 @@ function recoveredCuts(v: StepView): readonly { az: number; extra: NodeId; vdl: 
           }
         }
         const readable = masks.every((mask, pg) => readQuorumOf(v.config, pgs[pg]!, mask));
-        inputs[c] = { pgs, masks, parts, reads, vdl: readable ? (vdlOfSameReads(inputs, c, reads) ?? recoveredVdl(responsesOf(s, masks))) : null };
+        inputs[c] = { pgs, masks, parts, reads, vdl: readable ? (vdlOfSameReads(inputs, c, reads) ?? recoveredVdl(v.config, responsesOf(s, masks))) : null };
       }
     }
     const vdl = inputs[c]!.vdl;
