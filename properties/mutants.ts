@@ -117,7 +117,7 @@ export const MUTANTS: readonly Mutant[] = [
     historical: { kept: 'replacement-hydrated-from-too-few.json', foundBy: 'explore --seed 20261127 --events 160, after about 107,000 histories', fixedIn: '21e9054' } },
   { name: 'recovery-honours-every-range', family: 'recovery', where: 'model+impl', config: FULL_TAIL,
     mistake: 'Recovery honours every truncation range it reads, even one left on a segment by a recovery interrupted before a later one that never saw it went active',
-    historical: { kept: 'interrupted-recovery-range.json', foundBy: 'explore --seed 103 --layout fullTail --events 320, after 31,132 histories (about 10 minutes)', fixedIn: 'the commit that added this mutant' } },
+    historical: { kept: 'interrupted-recovery-range.json', foundBy: 'explore --seed 103 --layout fullTail --events 320, after 31,132 histories (about 10 minutes)', fixedIn: 'cd5d68f' } },
 ];
 
 const BY_NAME = new Map(MUTANTS.map((m) => [m.name, m] as const));
