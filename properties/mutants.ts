@@ -43,6 +43,8 @@ export interface Mutant {
 export const TEST_HISTORIES = 3;
 
 const FULL_TAIL: Partial<Config> = { pgCount: 3, layout: 'fullTail', lal: 16 };
+/** The historical mutants' searches: the long histories that found the real bugs. */
+const LONG: HistoryOptions = { maxEvents: 240 };
 
 export const MUTANTS: readonly Mutant[] = [
   { name: 'write-quorum-3of6', family: 'quorum', where: 'model+impl',
@@ -103,19 +105,19 @@ export const MUTANTS: readonly Mutant[] = [
   // in the code; each one's original counterexample is kept in shrinks/ and holds on the fixed
   // protocol. As mutants they keep the invariants that caught them honest, and they measure the
   // search on bugs known to be hard to reach (the rest of the catalog is caught in milliseconds).
-  { name: 'replica-restart-keeps-queue', family: 'replica', where: 'model+impl',
+  { name: 'replica-restart-keeps-queue', family: 'replica', where: 'model+impl', config: FULL_TAIL, search: LONG,
     mistake: 'A restarted replica takes messages sent to its earlier process, as if its connections outlived it',
     historical: { kept: 'replica-restart-stale-vdl.json', foundBy: 'explore --seed 93 --layout fullTail --events 240, after about 30 minutes', fixedIn: 'c93a8a9' } },
-  { name: 'pgcl-forgotten-while-sealing', family: 'watermark', where: 'model+impl',
+  { name: 'pgcl-forgotten-while-sealing', family: 'watermark', where: 'model+impl', config: FULL_TAIL, search: LONG,
     mistake: 'A writer still sealing after a failover does not remember the PGCLs a membership step raised',
     historical: { kept: 'pgcl-backwards-while-sealing.json', foundBy: 'explore --seed 80 --layout fullTail --events 240, and --seed 20261129 --layout uniform --events 160, within an hour', fixedIn: '9d7926a' } },
-  { name: 'hydration-waits-gc-point', family: 'membership', where: 'model+impl', config: FULL_TAIL,
+  { name: 'hydration-waits-gc-point', family: 'membership', where: 'model+impl', config: FULL_TAIL, search: LONG,
     mistake: 'A replacement is called whole only once it reaches every whole old member\'s GC point, a volume LSN that no record of the PG may reach',
     historical: { kept: 'stacked-change-behind-gc-point.json', foundBy: 'explore --seed 81 --layout fullTail --events 240, within 25 minutes', fixedIn: '01bc216' } },
-  { name: 'change-completes-without-read-quorum', family: 'membership', where: 'model+impl',
+  { name: 'change-completes-without-read-quorum', family: 'membership', where: 'model+impl', search: LONG,
     mistake: 'A membership change completes once its replacements caught up with the old members that are up, however few those are',
     historical: { kept: 'replacement-hydrated-from-too-few.json', foundBy: 'explore --seed 20261127 --events 160, after about 107,000 histories', fixedIn: '21e9054' } },
-  { name: 'recovery-honours-every-range', family: 'recovery', where: 'model+impl', config: FULL_TAIL,
+  { name: 'recovery-honours-every-range', family: 'recovery', where: 'model+impl', config: FULL_TAIL, search: LONG,
     mistake: 'Recovery honours every truncation range it reads, even one left on a segment by a recovery interrupted before a later one that never saw it went active',
     historical: { kept: 'interrupted-recovery-range.json', foundBy: 'explore --seed 103 --layout fullTail --events 320, after 31,132 histories (about 10 minutes)', fixedIn: 'cd5d68f' } },
 ];
