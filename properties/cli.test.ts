@@ -73,6 +73,9 @@ describe('aurora-harness', () => {
     ['replay of a directory with no counterexample in it', ['replay', tempDir('aurora-empty-')], 'no .json counterexample in it'],
     ['replay of a good file and a truncated one (nothing is replayed)', ['replay', 'shrinks/gc-base-past-pgmrpl.json', join(dir, 't.json')], 'not JSON'],
     ['show --html into a directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', dir], `--html: ${dir} is a directory`],
+    ['show --at past the history', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--at', '100000'], "--at: step 100000 is past the history's last step"],
+    ['show --pg without --at', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--pg', '0'], '--pg: only with --at'],
+    ['show --pg past the volume', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--at', '1', '--pg', '9'], '--pg: the volume has PGs 0 to'],
     ['show --html under a missing directory', ['show', 'shrinks/gc-base-past-pgmrpl.json', '--html', join(dir, 'no', 'x.html')], `--html: ${join(dir, 'no')} is not a directory`],
     // Checked before the run: a long exploration must not find out at its end that it cannot keep what it found.
     ['explore --out a file', ['explore', '--runs', '1', '--out', (writeFileSync(join(dir, 'f'), ''), join(dir, 'f'))], `--out: ${join(dir, 'f')} is not a directory`],
@@ -126,6 +129,26 @@ describe('aurora-harness', () => {
     expect(written).toMatchObject({ violation: 'quorum-intersection', config: { bugs: ['write-quorum-3of6'] } });
     expect(await main(['replay', join(mutantsDir, 'write-quorum-3of6.json')])).toBe(0);
     expect(await main(['mutants', '--only', 'replica-applies-across-gap', '--runs', '1', '--json', '--out', mutantsDir])).toBe(1);
+  });
+
+  it('show --at prints the state after a step: the interrupted recovery\'s range left on A1, the records B1 held', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    vi.stubEnv('NO_COLOR', '1');
+    try {
+      expect(await main(['show', 'shrinks/interrupted-recovery-range.json', '--at', '13', '--pg', '0'])).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const text = out.join('\n');
+    const state = text.slice(text.indexOf('state after step 13:'));
+    expect(state).toContain('R2 sealing e3');
+    const lines = state.split('\n');
+    const segment = (node: string) => lines[lines.findIndex((l) => l.startsWith(`  ${node} `)) + 1] ?? '';
+    expect(segment('A1')).toContain('ranges e2(0,16], records -');
+    expect(segment('B1')).toContain('scl 2, gc 0, pgmrpl 0, ranges -, records 1:p0=1@e1 2*:commit@e1');
+    expect(state).not.toContain('PG 1:');
+    expect(state).toContain('R2->B1 seal e3/m1 pg0 ranges=e3(2,18] repair=2');
   });
 
   it('explore --faults draws only the fault kinds listed, and a witness left unreached then does not fail the run', async () => {

@@ -8,17 +8,18 @@ import { writeFileSync } from 'node:fs';
 import chalk from 'chalk';
 import type { State } from '../../model/state.js';
 import { isWriterUp } from '../../model/state.js';
-import { STORAGE_NODES, allNodes, computeNodes, type Config, type NodeId } from '../../model/types.js';
+import { STORAGE_NODES, allNodes, computeNodes, membersOf, type Config, type NodeId, type TruncationRange } from '../../model/types.js';
 import type { Event } from '../../model/events.js';
-import { describeEvent, describeMessage, describeObservation } from '../../model/describe.js';
+import { describeEvent, describeMessage, describeObservation, describeRecord } from '../../model/describe.js';
+import { sclOf } from '../../model/log.js';
 import { choose } from '../../model/network.js';
 import { initialState, step } from '../../model/step.js';
 import { watermarks } from '../../model/watermarks.js';
 import { configOf } from '../shrinks.js';
 import { runHistory } from '../run.js';
-import { UsageError, counterexampleFile, errorCode, outputFile, parse } from './common.js';
+import { UsageError, count, counterexampleFile, errorCode, outputFile, parse } from './common.js';
 
-export const HELP = `usage: aurora-harness show FILE [--html OUT]
+export const HELP = `usage: aurora-harness show FILE [--html OUT] [--at STEP [--pg P]]
 
 Draws a counterexample as a timeline: per step the event, a lane per node (W and replicas, then
 storage nodes by AZ: '.' up, 'x' crashed or down, '/' cut off from the writer, 'b' blank disk),
@@ -28,6 +29,13 @@ delivered, dropped or duplicated, and the observations. The violating step is ma
 
 options:
   --html OUT      also write the timeline as one self-contained HTML file
+  --at STEP       then print the model's state after step STEP (a step number of the timeline,
+                  the liveness phase's too): the control plane's memberships; each compute
+                  node (a writer's epoch, watermarks and what acks told it per PG and segment; a
+                  replica's VDL); each storage node's segments (promised, sealed and membership
+                  epochs, incarnation, SCL, GC point, truncation ranges, records); the messages
+                  in flight
+  --pg P          with --at, only PG P's segments and writer view (default: every PG)
   -h, --help      this text
 
 exit codes: 0 drawn, 2 bad input`;
@@ -74,14 +82,16 @@ function moved(s: State, e: Event): string[] {
   return [];
 }
 
-function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; violation: string } {
+function rows(file: string, at: number | null = null): { rows: Row[]; nodes: NodeId[]; title: string; violation: string; state: State | null; steps: number } {
   const { c } = counterexampleFile(file);
   const config = configOf(c);
   const run = runHistory(config, c.events, { impl: true });
   const nodes = [...computeNodes(config), ...STORAGE_NODES];
   let s = initialState(config);
   const out: Row[] = [];
+  let state: State | null = null;
   run.events.forEach((e, index) => {
+    if (index === at) state = step(s, e).state;
     if (run.violation !== null && run.violation.step >= 0 && index > run.violation.step) return;
     const msgs = moved(s, e);
     const r = step(s, e);
@@ -100,7 +110,51 @@ function rows(file: string): { rows: Row[]; nodes: NodeId[]; title: string; viol
     });
   });
   const violation = run.violation === null ? 'every invariant holds' : `VIOLATED ${run.violation.invariant}: ${run.violation.message}`;
-  return { rows: out, nodes, title: c.title, violation };
+  return { rows: out, nodes, title: c.title, violation, state, steps: run.events.length };
+}
+
+/** As describeMessage writes a seal's ranges. */
+const rangeText = (x: TruncationRange): string => `e${x.epoch}(${x.from},${x.to}]`;
+
+/** The model's state after a step, for reading a counterexample closely (show --at). */
+export function describeState(s: State, pg: number | null): string {
+  const pgs = s.control.pgs.map((m, i) => [m, i] as const).filter(([, i]) => pg === null || i === pg);
+  const out: string[] = [];
+  out.push(`control: writer ${s.control.writer}, next epoch ${s.control.epochNext}`);
+  for (const [m, i] of pgs) {
+    out.push(`  PG ${i} m${m.epoch}: ${m.sets.map((set) => set.join('')).join(' + ')}${m.full.length < 6 ? `, full ${m.full.join(',')}` : ''}`);
+  }
+  out.push('compute:');
+  for (const n of computeNodes(s.config)) {
+    const c = s.compute[n]!;
+    if (c.status === 'down') out.push(`  ${n} down`);
+    else if (c.status === 'replica') out.push(`  ${n} replica of ${c.writer ?? '-'} e${c.epoch}, vdl ${c.vdl ?? '-'}, ${c.buffer.length} buffered, cache ${c.cache.map((p) => `p${p.page}`).join(',') || '-'}`);
+    else if (c.status === 'recovering') out.push(`  ${n} recovering e${c.epoch}, responses ${pgs.map(([, i]) => `PG ${i}: ${(c.responses[i] ?? []).map((r) => r.node).join(',') || '-'}`).join('; ')}`);
+    else {
+      const m = watermarks(s.config, s.control.pgs, c);
+      out.push(`  ${n} ${c.status} e${c.epoch}: vdl ${m.vdl} vcl ${m.vcl}, released ${c.released}, plan vdl ${c.plan.vdl} truncating (${c.plan.vdl},${c.plan.truncateTo}], ranges ${c.plan.ranges.map(rangeText).join(' ') || '-'}`);
+      for (const [, i] of pgs) {
+        const nodes = [...new Set([...Object.keys(c.scl[i] ?? {}), ...Object.keys(c.sealed[i] ?? {}), ...Object.keys(c.incarnations[i] ?? {})])].sort();
+        const seg = (x: NodeId) => `${x} scl ${c.scl[i]?.[x] ?? '-'}${c.sealed[i]?.[x] !== undefined ? ` sealed#${c.sealed[i]![x]}` : ''} inc ${c.incarnations[i]?.[x] ?? '-'}`;
+        out.push(`    PG ${i}: reached ${c.reached[i] ?? '-'}; ${nodes.map(seg).join(', ') || 'nothing heard'}`);
+      }
+    }
+  }
+  out.push('storage:');
+  for (const n of STORAGE_NODES) {
+    const node = s.storage[n]!;
+    out.push(`  ${n} ${node.volatile.up ? 'up' : 'down'}${node.volatile.queue.length > 0 ? `, ${node.volatile.queue.length} received not persisted` : ''}`);
+    for (const [, i] of pgs) {
+      const g = node.durable.segments[i]!;
+      // A node outside the PG's sets with nothing in its segment: not listed.
+      if (!membersOf(s.control.pgs[i]!).includes(n) && g.records.length === 0 && g.ranges.length === 0) continue;
+      out.push(`    PG ${i}${g.blank ? ' blank' : ''}: e${g.epoch} sealed e${g.sealedEpoch} m${g.membership} inc ${g.incarnation}, scl ${sclOf(g)}, gc ${g.gcPoint}, pgmrpl ${g.pgmrpl}, ranges ${g.ranges.map(rangeText).join(' ') || '-'}, records ${g.records.map(describeRecord).join(' ') || '-'}`);
+    }
+  }
+  const queued = allNodes(s.config).flatMap((n) => (s.world.net[n] ?? []).map(describeMessage));
+  out.push(`in flight (${queued.length}):${queued.length === 0 ? ' none' : ''}`);
+  for (const q of queued) out.push(`  ${q}`);
+  return out.join('\n');
 }
 
 function terminal(t: ReturnType<typeof rows>): string {
@@ -132,11 +186,18 @@ ${body}
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { html: { type: 'string' } }, 1);
+  const { values, positionals } = parse(argv, { html: { type: 'string' }, at: { type: 'string' }, pg: { type: 'string' } }, 1);
   if (values.help) return (console.log(HELP), 0);
   const out = typeof values.html === 'string' ? outputFile('--html', values.html) : null;
-  const t = rows(positionals[0] as string);
+  if (values.pg !== undefined && values.at === undefined) throw new UsageError('--pg: only with --at');
+  const at = values.at === undefined ? null : count('--at', values.at, 0);
+  const pg = values.pg === undefined ? null : count('--pg', values.pg, 0);
+  const t = rows(positionals[0] as string, at);
+  const state: State | null = t.state;
+  if (at !== null && state === null) throw new UsageError(`--at: step ${at} is past the history's last step, ${t.steps - 1}`);
+  if (state !== null && pg !== null && pg >= state.control.pgs.length) throw new UsageError(`--pg: the volume has PGs 0 to ${state.control.pgs.length - 1} after step ${at}`);
   console.log(terminal(t));
+  if (state !== null) console.log(`\nstate after step ${at}:\n${describeState(state, pg)}`);
   if (out !== null) {
     try {
       writeFileSync(out, html(t));
