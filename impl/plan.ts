@@ -1,9 +1,10 @@
 // Crash recovery's decision: a pure function of what a read quorum of every PG returned.
 //
 // Method (SIGMOD 2017 §4.3, SIGMOD 2018 §3): union the records read (one per LSN and epoch),
-// drop those annulled by any truncation range seen, follow volume backlinks to the highest LSN
+// drop those annulled by the truncation ranges in force (those of the responders holding the
+// newest range seen: model/recovery.ts says why), follow volume backlinks to the highest LSN
 // whose chain is complete (VCL), take VDL as the highest CPL on that chain, and annul everything
-// above it up to max(VDL, highest range end seen) + LAL under the new epoch. Below the highest GC
+// above it up to max(VDL, highest end of a range in force) + LAL under the new epoch. Below the highest GC
 // point reported every record was durable (it was below some VDL), so the chain may stop there.
 // Orders matter and follow the model's: responses in PG order then arrival order; the first copy
 // of a duplicate keeps its place; sorts are stable.

@@ -1,9 +1,9 @@
 // Crash recovery's decision, as a pure function of what a read quorum of every PG returned.
 //
-// Method (SIGMOD 2017 §4.3, SIGMOD 2018 §3): union the records read, drop those annulled by any
-// truncation range seen, follow volume backlinks to find VCL (the highest LSN whose chain is
-// complete), take VDL as the highest CPL on that chain, and annul everything above it up to
-// max(VDL, highest range end seen) + LAL.
+// Method (SIGMOD 2017 §4.3, SIGMOD 2018 §3): union the records read, drop those annulled by the
+// truncation ranges in force (below), follow volume backlinks to find VCL (the highest LSN whose
+// chain is complete), take VDL as the highest CPL on that chain, and annul everything above it up
+// to max(VDL, highest end of a range in force) + LAL.
 //
 // Why this is safe: a record that reached a write quorum of its PG is in every read quorum of it,
 // so every record at or below the crashed writer's VCL is read and VDL never drops below an
@@ -76,8 +76,9 @@ function decide(responses: readonly (readonly RecoveryResponse[])[], every: bool
 }
 
 /**
- * The ranges seen, the records read that no range annuls (one per LSN and epoch, LSN order) and
- * the highest GC point: below it every record was durable and consistent (it was below some VDL).
+ * The ranges in force (below), the records read that none of them annuls (one per LSN and epoch,
+ * LSN order) and the highest GC point: below it every record was durable and consistent (it was
+ * below some VDL). `every`: the recovery-honours-every-range mutant takes every range read.
  */
 function validRecords(responses: readonly (readonly RecoveryResponse[])[], every: boolean) {
   // One pass over the responses in order: the records read and the GC point; then the ranges in
