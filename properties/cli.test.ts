@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { main } from './cli.js';
 import { shrinkFiles } from './shrinks.js';
 import { explore } from './exploration.js';
-import { configFor } from './commands/explore.js';
+import { configFor, defaultEvents } from './commands/explore.js';
 import { keep } from './commands/common.js';
 import { hunt } from './mutation.js';
 import { MUTANTS } from './mutants.js';
@@ -149,6 +149,18 @@ describe('aurora-harness', () => {
     expect(segment('B1')).toContain('scl 2, gc 0, pgmrpl 0, ranges -, records 1:p0=1@e1 2*:commit@e1');
     expect(state).not.toContain('PG 1:');
     expect(state).toContain('R2->B1 seal e3/m1 pg0 ranges=e3(2,18] repair=2');
+  });
+
+  it('explore: 80 raw events a history by default, 240 from a 5-minute budget, --events over both; the JSON says which', async () => {
+    expect([defaultEvents(20_000), defaultEvents(Infinity), defaultEvents(5 * 60_000 - 1), defaultEvents(5 * 60_000), defaultEvents(30 * 60_000)]).toEqual([80, 80, 80, 240, 240]);
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    expect(await main(['explore', '--runs', '2', '--layout', 'uniform', '--faults', 'drop', '--json'])).toBe(0);
+    expect(await main(['explore', '--runs', '2', '--layout', 'uniform', '--faults', 'drop', '--events', '12', '--json'])).toBe(0);
+    const [short, given] = out.map((line) => JSON.parse(line) as { maxEvents: number; events: number; histories: number });
+    expect(short!.maxEvents).toBe(80);
+    expect(given!.maxEvents).toBe(12);
+    expect(given!.events).toBeLessThan(short!.events);
   });
 
   it('explore --faults draws only the fault kinds listed, and a witness left unreached then does not fail the run', async () => {

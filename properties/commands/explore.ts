@@ -26,7 +26,8 @@ options:
   --runs N        histories per layout (default: until the budget ends)
   --budget T      wall-clock budget, e.g. 30s, 2m (default: 20s; with --runs, none)
   --layout L      uniform, fullTail or both (default: both)
-  --events N      raw events drawn per history before the swarm filter (default: 80)
+  --events N      raw events drawn per history before the swarm filter (default: 80; 240 with a
+                  --budget of 5m or more: long histories find the bugs long runs are for)
   --faults LIST   fault kinds the swarm may draw from, comma-separated (default: all):
                   drop, duplicate, crashNode, loseDisk, partition, partitionAz, crashWriter,
                   crashReplica, failover; 'none' for client work, delivery and time alone.
@@ -255,6 +256,17 @@ export function parseShard(text: string | boolean | undefined): { index: number;
   return { index, of };
 }
 
+/**
+ * Raw events per history when --events is not given: 80 for short runs (the 20-second default,
+ * --runs), 240 from a 5-minute budget. Every protocol bug the long explorations found came from
+ * histories of 160-320 events, and in 8-9-minute searches for the historical mutants 240-event
+ * histories caught two that 80-event ones did not catch in more histories
+ * (docs/mutants-historical-results.txt); in 90-second runs neither length found more.
+ */
+export function defaultEvents(budgetMs: number): number {
+  return Number.isFinite(budgetMs) && budgetMs >= 5 * 60_000 ? 240 : 80;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
@@ -275,7 +287,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = userSeed * shard.of + shard.index;
   const budgetMs = duration(values.budget) ?? (Number.isFinite(runs) ? Infinity : 20_000);
   const layouts: Config['layout'][] = layout === 'both' ? ['uniform', 'fullTail'] : [layout as Config['layout']];
-  const events = count('--events', values.events, 80);
+  const events = count('--events', values.events, defaultEvents(budgetMs));
   const faults = parseFaults(values.faults);
   const allFaults = faults.length === FAULT_KINDS.length;
   const json = values.json === true;
@@ -315,7 +327,7 @@ export async function run(argv: string[]): Promise<number> {
   const ok = summary.failure === null && (!allFaults || missedWitnesses(summary).length === 0);
   if (json) {
     console.log(JSON.stringify({
-      ok, seed: userSeed, ...(shard.of > 1 ? { shard: `${shard.index}/${shard.of}` } : {}), faults: allFaults ? 'all' : faults, histories: summary.histories, events: summary.events,
+      ok, seed: userSeed, ...(shard.of > 1 ? { shard: `${shard.index}/${shard.of}` } : {}), faults: allFaults ? 'all' : faults, maxEvents: events, histories: summary.histories, events: summary.events,
       invariants: summary.invariants.map(({ id, tag, checks, violations, hits }) => ({ id, tag, checks, violations, hits })),
       coverage: summary.coverage,
       failure: summary.failure && { invariant: summary.failure.invariant, message: summary.failure.message, events: summary.failure.history.events, file: written },
