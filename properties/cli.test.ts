@@ -6,9 +6,21 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './cli.js';
-import { shrinkFiles } from './shrinks.js';
 import { explore } from './exploration.js';
 import { configFor, defaultEvents } from './commands/explore.js';
+import { describeState } from './commands/show.js';
+import { configOf, loadCounterexample, shrinkFiles } from './shrinks.js';
+import { runHistory } from './run.js';
+import { initialState, step } from '../model/step.js';
+import type { Event } from '../model/events.js';
+import type { Config } from '../model/types.js';
+
+/** The model's state after step `at` of `events`. */
+function runTo(config: Config, events: readonly Event[], at: number) {
+  let s = initialState(config);
+  for (const e of events.slice(0, at + 1)) s = step(s, e).state;
+  return s;
+}
 import { keep } from './commands/common.js';
 import { hunt } from './mutation.js';
 import { MUTANTS } from './mutants.js';
@@ -149,6 +161,22 @@ describe('aurora-harness', () => {
     expect(segment('B1')).toContain('scl 2, gc 0, pgmrpl 0, ranges -, records 1:p0=1@e1 2*:commit@e1');
     expect(state).not.toContain('PG 1:');
     expect(state).toContain('R2->B1 seal e3/m1 pg0 ranges=e3(2,18] repair=2');
+  });
+
+  it('show --at past a violation: the state stepped on to that step (the timeline stops at the violation)', async () => {
+    const file = 'shrinks/mutants/vdl-ignores-cpl.json';
+    const c = loadCounterexample(file);
+    const config = configOf(c);
+    const run = runHistory(config, c.events, { impl: true });
+    const at = run.violation!.step + 20;
+    expect(at).toBeLessThan(run.events.length);
+    const s = runTo(config, run.events, at);
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    expect(await main(['show', file, '--at', String(at)])).toBe(0);
+    const text = out.join('\n');
+    expect(text.slice(text.indexOf(`state after step ${at}:\n`) + `state after step ${at}:\n`.length)).toBe(describeState(s, null));
+    expect(describeState(s, null)).not.toBe(describeState(runTo(config, run.events, run.violation!.step), null));
   });
 
   it('explore: 80 raw events a history by default, 240 from a 5-minute budget, --events over both; the JSON says which', async () => {

@@ -91,11 +91,14 @@ function rows(file: string, at: number | null = null): { rows: Row[]; nodes: Nod
   const out: Row[] = [];
   let state: State | null = null;
   run.events.forEach((e, index) => {
-    if (index === at) state = step(s, e).state;
-    if (run.violation !== null && run.violation.step >= 0 && index > run.violation.step) return;
+    const past = run.violation !== null && run.violation.step >= 0 && index > run.violation.step;
+    // Past the violating step the timeline stops; the state still steps on, for --at.
+    if (past && (at === null || index > at)) return;
     const msgs = moved(s, e);
     const r = step(s, e);
     s = r.state;
+    if (index === at) state = s;
+    if (past) return;
     const w = s.compute[s.control.writer];
     const m = isWriterUp(w) ? watermarks(config, s.control.pgs, w) : null;
     out.push({
