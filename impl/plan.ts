@@ -4,8 +4,9 @@
 // drop those annulled by the truncation ranges in force (those of the responders holding the
 // newest range seen: model/recovery.ts says why), follow volume backlinks to the highest LSN
 // whose chain is complete (VCL), take VDL as the highest CPL on that chain, and annul everything
-// above it up to max(VDL, highest end of a range in force) + LAL under the new epoch. Below the highest GC
-// point reported every record was durable (it was below some VDL), so the chain may stop there.
+// above it up to max(VDL, highest end of a range in force) + LAL under the new epoch. Below the
+// highest GC point reported every record was durable (it was below some VDL), so the chain may
+// stop there.
 // Orders matter and follow the model's: responses in PG order then arrival order; the first copy
 // of a duplicate keeps its place; sorts are stable.
 

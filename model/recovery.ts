@@ -96,7 +96,7 @@ function validRecords(responses: readonly (readonly RecoveryResponse[])[], every
   }
   for (const rs of responses) {
     for (const r of rs) {
-      if (anyOf(r.ranges, (x) => x.epoch === newest) || every) for (const x of r.ranges) addRange(ranges, x);
+      if (every || anyOf(r.ranges, (x) => x.epoch === newest)) for (const x of r.ranges) addRange(ranges, x);
     }
   }
   const seen = ranges.sort(byEpochThenFrom);
