@@ -4,7 +4,7 @@
 import type { Invariant } from './invariant.js';
 import { commitRule, quorumIntersection, quorumRules, replacementStartsUnknown, vdlIsCpl, watermarkMonotonic, watermarkOrder, writerRelease } from './guarantees/log.js';
 import { azPlusOne, durability, fencing, liveness, writesWithAzDown } from './guarantees/durability.js';
-import { gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic } from './guarantees/reads.js';
+import { gcSafe, noHalfMtr, noPhantom, readAfterCommit, readRouting, replicaCache, replicaMonotonic, replicaPointHeld } from './guarantees/reads.js';
 import { WITNESSES } from './guarantees/witnesses.js';
 import { agreement, agreementState } from './guarantees/agreement.js';
 import { segmentLog } from './guarantees/segments.js';
@@ -13,7 +13,7 @@ import { recoveryQuorums } from './guarantees/recovery.js';
 export const INVARIANTS: readonly Invariant[] = [
   quorumIntersection, quorumRules, replacementStartsUnknown, watermarkOrder, watermarkMonotonic, vdlIsCpl, writerRelease, commitRule,
   durability, azPlusOne, fencing, segmentLog, recoveryQuorums,
-  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, gcSafe,
+  readAfterCommit, noPhantom, noHalfMtr, readRouting, replicaMonotonic, replicaCache, replicaPointHeld, gcSafe,
   agreement,
   liveness, writesWithAzDown, agreementState,
   ...WITNESSES,

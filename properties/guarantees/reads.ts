@@ -113,6 +113,34 @@ export const readRouting: Invariant = {
 };
 
 /**
+ * The writer counts each replica in PGMRPL at the lowest read point that replica reported in this
+ * epoch (at its recovery base before any report): the replica must never read below that point.
+ * A read point a replica takes from a message sent to an earlier process of it (before it
+ * restarted) can be below the point its earlier process reported, and the versions it needs may
+ * be coalesced (shrinks/replica-restart-stale-vdl.json). gc-safe sees that only once a read is
+ * pending there as a segment coalesces; this sees the read point itself.
+ */
+export const replicaPointHeld: Invariant = {
+  id: 'replica-point-held', tag: 'always',
+  title: 'A replica never reads below the read point its writer counts for it in PGMRPL',
+  why: 'PGMRPL is the lowest read point in use; a replica reading below what its writer counts for it can lose the versions its reads need to garbage collection.',
+  check(v) {
+    // A function of the compute nodes alone: unchanged since the last step, it held.
+    if (v.index > 0 && v.prev.compute === v.next.compute) return null;
+    const x = writerOf(v.next);
+    if (x === null) return null;
+    for (const [node, r] of replicas(v)) {
+      if (node === x.node || r.epoch !== x.w.epoch) continue;
+      const held = x.w.replicaPoints[node] ?? x.w.base;
+      if (r.vdl !== null && r.vdl < held) return `${node} is at VDL ${r.vdl}, below the read point ${held} its writer counts for it`;
+      const low = findIn(r.reads, (read) => read.readPoint < held);
+      if (low !== undefined) return `${node}'s read ${low.read} is at ${low.readPoint}, below the read point ${held} its writer counts for it`;
+    }
+    return null;
+  },
+};
+
+/**
  * Garbage collection never removes what a live read point needs: no segment coalesces past the
  * PGMRPL it was told, none serving pages coalesces past the writer's VDL or past any pending read
  * at or above the current PGMRPL, and the writer's own reads are never refused as too old.
