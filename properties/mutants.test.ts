@@ -13,10 +13,17 @@ import { SHRINKS_DIR, configOf, loadCounterexample, replay, rewrite } from './sh
 import { replicaVdlBackwards, writerSclBackwards } from './guarantees/segments.js';
 import type { State, WriterUp } from '../model/state.js';
 import type { StepView } from './invariant.js';
+import type { Config } from '../model/types.js';
+import type { Event } from '../model/events.js';
 import { runHistory } from './run.js';
 import { INVARIANTS } from './invariants.js';
 
 const LOCKSTEP = ['agreement', 'agreement-state'];
+
+/** The first violation of invariant `id` alone, on `events` under `config` (null: it held). */
+function violationOf(config: Config, events: readonly Event[], id: string) {
+  return runHistory(config, events, { invariants: INVARIANTS.filter((i) => i.id === id) }).violation;
+}
 
 describe('the mutant catalog', () => {
   it('lists every bug name once, at least 15, in every family, on both paths', () => {
@@ -63,9 +70,9 @@ describe('each historical mutant brings back the bug its kept counterexample was
       expect(c.config.bugs ?? []).toEqual([]);
       const config = configOf({ config: { ...c.config, bugs: [m.name] } });
       // That invariant alone sees it again (a stronger one added since may see it first: below).
-      const found = runHistory(config, c.events, { invariants: INVARIANTS.filter((i) => i.id === c.invariant) }).violation;
+      const found = violationOf(config, c.events, c.invariant!);
       expect(found?.invariant, 'the invariant that found the bug sees it again').toBe(c.invariant);
-      expect(replay({ ...c, config: { ...c.config, bugs: [m.name] } }).violation, 'with every invariant on').not.toBeNull();
+      expect(runHistory(config, c.events, { impl: true }).violation, 'with every invariant on').not.toBeNull();
     });
   }
 });
@@ -100,13 +107,12 @@ describe('strengthened with the catalog', () => {
   it('replica-point-held sees the kept replica bug when the stale VDL is taken, before gc-safe', () => {
     const c = loadCounterexample(join(SHRINKS_DIR, 'replica-restart-stale-vdl.json'));
     const config = configOf({ config: { ...c.config, bugs: ['replica-restart-keeps-queue'] } });
-    const only = (id: string) => runHistory(config, c.events, { invariants: INVARIANTS.filter((i) => i.id === id) }).violation;
-    const held = only('replica-point-held');
-    const gc = only('gc-safe');
+    const held = violationOf(config, c.events, 'replica-point-held');
+    const gc = violationOf(config, c.events, 'gc-safe');
     expect(held?.message).toContain('below the read point');
     expect(gc).not.toBeNull();
     expect(held!.step).toBeLessThan(gc!.step);
     expect(held!.step).toBeLessThan(c.events.length);
-    expect(runHistory(configOf(c), c.events, { invariants: INVARIANTS.filter((i) => i.id === 'replica-point-held') }).violation).toBeNull();
+    expect(violationOf(configOf(c), c.events, 'replica-point-held')).toBeNull();
   });
 });

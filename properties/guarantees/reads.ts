@@ -130,7 +130,7 @@ export const replicaPointHeld: Invariant = {
     const x = writerOf(v.next);
     if (x === null) return null;
     for (const [node, r] of replicas(v)) {
-      if (node === x.node || r.epoch !== x.w.epoch) continue;
+      if (r.epoch !== x.w.epoch) continue;
       const held = x.w.replicaPoints[node] ?? x.w.base;
       if (r.vdl !== null && r.vdl < held) return `${node} is at VDL ${r.vdl}, below the read point ${held} its writer counts for it`;
       const low = findIn(r.reads, (read) => read.readPoint < held);
