@@ -1,10 +1,19 @@
 // Histories: generated lists of events, with swarm testing.
 //
 // Each history first draws its own fault mix (FoundationDB BUGGIFY, VOPR's swarm options): which
-// fault kinds are on, and how often an enabled kind fires (every occurrence, every second, every
-// third). Then it draws raw events and keeps those the mix allows. Both parts shrink: the
-// shrinker turns fault kinds off and deletes or simplifies events, and any list of events is
-// still a valid history. The liveness phase is appended by the runner, never generated.
+// fault kinds are on, how often an enabled kind fires (every occurrence, every second, every
+// third), and its tempo (how often the network settles). Then it draws raw events and keeps those
+// the mix allows. A fault that has an end (a crash, a partition, a writer crash, a replica crash)
+// may carry one: its restart or heal comes that many kept events later, as a nemesis closes the
+// fault windows it opens (Jepsen); without one the fault lasts until a drawn restart or heal, or
+// the liveness phase. Both parts shrink: the shrinker turns fault kinds off and deletes or
+// simplifies events and ends, and any list of events is still a valid history. The liveness
+// phase is appended by the runner, never generated.
+//
+// Why the ends and the tempo (measured, docs/mutants-historical-results.txt): with faults that
+// only accumulate and the network settling once in ~60 events, a writer completed a recovery in
+// 0.3% of 240-event histories and was active after one in 0.2% of steps, so bugs that need a
+// recovery, then more work, then more faults were out of reach of the histories' bodies.
 
 import fc from 'fast-check';
 import type { Event } from '../model/events.js';
@@ -37,7 +46,16 @@ export interface Swarm {
    * left out, so it only catches up through deliverAll, retransmission and gossip, and lags.
    */
   readonly slow: number | null;
+  /**
+   * Keep every n-th deliverAll drawn (1: a settling history, the network drained about once in
+   * 11 events, so recoveries and membership changes complete and work resumes between faults;
+   * SETTLE_SPARSE: once in ~60, so messages pile up and are delivered one by one, out of order).
+   */
+  readonly settle: number;
 }
+
+/** A raw event and, for a fault with an end, how many kept events later the end comes (null: none). */
+export type RawEvent = readonly [Event, number | null];
 
 export interface History {
   readonly swarm: Swarm;
@@ -45,7 +63,7 @@ export interface History {
 }
 
 export interface HistoryOptions {
-  /** Raw events drawn before the swarm filter (default 80). */
+  /** Raw events drawn before the swarm filter and the faults' ends (default 80). */
   readonly maxEvents?: number;
   /** Fault kinds allowed at all (default: all). */
   readonly faults?: readonly FaultKind[];
@@ -55,7 +73,17 @@ const swarmArb = (allowed: readonly FaultKind[]): fc.Arbitrary<Swarm> =>
   fc.record({
     every: fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, allowed.includes(k) ? fc.constantFrom(0, 1, 2, 3) : fc.constant(0)])) as Record<FaultKind, fc.Arbitrary<number>>),
     slow: fc.option(fc.nat({ max: 8 }), { nil: null }),
+    settle: fc.constantFrom(SETTLE_SPARSE, 1),
   });
+
+/**
+ * deliverAll is drawn at DELIVER_ALL_WEIGHT and a sparse history keeps one in SETTLE_SPARSE, so
+ * it settles as often as every history did before tempos (weight 1).
+ */
+const DELIVER_ALL_WEIGHT = 6;
+const SETTLE_SPARSE = 6;
+/** The longest a fault with an end lasts, in kept events. */
+const MAX_FAULT_EVENTS = 30;
 
 const page = fc.nat({ max: 17 });
 const nodeChoice = fc.nat({ max: 11 });
@@ -70,7 +98,7 @@ export const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'deliver', node, k })) },
   // Deliveries to the writer (node 0), out of order, so acknowledgements race each other.
   { weight: 8, arbitrary: pendingChoice.map((k): Event => ({ type: 'deliver', node: 0, k })) },
-  { weight: 1, arbitrary: fc.constant<Event>({ type: 'deliverAll' }) },
+  { weight: DELIVER_ALL_WEIGHT, arbitrary: fc.constant<Event>({ type: 'deliverAll' }) },
   { weight: 4, arbitrary: fc.constant<Event>({ type: 'tick' }) },
   { weight: 2, arbitrary: storageChoice.map((node): Event => ({ type: 'persist', node })) },
   { weight: 2, arbitrary: fc.record({ node: nodeChoice, k: pendingChoice }).map(({ node, k }): Event => ({ type: 'drop', node, k })) },
@@ -89,31 +117,64 @@ export const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'addPg' }) },
 );
 
-/**
- * Keeps the events the swarm allows: kinds that are off go, enabled kinds are thinned, single
- * deliveries aimed at the slow node go. `computeNodes` is how many compute nodes precede the
- * storage nodes in allNodes (the writer and the default two replicas).
- */
-export function applySwarm(swarm: Swarm, raw: readonly Event[], computeNodes = 3): Event[] {
-  const seen = new Map<FaultKind, number>();
-  const slow = swarm.slow === null ? null : computeNodes + swarm.slow;
-  return raw.filter((e) => {
-    if (e.type === 'deliver' && e.node === slow) return false;
-    const kind = faultKindOf(e);
-    if (kind === null) return true;
-    const every = swarm.every[kind];
-    const n = (seen.get(kind) ?? 0) + 1;
-    seen.set(kind, n);
-    return every > 0 && n % every === 0;
-  });
+/** A fault's end, or null for an event that has none (a disk loss and a failover are repaired by the protocol). */
+export function endOf(e: Event): Event | null {
+  switch (e.type) {
+    case 'crashNode': return { type: 'restartNode', node: e.node };
+    case 'partition': case 'partitionAz': return { type: 'heal' };
+    case 'crashWriter': return { type: 'recover' };
+    case 'crashReplica': return { type: 'restartReplica', replica: e.replica };
+    default: return null;
+  }
 }
 
+/**
+ * The history the swarm makes of raw events: kinds that are off go, enabled kinds and deliverAll
+ * are thinned, single deliveries aimed at the slow node go; then each kept fault with an end is
+ * followed by it once that many more events are kept (0: at once; ends due at the same point in
+ * the order their faults came; ends still due after the last event come last). `computeNodes` is how many
+ * compute nodes precede the storage nodes in allNodes (the writer and the default two replicas).
+ */
+export function applySwarm(swarm: Swarm, raw: readonly (Event | RawEvent)[], computeNodes = 3): Event[] {
+  const seen = new Map<FaultKind, number>();
+  let settles = 0;
+  const slow = swarm.slow === null ? null : computeNodes + swarm.slow;
+  const out: Event[] = [];
+  const due: { at: number; end: Event }[] = [];
+  let kept = 0;
+  for (const r of raw) {
+    const [e, after] = Array.isArray(r) ? r as RawEvent : [r as Event, null];
+    if (e.type === 'deliver' && e.node === slow) continue;
+    if (e.type === 'deliverAll' && ++settles % swarm.settle !== 0) continue;
+    const kind = faultKindOf(e);
+    if (kind !== null) {
+      const every = swarm.every[kind];
+      const n = (seen.get(kind) ?? 0) + 1;
+      seen.set(kind, n);
+      if (every === 0 || n % every !== 0) continue;
+    }
+    out.push(e);
+    kept++;
+    const end = after === null ? null : endOf(e);
+    if (end !== null && after !== null) due.push({ at: kept + after, end });
+    for (let i = 0; i < due.length; i++) {
+      if (due[i]!.at > kept) continue;
+      out.push(due[i]!.end);
+      due.splice(i--, 1);
+    }
+  }
+  for (const d of due) out.push(d.end);
+  return out;
+}
+
+const rawEventArb: fc.Arbitrary<RawEvent> = fc.tuple(eventArb, fc.option(fc.nat({ max: MAX_FAULT_EVENTS }), { nil: null }));
+
 export function historyArb(opts: HistoryOptions = {}): fc.Arbitrary<History> {
-  return fc.tuple(swarmArb(opts.faults ?? FAULT_KINDS), fc.array(eventArb, { maxLength: opts.maxEvents ?? 80, size: 'max' }))
+  return fc.tuple(swarmArb(opts.faults ?? FAULT_KINDS), fc.array(rawEventArb, { maxLength: opts.maxEvents ?? 80, size: 'max' }))
     .map(([swarm, raw]) => ({ swarm, events: applySwarm(swarm, raw) }));
 }
 
 export function describeSwarm(swarm: Swarm): string {
   const slow = swarm.slow === null ? '' : ` slow=${STORAGE_NODES[swarm.slow]}`;
-  return FAULT_KINDS.map((k) => `${k}=${swarm.every[k] === 0 ? 'off' : `1/${swarm.every[k]}`}`).join(' ') + slow;
+  return FAULT_KINDS.map((k) => `${k}=${swarm.every[k] === 0 ? 'off' : `1/${swarm.every[k]}`}`).join(' ') + slow + ` settle=${swarm.settle === 1 ? 'often' : 'sparse'}`;
 }

@@ -5,7 +5,7 @@
 //   fc.assert(fc.property(historyArb(), (h) => runHistory(h.config, h.events, { impl: true }).violation === null));
 
 export * as fc from 'fast-check';
-export { historyArb, eventArb, applySwarm, describeSwarm, FAULT_KINDS, faultKindOf, type History, type HistoryOptions, type Swarm, type FaultKind } from './history.js';
+export { historyArb, eventArb, applySwarm, describeSwarm, endOf, FAULT_KINDS, faultKindOf, type History, type HistoryOptions, type RawEvent, type Swarm, type FaultKind } from './history.js';
 export { INVARIANTS } from './invariants.js';
 export type { Invariant, Tag, RunMemo, StepView, EndView, ImplStep } from './invariant.js';
 export { runHistory, type RunOptions, type RunResult, type Violation } from './run.js';

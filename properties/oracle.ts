@@ -124,7 +124,11 @@ export class Oracle {
 
   private committed(o: Extract<Observation, { kind: 'committed' }>): Finding[] {
     const t = this.txns[o.txn];
-    const out = this.transition(o.txn, 'accepted', 'committed');
+    // A deposed writer that has not heard of the new epoch yet may acknowledge a commit after the
+    // new writer's recovery kept it (its acks were sent before their segments promised the new
+    // epoch): the client hears the outcome recovery decided, once. An acknowledgement of a txn
+    // recovery annulled, or a second one, is still wrong (shrinks/late-ack-after-recovery.json).
+    const out = this.transition(o.txn, t?.status === 'recoveredCommit' ? 'recoveredCommit' : 'accepted', 'committed');
     if (t === undefined || out.length > 0) return out;
     if (t.commitLsn !== o.commitLsn) {
       return [{ invariant: 'commit-rule', message: `txn ${o.txn} committed at ${o.commitLsn} but was accepted with commit LSN ${t.commitLsn}` }];

@@ -1,0 +1,40 @@
+// The oracle's transaction outcomes: each txn is decided once, by an acknowledgement or by a
+// recovery, and a late acknowledgement may only confirm what recovery kept.
+
+import { describe, it, expect } from 'vitest';
+import { DEFAULT_CONFIG, type Observation } from '../model/types.js';
+import type { Event } from '../model/events.js';
+import { Oracle } from './oracle.js';
+
+const TXN: Event = { type: 'txn', mtrs: [[0]] };
+const SETTLE: Event = { type: 'deliverAll' };
+const accepted: Observation = { kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 2 };
+const ack: Observation = { kind: 'committed', txn: 0, commitLsn: 2, by: 'W' };
+const recovered = (vdl: number): Observation => ({ kind: 'recovered', epoch: 2, at: 'R1', vdl, truncateFrom: vdl, truncateTo: vdl + 16, annulled: 0 });
+
+function run(steps: readonly (readonly Observation[])[]): string[] {
+  const oracle = new Oracle(DEFAULT_CONFIG);
+  const found = oracle.observe(TXN, [accepted]);
+  for (const obs of steps) found.push(...oracle.observe(SETTLE, obs));
+  return found.map((f) => `${f.invariant}: ${f.message}`);
+}
+
+describe('the oracle decides each txn once', () => {
+  it('takes an acknowledgement, and refuses a second one', () => {
+    expect(run([[ack]])).toEqual([]);
+    expect(run([[ack], [ack]])).toEqual(['commit-rule: txn 0 went to committed from committed']);
+  });
+
+  it('takes a deposed writer\'s acknowledgement of a txn recovery kept, once (shrinks/late-ack-after-recovery.json)', () => {
+    expect(run([[recovered(2)], [ack]])).toEqual([]);
+    expect(run([[recovered(2)], [ack], [ack]])).toEqual(['commit-rule: txn 0 went to committed from committed']);
+  });
+
+  it('refuses an acknowledgement of a txn recovery annulled', () => {
+    expect(run([[recovered(0)], [ack]])).toEqual(['commit-rule: txn 0 went to committed from annulled']);
+  });
+
+  it('calls an acknowledged commit above a later recovery\'s VDL lost', () => {
+    expect(run([[ack], [recovered(0)]])).toEqual(['durability: txn 0 was acknowledged at 2 but recovery 2 kept only up to VDL 0']);
+  });
+});
