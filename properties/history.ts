@@ -133,8 +133,9 @@ export function endOf(e: Event): Event | null {
  * The history the swarm makes of raw events: kinds that are off go, enabled kinds and deliverAll
  * are thinned, single deliveries aimed at the slow node go; then each kept fault with an end is
  * followed by it once that many more events are kept (0: at once; ends due at the same point in
- * the order their faults came; ends still due after the last event come last). `computeNodes` is how many
- * compute nodes precede the storage nodes in allNodes (the writer and the default two replicas).
+ * the order their faults came; ends still due after the last event come last). `computeNodes`
+ * is how many compute nodes precede the storage nodes in allNodes (the writer and the default
+ * two replicas). Plain events are events without ends.
  */
 export function applySwarm(swarm: Swarm, raw: readonly (Event | RawEvent)[], computeNodes = 3): Event[] {
   const seen = new Map<FaultKind, number>();
@@ -157,7 +158,7 @@ export function applySwarm(swarm: Swarm, raw: readonly (Event | RawEvent)[], com
     out.push(e);
     kept++;
     const end = after === null ? null : endOf(e);
-    if (end !== null && after !== null) due.push({ at: kept + after, end });
+    if (end !== null) due.push({ at: kept + after!, end });
     for (let i = 0; i < due.length; i++) {
       if (due[i]!.at > kept) continue;
       out.push(due[i]!.end);
