@@ -205,6 +205,23 @@ describe('aurora-harness', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('explore --guided: the same histories for the same seed and runs (a second exploration in the process starts its own guide), and the guide\'s figures in the JSON', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+    // 15 short histories miss some witnesses (exit 1); none fails an invariant.
+    for (let i = 0; i < 2; i++) await main(['explore', '--guided', '--runs', '15', '--layout', 'uniform', '--events', '40', '--json']);
+    await main(['explore', '--runs', '15', '--layout', 'uniform', '--events', '40', '--json']);
+    const [a, b, blind] = out.map((line) => JSON.parse(line) as { failure: unknown; histories: number; events: number; guide?: { histories: number; fresh: number; corpus: number; phases: number } });
+    expect(a!.failure).toBeNull();
+    expect(b).toEqual(a);
+    expect(a!.guide!.histories).toBe(15);
+    expect(a!.histories).toBe(15);
+    expect(a!.guide!.fresh).toBeLessThan(15);
+    expect(a!.guide!.corpus).toBeGreaterThan(0);
+    expect(blind!.guide).toBeUndefined();
+    expect(blind!.events).not.toBe(a!.events);
+  });
+
   it('export-history --seed prints a generated history as JSON lines, the same each time', async () => {
     const runs: string[][] = [[], []];
     for (const out of runs) {

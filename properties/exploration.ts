@@ -8,7 +8,9 @@ import { EVENT_TYPES } from '../model/events.js';
 import type { Config } from '../model/types.js';
 import type { History, HistoryOptions } from './history.js';
 import { historyArb } from './history.js';
-import { runHistory } from './run.js';
+import { runHistory, type RunResult } from './run.js';
+import { Guide, type GuideStats } from './guided.js';
+import { minimizeFully } from './minimize.js';
 import { INVARIANTS } from './invariants.js';
 import type { Tag } from './invariant.js';
 import { formatFailure } from './report.js';
@@ -21,6 +23,12 @@ export interface ExploreOptions {
   /** Wall-clock budget in milliseconds (Infinity: none). Only the harness reads the clock. */
   readonly budgetMs: number;
   readonly history?: HistoryOptions;
+  /**
+   * Coverage-guided (`guided.ts`): histories come from a guide instead of fast-check, and a
+   * violation is shrunk by deleting events. Chunks given the same `search` continue one guide
+   * (its corpus and coverage), seeded by the first chunk's seed: one per thread and layout.
+   */
+  readonly guided?: { readonly search: string };
   /** Called after each history that held. */
   readonly onProgress?: (histories: number) => void;
 }
@@ -50,7 +58,12 @@ export interface ExploreSummary {
   readonly invariants: readonly InvariantSummary[];
   readonly coverage: Readonly<Record<EventType, number>>;
   readonly failure: Failure | null;
+  /** A guided exploration's guide, after this chunk (summed over guides when merged). */
+  readonly guide?: GuideStats;
 }
+
+/** The guides of this thread, by search (see ExploreOptions.guided). */
+const guides = new Map<string, Guide>();
 
 export function explore(opts: ExploreOptions): ExploreSummary {
   const counts = new Map<string, number>(INVARIANTS.map((i) => [i.id, 0]));
@@ -61,8 +74,8 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   // failing only if it violates the same invariant, so the shrunk history shows the bug found
   // rather than some other one it wandered into.
   let target: string | null = null;
-  const holds = (history: History): boolean => {
-    const result = runHistory(opts.config, history.events, { impl: true });
+  // Whether a run held; counts it unless it is a shrink candidate.
+  const record = (result: RunResult): boolean => {
     if (result.violation !== null) {
       target ??= result.violation.invariant;
       return result.violation.invariant !== target;
@@ -75,6 +88,8 @@ export function explore(opts: ExploreOptions): ExploreSummary {
     opts.onProgress?.(histories);
     return true;
   };
+  const holds = (history: History): boolean => record(runHistory(opts.config, history.events, { impl: true }));
+  if (opts.guided !== undefined) return exploreGuided(opts, opts.guided.search, record, () => summary(null));
   const details = fc.check(fc.property(historyArb(opts.history), holds), {
     seed: opts.seed,
     numRuns: Number.isFinite(opts.runs) ? opts.runs : 2 ** 31 - 1,
@@ -100,20 +115,49 @@ export function explore(opts: ExploreOptions): ExploreSummary {
   // (fast-check reports a run its time limit interrupted before any history completed as failed,
   // whatever markInterruptAsFailure says: a pool's last chunk, handed the budget's last
   // milliseconds, is that, and it ran nothing, found nothing.)
-  return {
-    seed: opts.seed,
-    histories,
-    events,
-    invariants: INVARIANTS.map((i) => {
-      const n = counts.get(i.id)!;
-      const violations = failure?.invariant === i.id ? 1 : 0;
-      return { id: i.id, tag: i.tag, title: i.title, checks: i.tag === 'sometimes' ? 0 : n, hits: i.tag === 'sometimes' ? n : 0, violations };
-    }),
-    coverage,
-    failure,
-  };
+  return summary(failure);
+
+  function summary(failure: Failure | null): ExploreSummary {
+    return {
+      seed: opts.seed,
+      histories,
+      events,
+      invariants: INVARIANTS.map((i) => {
+        const n = counts.get(i.id)!;
+        const violations = failure?.invariant === i.id ? 1 : 0;
+        return { id: i.id, tag: i.tag, title: i.title, checks: i.tag === 'sometimes' ? 0 : n, hits: i.tag === 'sometimes' ? n : 0, violations };
+      }),
+      coverage,
+      failure,
+    };
+  }
 }
 
+/**
+ * The guided loop: the guide's histories through `holds` (which counts them) until the runs or
+ * the budget end or one fails; a failure is shrunk by deleting events, keeping its invariant.
+ */
+function exploreGuided(opts: ExploreOptions, search: string, record: (r: RunResult) => boolean, summary: () => ExploreSummary): ExploreSummary {
+  let guide = guides.get(search);
+  if (guide === undefined) guides.set(search, guide = new Guide(opts.seed, opts.history));
+  const deadline = performance.now() + opts.budgetMs;
+  let failed: History | null = null;
+  for (let n = 0; n < opts.runs && performance.now() < deadline; n++) {
+    const h = guide.next();
+    const result = runHistory(opts.config, h.events, { impl: true, onStep: guide.observer });
+    guide.learn();
+    if (!record(result)) { failed = h; break; }
+  }
+  const base = { ...summary(), guide: guide.stats() };
+  if (failed === null) return base;
+  const first = runHistory(opts.config, failed.events, { impl: true }).violation!;
+  const events = minimizeFully(opts.config, failed.events, first.invariant, performance.now() + 120_000);
+  const history: History = { swarm: failed.swarm, events };
+  const result = runHistory(opts.config, events, { impl: true });
+  const v = result.violation!;
+  const failure: Failure = { invariant: v.invariant, message: v.message, history, report: formatFailure(opts.config, history, result) };
+  return { ...base, failure, invariants: base.invariants.map((i) => (i.id === v.invariant ? { ...i, violations: 1 } : i)) };
+}
 /** Witnesses never reached: an exploration that misses one has not tested what it claims. */
 export function missedWitnesses(s: ExploreSummary): string[] {
   return s.invariants.filter((i) => i.tag === 'sometimes' && i.hits === 0).map((i) => i.id);

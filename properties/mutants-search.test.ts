@@ -20,8 +20,9 @@ describe(`every mutant is caught by a deterministic search of ${TEST_HISTORIES} 
   for (const m of MUTANTS) {
     const file = join(MUTANTS_DIR, `${m.name}.json`);
     const meta = existsSync(file) ? loadCounterexample(file).meta as { seed?: number; histories: number } : undefined;
-    // A historical mutant no search has caught has its kept counterexample instead (no seed, no
-    // window to re-run); mutants.test.ts replays it, and fails when a file is missing.
+    // A historical mutant no search has caught has its kept counterexample instead, and one a
+    // guided search caught has no fast-check path (neither has a seed, so no window to re-run);
+    // mutants.test.ts replays both, and fails when a file is missing.
     it.skipIf(meta?.seed === undefined)(`${m.name} (${m.where})`, () => {
       const from = meta!.histories - 1;
       const r = hunt(m, { seed: meta!.seed!, from, maxHistories: TEST_HISTORIES, budgetMs: Infinity, shrink: false, history: m.search });

@@ -7,7 +7,6 @@
 // and shrinks it. With a number of histories and no time limit, both are deterministic.
 
 import fc from 'fast-check';
-import type { Event } from '../model/events.js';
 import type { Config } from '../model/types.js';
 import type { History, HistoryOptions } from './history.js';
 import { historyArb } from './history.js';
@@ -15,6 +14,8 @@ import { runHistory } from './run.js';
 import { mutantConfig, type Mutant } from './mutants.js';
 import { FORMAT, SHRINKS_DIR, configOf, formatCounterexample, loadCounterexample, observe, type Counterexample } from './shrinks.js';
 import { join } from 'node:path';
+import { minimize, minimizeFully } from './minimize.js';
+import { Guide, type GuideStats } from './guided.js';
 
 export interface HuntOptions {
   readonly seed: number;
@@ -30,6 +31,8 @@ export interface HuntOptions {
   readonly from?: number;
   /** Called after each history that held. */
   readonly onProgress?: (histories: number) => void;
+  /** Coverage-guided search (guided.ts) instead of fast-check's; `from` does not apply. */
+  readonly guided?: boolean;
 }
 
 export interface HuntResult {
@@ -47,9 +50,12 @@ export interface HuntResult {
   readonly history: History | null;
   readonly shrunkEvents: number | null;
   readonly shrinkMs: number;
+  /** Found by a coverage-guided search (no fast-check path: a search window cannot re-run it). */
+  readonly guided?: GuideStats;
 }
 
 export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
+  if (opts.guided === true) return huntGuided(mutant, opts);
   const config = mutantConfig(mutant);
   const arb = historyArb(opts.history);
   let histories = 0;
@@ -96,25 +102,36 @@ export function hunt(mutant: Mutant, opts: HuntOptions): HuntResult {
   };
 }
 
-/**
- * After fast-check's shrink (which works on the swarm and the raw events), delete what is still
- * not needed: runs of 8, 4, 2 and then single events, from the end, keeping a deletion whenever
- * the same invariant still fails. Any list of events is a valid history, so every candidate runs.
- */
-function minimize(config: Config, events: readonly Event[], invariant: string, deadline: number): Event[] {
-  let current = [...events];
-  const fails = (es: readonly Event[]) => runHistory(config, es, { impl: true }).violation?.invariant === invariant;
-  for (const size of [8, 4, 2, 1]) {
-    for (let i = current.length - size; i >= 0; i--) {
-      if (performance.now() > deadline) return current;
-      const candidate = [...current.slice(0, i), ...current.slice(i + size)];
-      if (fails(candidate)) {
-        current = candidate;
-        i = Math.min(i, current.length - size + 1);
-      }
-    }
+/** hunt() with a guide: its histories until one fails; the failure is shrunk by deleting events. */
+function huntGuided(mutant: Mutant, opts: HuntOptions): HuntResult {
+  const config = mutantConfig(mutant);
+  const guide = new Guide(opts.seed, opts.history);
+  const start = performance.now();
+  const deadline = start + opts.budgetMs;
+  let histories = 0;
+  let failing: History | null = null;
+  while (histories < opts.maxHistories && performance.now() < deadline) {
+    const h = guide.next();
+    histories++;
+    const r = runHistory(config, h.events, { impl: true, onStep: guide.observer });
+    guide.learn();
+    if (r.violation !== null) { failing = h; break; }
+    opts.onProgress?.(histories);
   }
-  return current;
+  const ms = Math.round(performance.now() - start);
+  const base = { mutant, config, histories, ms, shrinkMs: 0, guided: guide.stats() };
+  if (failing === null) return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
+  const shrinkStart = performance.now();
+  let history = failing;
+  if (opts.shrink !== false) {
+    const first = runHistory(config, failing.events, { impl: true }).violation!.invariant;
+    history = { ...failing, events: minimizeFully(config, failing.events, first, shrinkStart + (opts.shrinkBudgetMs ?? 60_000)) };
+  }
+  const violation = runHistory(config, history.events, { impl: true }).violation;
+  return {
+    ...base, caught: true, invariant: violation?.invariant ?? null, message: violation?.message ?? null,
+    history, shrunkEvents: history.events.length, shrinkMs: Math.round(performance.now() - shrinkStart),
+  };
 }
 
 /** The shrunk counterexample as a file of shrinks/mutants/: it records the bug and the violation. */
@@ -130,7 +147,11 @@ export function mutantCounterexample(r: HuntResult, seed: number): Counterexampl
     config: { ...(r.mutant.config ?? {}), bugs: [name] },
     events: r.history.events,
     expected: observe(r.config, r.history.events),
-    meta: { seed, family, where, histories: r.histories, foundBy: 'aurora-harness mutants' },
+    // A guided catch has no fast-check path: its seed is the guide's, kept apart from `seed` so
+    // that mutants-search.test.ts does not take it for a window to re-run.
+    meta: r.guided === undefined
+      ? { seed, family, where, histories: r.histories, foundBy: 'aurora-harness mutants' }
+      : { guidedSeed: seed, family, where, histories: r.histories, foundBy: 'aurora-harness mutants --guided' },
   };
 }
 

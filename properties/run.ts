@@ -39,6 +39,8 @@ export interface RunOptions {
   readonly invariants?: readonly Invariant[];
   /** Run impl/ in lockstep: the `agreement` invariants then compare it with the model. */
   readonly impl?: boolean;
+  /** Called with every step's view after its checks (coverage-guided exploration's feedback). */
+  readonly onStep?: (view: StepView) => void;
 }
 
 export function runHistory(config: Config, safety: readonly Event[], opts: RunOptions = {}): RunResult {
@@ -88,6 +90,7 @@ export function runHistory(config: Config, safety: readonly Event[], opts: RunOp
       if (unclaimed !== undefined) throw new Error(`oracle finding for unknown invariant ${unclaimed.invariant}`);
     }
     remember(memo, view);
+    opts.onStep?.(view);
   }
   if (opts.liveness !== false) {
     for (let i = 0; i < invariants.length; i++) {

@@ -12,6 +12,7 @@ import { FORMAT, SHRINKS_DIR, formatCounterexample, observe } from '../shrinks.j
 import { UsageError, count, duration, keep, outputDir, parse, positive } from './common.js';
 import { COMPILED } from '../paths.js';
 import { FAULT_KINDS, type FaultKind } from '../history.js';
+import type { GuideStats } from '../guided.js';
 import { PROGRESS_EVERY_MS, clock, progress } from '../progress.js';
 
 export const HELP = `usage: aurora-harness explore [options]
@@ -39,6 +40,11 @@ options:
                   1 with --runs)
   --shard I/N     run shard I of N (0 <= I < N): a disjoint slice of the seed space, so a CI
                   matrix of N jobs spreads one exploration (each job: same --seed, its own I)
+  --guided        coverage-guided: keep histories that reach a protocol phase (writer status,
+                  nodes down, epochs the segments disagree on, membership sets, coalesced or
+                  blank members, truncation ranges, ...) no earlier one reached, and grow new
+                  histories from their prefixes; one guide per thread. A violation is shrunk
+                  by deleting events
   --out DIR       where to write a counterexample (default: shrinks/)
   --json          print the summary as one JSON object
   -h, --help      this text
@@ -70,7 +76,14 @@ function merge(a: ExploreSummary | null, b: ExploreSummary): ExploreSummary {
     }),
     coverage: Object.fromEntries(Object.entries(a.coverage).map(([k, v]) => [k, v + (b.coverage as Record<string, number>)[k]!])) as ExploreSummary['coverage'],
     failure: a.failure ?? b.failure,
+    ...(a.guide !== undefined || b.guide !== undefined ? { guide: addGuides([a.guide, b.guide]) } : {}),
   };
+}
+
+/** Guides' figures summed (separate searches: the phases they reached may overlap). */
+function addGuides(gs: readonly (GuideStats | undefined)[]): GuideStats {
+  const sum = (k: keyof GuideStats) => gs.reduce((n, g) => n + (g?.[k] ?? 0), 0);
+  return { histories: sum('histories'), fresh: sum('fresh'), phases: sum('phases'), corpus: sum('corpus') };
 }
 
 function printSummary(s: ExploreSummary, layouts: string[], written: string | null, ms: number, workers: number, allFaults: boolean): void {
@@ -88,6 +101,10 @@ function printSummary(s: ExploreSummary, layouts: string[], written: string | nu
     console.log(`  ${i.hits === 0 ? 'MISS' : 'ok  '} ${i.id.padEnd(24)} ${String(i.hits).padStart(9)}`);
   }
   console.log(`coverage: ${Object.entries(s.coverage).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (s.guide !== undefined) {
+    const g = s.guide;
+    console.log(`guided: ${g.histories} histories (${g.fresh} fresh, ${g.histories - g.fresh} grown from kept prefixes), ${g.corpus} kept for reaching a new phase, ${g.phases} phases reached`);
+  }
   if (s.failure !== null) console.log(`\n${s.failure.report}`);
   if (written !== null) console.log(`\ncounterexample written to ${written} (replay it: aurora-harness replay ${written})`);
   if (s.failure === null && missed.length > 0 && !allFaults) {
@@ -214,6 +231,7 @@ async function inChunks(opts: Omit<ExploreOptions, 'onProgress'>, pool: Runner, 
   let next = 0;
   let failedAt = Infinity;
   let done = 0;
+  const guides: GuideStats[] = [];
   const lane = async (thread: number): Promise<void> => {
     for (;;) {
       const c = next;
@@ -221,8 +239,12 @@ async function inChunks(opts: Omit<ExploreOptions, 'onProgress'>, pool: Runner, 
       if (c >= chunks || c > failedAt || left <= 0) return;
       next++;
       const runs = finite ? Math.min(size, opts.runs - c * size) : size;
-      const s = await pool.run(thread, { ...opts, seed: chunkSeed(opts.seed, c), runs, budgetMs: Number.isFinite(left) ? left : Infinity });
+      // A guided exploration keeps one guide per thread (its corpus grows over the thread's chunks),
+      // seeded by the thread's first chunk: with one thread, the same histories for the same runs.
+      const guided = opts.guided === undefined ? {} : { guided: { search: `${opts.guided.search}/${opts.seed}/${thread}` } };
+      const s = await pool.run(thread, { ...opts, ...guided, seed: chunkSeed(opts.seed, c), runs, budgetMs: Number.isFinite(left) ? left : Infinity });
       results[c] = s;
+      if (s.guide !== undefined) guides[thread] = s.guide;
       done += s.histories;
       onProgress?.(done);
       if (s.failure !== null) failedAt = Math.min(failedAt, c);
@@ -231,8 +253,15 @@ async function inChunks(opts: Omit<ExploreOptions, 'onProgress'>, pool: Runner, 
   await Promise.all(Array.from({ length: pool.size }, (_, t) => lane(t)));
   const kept = results.filter((s, c) => s !== undefined && c <= failedAt);
   const merged = kept.reduce<ExploreSummary | null>((a, b) => merge(a, b), null) ?? await pool.run(0, { ...opts, runs: 0 });
-  return { ...merged, seed: opts.seed, failure: Number.isFinite(failedAt) ? results[failedAt]!.failure : null };
+  const { guide: _, ...rest } = merged;
+  return {
+    ...rest, seed: opts.seed, failure: Number.isFinite(failedAt) ? results[failedAt]!.failure : null,
+    ...(opts.guided === undefined ? {} : { guide: addGuides(guides) }),
+  };
 }
+
+/** Explorations run in this process: a guided one's searches are named by it, so none continues another's guide. */
+let explorations = 0;
 
 /** --faults: a comma-separated list of fault kinds, or 'none' (absent: every kind). */
 export function parseFaults(text: string | boolean | undefined): readonly FaultKind[] {
@@ -271,7 +300,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     seed: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, layout: { type: 'string' },
     events: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
-    faults: { type: 'string' },
+    faults: { type: 'string' }, guided: { type: 'boolean' },
   });
   // A time budget is best spent on every core; a fixed number of runs stays in one thread.
   const workers = count('--workers', values.workers, values.runs === undefined ? Math.min(4, availableParallelism()) : 1);
@@ -291,6 +320,7 @@ export async function run(argv: string[]): Promise<number> {
   const faults = parseFaults(values.faults);
   const allFaults = faults.length === FAULT_KINDS.length;
   const json = values.json === true;
+  const guided = values.guided === true;
   const out = outputDir('--out', (values.out as string | undefined) ?? SHRINKS_DIR);
   tuneInlining();
   const start = performance.now();
@@ -298,7 +328,7 @@ export async function run(argv: string[]): Promise<number> {
   // beside --json on stdout) a line on stderr every PROGRESS_EVERY_MS.
   const shown = progress({ tty: process.stderr.isTTY === true && !json, everyMs: PROGRESS_EVERY_MS, now: () => performance.now(), write: (s) => process.stderr.write(s) });
   if (!json) {
-    console.log(`SEED=${userSeed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} faults=${allFaults ? 'all' : faults.length === 0 ? 'none' : faults.join(',')} (each history draws its own fault mix and slow node)`);
+    console.log(`SEED=${userSeed}${shard.of > 1 ? ` (shard ${shard.index}/${shard.of})` : ''} workers=${workers} runs=${runs} budget=${Number.isFinite(budgetMs) ? `${budgetMs / 1000}s` : 'none'} layouts=${layouts.join(',')} events=${events} faults=${allFaults ? 'all' : faults.length === 0 ? 'none' : faults.join(',')}${guided ? ' guided' : ''} (each history draws its own fault mix and slow node)`);
   }
   let total: ExploreSummary | null = null;
   let written: string | null = null;
@@ -311,7 +341,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const [i, l] of layouts.entries()) {
     const remaining = budgetMs - (performance.now() - start);
     const share = Number.isFinite(budgetMs) ? Math.max(1, remaining / (layouts.length - i)) : Infinity;
-    const opts = { config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events, faults } };
+    const opts = {
+      config: configFor(l), seed: seed * layouts.length + i, runs, budgetMs: share, history: { maxEvents: events, faults },
+      ...(guided ? { guided: { search: String(++explorations) } } : {}),
+    };
     const s = await inChunks(opts, pool, report(l));
     total = merge(total, s);
     before = total.histories;
@@ -330,6 +363,7 @@ export async function run(argv: string[]): Promise<number> {
       ok, seed: userSeed, ...(shard.of > 1 ? { shard: `${shard.index}/${shard.of}` } : {}), faults: allFaults ? 'all' : faults, maxEvents: events, histories: summary.histories, events: summary.events,
       invariants: summary.invariants.map(({ id, tag, checks, violations, hits }) => ({ id, tag, checks, violations, hits })),
       coverage: summary.coverage,
+      ...(summary.guide !== undefined ? { guide: summary.guide } : {}),
       failure: summary.failure && { invariant: summary.failure.invariant, message: summary.failure.message, events: summary.failure.history.events, file: written },
     }));
   } else {

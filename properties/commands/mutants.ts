@@ -35,6 +35,9 @@ options:
   --budget T      wall-clock budget of each mutant's search, e.g. 10s, 1m (default: 30s; 10m for a
                   historical mutant)
   --runs N        at most N histories per mutant (deterministic; default: until the budget ends)
+  --guided        coverage-guided searches (as explore --guided); a guided catch is written
+                  unless a search's file is there (npm test re-runs a search's window, and a
+                  guided catch has none)
   --out DIR       where to write the counterexamples (default: shrinks/mutants/)
   --json          print { "mutants": [ { name, historical, caught, histories, ms, shrunkEvents,
                   invariant } ] }
@@ -61,13 +64,14 @@ function selected(only: string | boolean | undefined, historical: boolean): read
   });
 }
 
-/** A counterexample file a search wrote (its meta has the seed it was caught with). */
-function foundBySearch(file: string): boolean {
-  if (!existsSync(file)) return false;
+/** What wrote a counterexample file: a search (its meta has the seed), a guided search, or neither (a kept counterexample, or no file). */
+function writtenBy(file: string): 'search' | 'guided' | null {
+  if (!existsSync(file)) return null;
   try {
-    return typeof (loadCounterexample(file).meta as { seed?: unknown } | undefined)?.seed === 'number';
+    const meta = loadCounterexample(file).meta as { seed?: unknown; guidedSeed?: unknown } | undefined;
+    return typeof meta?.seed === 'number' ? 'search' : typeof meta?.guidedSeed === 'number' ? 'guided' : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -119,8 +123,9 @@ function printSummary(all: readonly HuntResult[]): void {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     only: { type: 'string' }, historical: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' },
-    runs: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    runs: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, guided: { type: 'boolean' },
   });
+  const guided = values.guided === true;
   if (values.help) return (console.log(HELP), 0);
   const mutants = selected(values.only, values.historical === true);
   const seed = count('--seed', values.seed, 1);
@@ -137,18 +142,21 @@ export async function run(argv: string[]): Promise<number> {
   const shown = progress({ tty: tty && !json, everyMs: PROGRESS_EVERY_MS, now: () => performance.now(), write: (s) => process.stderr.write(s) });
   const start = performance.now();
   const results: HuntResult[] = [];
-  if (!json) console.log(`SEED=${seed} mutants=${mutants.length} budget=${budgets.join('/')} runs=${runs} per mutant`);
+  if (!json) console.log(`SEED=${seed} mutants=${mutants.length} budget=${budgets.join('/')} runs=${runs} per mutant${guided ? ' guided' : ''}`);
   for (const [i, m] of mutants.entries()) {
     const tag = `[${i + 1}/${mutants.length}] ${m.name}`;
     const caught = results.filter((r) => r.caught).length;
     const report = (n: number): void => shown.update(`mutants: ${tag}: ${n} histories, ${clock(performance.now() - start)}; ${caught} of ${i} caught so far`);
     report(0);
-    const r = hunt(m, { seed, maxHistories: runs, budgetMs: budgetOf(m), history: m.search, onProgress: (n) => { if (n % 5 === 0) report(n); } });
+    const r = hunt(m, { seed, maxHistories: runs, budgetMs: budgetOf(m), history: m.search, guided, onProgress: (n) => { if (n % 5 === 0) report(n); } });
     if (tty && !json) process.stderr.write(`\r\x1b[K${tag}: ${r.caught ? `caught by ${r.invariant} after ${r.histories} histories; shrunk to ${r.shrunkEvents} events` : 'SURVIVED'}\n`);
     const file = join(out, `${m.name}.json`);
-    if (r.caught) {
+    const by = writtenBy(file);
+    // A guided catch does not replace a search's file: npm test re-runs a search's window, and a
+    // guided search has none to re-run (mutants-search.test.ts).
+    if (r.caught && (!guided || by !== 'search')) {
       keep(file, formatCounterexample(mutantCounterexample(r, seed)), 'mutants');
-    } else if (m.historical !== undefined && !foundBySearch(file)) {
+    } else if (!r.caught && m.historical !== undefined && by === null) {
       // Not caught: its kept counterexample with the bug on stands in, unless a search caught it before.
       const kept = keptCounterexample(m, { seed, histories: r.histories });
       if (kept !== null) keep(file, formatCounterexample(kept), 'mutants');
@@ -158,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
   shown.done();
   if (json) {
     console.log(JSON.stringify({
+      guided,
       mutants: results.map((r) => ({ name: r.mutant.name, historical: r.mutant.historical !== undefined, caught: r.caught, histories: r.histories, ms: r.ms, shrunkEvents: r.shrunkEvents, invariant: r.invariant })),
     }));
   } else {
