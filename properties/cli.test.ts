@@ -68,6 +68,8 @@ describe('aurora-harness', () => {
     ['an unknown bench flag', ['bench', '--frobnicate'], "Unknown option '--frobnicate'"],
     ['bench with zero repeats', ['bench', '--repeat', '0'], "--repeat: '0' is not a positive integer"],
     ['bench with zero forks', ['bench', '--forks', '0'], "--forks: '0' is not a positive integer"],
+    ['bench --reach with zero runs', ['bench', '--reach', '--runs', '0'], "--runs: '0' is not a positive integer"],
+    ['bench --reach with an unknown layout', ['bench', '--reach', '--layout', 'ring'], "--layout: 'ring' is not uniform or fullTail"],
     ['bench --explore with zero threads', ['bench', '--explore', '--workers', '1,0'], "--workers: '1,0' is not a comma-separated list"],
     ['bench --explore with zero runs', ['bench', '--explore', '--runs', '0'], "--runs: '0' is not a positive integer"],
     ['bench --explore with rounds not a number', ['bench', '--explore', '--rounds', 'x'], "--rounds: 'x' is not a positive integer"],

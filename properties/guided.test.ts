@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG } from '../model/types.js';
 import { initialState, step } from '../model/step.js';
 import type { Event } from '../model/events.js';
 import type { History } from './history.js';
+import { measureReach, reachOf } from './reach.js';
 
 const SEED = Number(process.env.SEED ?? 1);
 
@@ -107,5 +108,31 @@ describe('coverage-guided exploration', () => {
     const ok = explore({ config: configFor(config.layout), seed: SEED, runs: 20, budgetMs: Infinity, history: { maxEvents: 80 }, guided: { search: `test-ok-${SEED}` } });
     expect(ok.failure).toBeNull();
     expect(ok.guide!.histories).toBe(20);
+  });
+
+  it('reach: a recovery interrupted while sealing and a later one completed are seen as such, and nothing deep in a calm history', () => {
+    const settle = (k: number): Event[] => Array.from({ length: k }, (): Event[] => [{ type: 'deliverAll' }, { type: 'tick' }]).flat();
+    // Step a crash and a recovery until the writer seals, then crash it there.
+    const events: Event[] = [{ type: 'txn', mtrs: [[0]] }, ...settle(3), { type: 'crashWriter' }, { type: 'recover' }];
+    let s = initialState(DEFAULT_CONFIG);
+    for (const e of events) s = step(s, e).state;
+    while (s.compute[s.control.writer]!.status !== 'sealing') {
+      expect(events.length).toBeLessThan(40);
+      const e: Event = { type: 'deliver', node: 0, k: 0 };
+      events.push(e);
+      s = step(s, e).state;
+    }
+    events.push({ type: 'crashWriter' });
+    const interrupted = reachOf(DEFAULT_CONFIG, events);
+    expect([...interrupted.reached].sort()).toEqual(['seal-interrupted']);
+    const completed = reachOf(DEFAULT_CONFIG, [...events, { type: 'recover' }, ...settle(6)]);
+    expect([...completed.reached].sort()).toEqual(['interrupted-then-completes', 'recovery-completes', 'seal-interrupted']);
+    expect(completed.activeAfterRecovery).toBeGreaterThan(0);
+    const calm = reachOf(DEFAULT_CONFIG, [{ type: 'txn', mtrs: [[0]] }, ...settle(6)]);
+    expect(calm.reached.size).toBe(0);
+    // measureReach counts the same per history, and a guided measure reports its guide.
+    const m = measureReach(DEFAULT_CONFIG, 'guided', SEED, 10, { maxEvents: 40 });
+    expect(m.histories).toBe(10);
+    expect(m.guide!.histories).toBe(10);
   });
 });

@@ -7,6 +7,7 @@ export const HELP = `usage: aurora-harness bench [--json] [--quick] [--full] [--
        aurora-harness bench --explore [--runs N] [--steady M] [--breakdown N] [--seed N]
                                       [--workers 1,2] [--rounds N] [--json]
        aurora-harness bench --shape [--txns N] [--repeat N | --instructions] [--quick] [--json]
+       aurora-harness bench --reach [--runs N] [--seed N] [--events N] [--layout L] [--json]
 
 A steady fault-free workload through the model and impl/ at several sizes, with two floors (the
 same messages through the world's network queue and through plain arrays, no protocol logic);
@@ -32,6 +33,9 @@ MISS).
   --shape       instead, the cost shape of a txn (impl and the model): what a record and what a
                 PG touched cost, fitted from txns of 2, 4 and 8 records at 1 PG and of 4 records
                 over 1, 2 and 3 PGs at 64 PGs; see aurora-harness bench --shape --help
+  --reach       instead, how deep histories get: the share of histories reaching a few deep
+                protocol situations, blind and coverage-guided (explore --guided); see
+                aurora-harness bench --reach --help
   -h, --help    this text
 
 A machine probe (SHA-256 of 16 MiB, in native code) is timed before each row and at the end; the
@@ -45,6 +49,7 @@ exit codes: 0 the run completed (targets are reported, not asserted), 1 the run 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--explore')) return guarded(async () => (await import('../bench-explore.js')).main(argv));
   if (argv.includes('--shape')) return guarded(async () => (await import('../bench-shape.js')).main(argv));
+  if (argv.includes('--reach')) return guarded(async () => (await import('../bench-reach.js')).main(argv));
   if (argv.includes('--help') || argv.includes('-h')) return (console.log(HELP), 0);
   return guarded(async () => (await import('../bench.js')).main(argv));
 }

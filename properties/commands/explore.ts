@@ -114,7 +114,7 @@ function printSummary(s: ExploreSummary, layouts: string[], written: string | nu
   console.log(s.failure === null && missed.length === 0 ? 'RESULT ok' : `RESULT FAIL${s.failure ? ` (${s.failure.invariant})` : ''}${missed.length ? ` (witnesses never reached: ${missed.join(', ')})` : ''}`);
 }
 
-function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['layout'], seed: number): string | null {
+function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['layout'], seed: number, guided: boolean): string | null {
   const f = s.failure!;
   const config = configFor(layout);
   const overrides = layout === 'uniform' ? {} : { pgCount: config.pgCount, layout: config.layout, lal: config.lal };
@@ -122,7 +122,7 @@ function writeCounterexample(dir: string, s: ExploreSummary, layout: Config['lay
   const text = formatCounterexample({
     format: FORMAT, title: `${f.invariant} violated`, why: f.message, invariant: f.invariant, violation: f.invariant,
     config: overrides, events: f.history.events, expected: observe(config, f.history.events),
-    meta: { seed, layout, foundBy: 'aurora-harness explore' },
+    meta: { seed, layout, foundBy: guided ? 'aurora-harness explore --guided' : 'aurora-harness explore' },
   });
   return keep(file, text, 'explore');
 }
@@ -349,7 +349,7 @@ export async function run(argv: string[]): Promise<number> {
     total = merge(total, s);
     before = total.histories;
     if (s.failure !== null) {
-      written = writeCounterexample(out, s, l, seed * layouts.length + i);
+      written = writeCounterexample(out, s, l, seed * layouts.length + i, guided);
       break;
     }
   }
