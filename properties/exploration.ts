@@ -139,7 +139,11 @@ export function explore(opts: ExploreOptions): ExploreSummary {
  */
 function exploreGuided(opts: ExploreOptions, search: string, record: (r: RunResult) => boolean, summary: () => ExploreSummary): ExploreSummary {
   let guide = guides.get(search);
-  if (guide === undefined) guides.set(search, guide = new Guide(opts.seed, opts.history));
+  if (guide === undefined) {
+    // A long-lived process (a test run) starts many explorations: keep the newest guides only.
+    if (guides.size >= 8) guides.delete(guides.keys().next().value!);
+    guides.set(search, guide = new Guide(opts.seed, opts.history));
+  }
   const deadline = performance.now() + opts.budgetMs;
   let failed: History | null = null;
   for (let n = 0; n < opts.runs && performance.now() < deadline; n++) {
