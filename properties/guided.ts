@@ -12,12 +12,13 @@
 // on, the most membership sets of a PG, whether a member has coalesced or is blank, the most
 // truncation ranges a segment holds. It says nothing of LSNs, pages or messages, so there are a
 // few hundred of them in thousands of histories, and a new one is a new situation.
-// Measured (docs/mutants-historical-results.txt, section 6), over 2,000 fullTail histories of
-// 240 events, seeds 1 and 2, against the blind generator: a recovery completes in 33% of them
-// against 10%; a recovery interrupted mid-seal and a later one completed, 4.4-8.9% against
-// 1.9-2.5%; a membership change completed while the writer seals, 12-14% against 2.4-2.5%. Finer
-// keys (replicas down, commits pending, partitions; or edges between phases rather than phases)
-// kept most histories as new, and reached less.
+// Measured (`aurora-harness bench --reach`; docs/mutants-historical-results.txt, section 6), over
+// 2,000 fullTail histories of 240 events, seeds 1 and 2, against the blind generator: a recovery
+// completes in 32.7%/33.0% of them against 10.8%/9.7%; a recovery interrupted while sealing and
+// a later one completed, 4.2%/3.7% against 1.6%/1.3%; a membership change completed while the
+// writer seals, 12.3%/14.0% against 2.4%/2.5%. Finer keys (with replicas down, commits pending
+// and partitions; or edges between phases rather than phases) kept more histories (447-770 of
+// 2,000, against 229 with this key) and reached less (recoveries completed in 16-23%).
 //
 // A guided history is either a fresh one from the generator (one in FRESH), or a kept one cut at a
 // point after the step where it first reached a new phase, followed by a fresh history's events
