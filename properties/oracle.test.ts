@@ -1,5 +1,6 @@
 // The oracle's transaction outcomes: each txn is decided once, by an acknowledgement or by a
-// recovery, and a late acknowledgement may only confirm what recovery kept.
+// recovery, a late acknowledgement may only confirm what recovery kept, and a recovery that plans
+// after a newer one decides nothing.
 
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_CONFIG, type Observation } from '../model/types.js';
@@ -10,7 +11,7 @@ const TXN: Event = { type: 'txn', mtrs: [[0]] };
 const SETTLE: Event = { type: 'deliverAll' };
 const accepted: Observation = { kind: 'accepted', txn: 0, firstLsn: 1, commitLsn: 2 };
 const ack: Observation = { kind: 'committed', txn: 0, commitLsn: 2, by: 'W' };
-const recovered = (vdl: number): Observation => ({ kind: 'recovered', epoch: 2, at: 'R1', vdl, truncateFrom: vdl, truncateTo: vdl + 16, annulled: 0 });
+const recovered = (vdl: number, epoch = 2): Observation => ({ kind: 'recovered', epoch, at: 'R1', vdl, truncateFrom: vdl, truncateTo: vdl + 16, annulled: 0 });
 
 function run(steps: readonly (readonly Observation[])[]): string[] {
   const oracle = new Oracle(DEFAULT_CONFIG);
@@ -36,5 +37,19 @@ describe('the oracle decides each txn once', () => {
 
   it('calls an acknowledged commit above a later recovery\'s VDL lost', () => {
     expect(run([[ack], [recovered(0)]])).toEqual(['durability: txn 0 was acknowledged at 2 but recovery 2 kept only up to VDL 0']);
+  });
+
+  it('lets a recovery that plans after a newer one decide nothing, and still checks the next newer one (shrinks/stale-recovery-plans-late.json)', () => {
+    // Epoch 3 planned first; txn 0 is then accepted at 1..2 (in this test's terms) and an older
+    // plan (epoch 2) arrives: it must not annul or commit txn 0, nor call anything lost.
+    const oracle = new Oracle(DEFAULT_CONFIG);
+    expect(oracle.observe(SETTLE, [recovered(0, 3)])).toEqual([]);
+    expect(oracle.observe(TXN, [accepted])).toEqual([]);
+    expect(oracle.observe(SETTLE, [{ ...recovered(0, 2), truncateTo: 1 } as Observation])).toEqual([]);
+    expect(oracle.txns[0]!.status).toBe('accepted');
+    expect(oracle.observe(SETTLE, [ack])).toEqual([]);
+    expect(oracle.observe(SETTLE, [recovered(0, 2)])).toEqual([]);
+    // A newer recovery than any seen still decides, and still calls an acknowledged commit it drops lost.
+    expect(oracle.observe(SETTLE, [recovered(0, 4)]).map((f) => f.invariant)).toEqual(['durability']);
   });
 });

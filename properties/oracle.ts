@@ -39,6 +39,8 @@ export class Oracle {
   committedFloor: Lsn = 0;
   /** Pages in the volume now (it grows with each PG added). */
   private pageCount: number;
+  /** The epoch of the newest recovery that has planned. */
+  private newestRecovery = 0;
   /** Per replica: the reads it answered since the last recovery, as (read number, read point). */
   private readonly replicaReads = new Map<string, { read: number; readPoint: Lsn }[]>();
 
@@ -141,8 +143,16 @@ export class Oracle {
    * Recovery decides the fate of every transaction the crashed writer left open: committed when
    * its commit is at or below the recovered VDL, annulled when it lies in the truncation range.
    * An acknowledged commit above the recovered VDL is lost data.
+   *
+   * A recovery that plans after a newer one planned decides nothing: the newer one planned from a
+   * read quorum that had promised its epoch, every write quorum meets that read quorum, so the
+   * older one's seal is refused on a write quorum and it never goes active (it is fenced). Its
+   * plan may be of a volume the newer writer has since written to: txns that writer accepted are
+   * not the older one's to decide (shrinks/stale-recovery-plans-late.json).
    */
   private recovered(o: Extract<Observation, { kind: 'recovered' }>): Finding[] {
+    if (o.epoch < this.newestRecovery) return [];
+    this.newestRecovery = o.epoch;
     const out: Finding[] = [];
     if (!this.consistencyPoints.has(o.vdl)) {
       out.push({ invariant: 'no-half-mtr', message: `recovery ${o.epoch} chose VDL ${o.vdl}, which ends no MTR` });
