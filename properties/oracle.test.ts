@@ -1,5 +1,5 @@
 // The oracle's transaction outcomes: each txn is decided once, by an acknowledgement or by a
-// recovery, a late acknowledgement may only confirm what recovery kept, and a recovery that plans
+// recovery, a late acknowledgement may only confirm what recovery kept, and a recovery that completes
 // after a newer one decides nothing.
 
 import { describe, it, expect } from 'vitest';
@@ -39,9 +39,9 @@ describe('the oracle decides each txn once', () => {
     expect(run([[ack], [recovered(0)]])).toEqual(['durability: txn 0 was acknowledged at 2 but recovery 2 kept only up to VDL 0']);
   });
 
-  it('lets a recovery that plans after a newer one decide nothing, and still checks the next newer one (shrinks/stale-recovery-plans-late.json)', () => {
-    // Epoch 3 planned first; txn 0 is then accepted at 1..2 (in this test's terms) and an older
-    // plan (epoch 2) arrives: it must not annul or commit txn 0, nor call anything lost.
+  it('lets a recovery that completes after a newer one decide nothing, and still checks the next newer one (shrinks/stale-recovery-completes-late.json)', () => {
+    // Epoch 3 completed first; txn 0 is then accepted at 1..2 (in this test's terms) and an older
+    // recovery (epoch 2) completes: it must not annul or commit txn 0, nor call anything lost.
     const oracle = new Oracle(DEFAULT_CONFIG);
     expect(oracle.observe(SETTLE, [recovered(0, 3)])).toEqual([]);
     expect(oracle.observe(TXN, [accepted])).toEqual([]);

@@ -39,7 +39,7 @@ export class Oracle {
   committedFloor: Lsn = 0;
   /** Pages in the volume now (it grows with each PG added). */
   private pageCount: number;
-  /** The epoch of the newest recovery that has planned. */
+  /** The epoch of the newest recovery that has completed. */
   private newestRecovery = 0;
   /** Per replica: the reads it answered since the last recovery, as (read number, read point). */
   private readonly replicaReads = new Map<string, { read: number; readPoint: Lsn }[]>();
@@ -144,11 +144,13 @@ export class Oracle {
    * its commit is at or below the recovered VDL, annulled when it lies in the truncation range.
    * An acknowledged commit above the recovered VDL is lost data.
    *
-   * A recovery that plans after a newer one planned decides nothing: the newer one planned from a
-   * read quorum that had promised its epoch, every write quorum meets that read quorum, so the
-   * older one's seal is refused on a write quorum and it never goes active (it is fenced). Its
-   * plan may be of a volume the newer writer has since written to: txns that writer accepted are
-   * not the older one's to decide (shrinks/stale-recovery-plans-late.json).
+   * A recovery that completes after a newer one completed decides nothing. (`recovered` is
+   * observed when a recovery completes: a write quorum of every PG sealed and caught up.) Its
+   * completion rests on acknowledgements sent before those segments promised the newer epoch,
+   * and the writer is fenced at its next contact with storage; the newer recovery has decided
+   * every txn older writers left open, and the newer writer's own txns, above the older plan's
+   * range, are not the older one's to decide. Reads a deposed writer serves meanwhile are still
+   * checked against the newer decisions (shrinks/stale-recovery-completes-late.json).
    */
   private recovered(o: Extract<Observation, { kind: 'recovered' }>): Finding[] {
     if (o.epoch < this.newestRecovery) return [];
