@@ -84,13 +84,20 @@ export function controlTick(c: Cluster): void {
   // Fast path: no change in flight, every storage node up and no segment blank: nothing failed,
   // so no PG begins a change (begin() would find no failed member).
   if (c.control.joint === 0 && allWhole(c)) return;
+  const settled = noneSealing(c);
   for (let pg = 0; pg < count; pg++) {
     const m = c.control.pgs[pg]!;
-    if (m.sets.length > 1 && complete(c, m, pg)) continue;
-    if (m.sets.length > 1 && rollback(c, m, pg)) continue;
+    if (m.sets.length > 1 && settled && complete(c, m, pg)) continue;
+    if (m.sets.length > 1 && settled && rollback(c, m, pg)) continue;
     begin(c, m, pg);
   }
   assert(c.control.pgs.length === count, 'a tick adds no PG');
+}
+
+/** No compute node is sealing (model/control.ts controlTick: a change completes or rolls back only then). */
+function noneSealing(c: Cluster): boolean {
+  for (const id of c.computeIds) if (c.computeNode(id).status === 'sealing') return false;
+  return true;
 }
 
 function allWhole(c: Cluster): boolean {

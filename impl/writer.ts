@@ -563,7 +563,6 @@ export function writerTick(c: Cluster, node: NodeId): void {
   sendSeals(c, node, x);
   // A membership step can move PGCL without an ack (a joint quorum became a single one); sealing
   // too (model/writer.ts writerTicks).
-  if (x.status === 'sealing' && bug_(c.config, 'pgcl-forgotten-while-sealing')) return completeSealing(c, node, x);
   x.marks.remember(c.control);
   if (x.status === 'sealing') return completeSealing(c, node, x);
   acknowledgeCommits(c, node, x);

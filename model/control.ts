@@ -17,7 +17,7 @@ import { wins } from './quorum.js';
 import { replacementBegun } from './writer.js';
 import { recordAnnulled, sclOf } from './log.js';
 import { emptySegment, nodeOf, replaceSegment, segmentOf, segmentsOf, setSegments, updateSegment } from './storage.js';
-import { eachOf, findIn, frozen, opaque } from './frozen.js';
+import { anyOf, eachOf, findIn, frozen, opaque } from './frozen.js';
 import type { ControlDurable, SegmentDurable, State } from './state.js';
 
 /**
@@ -44,10 +44,21 @@ function failed(ctx: Ctx, fleet: State['storage'], m: Membership, node: NodeId, 
   return n.durable.segments[pg]!.blank && m.sets[0]!.includes(node);
 }
 
+/**
+ * A change completes or rolls back only while no writer is sealing. A recovery plans from read
+ * quorums taken under the membership of the time (while joint, a read quorum of either set), and
+ * every write quorum of that membership meets them; a write quorum of the set a change keeps need
+ * not. A change that completed while recoveries were sealing let an older one complete on write
+ * quorums of the new set that the newer one's reads never met: the two decided a txn differently,
+ * and the older went active keeping what the newer annulled (durability, found by the first
+ * coverage-guided searches: shrinks/membership-completes-mid-recovery.json). Begins go on: a set
+ * added keeps every earlier write quorum in each write.
+ */
 export function controlTick(ctx: Ctx): void {
+  const settled = !anyOf(Object.values(ctx.s.compute), (c) => c.status === 'sealing');
   eachOf(ctx.s.control.pgs, (m, pg) => {
-    if (m.sets.length > 1 && complete(ctx, m, pg)) return;
-    if (m.sets.length > 1 && rollback(ctx, m, pg)) return;
+    if (m.sets.length > 1 && settled && complete(ctx, m, pg)) return;
+    if (m.sets.length > 1 && settled && rollback(ctx, m, pg)) return;
     begin(ctx, m, pg);
   });
 }

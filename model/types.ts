@@ -45,7 +45,7 @@ export const BUG_NAMES = [
   'read-response-counted-twice', 'scl-ignores-late-predecessor',
   'gossip-sends-above-own-scl', 'release-ignores-pgmrpl',
   // Historical: bugs long explorations found and the protocol fixed, reintroduced one line each.
-  'replica-restart-keeps-queue', 'pgcl-forgotten-while-sealing', 'hydration-waits-gc-point',
+  'replica-restart-keeps-queue', 'hydration-waits-gc-point',
   'change-completes-without-read-quorum', 'recovery-honours-every-range',
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];

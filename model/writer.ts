@@ -436,8 +436,9 @@ function writerTicks(ctx: Ctx, node: NodeId, w: WriterEdit): void {
   sendSeals(ctx, node, w);
   // A membership step can move PGCL without an ack (a joint quorum became a single one): it is
   // remembered while sealing too, or a change that began before the writer went active lowered
-  // it again (shrinks/pgcl-backwards-while-sealing.json).
-  if (w.status === 'sealing' && bug(ctx.config, 'pgcl-forgotten-while-sealing')) return completeSealing(ctx, node, w);
+  // it again (shrinks/pgcl-backwards-while-sealing.json). Since a change no longer completes or
+  // rolls back while a writer seals (control.ts controlTick), no step while sealing raises it;
+  // remembering it stays, as the rule.
   const { vdl } = remember(ctx, w);
   if (w.status === 'sealing') return completeSealing(ctx, node, w);
   acknowledgeCommits(ctx, node, w, vdl);

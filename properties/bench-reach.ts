@@ -11,8 +11,9 @@ export const HELP = `usage: aurora-harness bench --reach [--runs N] [--seed N] [
 How deep histories get: the share of histories whose body (the generated events; the liveness
 phase, which always recovers and settles, left out) reaches each of a few protocol situations
 that the bugs long explorations found needed: a recovery completes; a segment coalesces; the
-writer crashes or is failed over while sealing, and a later recovery completes; a membership
-change completes while the writer seals; a PG has three membership sets and a coalesced member.
+writer crashes or is failed over while sealing, and a later recovery completes; a recovery
+completes while a membership change is in flight; a PG has three membership sets and a coalesced
+member.
 The blind generator's histories (explore) and the coverage-guided search's (explore --guided),
 the same number of each, through the model alone.
 

@@ -14,11 +14,12 @@
 // few hundred of them in thousands of histories, and a new one is a new situation.
 // Measured (`aurora-harness bench --reach`; docs/mutants-historical-results.txt, section 6), over
 // 2,000 fullTail histories of 240 events, seeds 1 and 2, against the blind generator: a recovery
-// completes in 32.7%/33.0% of them against 10.8%/9.7%; a recovery interrupted while sealing and
-// a later one completed, 4.2%/3.7% against 1.6%/1.3%; a membership change completed while the
-// writer seals, 12.3%/14.0% against 2.4%/2.5%. Finer keys (with replicas down, commits pending
-// and partitions; or edges between phases rather than phases) kept more histories (447-770 of
-// 2,000, against 229 with this key) and reached less (recoveries completed in 16-23%).
+// completes in 27.1%/30.4% of them against 10.7%/9.6%; a recovery interrupted while sealing and
+// a later one completed, 4.6%/3.4% against 1.6%/1.3%; a recovery completed while a membership
+// change is in flight, 16.4%/11.7% against 3.1%/2.5%. Finer keys (with replicas down, commits
+// pending and partitions; or edges between phases rather than phases) kept more histories (447-770
+// of 2,000, against 229 with this key) and reached less (recoveries completed in 16-23% against
+// 33%; measured before the fix of shrinks/membership-completes-mid-recovery.json).
 //
 // A guided history is either a fresh one from the generator (one in FRESH), or a kept one cut at a
 // point after the step where it first reached a new phase, followed by a fresh history's events

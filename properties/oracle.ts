@@ -150,7 +150,7 @@ export class Oracle {
    * and the writer is fenced at its next contact with storage; the newer recovery has decided
    * every txn older writers left open, and the newer writer's own txns, above the older plan's
    * range, are not the older one's to decide. Reads a deposed writer serves meanwhile are still
-   * checked against the newer decisions (shrinks/stale-recovery-completes-late.json).
+   * checked against the newer decisions (found as shrinks/stale-recovery-completes-late.json; oracle.test.ts holds it).
    */
   private recovered(o: Extract<Observation, { kind: 'recovered' }>): Finding[] {
     if (o.epoch < this.newestRecovery) return [];

@@ -16,7 +16,7 @@ export const SITUATIONS = [
   { id: 'coalesced', what: 'some segment has coalesced (a GC point)' },
   { id: 'seal-interrupted', what: 'the writer crashes or is failed over while sealing' },
   { id: 'interrupted-then-completes', what: 'after that, a recovery completes' },
-  { id: 'change-while-sealing', what: 'a membership change completes while the writer seals' },
+  { id: 'joint-at-recovery', what: 'a recovery completes while a PG\'s membership is joint (a change in flight)' },
   { id: 'stacked-over-coalesced', what: 'a PG has three membership sets and a member that coalesced' },
 ] as const;
 export type Situation = (typeof SITUATIONS)[number]['id'];
@@ -47,10 +47,10 @@ export function reachOf(config: Config, events: History['events'], onStep?: (v: 
     const after = statusOf(next);
     if (before === 'sealing' && after === 'active') {
       reached.add('recovery-completes');
+      if (next.control.pgs.some((m) => m.sets.length > 1)) reached.add('joint-at-recovery');
       if (reached.has('seal-interrupted')) reached.add('interrupted-then-completes');
     }
     if (before === 'sealing' && (event.type === 'crashWriter' || (event.type === 'failover' && next.control.writer !== s.control.writer))) reached.add('seal-interrupted');
-    if (after === 'sealing' && r.observations.some((o) => o.kind === 'membership' && o.step === 'complete')) reached.add('change-while-sealing');
     next.control.pgs.forEach((m, pg) => {
       const coalesced = (n: string) => (next.storage[n]?.durable.segments[pg]?.gcPoint ?? 0) > 0;
       if (m.sets.flat().some(coalesced)) reached.add('coalesced');
