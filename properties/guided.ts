@@ -64,7 +64,11 @@ export function abstractState(s: State): string {
   return `${writer}${Math.min(down, 3)}${Math.min(epochs.size, 3)}${Math.min(sealed.size, 3)}${sets}${gc}${blank}${Math.min(ranges, 3)}`;
 }
 
-/** mulberry32: a small, fast, seedable PRNG (the guide's choices; no Math.random). */
+/**
+ * mulberry32: a small, fast, seedable PRNG for the guide's own choices (no Math.random). Histories
+ * themselves come from fast-check; pure-rand, its generator library, is only a transitive
+ * dependency here, and two uniform draws per history do not justify a direct one.
+ */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
