@@ -9,8 +9,7 @@ import type { Config } from '../model/types.js';
 import type { History, HistoryOptions } from './history.js';
 import { historyArb } from './history.js';
 import { runHistory, type RunResult } from './run.js';
-import { Guide, type GuideStats } from './guided.js';
-import { minimizeFully } from './minimize.js';
+import { Guide, searchGuided, shrinkGuided, type GuideStats } from './guided.js';
 import { INVARIANTS } from './invariants.js';
 import type { Tag } from './invariant.js';
 import { formatFailure } from './report.js';
@@ -134,7 +133,7 @@ export function explore(opts: ExploreOptions): ExploreSummary {
 }
 
 /**
- * The guided loop: the guide's histories through `holds` (which counts them) until the runs or
+ * The guided loop: the guide's histories through `record` (which counts them) until the runs or
  * the budget end or one fails; a failure is shrunk by deleting events, keeping its invariant.
  */
 function exploreGuided(opts: ExploreOptions, search: string, record: (r: RunResult) => boolean, summary: () => ExploreSummary): ExploreSummary {
@@ -144,24 +143,16 @@ function exploreGuided(opts: ExploreOptions, search: string, record: (r: RunResu
     if (guides.size >= 8) guides.delete(guides.keys().next().value!);
     guides.set(search, guide = new Guide(opts.seed, opts.history));
   }
-  const deadline = performance.now() + opts.budgetMs;
-  let failed: History | null = null;
-  for (let n = 0; n < opts.runs && performance.now() < deadline; n++) {
-    const h = guide.next();
-    const result = runHistory(opts.config, h.events, { impl: true, onStep: guide.observer });
-    guide.learn();
-    if (!record(result)) { failed = h; break; }
-  }
+  const found = searchGuided(guide, opts.config, opts.runs, performance.now() + opts.budgetMs, record);
   const base = { ...summary(), guide: guide.stats() };
-  if (failed === null) return base;
-  const first = runHistory(opts.config, failed.events, { impl: true }).violation!;
-  const events = minimizeFully(opts.config, failed.events, first.invariant, performance.now() + 120_000);
-  const history: History = { swarm: failed.swarm, events };
-  const result = runHistory(opts.config, events, { impl: true });
+  if (found === null) return base;
+  const history = shrinkGuided(opts.config, found.history, found.result.violation!.invariant, performance.now() + 120_000);
+  const result = runHistory(opts.config, history.events, { impl: true });
   const v = result.violation!;
   const failure: Failure = { invariant: v.invariant, message: v.message, history, report: formatFailure(opts.config, history, result) };
   return { ...base, failure, invariants: base.invariants.map((i) => (i.id === v.invariant ? { ...i, violations: 1 } : i)) };
 }
+
 /** Witnesses never reached: an exploration that misses one has not tested what it claims. */
 export function missedWitnesses(s: ExploreSummary): string[] {
   return s.invariants.filter((i) => i.tag === 'sometimes' && i.hits === 0).map((i) => i.id);

@@ -1,5 +1,5 @@
 // Coverage-guided exploration: the phase key tells the protocol's phases apart, the guide keeps
-// what reached a new edge and grows histories from it, it is deterministic, and a guided
+// what reached a new phase and grows histories from it, it is deterministic, and a guided
 // exploration's violation is shrunk to a history that still violates the same invariant.
 
 import { describe, it, expect } from 'vitest';
@@ -64,7 +64,7 @@ describe('coverage-guided exploration', () => {
     expect(stats.corpus).toBeLessThanOrEqual(40);
     expect(stats.fresh).toBeLessThan(40);
     // Replay the guide's choices: every grown history starts with its parent's events up to the
-    // cut, and the cut is past the parent's first new edge (or its end).
+    // cut, and the cut is past the parent's first new phase (or its end).
     const again = new Guide(SEED, { maxEvents: 60 });
     let grown = 0;
     for (let i = 0; i < 40; i++) {

@@ -30,6 +30,9 @@ import fc from 'fast-check';
 import type { State } from '../model/state.js';
 import { STORAGE_NODES } from '../model/types.js';
 import type { StepView } from './invariant.js';
+import type { Config } from '../model/types.js';
+import { runHistory, type RunResult } from './run.js';
+import { minimizeFully } from './minimize.js';
 import { historyArb, type History, type HistoryOptions } from './history.js';
 
 /** One in FRESH guided histories is drawn fresh; the rest are grown from the corpus. */
@@ -148,8 +151,8 @@ export class Guide {
     return h;
   }
 
-  /** runHistory's onStep for the history `next()` handed out (any step view: only `next` and `index` are read). */
-  readonly observer = (v: StepView): void => {
+  /** runHistory's onStep for the history `next()` handed out (only the state after the step and its index are read). */
+  readonly observer = (v: Pick<StepView, 'next' | 'index'>): void => {
     const to = abstractState(v.next);
     if (!this.phases.has(to)) {
       this.phases.add(to);
@@ -176,4 +179,24 @@ export class Guide {
   stats(): GuideStats {
     return { histories: this.handed, fresh: this.freshHanded, phases: this.phases.size, corpus: this.corpus.length };
   }
+}
+
+/**
+ * A guided search: the guide's histories (impl in lockstep, every invariant on) until `held` says
+ * a run did not hold, or `runs` histories, or the deadline. Returns the history and run it
+ * stopped at, or null.
+ */
+export function searchGuided(guide: Guide, config: Config, runs: number, deadline: number, held: (r: RunResult) => boolean): { history: History; result: RunResult } | null {
+  for (let n = 0; n < runs && performance.now() < deadline; n++) {
+    const history = guide.next();
+    const result = runHistory(config, history.events, { impl: true, onStep: guide.observer });
+    guide.learn();
+    if (!held(result)) return { history, result };
+  }
+  return null;
+}
+
+/** A guided failure shrunk by deleting events while the same invariant fails (fast-check did not draw it). */
+export function shrinkGuided(config: Config, history: History, invariant: string, deadline: number): History {
+  return { ...history, events: minimizeFully(config, history.events, invariant, deadline) };
 }

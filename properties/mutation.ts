@@ -14,8 +14,8 @@ import { runHistory } from './run.js';
 import { mutantConfig, type Mutant } from './mutants.js';
 import { FORMAT, SHRINKS_DIR, configOf, formatCounterexample, loadCounterexample, observe, type Counterexample } from './shrinks.js';
 import { join } from 'node:path';
-import { minimize, minimizeFully } from './minimize.js';
-import { Guide, type GuideStats } from './guided.js';
+import { minimize } from './minimize.js';
+import { Guide, searchGuided, shrinkGuided, type GuideStats } from './guided.js';
 
 export interface HuntOptions {
   readonly seed: number;
@@ -107,26 +107,19 @@ function huntGuided(mutant: Mutant, opts: HuntOptions): HuntResult {
   const config = mutantConfig(mutant);
   const guide = new Guide(opts.seed, opts.history);
   const start = performance.now();
-  const deadline = start + opts.budgetMs;
   let histories = 0;
-  let failing: History | null = null;
-  while (histories < opts.maxHistories && performance.now() < deadline) {
-    const h = guide.next();
+  const found = searchGuided(guide, config, opts.maxHistories, start + opts.budgetMs, (r) => {
     histories++;
-    const r = runHistory(config, h.events, { impl: true, onStep: guide.observer });
-    guide.learn();
-    if (r.violation !== null) { failing = h; break; }
+    if (r.violation !== null) return false;
     opts.onProgress?.(histories);
-  }
+    return true;
+  });
   const ms = Math.round(performance.now() - start);
   const base = { mutant, config, histories, ms, shrinkMs: 0, guided: guide.stats() };
-  if (failing === null) return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
+  if (found === null) return { ...base, caught: false, invariant: null, message: null, history: null, shrunkEvents: null };
   const shrinkStart = performance.now();
-  let history = failing;
-  if (opts.shrink !== false) {
-    const first = runHistory(config, failing.events, { impl: true }).violation!.invariant;
-    history = { ...failing, events: minimizeFully(config, failing.events, first, shrinkStart + (opts.shrinkBudgetMs ?? 60_000)) };
-  }
+  const history = opts.shrink === false ? found.history
+    : shrinkGuided(config, found.history, found.result.violation!.invariant, shrinkStart + (opts.shrinkBudgetMs ?? 60_000));
   const violation = runHistory(config, history.events, { impl: true }).violation;
   return {
     ...base, caught: true, invariant: violation?.invariant ?? null, message: violation?.message ?? null,

@@ -35,14 +35,14 @@ export interface Reach {
 const statusOf = (s: State): string | undefined => s.compute[s.control.writer]?.status;
 
 /** What one history's body reaches; `onStep` sees every step (a guide's observer). */
-export function reachOf(config: Config, events: History['events'], onStep?: (v: StepView) => void): { reached: Set<Situation>; activeAfterRecovery: number } {
+export function reachOf(config: Config, events: History['events'], onStep?: (v: Pick<StepView, 'next' | 'index'>) => void): { reached: Set<Situation>; activeAfterRecovery: number } {
   const reached = new Set<Situation>();
   let activeAfterRecovery = 0;
   let s = initialState(config);
   events.forEach((event, index) => {
     const r = step(s, event);
     const next = r.state;
-    onStep?.({ config, index, event, prev: s, next, observations: r.observations } as unknown as StepView);
+    onStep?.({ next, index });
     const before = statusOf(s);
     const after = statusOf(next);
     if (before === 'sealing' && after === 'active') {
